@@ -1,0 +1,2 @@
+//! Sans-IO core of an AWS Lambda client.
+#![forbid(unsafe_code)]
