@@ -1,2 +1,4 @@
 //! Sans-IO core of an AWS Lambda client.
 #![forbid(unsafe_code)]
+
+pub mod endpoint;
