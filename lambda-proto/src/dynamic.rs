@@ -1,0 +1,149 @@
+//! All operations by name: build a request from a JSON object of input members and
+//! render a parsed output as JSON, with the model's member names.
+//!
+//! Blobs are base64 and timestamps RFC 3339 in both directions (epoch seconds are
+//! accepted on input too).
+//!
+//! ```
+//! use lambda_proto::{dynamic, endpoint::Endpoint};
+//!
+//! let op = dynamic::find("get-function").unwrap();
+//! assert_eq!(op.name, "GetFunction");
+//! let endpoint = Endpoint::parse("http://127.0.0.1:5000").unwrap();
+//! let request = op.build(&serde_json::json!({"FunctionName": "f"}), &endpoint).unwrap();
+//! assert_eq!(request.uri().path(), "/2015-03-31/functions/f");
+//!
+//! let missing = op.build(&serde_json::json!({}), &endpoint).unwrap_err();
+//! assert_eq!(missing.member(), "FunctionName");
+//! ```
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::endpoint::Endpoint;
+use crate::error::{Error, Rule, ValidationError};
+use crate::operation::Operation;
+
+/// A service error rendered as JSON: the modelled error members keyed by error name.
+pub type DynamicError = serde_json::Value;
+
+type BuildFn = fn(&serde_json::Value, &Endpoint) -> Result<http::Request<Vec<u8>>, ValidationError>;
+type ParseFn = fn(http::Response<Vec<u8>>) -> Result<serde_json::Value, Box<Error<DynamicError>>>;
+
+/// One operation of the table.
+#[derive(Clone, Copy)]
+pub struct OperationInfo {
+    /// The model name (`GetFunction`).
+    pub name: &'static str,
+    /// The kebab-case name the AWS CLI uses (`get-function`).
+    pub cli_name: &'static str,
+    /// The HTTP method.
+    pub method: &'static str,
+    /// The model's URI template.
+    pub request_uri: &'static str,
+    /// The required input members.
+    pub required: &'static [&'static str],
+    /// For paginated operations, the output member holding the items.
+    pub result_key: Option<&'static str>,
+    pub(crate) build: BuildFn,
+    pub(crate) parse: ParseFn,
+}
+
+impl std::fmt::Debug for OperationInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OperationInfo")
+            .field("name", &self.name)
+            .field("method", &self.method)
+            .field("request_uri", &self.request_uri)
+            .finish()
+    }
+}
+
+impl OperationInfo {
+    /// Builds the unsigned request from a JSON object of input members.
+    pub fn build(
+        &self,
+        input: &serde_json::Value,
+        endpoint: &Endpoint,
+    ) -> Result<http::Request<Vec<u8>>, ValidationError> {
+        (self.build)(input, endpoint)
+    }
+
+    /// Parses a response into the output rendered as JSON, or the error.
+    pub fn parse(
+        &self,
+        response: http::Response<Vec<u8>>,
+    ) -> Result<serde_json::Value, Box<Error<DynamicError>>> {
+        (self.parse)(response)
+    }
+
+    /// Whether the operation is paginated (`Marker` / `NextMarker`).
+    pub fn is_paginated(&self) -> bool {
+        self.result_key.is_some()
+    }
+}
+
+/// Every operation of the model, sorted by name.
+pub fn operations() -> &'static [OperationInfo] {
+    crate::generated::dynamic::OPERATIONS
+}
+
+/// Finds an operation by model name (`GetFunction`) or CLI name (`get-function`).
+pub fn find(name: &str) -> Option<&'static OperationInfo> {
+    operations()
+        .iter()
+        .find(|o| o.name == name || o.cli_name == name)
+}
+
+pub(crate) fn build_json<O>(
+    input: &serde_json::Value,
+    endpoint: &Endpoint,
+) -> Result<http::Request<Vec<u8>>, ValidationError>
+where
+    O: Operation + DeserializeOwned,
+{
+    let info = find(O::NAME);
+    let object = match input {
+        serde_json::Value::Object(o) => o,
+        serde_json::Value::Null => &serde_json::Map::new(),
+        _ => {
+            return Err(ValidationError::new(
+                O::NAME,
+                "",
+                Rule::Type("the input must be a JSON object".into()),
+            ))
+        }
+    };
+    for member in info.map(|i| i.required).unwrap_or_default() {
+        if !object.contains_key(*member) {
+            return Err(ValidationError::new(O::NAME, *member, Rule::Required));
+        }
+    }
+    let op: O = serde_json::from_value(serde_json::Value::Object(object.clone()))
+        .map_err(|e| ValidationError::new(O::NAME, "", Rule::Type(e.to_string())))?;
+    op.build(endpoint)
+}
+
+pub(crate) fn parse_json<O>(
+    response: http::Response<Vec<u8>>,
+) -> Result<serde_json::Value, Box<Error<DynamicError>>>
+where
+    O: Operation,
+    O::Output: Serialize,
+    O::Error: Serialize,
+{
+    let status = response.status().as_u16();
+    match O::parse(response) {
+        Ok(out) => match serde_json::to_value(out) {
+            Ok(serde_json::Value::Null) => Ok(serde_json::Value::Object(Default::default())),
+            Ok(v) => Ok(v),
+            Err(e) => Err(Box::new(Error::Response(crate::ResponseError::new(
+                status,
+                format!("output cannot be rendered as JSON: {e}"),
+            )))),
+        },
+        Err(e) => Err(Box::new(e.map_service(|kind| {
+            serde_json::to_value(kind).unwrap_or(serde_json::Value::Null)
+        }))),
+    }
+}

@@ -1,0 +1,57 @@
+//! The [`Operation`] trait: a pure build step and a pure parse step per Lambda API operation.
+
+use crate::endpoint::Endpoint;
+use crate::error::{Error, ValidationError};
+
+/// One operation of the Lambda API.
+///
+/// Each operation's input type implements it (`GetFunction`, `Invoke`, ...):
+/// [`build`](Operation::build) checks the input against the model and returns the
+/// unsigned HTTP request, [`parse`](Operation::parse) turns the HTTP response into the
+/// typed output or the typed error. Neither does any IO.
+///
+/// ```
+/// use lambda_proto::{endpoint::Endpoint, operations::GetFunction, Operation};
+///
+/// let endpoint = Endpoint::parse("https://lambda.us-east-1.amazonaws.com").unwrap();
+/// let request = GetFunction::new("my-fn").qualifier("live").build(&endpoint).unwrap();
+/// assert_eq!(request.method(), "GET");
+/// assert_eq!(
+///     request.uri().to_string(),
+///     "https://lambda.us-east-1.amazonaws.com/2015-03-31/functions/my-fn?Qualifier=live"
+/// );
+///
+/// let response = http::Response::builder()
+///     .status(404)
+///     .header("x-amzn-ErrorType", "ResourceNotFoundException")
+///     .body(br#"{"Type":"User","Message":"Function not found"}"#.to_vec())
+///     .unwrap();
+/// let err = GetFunction::parse(response).unwrap_err();
+/// assert_eq!(err.code(), Some("ResourceNotFoundException"));
+/// ```
+pub trait Operation {
+    /// The operation's name in the model (`GetFunction`).
+    const NAME: &'static str;
+    /// The typed output.
+    type Output;
+    /// The typed service error: one variant per error the model lists, plus `Unknown`.
+    type Error: OperationError;
+
+    /// Checks the input against the model's rules (required, lengths, ranges, enums).
+    fn validate(&self) -> Result<(), ValidationError>;
+
+    /// Validates, then builds the unsigned request for `endpoint`.
+    fn build(&self, endpoint: &Endpoint) -> Result<http::Request<Vec<u8>>, ValidationError>;
+
+    /// Parses a response: any 2xx is the output, anything else the typed error.
+    ///
+    /// For `InvokeWithResponseStream` the success body is the event stream, which the
+    /// caller decodes with [`crate::event_stream`]; pass the head with an empty body.
+    fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, Error<Self::Error>>;
+}
+
+/// The typed service error of one operation.
+pub trait OperationError: Sized + std::fmt::Debug {
+    /// Builds the typed error for the error `code` from the error response.
+    fn from_response(code: &str, response: &http::Response<Vec<u8>>) -> Self;
+}

@@ -1,0 +1,297 @@
+//! REST-JSON protocol helpers shared by the generated operations: URI labels, query
+//! strings, header members, bodies and error responses.
+
+use http::header::{HeaderName, HeaderValue};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+use crate::endpoint::Endpoint;
+use crate::error::{Error, ErrorMetadata, ResponseError, Rule, ServiceError, ValidationError};
+use crate::operation::OperationError;
+
+/// Everything but the unreserved characters of RFC 3986 is encoded.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// As [`UNRESERVED`], keeping `/` (greedy labels).
+const UNRESERVED_SLASH: &AsciiSet = &UNRESERVED.remove(b'/');
+
+/// Percent-encodes `s` the way AWS encodes URI components.
+pub fn encode(s: &str) -> String {
+    utf8_percent_encode(s, UNRESERVED).to_string()
+}
+
+/// Builds one HTTP request from its bound parts.
+#[derive(Debug)]
+pub struct RequestBuilder {
+    operation: &'static str,
+    method: http::Method,
+    base: String,
+    path: String,
+    query: String,
+    headers: http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl RequestBuilder {
+    /// Starts a request of `operation` to `endpoint`.
+    pub fn new(operation: &'static str, method: http::Method, endpoint: &Endpoint) -> Self {
+        RequestBuilder {
+            operation,
+            method,
+            base: format!("{}://{}", endpoint.scheme(), endpoint.authority()),
+            path: endpoint.path_prefix().to_string(),
+            query: String::new(),
+            headers: http::HeaderMap::new(),
+            body: Vec::new(),
+        }
+        .with_host(endpoint.authority())
+    }
+
+    fn with_host(mut self, authority: &str) -> Self {
+        if let Ok(v) = HeaderValue::from_str(authority) {
+            self.headers.insert(http::header::HOST, v);
+        }
+        self
+    }
+
+    /// Appends literal path text from the model's URI template.
+    pub fn literal(&mut self, s: &str) {
+        self.path.push_str(s);
+    }
+
+    /// Appends a URI label, percent-encoded; a greedy label keeps its `/`.
+    pub fn label(
+        &mut self,
+        member: &str,
+        value: &str,
+        greedy: bool,
+    ) -> Result<(), ValidationError> {
+        if value.is_empty() {
+            return Err(ValidationError::new(
+                self.operation,
+                member,
+                Rule::EmptyLabel,
+            ));
+        }
+        let set = if greedy { UNRESERVED_SLASH } else { UNRESERVED };
+        self.path.extend(utf8_percent_encode(value, set));
+        Ok(())
+    }
+
+    /// Appends one query parameter (lists call it once per item).
+    pub fn query(&mut self, key: &str, value: &str) {
+        self.query
+            .push(if self.query.is_empty() { '?' } else { '&' });
+        self.query.extend(utf8_percent_encode(key, UNRESERVED));
+        self.query.push('=');
+        self.query.extend(utf8_percent_encode(value, UNRESERVED));
+    }
+
+    /// Sets a header member; values with control characters are refused.
+    pub fn header(
+        &mut self,
+        member: &str,
+        name: &'static str,
+        value: &str,
+    ) -> Result<(), ValidationError> {
+        let bad = || ValidationError::new(self.operation, member, Rule::HeaderValue);
+        if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+            return Err(bad());
+        }
+        let value = HeaderValue::from_str(value).map_err(|_| bad())?;
+        self.headers
+            .insert(HeaderName::from_static_lowercase(name), value);
+        Ok(())
+    }
+
+    /// Sets a JSON body.
+    pub fn json_body<T: serde::Serialize>(&mut self, body: &T) -> Result<(), ValidationError> {
+        self.body = serde_json::to_vec(body).map_err(|e| {
+            ValidationError::new(self.operation, "", Rule::Custom(json_error_rule(&e)))
+        })?;
+        self.headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        Ok(())
+    }
+
+    /// Sets a raw (blob) body; no Content-Type, as the protocol sends none.
+    pub fn raw_body(&mut self, body: &[u8]) {
+        self.body = body.to_vec();
+    }
+
+    /// The finished, unsigned request.
+    pub fn finish(self) -> Result<http::Request<Vec<u8>>, ValidationError> {
+        let uri = format!("{}{}{}", self.base, self.path, self.query);
+        let mut request = http::Request::builder()
+            .method(self.method)
+            .uri(uri)
+            .body(self.body)
+            .map_err(|_| {
+                ValidationError::new(self.operation, "", Rule::Custom("cannot form a valid URI"))
+            })?;
+        *request.headers_mut() = self.headers;
+        Ok(request)
+    }
+}
+
+fn json_error_rule(e: &serde_json::Error) -> &'static str {
+    if e.is_data() {
+        "cannot be written as JSON (non-finite number?)"
+    } else {
+        "cannot be written as JSON"
+    }
+}
+
+trait FromStaticLowercase {
+    fn from_static_lowercase(name: &'static str) -> HeaderName;
+}
+
+impl FromStaticLowercase for HeaderName {
+    fn from_static_lowercase(name: &'static str) -> HeaderName {
+        HeaderName::from_bytes(name.as_bytes()).expect("model header names are valid")
+    }
+}
+
+/// Formats a timestamp for a query string (`2024-01-02T03:04:05Z`).
+pub fn query_timestamp(v: &OffsetDateTime) -> String {
+    crate::serde_util::rfc3339(&v.to_offset(time::UtcOffset::UTC))
+}
+
+// ---------------------------------------------------------------- responses
+
+/// Whether the status means success: any 2xx, as real clients accept.
+pub fn is_success(status: http::StatusCode) -> bool {
+    status.is_success()
+}
+
+/// A header as text; absent when missing, an error when not visible ASCII/UTF-8.
+pub fn header_str(
+    response: &http::Response<Vec<u8>>,
+    name: &str,
+) -> Result<Option<String>, ResponseError> {
+    match response.headers().get(name) {
+        None => Ok(None),
+        Some(v) => std::str::from_utf8(v.as_bytes())
+            .map(|s| Some(s.to_string()))
+            .map_err(|_| {
+                ResponseError::new(
+                    response.status().as_u16(),
+                    format!("header {name} is not UTF-8"),
+                )
+            }),
+    }
+}
+
+/// A header parsed with `FromStr` (numbers, booleans).
+pub fn header_parse<T: std::str::FromStr>(
+    response: &http::Response<Vec<u8>>,
+    name: &str,
+) -> Result<Option<T>, ResponseError> {
+    match header_str(response, name)? {
+        None => Ok(None),
+        Some(s) => s.trim().parse().map(Some).map_err(|_| {
+            ResponseError::new(
+                response.status().as_u16(),
+                format!("header {name} has an invalid value {s:?}"),
+            )
+        }),
+    }
+}
+
+/// Parses a JSON body; an empty body reads as `{}`.
+pub fn json_body<T: DeserializeOwned>(
+    response: &http::Response<Vec<u8>>,
+) -> Result<T, ResponseError> {
+    let body = response.body();
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| {
+        ResponseError::new(
+            response.status().as_u16(),
+            format!("invalid JSON body: {e}"),
+        )
+    })
+}
+
+/// The error code of an error response: the `x-amzn-ErrorType` header, then the body's
+/// `code`/`Code`, then `__type`; cut at the first `:` and keeping what follows `#`.
+pub fn error_code(
+    response: &http::Response<Vec<u8>>,
+    body: Option<&serde_json::Value>,
+) -> Option<String> {
+    let from_header = response
+        .headers()
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let from_body = || {
+        let body = body?.as_object()?;
+        ["code", "Code", "__type"]
+            .iter()
+            .find_map(|k| body.get(*k)?.as_str().map(str::to_string))
+    };
+    let raw = from_header.or_else(from_body)?;
+    let cut = raw.split(':').next().unwrap_or("");
+    let code = cut.rsplit('#').next().unwrap_or("").trim();
+    (!code.is_empty()).then(|| code.to_string())
+}
+
+/// The retry hint of a response: `Retry-After` seconds or `x-amz-retry-after` milliseconds.
+pub fn retry_after(response: &http::Response<Vec<u8>>) -> Option<Duration> {
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    if let Some(ms) = header("x-amz-retry-after").and_then(|v| v.parse::<u64>().ok()) {
+        return Some(Duration::from_millis(ms));
+    }
+    header("retry-after")
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0 && *s < 1e9)
+        .map(Duration::from_secs_f64)
+}
+
+/// Builds the typed service error of an error response.
+pub fn parse_error<E: OperationError>(response: &http::Response<Vec<u8>>) -> Error<E> {
+    let body: Option<serde_json::Value> = serde_json::from_slice(response.body()).ok();
+    let code = error_code(response, body.as_ref());
+    let message = body.as_ref().and_then(|b| {
+        let b = b.as_object()?;
+        ["message", "Message", "errorMessage"]
+            .iter()
+            .find_map(|k| b.get(*k)?.as_str().map(str::to_string))
+    });
+    let meta = ErrorMetadata {
+        code: code.clone().unwrap_or_else(|| "Unknown".to_string()),
+        message,
+        request_id: response
+            .headers()
+            .get("x-amzn-requestid")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        status: response.status().as_u16(),
+        retry_after: retry_after(response),
+    };
+    let kind = E::from_response(code.as_deref().unwrap_or(""), response);
+    Error::Service(ServiceError::new(kind, meta))
+}
+
+/// Parses the JSON body of a modelled error, falling back to its default when the body
+/// is not the expected JSON (the metadata still carries code and message).
+pub fn error_body<T: DeserializeOwned + Default>(response: &http::Response<Vec<u8>>) -> T {
+    serde_json::from_slice(response.body()).unwrap_or_default()
+}

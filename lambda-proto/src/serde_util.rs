@@ -1,0 +1,285 @@
+//! Serde adapters for the model's blob and timestamp types.
+//!
+//! JSON renderings use base64 for blobs. Timestamps are written as RFC 3339 in the
+//! public JSON rendering and as epoch seconds on the wire; both forms are read.
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::ser::Serializer;
+use std::fmt;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use base64::Engine as _;
+
+pub(crate) const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Blob as base64 text.
+pub mod blob {
+    use super::*;
+
+    /// Serializes bytes as base64.
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&B64.encode(v))
+    }
+
+    /// Reads base64 text.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text: std::borrow::Cow<'de, str> = serde::Deserialize::deserialize(d)?;
+        B64.decode(text.as_bytes())
+            .map_err(|e| de::Error::custom(format!("invalid base64: {e}")))
+    }
+}
+
+/// Optional blob as base64 text.
+pub mod opt_blob {
+    use super::*;
+
+    /// Serializes bytes as base64.
+    pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => super::blob::serialize(v, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads base64 text or null.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        let text: Option<std::borrow::Cow<'de, str>> = serde::Deserialize::deserialize(d)?;
+        text.map(|t| {
+            B64.decode(t.as_bytes())
+                .map_err(|e| de::Error::custom(format!("invalid base64: {e}")))
+        })
+        .transpose()
+    }
+}
+
+struct TimestampVisitor;
+
+impl Visitor<'_> for TimestampVisitor {
+    type Value = OffsetDateTime;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("epoch seconds or an RFC 3339 date-time")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        OffsetDateTime::from_unix_timestamp(v).map_err(E::custom)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        let v = i64::try_from(v).map_err(E::custom)?;
+        self.visit_i64(v)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        epoch_from_f64(v).ok_or_else(|| E::custom("timestamp out of range"))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        OffsetDateTime::parse(v, &Rfc3339).map_err(E::custom)
+    }
+}
+
+/// Converts fractional epoch seconds (millisecond precision kept).
+pub(crate) fn epoch_from_f64(v: f64) -> Option<OffsetDateTime> {
+    if !v.is_finite() || v.abs() > 1e13 {
+        return None;
+    }
+    let millis = (v * 1000.0).round() as i128;
+    OffsetDateTime::from_unix_timestamp_nanos(millis * 1_000_000).ok()
+}
+
+/// Epoch seconds (with a fraction when there are sub-seconds), as sent on the wire.
+pub(crate) fn epoch_seconds(v: &OffsetDateTime) -> serde_json::Number {
+    let nanos = v.unix_timestamp_nanos();
+    if nanos % 1_000_000_000 == 0 {
+        serde_json::Number::from(v.unix_timestamp())
+    } else {
+        let secs = nanos as f64 / 1e9;
+        serde_json::Number::from_f64(secs).unwrap_or_else(|| v.unix_timestamp().into())
+    }
+}
+
+/// Formats RFC 3339 (`2024-01-02T03:04:05Z`).
+pub(crate) fn rfc3339(v: &OffsetDateTime) -> String {
+    v.format(&Rfc3339)
+        .unwrap_or_else(|_| v.unix_timestamp().to_string())
+}
+
+/// Timestamp: RFC 3339 out, epoch seconds or RFC 3339 in.
+pub mod timestamp {
+    use super::*;
+
+    /// Writes RFC 3339.
+    pub fn serialize<S: Serializer>(v: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&rfc3339(v))
+    }
+
+    /// Reads epoch seconds or RFC 3339.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
+        d.deserialize_any(TimestampVisitor)
+    }
+}
+
+/// Optional timestamp: RFC 3339 out, epoch seconds or RFC 3339 in.
+pub mod opt_timestamp {
+    use super::*;
+
+    /// Writes RFC 3339.
+    pub fn serialize<S: Serializer>(v: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => super::timestamp::serialize(v, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads epoch seconds, RFC 3339 or null.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<OffsetDateTime>, D::Error> {
+        struct Opt;
+        impl<'de> Visitor<'de> for Opt {
+            type Value = Option<OffsetDateTime>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a timestamp or null")
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(TimestampVisitor).map(Some)
+            }
+        }
+        d.deserialize_option(Opt)
+    }
+}
+
+/// Defines an enum of the model: known values as variants, anything else as `Unknown`.
+macro_rules! model_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $value:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum $name {
+            $($(#[$vmeta])* #[doc = concat!("`", $value, "`")] $variant,)*
+            /// A value this version of the model does not know.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// Every value the model knows, in model order.
+            pub const VALUES: &'static [&'static str] = &[$($value,)*];
+
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $value,)*
+                    Self::Unknown(s) => s,
+                }
+            }
+
+            /// Whether the value is one the model knows.
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::Unknown(_))
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                match s {
+                    $($value => Self::$variant,)*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                match Self::from(s.as_str()) {
+                    Self::Unknown(_) => Self::Unknown(s),
+                    known => known,
+                }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::convert::Infallible;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(s))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Default for $name {
+            /// An empty unknown value: what a response that omits the member parses to.
+            fn default() -> Self {
+                Self::Unknown(String::new())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s: std::borrow::Cow<'de, str> = serde::Deserialize::deserialize(d)?;
+                Ok(Self::from(s.as_ref()))
+            }
+        }
+
+        impl $crate::validate::ModelEnum for $name {
+            fn is_known(&self) -> bool {
+                $name::is_known(self)
+            }
+            fn as_str(&self) -> &str {
+                $name::as_str(self)
+            }
+        }
+    };
+}
+pub(crate) use model_enum;
+
+/// Wire forms used by the generated request bodies (borrowed fields).
+pub mod wire {
+    use super::*;
+
+    /// Blob as base64.
+    pub fn blob<S: Serializer>(v: &&Vec<u8>, s: S) -> Result<S::Ok, S::Error> {
+        super::blob::serialize(v, s)
+    }
+
+    /// Optional blob as base64.
+    pub fn opt_blob<S: Serializer>(v: &Option<&Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => super::blob::serialize(v, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Timestamp as epoch seconds.
+    pub fn timestamp<S: Serializer>(v: &&OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&epoch_seconds(v), s)
+    }
+
+    /// Optional timestamp as epoch seconds.
+    pub fn opt_timestamp<S: Serializer>(
+        v: &Option<&OffsetDateTime>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => serde::Serialize::serialize(&epoch_seconds(v), s),
+            None => s.serialize_none(),
+        }
+    }
+}
