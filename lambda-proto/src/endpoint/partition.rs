@@ -1,0 +1,253 @@
+//! Partition data (`partitions.json`) and the `aws.partition` function: which partition a
+//! region belongs to, and that partition's DNS suffixes and capabilities.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::regex::Regex;
+use super::{EndpointError, EndpointErrorKind};
+
+/// What a partition offers: the outputs of the `aws.partition` function.
+///
+/// ```
+/// use lambda_proto::endpoint::EndpointResolver;
+///
+/// let resolver = EndpointResolver::new()?;
+/// let china = resolver.partition("cn-north-1").expect("the data has an aws-cn partition");
+/// assert_eq!(china.name(), "aws-cn");
+/// assert_eq!(china.dns_suffix(), "amazonaws.com.cn");
+/// # Ok::<(), lambda_proto::endpoint::EndpointError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Partition {
+    name: String,
+    dns_suffix: String,
+    dual_stack_dns_suffix: String,
+    supports_fips: bool,
+    supports_dual_stack: bool,
+    implicit_global_region: String,
+}
+
+impl Partition {
+    /// Partition name, as used in ARNs: `aws`, `aws-cn`, `aws-us-gov`, ...
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// DNS suffix of the partition's regular endpoints, e.g. `amazonaws.com`.
+    pub fn dns_suffix(&self) -> &str {
+        &self.dns_suffix
+    }
+
+    /// DNS suffix of the partition's dual-stack (IPv4 and IPv6) endpoints, e.g. `api.aws`.
+    pub fn dual_stack_dns_suffix(&self) -> &str {
+        &self.dual_stack_dns_suffix
+    }
+
+    /// Whether the partition offers FIPS endpoints.
+    pub fn supports_fips(&self) -> bool {
+        self.supports_fips
+    }
+
+    /// Whether the partition offers dual-stack endpoints.
+    pub fn supports_dual_stack(&self) -> bool {
+        self.supports_dual_stack
+    }
+
+    /// The region that global endpoints of the partition sign for, e.g. `us-east-1`.
+    pub fn implicit_global_region(&self) -> &str {
+        &self.implicit_global_region
+    }
+}
+
+#[derive(Deserialize)]
+struct PartitionsFile {
+    partitions: Vec<PartitionEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PartitionEntry {
+    id: String,
+    outputs: Outputs,
+    region_regex: String,
+    #[serde(default)]
+    regions: BTreeMap<String, Overrides>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Outputs {
+    name: String,
+    dns_suffix: String,
+    dual_stack_dns_suffix: String,
+    #[serde(rename = "supportsFIPS")]
+    supports_fips: bool,
+    supports_dual_stack: bool,
+    #[serde(default)]
+    implicit_global_region: String,
+}
+
+/// Per-region overrides of the partition outputs (usually empty).
+#[derive(Deserialize, Default, Clone)]
+#[serde(rename_all = "camelCase")]
+struct Overrides {
+    name: Option<String>,
+    dns_suffix: Option<String>,
+    dual_stack_dns_suffix: Option<String>,
+    #[serde(rename = "supportsFIPS")]
+    supports_fips: Option<bool>,
+    supports_dual_stack: Option<bool>,
+    implicit_global_region: Option<String>,
+}
+
+struct PartitionData {
+    id: String,
+    regex: Regex,
+    regions: BTreeMap<String, Overrides>,
+    outputs: Partition,
+}
+
+/// All partitions, in file order.
+pub(crate) struct Partitions {
+    list: Vec<PartitionData>,
+}
+
+/// Partition used for a region that no partition lists or matches.
+const DEFAULT_PARTITION: &str = "aws";
+
+impl Partitions {
+    /// Parses a `partitions.json` document.
+    pub(crate) fn from_json(json: &str) -> Result<Self, EndpointError> {
+        let err = |m: String| EndpointError::new(EndpointErrorKind::InvalidRuleSet, m);
+        let file: PartitionsFile = serde_json::from_str(json).map_err(|e| {
+            err(format!(
+                "partition data: not valid JSON of the expected shape: {e}"
+            ))
+        })?;
+        let mut list = Vec::with_capacity(file.partitions.len());
+        for entry in file.partitions {
+            let regex = Regex::new(&entry.region_regex).map_err(|e| {
+                err(format!(
+                    "partition data: partition {:?}: regionRegex: {e}",
+                    entry.id
+                ))
+            })?;
+            let o = entry.outputs;
+            list.push(PartitionData {
+                id: entry.id,
+                regex,
+                regions: entry.regions,
+                outputs: Partition {
+                    name: o.name,
+                    dns_suffix: o.dns_suffix,
+                    dual_stack_dns_suffix: o.dual_stack_dns_suffix,
+                    supports_fips: o.supports_fips,
+                    supports_dual_stack: o.supports_dual_stack,
+                    implicit_global_region: o.implicit_global_region,
+                },
+            });
+        }
+        Ok(Partitions { list })
+    }
+
+    /// The partition of `region`: the one listing it explicitly, else the first whose
+    /// `regionRegex` matches, else the `aws` partition. `None` only if the data has no
+    /// `aws` partition.
+    pub(crate) fn resolve(&self, region: &str) -> Option<Partition> {
+        if let Some((p, overrides)) = self
+            .list
+            .iter()
+            .find_map(|p| p.regions.get(region).map(|o| (p, o)))
+        {
+            return Some(apply(&p.outputs, overrides));
+        }
+        self.list
+            .iter()
+            .find(|p| p.regex.is_match(region))
+            .or_else(|| self.list.iter().find(|p| p.id == DEFAULT_PARTITION))
+            .map(|p| p.outputs.clone())
+    }
+}
+
+fn apply(base: &Partition, o: &Overrides) -> Partition {
+    let o = o.clone();
+    Partition {
+        name: o.name.unwrap_or_else(|| base.name.clone()),
+        dns_suffix: o.dns_suffix.unwrap_or_else(|| base.dns_suffix.clone()),
+        dual_stack_dns_suffix: o
+            .dual_stack_dns_suffix
+            .unwrap_or_else(|| base.dual_stack_dns_suffix.clone()),
+        supports_fips: o.supports_fips.unwrap_or(base.supports_fips),
+        supports_dual_stack: o.supports_dual_stack.unwrap_or(base.supports_dual_stack),
+        implicit_global_region: o
+            .implicit_global_region
+            .unwrap_or_else(|| base.implicit_global_region.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data() -> Partitions {
+        Partitions::from_json(include_str!("../../model/partitions.json")).expect("model parses")
+    }
+
+    #[test]
+    fn explicit_regions_and_regexes() {
+        let p = data();
+        let name = |r: &str| p.resolve(r).map(|x| x.name);
+        // Explicitly listed regions.
+        assert_eq!(name("us-east-1").as_deref(), Some("aws"));
+        assert_eq!(name("aws-global").as_deref(), Some("aws"));
+        assert_eq!(name("aws-cn-global").as_deref(), Some("aws-cn"));
+        assert_eq!(name("aws-us-gov-global").as_deref(), Some("aws-us-gov"));
+        assert_eq!(name("us-isof-south-1").as_deref(), Some("aws-iso-f"));
+        // Regions only matched by a partition's regionRegex.
+        assert_eq!(name("us-west-9").as_deref(), Some("aws"));
+        assert_eq!(name("cn-south-7").as_deref(), Some("aws-cn"));
+        assert_eq!(name("us-gov-north-3").as_deref(), Some("aws-us-gov"));
+        assert_eq!(name("us-iso-north-2").as_deref(), Some("aws-iso"));
+        assert_eq!(name("us-isob-north-2").as_deref(), Some("aws-iso-b"));
+        assert_eq!(name("eu-isoe-east-4").as_deref(), Some("aws-iso-e"));
+        assert_eq!(name("us-isof-west-2").as_deref(), Some("aws-iso-f"));
+        assert_eq!(name("eusc-de-west-2").as_deref(), Some("aws-eusc"));
+        // Anything else falls back to aws.
+        assert_eq!(name("mars-east-1").as_deref(), Some("aws"));
+        assert_eq!(name("").as_deref(), Some("aws"));
+    }
+
+    #[test]
+    fn overrides_apply() {
+        let json = r#"{"partitions":[{"id":"aws","regionRegex":"^x$","regions":{"r1":{"supportsFIPS":false,"dnsSuffix":"example.org"}},
+            "outputs":{"name":"aws","dnsSuffix":"a","dualStackDnsSuffix":"b","supportsFIPS":true,"supportsDualStack":true,"implicitGlobalRegion":"g"}}]}"#;
+        let p = Partitions::from_json(json).expect("parses");
+        let r1 = p.resolve("r1").expect("found");
+        assert!(!r1.supports_fips());
+        assert_eq!(r1.dns_suffix(), "example.org");
+        assert_eq!(r1.dual_stack_dns_suffix(), "b");
+        let other = p.resolve("r2").expect("default");
+        assert!(other.supports_fips());
+        assert_eq!(other.dns_suffix(), "a");
+    }
+
+    #[test]
+    fn no_default_partition_means_none() {
+        let json = r#"{"partitions":[{"id":"other","regionRegex":"^x$","regions":{},
+            "outputs":{"name":"other","dnsSuffix":"a","dualStackDnsSuffix":"b","supportsFIPS":true,"supportsDualStack":true}}]}"#;
+        let p = Partitions::from_json(json).expect("parses");
+        assert!(p.resolve("x").is_some());
+        assert!(p.resolve("y").is_none());
+    }
+
+    #[test]
+    fn bad_data_is_an_error() {
+        assert!(Partitions::from_json("{").is_err());
+        let bad_regex = r#"{"partitions":[{"id":"aws","regionRegex":"^(x$","regions":{},
+            "outputs":{"name":"aws","dnsSuffix":"a","dualStackDnsSuffix":"b","supportsFIPS":true,"supportsDualStack":true}}]}"#;
+        let e = Partitions::from_json(bad_regex).err().expect("rejected");
+        assert!(e.to_string().contains("regionRegex"), "{e}");
+    }
+}
