@@ -2,3 +2,4 @@
 #![forbid(unsafe_code)]
 
 pub mod endpoint;
+pub mod event_stream;
