@@ -113,8 +113,9 @@ const FRESH: State = State::Prelude {
 ///
 /// Feed it the response body in chunks of any size with [`Decoder::decode`]; it consumes
 /// bytes from the front of the slice and returns each message as soon as its last byte
-/// arrives. Every byte is copied once, into the message being built, which is allocated
-/// only after its prelude passed the CRC and size checks. After an error the decoder stays
+/// arrives. Payload bytes are copied once, straight into the message's payload; header
+/// bytes twice (into a buffer, then into the parsed values). The buffers are allocated only
+/// after the prelude passed its CRC and the size checks. After an error the decoder stays
 /// failed and returns the same error again. Call [`Decoder::finish`] at the end of the body
 /// to tell a clean end from a truncated one.
 ///
