@@ -31,6 +31,7 @@
 pub mod dynamic;
 pub mod endpoint;
 pub mod error;
+pub mod event_stream;
 pub mod operation;
 pub mod paginate;
 pub mod rest_json;
