@@ -19,6 +19,7 @@ pub fn generate(model: &Model) -> BTreeMap<String, String> {
     files.insert("dynamic.rs".to_string(), g.dynamic());
     files.insert("paginators.rs".to_string(), g.paginators());
     files.insert("waiters.rs".to_string(), g.waiters());
+    files.insert("model_table.rs".to_string(), g.model_table());
     files
 }
 
@@ -124,7 +125,7 @@ impl<'m> Gen<'m> {
         let mut o = String::from(HEADER);
         o.push_str(
             "//! Code generated from the Lambda model; see `codegen/`.\n\n\
-             pub mod aliases;\npub(crate) mod dynamic;\npub mod operations;\n\
+             pub mod aliases;\npub(crate) mod dynamic;\npub(crate) mod model_table;\npub mod operations;\n\
              pub(crate) mod paginators;\npub mod types;\npub mod waiters;\n",
         );
         o
@@ -1029,14 +1030,19 @@ impl<'m> Gen<'m> {
             };
             let _ = writeln!(
                 o,
-                "    OperationInfo {{ name: {:?}, cli_name: {:?}, method: {:?}, request_uri: {:?}, required: &[{}], result_key: {pag}, build: crate::dynamic::build_json::<{}>, parse: crate::dynamic::parse_json::<{}> }},",
+                "    OperationInfo {{ name: {:?}, cli_name: {:?}, method: {:?}, request_uri: {:?}, required: &[{}], result_key: {pag}, build: crate::dynamic::build_json::<{}>, parse: crate::dynamic::parse_json::<{}>, input_json: crate::dynamic::reencode::<{}>, output_json: {} }},",
                 op.name,
                 kebab(&op.name),
                 op.method,
                 op.request_uri,
                 required.join(", "),
                 op.name,
-                op.name
+                op.name,
+                op.name,
+                match &op.output {
+                    Some(out) => format!("crate::dynamic::reencode::<crate::types::{out}>"),
+                    None => "crate::dynamic::reencode_empty".into(),
+                }
             );
         }
         o.push_str("];\n");
@@ -1190,6 +1196,90 @@ impl<'m> Gen<'m> {
                 call.join(", ")
             );
         }
+        o
+    }
+
+    // ------------------------------------------------------------ model table
+
+    fn model_table(&self) -> String {
+        let mut o = String::from(HEADER);
+        o.push_str("//! The model's shapes and HTTP bindings as data, sorted by name.\n\n");
+        o.push_str(
+            "use crate::model::{Location, MemberInfo, OperationShapes, ShapeInfo, ShapeKind};\n\n",
+        );
+        let opt = |v: Option<f64>| match v {
+            Some(v) => format!("Some({v:?})"),
+            None => "None".into(),
+        };
+        o.push_str("pub(crate) static SHAPES: &[ShapeInfo] = &[\n");
+        for s in self.m.shapes.values() {
+            let kind = match &s.kind {
+                Kind::String if is_enum(s) => format!(
+                    "ShapeKind::Enum(&[{}])",
+                    s.enum_values
+                        .iter()
+                        .map(|v| format!("{v:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                Kind::String => "ShapeKind::String".into(),
+                Kind::Integer => "ShapeKind::Integer".into(),
+                Kind::Long => "ShapeKind::Long".into(),
+                Kind::Boolean => "ShapeKind::Boolean".into(),
+                Kind::Double => "ShapeKind::Double".into(),
+                Kind::Float => "ShapeKind::Float".into(),
+                Kind::Blob => "ShapeKind::Blob".into(),
+                Kind::Timestamp => "ShapeKind::Timestamp".into(),
+                Kind::List { member } => format!("ShapeKind::List({member:?})"),
+                Kind::Map { key, value } => format!("ShapeKind::Map({key:?}, {value:?})"),
+                Kind::Structure { members, .. } => {
+                    let ms: Vec<String> = members
+                        .iter()
+                        .map(|m| {
+                            let loc = match m.location {
+                                Location::Body => "Body",
+                                Location::Uri => "Uri",
+                                Location::Query => "Query",
+                                Location::Header => "Header",
+                                Location::StatusCode => "StatusCode",
+                            };
+                            format!(
+                                "MemberInfo {{ name: {:?}, shape: {:?}, location: Location::{loc}, location_name: {:?}, required: {} }}",
+                                m.name,
+                                m.shape,
+                                m.location_name.as_deref().unwrap_or(&m.name),
+                                self.m.is_required(&s.name, &m.name)
+                            )
+                        })
+                        .collect();
+                    format!("ShapeKind::Structure(&[{}])", ms.join(", "))
+                }
+            };
+            let _ = writeln!(
+                o,
+                "    ShapeInfo {{ name: {:?}, kind: {kind}, min: {}, max: {}, sensitive: {}, payload: {:?}, event_stream: {} }},",
+                s.name,
+                opt(s.min),
+                opt(s.max),
+                s.sensitive,
+                s.payload,
+                s.event_stream
+            );
+        }
+        o.push_str("];\n\n");
+        o.push_str("pub(crate) static OPERATION_SHAPES: &[OperationShapes] = &[\n");
+        for op in &self.m.operations {
+            let _ = writeln!(
+                o,
+                "    OperationShapes {{ name: {:?}, input: {:?}, output: {:?}, errors: &[{}], response_code: {} }},",
+                op.name,
+                op.input,
+                op.output,
+                op.errors.iter().map(|e| format!("{e:?}")).collect::<Vec<_>>().join(", "),
+                op.response_code
+            );
+        }
+        o.push_str("];\n");
         o
     }
 }

@@ -28,6 +28,7 @@ use crate::operation::Operation;
 pub type DynamicError = serde_json::Value;
 
 type BuildFn = fn(&serde_json::Value, &Endpoint) -> Result<http::Request<Vec<u8>>, ValidationError>;
+type ReencodeFn = fn(&serde_json::Value) -> Result<serde_json::Value, String>;
 type ParseFn = fn(http::Response<Vec<u8>>) -> Result<serde_json::Value, Box<Error<DynamicError>>>;
 
 /// One operation of the table.
@@ -47,6 +48,8 @@ pub struct OperationInfo {
     pub result_key: Option<&'static str>,
     pub(crate) build: BuildFn,
     pub(crate) parse: ParseFn,
+    pub(crate) input_json: ReencodeFn,
+    pub(crate) output_json: ReencodeFn,
 }
 
 impl std::fmt::Debug for OperationInfo {
@@ -75,6 +78,20 @@ impl OperationInfo {
         response: http::Response<Vec<u8>>,
     ) -> Result<serde_json::Value, Box<Error<DynamicError>>> {
         (self.parse)(response)
+    }
+
+    /// Reads a JSON object of input members into the typed input and renders it again:
+    /// the canonical JSON form of that input (errors name what did not fit).
+    pub fn canonical_input(&self, input: &serde_json::Value) -> Result<serde_json::Value, String> {
+        (self.input_json)(input)
+    }
+
+    /// As [`canonical_input`](Self::canonical_input), for the output.
+    pub fn canonical_output(
+        &self,
+        output: &serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        (self.output_json)(output)
     }
 
     /// Whether the operation is paginated (`Marker` / `NextMarker`).
@@ -145,5 +162,21 @@ where
         Err(e) => Err(Box::new(e.map_service(|kind| {
             serde_json::to_value(kind).unwrap_or(serde_json::Value::Null)
         }))),
+    }
+}
+
+pub(crate) fn reencode<T>(value: &serde_json::Value) -> Result<serde_json::Value, String>
+where
+    T: DeserializeOwned + Serialize,
+{
+    let typed: T = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+    serde_json::to_value(typed).map_err(|e| e.to_string())
+}
+
+pub(crate) fn reencode_empty(value: &serde_json::Value) -> Result<serde_json::Value, String> {
+    match value {
+        serde_json::Value::Object(o) if o.is_empty() => Ok(value.clone()),
+        serde_json::Value::Null => Ok(serde_json::Value::Object(Default::default())),
+        _ => Err("the operation has no output".into()),
     }
 }

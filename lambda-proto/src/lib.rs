@@ -32,6 +32,7 @@ pub mod dynamic;
 pub mod endpoint;
 pub mod error;
 pub mod event_stream;
+pub mod model;
 pub mod operation;
 pub mod paginate;
 pub mod rest_json;

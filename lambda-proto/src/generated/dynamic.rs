@@ -21,6 +21,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<AddLayerVersionPermission>,
         parse: crate::dynamic::parse_json::<AddLayerVersionPermission>,
+        input_json: crate::dynamic::reencode::<AddLayerVersionPermission>,
+        output_json: crate::dynamic::reencode::<crate::types::AddLayerVersionPermissionResponse>,
     },
     OperationInfo {
         name: "AddPermission",
@@ -31,6 +33,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<AddPermission>,
         parse: crate::dynamic::parse_json::<AddPermission>,
+        input_json: crate::dynamic::reencode::<AddPermission>,
+        output_json: crate::dynamic::reencode::<crate::types::AddPermissionResponse>,
     },
     OperationInfo {
         name: "CheckpointDurableExecution",
@@ -41,6 +45,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<CheckpointDurableExecution>,
         parse: crate::dynamic::parse_json::<CheckpointDurableExecution>,
+        input_json: crate::dynamic::reencode::<CheckpointDurableExecution>,
+        output_json: crate::dynamic::reencode::<crate::types::CheckpointDurableExecutionResponse>,
     },
     OperationInfo {
         name: "CreateAlias",
@@ -51,6 +57,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<CreateAlias>,
         parse: crate::dynamic::parse_json::<CreateAlias>,
+        input_json: crate::dynamic::reencode::<CreateAlias>,
+        output_json: crate::dynamic::reencode::<crate::types::AliasConfiguration>,
     },
     OperationInfo {
         name: "CreateCapacityProvider",
@@ -61,6 +69,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<CreateCapacityProvider>,
         parse: crate::dynamic::parse_json::<CreateCapacityProvider>,
+        input_json: crate::dynamic::reencode::<CreateCapacityProvider>,
+        output_json: crate::dynamic::reencode::<crate::types::CreateCapacityProviderResponse>,
     },
     OperationInfo {
         name: "CreateCodeSigningConfig",
@@ -71,6 +81,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<CreateCodeSigningConfig>,
         parse: crate::dynamic::parse_json::<CreateCodeSigningConfig>,
+        input_json: crate::dynamic::reencode::<CreateCodeSigningConfig>,
+        output_json: crate::dynamic::reencode::<crate::types::CreateCodeSigningConfigResponse>,
     },
     OperationInfo {
         name: "CreateEventSourceMapping",
@@ -81,6 +93,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<CreateEventSourceMapping>,
         parse: crate::dynamic::parse_json::<CreateEventSourceMapping>,
+        input_json: crate::dynamic::reencode::<CreateEventSourceMapping>,
+        output_json: crate::dynamic::reencode::<crate::types::EventSourceMappingConfiguration>,
     },
     OperationInfo {
         name: "CreateFunction",
@@ -91,6 +105,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<CreateFunction>,
         parse: crate::dynamic::parse_json::<CreateFunction>,
+        input_json: crate::dynamic::reencode::<CreateFunction>,
+        output_json: crate::dynamic::reencode::<crate::types::FunctionConfiguration>,
     },
     OperationInfo {
         name: "CreateFunctionUrlConfig",
@@ -101,6 +117,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<CreateFunctionUrlConfig>,
         parse: crate::dynamic::parse_json::<CreateFunctionUrlConfig>,
+        input_json: crate::dynamic::reencode::<CreateFunctionUrlConfig>,
+        output_json: crate::dynamic::reencode::<crate::types::CreateFunctionUrlConfigResponse>,
     },
     OperationInfo {
         name: "DeleteAlias",
@@ -111,6 +129,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<DeleteAlias>,
         parse: crate::dynamic::parse_json::<DeleteAlias>,
+        input_json: crate::dynamic::reencode::<DeleteAlias>,
+        output_json: crate::dynamic::reencode_empty,
     },
     OperationInfo {
         name: "DeleteCapacityProvider",
@@ -121,6 +141,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<DeleteCapacityProvider>,
         parse: crate::dynamic::parse_json::<DeleteCapacityProvider>,
+        input_json: crate::dynamic::reencode::<DeleteCapacityProvider>,
+        output_json: crate::dynamic::reencode::<crate::types::DeleteCapacityProviderResponse>,
     },
     OperationInfo {
         name: "DeleteCodeSigningConfig",
@@ -131,6 +153,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<DeleteCodeSigningConfig>,
         parse: crate::dynamic::parse_json::<DeleteCodeSigningConfig>,
+        input_json: crate::dynamic::reencode::<DeleteCodeSigningConfig>,
+        output_json: crate::dynamic::reencode::<crate::types::DeleteCodeSigningConfigResponse>,
     },
     OperationInfo {
         name: "DeleteDurableExecution",
@@ -141,6 +165,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<DeleteDurableExecution>,
         parse: crate::dynamic::parse_json::<DeleteDurableExecution>,
+        input_json: crate::dynamic::reencode::<DeleteDurableExecution>,
+        output_json: crate::dynamic::reencode::<crate::types::DeleteDurableExecutionResponse>,
     },
     OperationInfo {
         name: "DeleteEventSourceMapping",
@@ -151,6 +177,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<DeleteEventSourceMapping>,
         parse: crate::dynamic::parse_json::<DeleteEventSourceMapping>,
+        input_json: crate::dynamic::reencode::<DeleteEventSourceMapping>,
+        output_json: crate::dynamic::reencode::<crate::types::EventSourceMappingConfiguration>,
     },
     OperationInfo {
         name: "DeleteFunction",
@@ -161,6 +189,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<DeleteFunction>,
         parse: crate::dynamic::parse_json::<DeleteFunction>,
+        input_json: crate::dynamic::reencode::<DeleteFunction>,
+        output_json: crate::dynamic::reencode::<crate::types::DeleteFunctionResponse>,
     },
     OperationInfo {
         name: "DeleteFunctionCodeSigningConfig",
@@ -171,6 +201,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<DeleteFunctionCodeSigningConfig>,
         parse: crate::dynamic::parse_json::<DeleteFunctionCodeSigningConfig>,
+        input_json: crate::dynamic::reencode::<DeleteFunctionCodeSigningConfig>,
+        output_json: crate::dynamic::reencode_empty,
     },
     OperationInfo {
         name: "DeleteFunctionConcurrency",
@@ -181,6 +213,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<DeleteFunctionConcurrency>,
         parse: crate::dynamic::parse_json::<DeleteFunctionConcurrency>,
+        input_json: crate::dynamic::reencode::<DeleteFunctionConcurrency>,
+        output_json: crate::dynamic::reencode_empty,
     },
     OperationInfo {
         name: "DeleteFunctionEventInvokeConfig",
@@ -191,6 +225,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<DeleteFunctionEventInvokeConfig>,
         parse: crate::dynamic::parse_json::<DeleteFunctionEventInvokeConfig>,
+        input_json: crate::dynamic::reencode::<DeleteFunctionEventInvokeConfig>,
+        output_json: crate::dynamic::reencode_empty,
     },
     OperationInfo {
         name: "DeleteFunctionUrlConfig",
@@ -201,6 +237,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<DeleteFunctionUrlConfig>,
         parse: crate::dynamic::parse_json::<DeleteFunctionUrlConfig>,
+        input_json: crate::dynamic::reencode::<DeleteFunctionUrlConfig>,
+        output_json: crate::dynamic::reencode_empty,
     },
     OperationInfo {
         name: "DeleteLayerVersion",
@@ -211,6 +249,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<DeleteLayerVersion>,
         parse: crate::dynamic::parse_json::<DeleteLayerVersion>,
+        input_json: crate::dynamic::reencode::<DeleteLayerVersion>,
+        output_json: crate::dynamic::reencode_empty,
     },
     OperationInfo {
         name: "DeleteProvisionedConcurrencyConfig",
@@ -221,6 +261,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<DeleteProvisionedConcurrencyConfig>,
         parse: crate::dynamic::parse_json::<DeleteProvisionedConcurrencyConfig>,
+        input_json: crate::dynamic::reencode::<DeleteProvisionedConcurrencyConfig>,
+        output_json: crate::dynamic::reencode_empty,
     },
     OperationInfo {
         name: "DeleteResourcePolicy",
@@ -231,6 +273,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<DeleteResourcePolicy>,
         parse: crate::dynamic::parse_json::<DeleteResourcePolicy>,
+        input_json: crate::dynamic::reencode::<DeleteResourcePolicy>,
+        output_json: crate::dynamic::reencode_empty,
     },
     OperationInfo {
         name: "GetAccountSettings",
@@ -241,6 +285,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetAccountSettings>,
         parse: crate::dynamic::parse_json::<GetAccountSettings>,
+        input_json: crate::dynamic::reencode::<GetAccountSettings>,
+        output_json: crate::dynamic::reencode::<crate::types::GetAccountSettingsResponse>,
     },
     OperationInfo {
         name: "GetAlias",
@@ -251,6 +297,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetAlias>,
         parse: crate::dynamic::parse_json::<GetAlias>,
+        input_json: crate::dynamic::reencode::<GetAlias>,
+        output_json: crate::dynamic::reencode::<crate::types::AliasConfiguration>,
     },
     OperationInfo {
         name: "GetCapacityProvider",
@@ -261,6 +309,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetCapacityProvider>,
         parse: crate::dynamic::parse_json::<GetCapacityProvider>,
+        input_json: crate::dynamic::reencode::<GetCapacityProvider>,
+        output_json: crate::dynamic::reencode::<crate::types::GetCapacityProviderResponse>,
     },
     OperationInfo {
         name: "GetCodeSigningConfig",
@@ -271,6 +321,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetCodeSigningConfig>,
         parse: crate::dynamic::parse_json::<GetCodeSigningConfig>,
+        input_json: crate::dynamic::reencode::<GetCodeSigningConfig>,
+        output_json: crate::dynamic::reencode::<crate::types::GetCodeSigningConfigResponse>,
     },
     OperationInfo {
         name: "GetDurableExecution",
@@ -281,6 +333,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetDurableExecution>,
         parse: crate::dynamic::parse_json::<GetDurableExecution>,
+        input_json: crate::dynamic::reencode::<GetDurableExecution>,
+        output_json: crate::dynamic::reencode::<crate::types::GetDurableExecutionResponse>,
     },
     OperationInfo {
         name: "GetDurableExecutionHistory",
@@ -291,6 +345,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: Some("Events"),
         build: crate::dynamic::build_json::<GetDurableExecutionHistory>,
         parse: crate::dynamic::parse_json::<GetDurableExecutionHistory>,
+        input_json: crate::dynamic::reencode::<GetDurableExecutionHistory>,
+        output_json: crate::dynamic::reencode::<crate::types::GetDurableExecutionHistoryResponse>,
     },
     OperationInfo {
         name: "GetDurableExecutionState",
@@ -301,6 +357,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: Some("Operations"),
         build: crate::dynamic::build_json::<GetDurableExecutionState>,
         parse: crate::dynamic::parse_json::<GetDurableExecutionState>,
+        input_json: crate::dynamic::reencode::<GetDurableExecutionState>,
+        output_json: crate::dynamic::reencode::<crate::types::GetDurableExecutionStateResponse>,
     },
     OperationInfo {
         name: "GetEventSourceMapping",
@@ -311,6 +369,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetEventSourceMapping>,
         parse: crate::dynamic::parse_json::<GetEventSourceMapping>,
+        input_json: crate::dynamic::reencode::<GetEventSourceMapping>,
+        output_json: crate::dynamic::reencode::<crate::types::EventSourceMappingConfiguration>,
     },
     OperationInfo {
         name: "GetFunction",
@@ -321,6 +381,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetFunction>,
         parse: crate::dynamic::parse_json::<GetFunction>,
+        input_json: crate::dynamic::reencode::<GetFunction>,
+        output_json: crate::dynamic::reencode::<crate::types::GetFunctionResponse>,
     },
     OperationInfo {
         name: "GetFunctionCodeSigningConfig",
@@ -331,6 +393,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetFunctionCodeSigningConfig>,
         parse: crate::dynamic::parse_json::<GetFunctionCodeSigningConfig>,
+        input_json: crate::dynamic::reencode::<GetFunctionCodeSigningConfig>,
+        output_json: crate::dynamic::reencode::<crate::types::GetFunctionCodeSigningConfigResponse>,
     },
     OperationInfo {
         name: "GetFunctionConcurrency",
@@ -341,6 +405,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetFunctionConcurrency>,
         parse: crate::dynamic::parse_json::<GetFunctionConcurrency>,
+        input_json: crate::dynamic::reencode::<GetFunctionConcurrency>,
+        output_json: crate::dynamic::reencode::<crate::types::GetFunctionConcurrencyResponse>,
     },
     OperationInfo {
         name: "GetFunctionConfiguration",
@@ -351,6 +417,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetFunctionConfiguration>,
         parse: crate::dynamic::parse_json::<GetFunctionConfiguration>,
+        input_json: crate::dynamic::reencode::<GetFunctionConfiguration>,
+        output_json: crate::dynamic::reencode::<crate::types::FunctionConfiguration>,
     },
     OperationInfo {
         name: "GetFunctionEventInvokeConfig",
@@ -361,6 +429,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetFunctionEventInvokeConfig>,
         parse: crate::dynamic::parse_json::<GetFunctionEventInvokeConfig>,
+        input_json: crate::dynamic::reencode::<GetFunctionEventInvokeConfig>,
+        output_json: crate::dynamic::reencode::<crate::types::FunctionEventInvokeConfig>,
     },
     OperationInfo {
         name: "GetFunctionRecursionConfig",
@@ -371,6 +441,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetFunctionRecursionConfig>,
         parse: crate::dynamic::parse_json::<GetFunctionRecursionConfig>,
+        input_json: crate::dynamic::reencode::<GetFunctionRecursionConfig>,
+        output_json: crate::dynamic::reencode::<crate::types::GetFunctionRecursionConfigResponse>,
     },
     OperationInfo {
         name: "GetFunctionScalingConfig",
@@ -381,6 +453,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetFunctionScalingConfig>,
         parse: crate::dynamic::parse_json::<GetFunctionScalingConfig>,
+        input_json: crate::dynamic::reencode::<GetFunctionScalingConfig>,
+        output_json: crate::dynamic::reencode::<crate::types::GetFunctionScalingConfigResponse>,
     },
     OperationInfo {
         name: "GetFunctionUrlConfig",
@@ -391,6 +465,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetFunctionUrlConfig>,
         parse: crate::dynamic::parse_json::<GetFunctionUrlConfig>,
+        input_json: crate::dynamic::reencode::<GetFunctionUrlConfig>,
+        output_json: crate::dynamic::reencode::<crate::types::GetFunctionUrlConfigResponse>,
     },
     OperationInfo {
         name: "GetLayerVersion",
@@ -401,6 +477,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetLayerVersion>,
         parse: crate::dynamic::parse_json::<GetLayerVersion>,
+        input_json: crate::dynamic::reencode::<GetLayerVersion>,
+        output_json: crate::dynamic::reencode::<crate::types::GetLayerVersionResponse>,
     },
     OperationInfo {
         name: "GetLayerVersionByArn",
@@ -411,6 +489,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetLayerVersionByArn>,
         parse: crate::dynamic::parse_json::<GetLayerVersionByArn>,
+        input_json: crate::dynamic::reencode::<GetLayerVersionByArn>,
+        output_json: crate::dynamic::reencode::<crate::types::GetLayerVersionResponse>,
     },
     OperationInfo {
         name: "GetLayerVersionPolicy",
@@ -421,6 +501,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetLayerVersionPolicy>,
         parse: crate::dynamic::parse_json::<GetLayerVersionPolicy>,
+        input_json: crate::dynamic::reencode::<GetLayerVersionPolicy>,
+        output_json: crate::dynamic::reencode::<crate::types::GetLayerVersionPolicyResponse>,
     },
     OperationInfo {
         name: "GetPolicy",
@@ -431,6 +513,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetPolicy>,
         parse: crate::dynamic::parse_json::<GetPolicy>,
+        input_json: crate::dynamic::reencode::<GetPolicy>,
+        output_json: crate::dynamic::reencode::<crate::types::GetPolicyResponse>,
     },
     OperationInfo {
         name: "GetProvisionedConcurrencyConfig",
@@ -441,6 +525,10 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetProvisionedConcurrencyConfig>,
         parse: crate::dynamic::parse_json::<GetProvisionedConcurrencyConfig>,
+        input_json: crate::dynamic::reencode::<GetProvisionedConcurrencyConfig>,
+        output_json: crate::dynamic::reencode::<
+            crate::types::GetProvisionedConcurrencyConfigResponse,
+        >,
     },
     OperationInfo {
         name: "GetResourcePolicy",
@@ -451,6 +539,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetResourcePolicy>,
         parse: crate::dynamic::parse_json::<GetResourcePolicy>,
+        input_json: crate::dynamic::reencode::<GetResourcePolicy>,
+        output_json: crate::dynamic::reencode::<crate::types::GetResourcePolicyResponse>,
     },
     OperationInfo {
         name: "GetRuntimeManagementConfig",
@@ -461,6 +551,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<GetRuntimeManagementConfig>,
         parse: crate::dynamic::parse_json::<GetRuntimeManagementConfig>,
+        input_json: crate::dynamic::reencode::<GetRuntimeManagementConfig>,
+        output_json: crate::dynamic::reencode::<crate::types::GetRuntimeManagementConfigResponse>,
     },
     OperationInfo {
         name: "Invoke",
@@ -471,6 +563,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<Invoke>,
         parse: crate::dynamic::parse_json::<Invoke>,
+        input_json: crate::dynamic::reencode::<Invoke>,
+        output_json: crate::dynamic::reencode::<crate::types::InvocationResponse>,
     },
     OperationInfo {
         name: "InvokeAsync",
@@ -481,6 +575,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<InvokeAsync>,
         parse: crate::dynamic::parse_json::<InvokeAsync>,
+        input_json: crate::dynamic::reencode::<InvokeAsync>,
+        output_json: crate::dynamic::reencode::<crate::types::InvokeAsyncResponse>,
     },
     OperationInfo {
         name: "InvokeWithResponseStream",
@@ -491,6 +587,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<InvokeWithResponseStream>,
         parse: crate::dynamic::parse_json::<InvokeWithResponseStream>,
+        input_json: crate::dynamic::reencode::<InvokeWithResponseStream>,
+        output_json: crate::dynamic::reencode::<crate::types::InvokeWithResponseStreamResponse>,
     },
     OperationInfo {
         name: "ListAliases",
@@ -501,6 +599,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: Some("Aliases"),
         build: crate::dynamic::build_json::<ListAliases>,
         parse: crate::dynamic::parse_json::<ListAliases>,
+        input_json: crate::dynamic::reencode::<ListAliases>,
+        output_json: crate::dynamic::reencode::<crate::types::ListAliasesResponse>,
     },
     OperationInfo {
         name: "ListCapacityProviders",
@@ -511,6 +611,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: Some("CapacityProviders"),
         build: crate::dynamic::build_json::<ListCapacityProviders>,
         parse: crate::dynamic::parse_json::<ListCapacityProviders>,
+        input_json: crate::dynamic::reencode::<ListCapacityProviders>,
+        output_json: crate::dynamic::reencode::<crate::types::ListCapacityProvidersResponse>,
     },
     OperationInfo {
         name: "ListCodeSigningConfigs",
@@ -521,6 +623,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: Some("CodeSigningConfigs"),
         build: crate::dynamic::build_json::<ListCodeSigningConfigs>,
         parse: crate::dynamic::parse_json::<ListCodeSigningConfigs>,
+        input_json: crate::dynamic::reencode::<ListCodeSigningConfigs>,
+        output_json: crate::dynamic::reencode::<crate::types::ListCodeSigningConfigsResponse>,
     },
     OperationInfo {
         name: "ListDurableExecutionsByFunction",
@@ -531,6 +635,10 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: Some("DurableExecutions"),
         build: crate::dynamic::build_json::<ListDurableExecutionsByFunction>,
         parse: crate::dynamic::parse_json::<ListDurableExecutionsByFunction>,
+        input_json: crate::dynamic::reencode::<ListDurableExecutionsByFunction>,
+        output_json: crate::dynamic::reencode::<
+            crate::types::ListDurableExecutionsByFunctionResponse,
+        >,
     },
     OperationInfo {
         name: "ListEventSourceMappings",
@@ -541,6 +649,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: Some("EventSourceMappings"),
         build: crate::dynamic::build_json::<ListEventSourceMappings>,
         parse: crate::dynamic::parse_json::<ListEventSourceMappings>,
+        input_json: crate::dynamic::reencode::<ListEventSourceMappings>,
+        output_json: crate::dynamic::reencode::<crate::types::ListEventSourceMappingsResponse>,
     },
     OperationInfo {
         name: "ListFunctionEventInvokeConfigs",
@@ -551,6 +661,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: Some("FunctionEventInvokeConfigs"),
         build: crate::dynamic::build_json::<ListFunctionEventInvokeConfigs>,
         parse: crate::dynamic::parse_json::<ListFunctionEventInvokeConfigs>,
+        input_json: crate::dynamic::reencode::<ListFunctionEventInvokeConfigs>,
+        output_json: crate::dynamic::reencode::<crate::types::ListFunctionEventInvokeConfigsResponse>,
     },
     OperationInfo {
         name: "ListFunctionUrlConfigs",
@@ -561,6 +673,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: Some("FunctionUrlConfigs"),
         build: crate::dynamic::build_json::<ListFunctionUrlConfigs>,
         parse: crate::dynamic::parse_json::<ListFunctionUrlConfigs>,
+        input_json: crate::dynamic::reencode::<ListFunctionUrlConfigs>,
+        output_json: crate::dynamic::reencode::<crate::types::ListFunctionUrlConfigsResponse>,
     },
     OperationInfo {
         name: "ListFunctionVersionsByCapacityProvider",
@@ -571,6 +685,10 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: Some("FunctionVersions"),
         build: crate::dynamic::build_json::<ListFunctionVersionsByCapacityProvider>,
         parse: crate::dynamic::parse_json::<ListFunctionVersionsByCapacityProvider>,
+        input_json: crate::dynamic::reencode::<ListFunctionVersionsByCapacityProvider>,
+        output_json: crate::dynamic::reencode::<
+            crate::types::ListFunctionVersionsByCapacityProviderResponse,
+        >,
     },
     OperationInfo {
         name: "ListFunctions",
@@ -581,6 +699,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: Some("Functions"),
         build: crate::dynamic::build_json::<ListFunctions>,
         parse: crate::dynamic::parse_json::<ListFunctions>,
+        input_json: crate::dynamic::reencode::<ListFunctions>,
+        output_json: crate::dynamic::reencode::<crate::types::ListFunctionsResponse>,
     },
     OperationInfo {
         name: "ListFunctionsByCodeSigningConfig",
@@ -591,6 +711,10 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: Some("FunctionArns"),
         build: crate::dynamic::build_json::<ListFunctionsByCodeSigningConfig>,
         parse: crate::dynamic::parse_json::<ListFunctionsByCodeSigningConfig>,
+        input_json: crate::dynamic::reencode::<ListFunctionsByCodeSigningConfig>,
+        output_json: crate::dynamic::reencode::<
+            crate::types::ListFunctionsByCodeSigningConfigResponse,
+        >,
     },
     OperationInfo {
         name: "ListLayerVersions",
@@ -601,6 +725,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: Some("LayerVersions"),
         build: crate::dynamic::build_json::<ListLayerVersions>,
         parse: crate::dynamic::parse_json::<ListLayerVersions>,
+        input_json: crate::dynamic::reencode::<ListLayerVersions>,
+        output_json: crate::dynamic::reencode::<crate::types::ListLayerVersionsResponse>,
     },
     OperationInfo {
         name: "ListLayers",
@@ -611,6 +737,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: Some("Layers"),
         build: crate::dynamic::build_json::<ListLayers>,
         parse: crate::dynamic::parse_json::<ListLayers>,
+        input_json: crate::dynamic::reencode::<ListLayers>,
+        output_json: crate::dynamic::reencode::<crate::types::ListLayersResponse>,
     },
     OperationInfo {
         name: "ListProvisionedConcurrencyConfigs",
@@ -621,6 +749,10 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: Some("ProvisionedConcurrencyConfigs"),
         build: crate::dynamic::build_json::<ListProvisionedConcurrencyConfigs>,
         parse: crate::dynamic::parse_json::<ListProvisionedConcurrencyConfigs>,
+        input_json: crate::dynamic::reencode::<ListProvisionedConcurrencyConfigs>,
+        output_json: crate::dynamic::reencode::<
+            crate::types::ListProvisionedConcurrencyConfigsResponse,
+        >,
     },
     OperationInfo {
         name: "ListTags",
@@ -631,6 +763,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<ListTags>,
         parse: crate::dynamic::parse_json::<ListTags>,
+        input_json: crate::dynamic::reencode::<ListTags>,
+        output_json: crate::dynamic::reencode::<crate::types::ListTagsResponse>,
     },
     OperationInfo {
         name: "ListVersionsByFunction",
@@ -641,6 +775,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: Some("Versions"),
         build: crate::dynamic::build_json::<ListVersionsByFunction>,
         parse: crate::dynamic::parse_json::<ListVersionsByFunction>,
+        input_json: crate::dynamic::reencode::<ListVersionsByFunction>,
+        output_json: crate::dynamic::reencode::<crate::types::ListVersionsByFunctionResponse>,
     },
     OperationInfo {
         name: "PauseDurableExecution",
@@ -651,6 +787,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<PauseDurableExecution>,
         parse: crate::dynamic::parse_json::<PauseDurableExecution>,
+        input_json: crate::dynamic::reencode::<PauseDurableExecution>,
+        output_json: crate::dynamic::reencode::<crate::types::PauseDurableExecutionResponse>,
     },
     OperationInfo {
         name: "PublishLayerVersion",
@@ -661,6 +799,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<PublishLayerVersion>,
         parse: crate::dynamic::parse_json::<PublishLayerVersion>,
+        input_json: crate::dynamic::reencode::<PublishLayerVersion>,
+        output_json: crate::dynamic::reencode::<crate::types::PublishLayerVersionResponse>,
     },
     OperationInfo {
         name: "PublishVersion",
@@ -671,6 +811,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<PublishVersion>,
         parse: crate::dynamic::parse_json::<PublishVersion>,
+        input_json: crate::dynamic::reencode::<PublishVersion>,
+        output_json: crate::dynamic::reencode::<crate::types::FunctionConfiguration>,
     },
     OperationInfo {
         name: "PutFunctionCodeSigningConfig",
@@ -681,6 +823,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<PutFunctionCodeSigningConfig>,
         parse: crate::dynamic::parse_json::<PutFunctionCodeSigningConfig>,
+        input_json: crate::dynamic::reencode::<PutFunctionCodeSigningConfig>,
+        output_json: crate::dynamic::reencode::<crate::types::PutFunctionCodeSigningConfigResponse>,
     },
     OperationInfo {
         name: "PutFunctionConcurrency",
@@ -691,6 +835,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<PutFunctionConcurrency>,
         parse: crate::dynamic::parse_json::<PutFunctionConcurrency>,
+        input_json: crate::dynamic::reencode::<PutFunctionConcurrency>,
+        output_json: crate::dynamic::reencode::<crate::types::Concurrency>,
     },
     OperationInfo {
         name: "PutFunctionEventInvokeConfig",
@@ -701,6 +847,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<PutFunctionEventInvokeConfig>,
         parse: crate::dynamic::parse_json::<PutFunctionEventInvokeConfig>,
+        input_json: crate::dynamic::reencode::<PutFunctionEventInvokeConfig>,
+        output_json: crate::dynamic::reencode::<crate::types::FunctionEventInvokeConfig>,
     },
     OperationInfo {
         name: "PutFunctionRecursionConfig",
@@ -711,6 +859,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<PutFunctionRecursionConfig>,
         parse: crate::dynamic::parse_json::<PutFunctionRecursionConfig>,
+        input_json: crate::dynamic::reencode::<PutFunctionRecursionConfig>,
+        output_json: crate::dynamic::reencode::<crate::types::PutFunctionRecursionConfigResponse>,
     },
     OperationInfo {
         name: "PutFunctionScalingConfig",
@@ -721,6 +871,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<PutFunctionScalingConfig>,
         parse: crate::dynamic::parse_json::<PutFunctionScalingConfig>,
+        input_json: crate::dynamic::reencode::<PutFunctionScalingConfig>,
+        output_json: crate::dynamic::reencode::<crate::types::PutFunctionScalingConfigResponse>,
     },
     OperationInfo {
         name: "PutProvisionedConcurrencyConfig",
@@ -735,6 +887,10 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<PutProvisionedConcurrencyConfig>,
         parse: crate::dynamic::parse_json::<PutProvisionedConcurrencyConfig>,
+        input_json: crate::dynamic::reencode::<PutProvisionedConcurrencyConfig>,
+        output_json: crate::dynamic::reencode::<
+            crate::types::PutProvisionedConcurrencyConfigResponse,
+        >,
     },
     OperationInfo {
         name: "PutResourcePolicy",
@@ -745,6 +901,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<PutResourcePolicy>,
         parse: crate::dynamic::parse_json::<PutResourcePolicy>,
+        input_json: crate::dynamic::reencode::<PutResourcePolicy>,
+        output_json: crate::dynamic::reencode::<crate::types::PutResourcePolicyResponse>,
     },
     OperationInfo {
         name: "PutRuntimeManagementConfig",
@@ -755,6 +913,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<PutRuntimeManagementConfig>,
         parse: crate::dynamic::parse_json::<PutRuntimeManagementConfig>,
+        input_json: crate::dynamic::reencode::<PutRuntimeManagementConfig>,
+        output_json: crate::dynamic::reencode::<crate::types::PutRuntimeManagementConfigResponse>,
     },
     OperationInfo {
         name: "RemoveLayerVersionPermission",
@@ -765,6 +925,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<RemoveLayerVersionPermission>,
         parse: crate::dynamic::parse_json::<RemoveLayerVersionPermission>,
+        input_json: crate::dynamic::reencode::<RemoveLayerVersionPermission>,
+        output_json: crate::dynamic::reencode_empty,
     },
     OperationInfo {
         name: "RemovePermission",
@@ -775,6 +937,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<RemovePermission>,
         parse: crate::dynamic::parse_json::<RemovePermission>,
+        input_json: crate::dynamic::reencode::<RemovePermission>,
+        output_json: crate::dynamic::reencode_empty,
     },
     OperationInfo {
         name: "ResumeDurableExecution",
@@ -785,6 +949,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<ResumeDurableExecution>,
         parse: crate::dynamic::parse_json::<ResumeDurableExecution>,
+        input_json: crate::dynamic::reencode::<ResumeDurableExecution>,
+        output_json: crate::dynamic::reencode::<crate::types::ResumeDurableExecutionResponse>,
     },
     OperationInfo {
         name: "SendDurableExecutionCallbackFailure",
@@ -795,6 +961,10 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<SendDurableExecutionCallbackFailure>,
         parse: crate::dynamic::parse_json::<SendDurableExecutionCallbackFailure>,
+        input_json: crate::dynamic::reencode::<SendDurableExecutionCallbackFailure>,
+        output_json: crate::dynamic::reencode::<
+            crate::types::SendDurableExecutionCallbackFailureResponse,
+        >,
     },
     OperationInfo {
         name: "SendDurableExecutionCallbackHeartbeat",
@@ -805,6 +975,10 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<SendDurableExecutionCallbackHeartbeat>,
         parse: crate::dynamic::parse_json::<SendDurableExecutionCallbackHeartbeat>,
+        input_json: crate::dynamic::reencode::<SendDurableExecutionCallbackHeartbeat>,
+        output_json: crate::dynamic::reencode::<
+            crate::types::SendDurableExecutionCallbackHeartbeatResponse,
+        >,
     },
     OperationInfo {
         name: "SendDurableExecutionCallbackSuccess",
@@ -815,6 +989,10 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<SendDurableExecutionCallbackSuccess>,
         parse: crate::dynamic::parse_json::<SendDurableExecutionCallbackSuccess>,
+        input_json: crate::dynamic::reencode::<SendDurableExecutionCallbackSuccess>,
+        output_json: crate::dynamic::reencode::<
+            crate::types::SendDurableExecutionCallbackSuccessResponse,
+        >,
     },
     OperationInfo {
         name: "StopDurableExecution",
@@ -825,6 +1003,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<StopDurableExecution>,
         parse: crate::dynamic::parse_json::<StopDurableExecution>,
+        input_json: crate::dynamic::reencode::<StopDurableExecution>,
+        output_json: crate::dynamic::reencode::<crate::types::StopDurableExecutionResponse>,
     },
     OperationInfo {
         name: "TagResource",
@@ -835,6 +1015,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<TagResource>,
         parse: crate::dynamic::parse_json::<TagResource>,
+        input_json: crate::dynamic::reencode::<TagResource>,
+        output_json: crate::dynamic::reencode_empty,
     },
     OperationInfo {
         name: "UntagResource",
@@ -845,6 +1027,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<UntagResource>,
         parse: crate::dynamic::parse_json::<UntagResource>,
+        input_json: crate::dynamic::reencode::<UntagResource>,
+        output_json: crate::dynamic::reencode_empty,
     },
     OperationInfo {
         name: "UpdateAlias",
@@ -855,6 +1039,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<UpdateAlias>,
         parse: crate::dynamic::parse_json::<UpdateAlias>,
+        input_json: crate::dynamic::reencode::<UpdateAlias>,
+        output_json: crate::dynamic::reencode::<crate::types::AliasConfiguration>,
     },
     OperationInfo {
         name: "UpdateCapacityProvider",
@@ -865,6 +1051,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<UpdateCapacityProvider>,
         parse: crate::dynamic::parse_json::<UpdateCapacityProvider>,
+        input_json: crate::dynamic::reencode::<UpdateCapacityProvider>,
+        output_json: crate::dynamic::reencode::<crate::types::UpdateCapacityProviderResponse>,
     },
     OperationInfo {
         name: "UpdateCodeSigningConfig",
@@ -875,6 +1063,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<UpdateCodeSigningConfig>,
         parse: crate::dynamic::parse_json::<UpdateCodeSigningConfig>,
+        input_json: crate::dynamic::reencode::<UpdateCodeSigningConfig>,
+        output_json: crate::dynamic::reencode::<crate::types::UpdateCodeSigningConfigResponse>,
     },
     OperationInfo {
         name: "UpdateEventSourceMapping",
@@ -885,6 +1075,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<UpdateEventSourceMapping>,
         parse: crate::dynamic::parse_json::<UpdateEventSourceMapping>,
+        input_json: crate::dynamic::reencode::<UpdateEventSourceMapping>,
+        output_json: crate::dynamic::reencode::<crate::types::EventSourceMappingConfiguration>,
     },
     OperationInfo {
         name: "UpdateFunctionCode",
@@ -895,6 +1087,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<UpdateFunctionCode>,
         parse: crate::dynamic::parse_json::<UpdateFunctionCode>,
+        input_json: crate::dynamic::reencode::<UpdateFunctionCode>,
+        output_json: crate::dynamic::reencode::<crate::types::FunctionConfiguration>,
     },
     OperationInfo {
         name: "UpdateFunctionConfiguration",
@@ -905,6 +1099,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<UpdateFunctionConfiguration>,
         parse: crate::dynamic::parse_json::<UpdateFunctionConfiguration>,
+        input_json: crate::dynamic::reencode::<UpdateFunctionConfiguration>,
+        output_json: crate::dynamic::reencode::<crate::types::FunctionConfiguration>,
     },
     OperationInfo {
         name: "UpdateFunctionEventInvokeConfig",
@@ -915,6 +1111,8 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<UpdateFunctionEventInvokeConfig>,
         parse: crate::dynamic::parse_json::<UpdateFunctionEventInvokeConfig>,
+        input_json: crate::dynamic::reencode::<UpdateFunctionEventInvokeConfig>,
+        output_json: crate::dynamic::reencode::<crate::types::FunctionEventInvokeConfig>,
     },
     OperationInfo {
         name: "UpdateFunctionUrlConfig",
@@ -925,5 +1123,7 @@ pub(crate) static OPERATIONS: &[OperationInfo] = &[
         result_key: None,
         build: crate::dynamic::build_json::<UpdateFunctionUrlConfig>,
         parse: crate::dynamic::parse_json::<UpdateFunctionUrlConfig>,
+        input_json: crate::dynamic::reencode::<UpdateFunctionUrlConfig>,
+        output_json: crate::dynamic::reencode::<crate::types::UpdateFunctionUrlConfigResponse>,
     },
 ];

@@ -3,6 +3,7 @@
 
 pub mod aliases;
 pub(crate) mod dynamic;
+pub(crate) mod model_table;
 pub mod operations;
 pub(crate) mod paginators;
 pub mod types;
