@@ -58,8 +58,8 @@ use time::OffsetDateTime;
 use crate::credentials::Credentials;
 
 pub use canonical::{
-    canonical_header_value, canonical_query_string, canonical_request, canonical_uri,
-    payload_hash, CanonicalRequest, UNSIGNED_HEADERS,
+    canonical_header_value, canonical_query_string, canonical_request, canonical_uri, payload_hash,
+    CanonicalRequest, UNSIGNED_HEADERS,
 };
 pub use crypto::{
     amz_date, authorization_header, credential_scope, signature, signing_key, string_to_sign,
@@ -295,6 +295,29 @@ impl Signer {
     ///
     /// A `host` header is added as for [`Signer::sign`]; other headers stay as they are and
     /// those present are signed. On error the request is left unchanged.
+    ///
+    /// The signature below is the one the public SigV4 test suite gives for this request
+    /// (case `get-vanilla`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lambda_proto::credentials::Credentials;
+    /// use lambda_proto::sigv4::{Signer, SigningParams};
+    /// use time::macros::datetime;
+    ///
+    /// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None);
+    /// let params = SigningParams::new(&creds, "us-east-1", "service", datetime!(2015-08-30 12:36:00 UTC));
+    /// let mut request = http::Request::get("https://example.amazonaws.com/").body(Vec::new())?;
+    /// Signer::new().presign(&mut request, &params, Duration::from_secs(3600))?;
+    /// assert_eq!(
+    ///     request.uri().query(),
+    ///     Some("X-Amz-Algorithm=AWS4-HMAC-SHA256\
+    ///           &X-Amz-Credential=AKIDEXAMPLE%2F20150830%2Fus-east-1%2Fservice%2Faws4_request\
+    ///           &X-Amz-Date=20150830T123600Z&X-Amz-SignedHeaders=host&X-Amz-Expires=3600\
+    ///           &X-Amz-Signature=e93c787ed7f371d5c6b165c1b38ede9550f4dce4144713e844b25b7192d3865d")
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn presign<B: AsRef<[u8]>>(
         &self,
         request: &mut http::Request<B>,
@@ -323,11 +346,10 @@ impl Signer {
         path_and_query.push_str("X-Amz-Signature=");
         path_and_query.push_str(signature.as_str());
 
-        let path_and_query = PathAndQuery::try_from(path_and_query).map_err(|_| {
-            SigningError::InvalidUri {
+        let path_and_query =
+            PathAndQuery::try_from(path_and_query).map_err(|_| SigningError::InvalidUri {
                 rule: "would be too long with the signature added",
-            }
-        })?;
+            })?;
         let mut parts = uri.clone().into_parts();
         parts.path_and_query = Some(path_and_query);
         let new_uri = http::Uri::from_parts(parts).map_err(|_| SigningError::InvalidUri {

@@ -72,12 +72,19 @@ struct Context {
 impl Context {
     fn from_json(text: &str) -> Self {
         let v: serde_json::Value = serde_json::from_str(text).expect("context.json is JSON");
-        let s = |key: &str| v[key].as_str().unwrap_or_else(|| panic!("{key}")).to_owned();
+        let s = |key: &str| {
+            v[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("{key}"))
+                .to_owned()
+        };
         let creds = &v["credentials"];
         Context {
             credentials: Credentials::new(
                 creds["access_key_id"].as_str().expect("access_key_id"),
-                creds["secret_access_key"].as_str().expect("secret_access_key"),
+                creds["secret_access_key"]
+                    .as_str()
+                    .expect("secret_access_key"),
                 creds["token"].as_str().map(str::to_owned),
                 None,
             ),

@@ -92,7 +92,7 @@ pub fn canonical_uri(path: &str) -> String {
 /// Splits a raw query into URI-encoded `(name, value)` pairs: each name and value is
 /// percent-decoded (`+` read as a space, as form encoding and AWS do) and encoded again the
 /// SigV4 way. A name without `=` gets an empty value; empty pieces between `&` are skipped.
-fn encoded_query_pairs(query: &str) -> Vec<(String, String)> {
+fn encoded_query_pairs(query: &str) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
     query
         .split('&')
         .filter(|piece| !piece.is_empty())
@@ -103,14 +103,21 @@ fn encoded_query_pairs(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn reencode(raw: &str) -> String {
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+}
+
+fn reencode(raw: &str) -> Cow<'_, str> {
+    if raw.bytes().all(is_unreserved) {
+        return Cow::Borrowed(raw);
+    }
     let plus_as_space: Cow<'_, [u8]> = if raw.contains('+') {
         Cow::Owned(raw.replace('+', " ").into_bytes())
     } else {
         Cow::Borrowed(raw.as_bytes())
     };
     let decoded: Cow<'_, [u8]> = percent_decode(&plus_as_space).into();
-    uri_encode(&decoded)
+    Cow::Owned(uri_encode(&decoded))
 }
 
 /// The canonical query string of a raw query (the part after `?`, without it).
@@ -153,6 +160,19 @@ pub fn canonical_query_string(query: &str) -> String {
 /// assert!(canonical_header_value("my-header1", b"a\r\nb").is_err());
 /// ```
 pub fn canonical_header_value(name: &str, value: &[u8]) -> Result<String, SigningError> {
+    canonical_value(name, value).map(Cow::into_owned)
+}
+
+fn canonical_value<'a>(name: &str, value: &'a [u8]) -> Result<Cow<'a, str>, SigningError> {
+    let already_canonical = value.first() != Some(&b' ')
+        && value.last() != Some(&b' ')
+        && value.iter().all(|&b| (0x20..=0x7e).contains(&b))
+        && !value.windows(2).any(|w| w == b"  ");
+    if already_canonical {
+        if let Ok(s) = std::str::from_utf8(value) {
+            return Ok(Cow::Borrowed(s));
+        }
+    }
     let mut out = String::with_capacity(value.len());
     let mut pending_space = false;
     for &b in value {
@@ -177,7 +197,7 @@ pub fn canonical_header_value(name: &str, value: &[u8]) -> Result<String, Signin
             }
         }
     }
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 /// The payload hash: lowercase hex SHA-256 of the body.
@@ -327,7 +347,7 @@ pub(crate) fn prepare<B: AsRef<[u8]>>(
         {
             continue;
         }
-        entries.push((name, Cow::Owned(joined_values(headers, name)?)));
+        entries.push((name, joined_values(headers, name)?));
     }
     let host = if headers.contains_key(http::header::HOST) {
         if headers.get_all(http::header::HOST).iter().count() > 1 {
@@ -373,11 +393,17 @@ pub(crate) fn prepare<B: AsRef<[u8]>>(
         query_params.push(("X-Amz-SignedHeaders", signed_headers.clone()));
         query_params.push(("X-Amz-Expires", expires_in.to_string()));
         for (name, value) in &query_params {
-            pairs.push(((*name).to_owned(), uri_encode(value.as_bytes())));
+            pairs.push((
+                Cow::Borrowed(*name),
+                Cow::Owned(uri_encode(value.as_bytes())),
+            ));
         }
         if let Some(token) = token {
             if token_signed {
-                pairs.push(("X-Amz-Security-Token".to_owned(), uri_encode(token.as_bytes())));
+                pairs.push((
+                    Cow::Borrowed("X-Amz-Security-Token"),
+                    Cow::Owned(uri_encode(token.as_bytes())),
+                ));
             }
             query_params.push(("X-Amz-Security-Token", token.to_owned()));
         }
@@ -387,7 +413,11 @@ pub(crate) fn prepare<B: AsRef<[u8]>>(
     // The text.
     let path = request.uri().path();
     let mut text = String::with_capacity(
-        path.len() * 3 / 2 + 256 + pairs.len() * 32 + entries.len() * 48 + token.map_or(0, |t| 3 * t.len()),
+        path.len() * 3 / 2
+            + 256
+            + pairs.len() * 32
+            + entries.len() * 48
+            + token.map_or(0, |t| 3 * t.len()),
     );
     let mut secret_ranges = Vec::new();
     text.push_str(request.method().as_str());
@@ -437,13 +467,17 @@ pub(crate) fn prepare<B: AsRef<[u8]>>(
 }
 
 /// All values of header `name`, each canonicalized, joined with `,` in order.
-fn joined_values(headers: &HeaderMap, name: &str) -> Result<String, SigningError> {
-    let mut joined = String::new();
-    for (i, value) in headers.get_all(name).iter().enumerate() {
-        if i > 0 {
-            joined.push(',');
-        }
-        joined.push_str(&canonical_header_value(name, value.as_bytes())?);
+fn joined_values<'a>(headers: &'a HeaderMap, name: &str) -> Result<Cow<'a, str>, SigningError> {
+    let mut values = headers.get_all(name).iter();
+    let first = match values.next() {
+        Some(v) => canonical_value(name, v.as_bytes())?,
+        None => return Ok(Cow::Borrowed("")),
+    };
+    let mut joined = first;
+    for value in values {
+        let joined = joined.to_mut();
+        joined.push(',');
+        joined.push_str(&canonical_value(name, value.as_bytes())?);
     }
     Ok(joined)
 }
@@ -491,7 +525,10 @@ fn validate(params: &SigningParams<'_>) -> Result<(), SigningError> {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         {
-            return invalid(field, "must be non-empty and only contain A-Z a-z 0-9 - _ .");
+            return invalid(
+                field,
+                "must be non-empty and only contain A-Z a-z 0-9 - _ .",
+            );
         }
     }
     if let Some(token) = params.credentials.session_token() {
