@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod dynamic;
 pub mod endpoint;
 pub mod error;
@@ -35,6 +36,7 @@ pub mod event_stream;
 pub mod operation;
 pub mod paginate;
 pub mod rest_json;
+pub mod retry;
 pub mod serde_util;
 pub mod validate;
 pub mod waiter;
