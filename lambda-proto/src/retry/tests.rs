@@ -454,7 +454,7 @@ enum Gen {
         status: u16,
         code: Option<&'static str>,
         hint_ms: Option<u64>,
-        skew_min: Option<i64>,
+        skew_min: Option<i32>,
     },
 }
 
@@ -482,7 +482,7 @@ fn gen_outcome() -> impl Strategy<Value = Gen> {
             prop::sample::select(vec![200u16, 400, 403, 404, 429, 500, 502, 503, 504]),
             codes,
             prop::option::of(0u64..100_000_000),
-            prop::option::of(-600i64..600),
+            prop::option::of(-600i32..600),
         )
             .prop_map(|(status, code, hint_ms, skew_min)| Gen::Service {
                 status,
