@@ -107,8 +107,11 @@ pub const TRANSIENT_ERROR_CODES: &[&str] = &[
 pub const TRANSIENT_STATUS_CODES: &[u16] = &[500, 502, 503, 504];
 
 /// Error codes that always mean "the request time is wrong".
-pub const CLOCK_SKEW_ERROR_CODES: &[&str] =
-    &["RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture"];
+pub const CLOCK_SKEW_ERROR_CODES: &[&str] = &[
+    "RequestTimeTooSkewed",
+    "RequestExpired",
+    "RequestInTheFuture",
+];
 
 /// Signature errors that mean clock skew only when the server's clock is far from ours
 /// (see [`CLOCK_SKEW_THRESHOLD`]).

@@ -357,9 +357,9 @@ impl ProfileSet {
 
     fn merge_file(&mut self, file: FileKind, text: &str) -> Result<(), ParseError> {
         let raw = parse_raw(file, text)?;
-        let has_prefixed_default = raw
-            .iter()
-            .any(|s| matches!(s.target, Target::Profile { prefixed: true, .. }) && s.name == "default");
+        let has_prefixed_default = raw.iter().any(|s| {
+            matches!(s.target, Target::Profile { prefixed: true, .. }) && s.name == "default"
+        });
         for section in raw {
             let warn = |warnings: &mut Vec<Warning>, line: usize, message: String| {
                 warnings.push(Warning {
@@ -373,9 +373,9 @@ impl ProfileSet {
                     warn(&mut self.warnings, section.line, reason);
                     continue;
                 }
-                Target::Profile { prefixed: false, .. }
-                    if file == FileKind::Config && has_prefixed_default =>
-                {
+                Target::Profile {
+                    prefixed: false, ..
+                } if file == FileKind::Config && has_prefixed_default => {
                     warn(
                         &mut self.warnings,
                         section.line,
@@ -460,7 +460,7 @@ fn truncate(s: &str) -> String {
     out
 }
 
-fn section_target<'a>(file: FileKind, header: &'a str) -> (&'a str, Target) {
+fn section_target(file: FileKind, header: &str) -> (&str, Target) {
     let header = trim(header);
     let (prefix, name) = match header.split_once(WHITESPACE) {
         Some((p, n)) => (Some(p), trim(n)),

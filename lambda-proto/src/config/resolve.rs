@@ -123,7 +123,11 @@ impl StaticCredentials {
 
     /// `(access_key_id, secret_access_key, session_token)`.
     pub fn into_parts(self) -> (String, String, Option<String>) {
-        (self.access_key_id, self.secret_access_key, self.session_token)
+        (
+            self.access_key_id,
+            self.secret_access_key,
+            self.session_token,
+        )
     }
 }
 
@@ -203,10 +207,31 @@ impl fmt::Display for ValueSource {
     }
 }
 
-/// Why configuration could not be resolved.
+/// Why configuration could not be resolved; see [`ConfigError::kind`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    kind: Box<ConfigErrorKind>,
+}
+
+impl ConfigError {
+    /// What went wrong, with the details.
+    pub fn kind(&self) -> &ConfigErrorKind {
+        &self.kind
+    }
+}
+
+impl From<ConfigErrorKind> for ConfigError {
+    fn from(kind: ConfigErrorKind) -> Self {
+        ConfigError {
+            kind: Box::new(kind),
+        }
+    }
+}
+
+/// The kinds of [`ConfigError`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum ConfigError {
+pub enum ConfigErrorKind {
     /// A shared file is malformed.
     #[non_exhaustive]
     Parse {
@@ -262,17 +287,23 @@ pub enum ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.kind, f)
+    }
+}
+
+impl fmt::Display for ConfigErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ConfigError::Parse { path, error } => write!(f, "{error} ({path})"),
-            ConfigError::InvalidValue {
+            ConfigErrorKind::Parse { path, error } => write!(f, "{error} ({path})"),
+            ConfigErrorKind::InvalidValue {
                 source,
                 value,
                 rule,
             } => write!(f, "{source}: {value:?} is not valid: {rule}"),
-            ConfigError::IncompleteCredentials { present, missing } => {
+            ConfigErrorKind::IncompleteCredentials { present, missing } => {
                 write!(f, "{present} is set but {missing} is not")
             }
-            ConfigError::MissingRegion {
+            ConfigErrorKind::MissingRegion {
                 profile,
                 profile_found,
                 config_path,
@@ -293,7 +324,7 @@ impl fmt::Display for ConfigError {
                     )
                 }
             }
-            ConfigError::MissingCredentials {
+            ConfigErrorKind::MissingCredentials {
                 profile,
                 profile_found,
                 config_path,
@@ -333,8 +364,8 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ConfigError::Parse { error, .. } => Some(error),
+        match &*self.kind {
+            ConfigErrorKind::Parse { error, .. } => Some(error),
             _ => None,
         }
     }
@@ -371,10 +402,13 @@ impl Config {
 
     /// The region, or an error saying where it was looked for.
     pub fn require_region(&self) -> Result<&str, ConfigError> {
-        self.region().ok_or_else(|| ConfigError::MissingRegion {
-            profile: self.profile.clone(),
-            profile_found: self.profile_found,
-            config_path: self.config_path.clone(),
+        self.region().ok_or_else(|| {
+            ConfigErrorKind::MissingRegion {
+                profile: self.profile.clone(),
+                profile_found: self.profile_found,
+                config_path: self.config_path.clone(),
+            }
+            .into()
         })
     }
 
@@ -387,14 +421,16 @@ impl Config {
 
     /// The credentials, or an error saying where they were looked for.
     pub fn require_credentials(&self) -> Result<&StaticCredentials, ConfigError> {
-        self.credentials()
-            .ok_or_else(|| ConfigError::MissingCredentials {
+        self.credentials().ok_or_else(|| {
+            ConfigErrorKind::MissingCredentials {
                 profile: self.profile.clone(),
                 profile_found: self.profile_found,
                 config_path: self.config_path.clone(),
                 credentials_path: self.credentials_path.clone(),
                 other_source: self.other_credential_source,
-            })
+            }
+            .into()
+        })
     }
 
     /// A configured endpoint URL, unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` /
@@ -498,7 +534,11 @@ impl<'a> Lookup<'a> {
     }
 
     /// The `endpoint_url` of `lambda` in the profile's `services` section.
-    fn services_endpoint(&self, warnings: &mut Vec<String>, set: &ProfileSet) -> Option<(String, ValueSource)> {
+    fn services_endpoint(
+        &self,
+        warnings: &mut Vec<String>,
+        set: &ProfileSet,
+    ) -> Option<(String, ValueSource)> {
         let (name, _) = self.profile("services")?;
         let Some(section) = set.services(&name) else {
             warnings.push(format!(
@@ -525,11 +565,12 @@ impl<'a> Lookup<'a> {
 }
 
 fn invalid(source: ValueSource, value: &str, rule: &'static str) -> ConfigError {
-    ConfigError::InvalidValue {
+    ConfigErrorKind::InvalidValue {
         source,
         value: value.chars().take(64).collect(),
         rule,
     }
+    .into()
 }
 
 /// Resolves the configuration of a Lambda client.
@@ -549,14 +590,14 @@ pub fn resolve(
     credentials_file: Option<&str>,
 ) -> Result<Config, ConfigError> {
     let config_path = var(env, "AWS_CONFIG_FILE").unwrap_or_else(|| DEFAULT_CONFIG_PATH.into());
-    let credentials_path = var(env, "AWS_SHARED_CREDENTIALS_FILE")
-        .unwrap_or_else(|| DEFAULT_CREDENTIALS_PATH.into());
+    let credentials_path =
+        var(env, "AWS_SHARED_CREDENTIALS_FILE").unwrap_or_else(|| DEFAULT_CREDENTIALS_PATH.into());
     let set = ProfileSet::parse(config_file, credentials_file).map_err(|error| {
         let path = match error.file() {
             FileKind::Config => config_path.clone(),
             FileKind::Credentials => credentials_path.clone(),
         };
-        ConfigError::Parse { path, error }
+        ConfigError::from(ConfigErrorKind::Parse { path, error })
     })?;
     let mut warnings: Vec<String> = set.warnings().iter().map(ToString::to_string).collect();
 
@@ -621,19 +662,14 @@ pub fn resolve(
     };
 
     let use_fips = look.bool_setting("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint")?;
-    let use_dualstack = look.bool_setting("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint")?;
+    let use_dualstack =
+        look.bool_setting("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint")?;
 
     let max_attempts = match look.setting("AWS_MAX_ATTEMPTS", "max_attempts") {
         None => None,
         Some((v, source)) => match v.parse::<u32>() {
             Ok(n) if n > 0 => Some(n),
-            _ => {
-                return Err(invalid(
-                    source,
-                    &v,
-                    "must be a whole number greater than 0",
-                ))
-            }
+            _ => return Err(invalid(source, &v, "must be a whole number greater than 0")),
         },
     };
     let retry_mode = match look.setting("AWS_RETRY_MODE", "retry_mode") {
@@ -670,14 +706,18 @@ fn resolve_credentials(
                 id_name: &'static str,
                 secret_name: &'static str| match (id, secret) {
         (Some((id, _)), Some((secret, _))) => Ok(Some((id, secret))),
-        (Some((_, present)), None) => Err(ConfigError::IncompleteCredentials {
-            present,
-            missing: secret_name,
-        }),
-        (None, Some((_, present))) => Err(ConfigError::IncompleteCredentials {
-            present,
-            missing: id_name,
-        }),
+        (Some((_, present)), None) => {
+            Err(ConfigError::from(ConfigErrorKind::IncompleteCredentials {
+                present,
+                missing: secret_name,
+            }))
+        }
+        (None, Some((_, present))) => {
+            Err(ConfigError::from(ConfigErrorKind::IncompleteCredentials {
+                present,
+                missing: id_name,
+            }))
+        }
         (None, None) => Ok(None),
     };
     let env_pair = pair(
@@ -710,4 +750,3 @@ fn resolve_credentials(
 
 #[cfg(test)]
 mod tests;
-

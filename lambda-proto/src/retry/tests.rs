@@ -114,7 +114,10 @@ fn retry_mode_names() {
     assert_eq!(ok("fast"), None);
     assert_eq!(ok("standard mode"), None);
     let err = "fast".parse::<RetryMode>().unwrap_err().to_string();
-    assert!(err.contains("\"fast\"") && err.contains("standard, adaptive, legacy"), "{err}");
+    assert!(
+        err.contains("\"fast\"") && err.contains("standard, adaptive, legacy"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -125,7 +128,10 @@ fn defaults_match_the_standard_mode() {
     assert_eq!(c.max_backoff(), Duration::from_secs(20));
     assert_eq!(c.mode(), RetryMode::Standard);
     assert_eq!(RetryQuota::default().available(), 500);
-    assert_eq!(RetryConfig::standard().with_max_attempts(0).max_attempts(), 1);
+    assert_eq!(
+        RetryConfig::standard().with_max_attempts(0).max_attempts(),
+        1
+    );
     assert_eq!(RetryConfig::disabled().max_attempts(), 1);
 }
 
@@ -292,14 +298,20 @@ fn success_after_timeout_retry_refunds_ten() {
     let policy = RetryPolicy::new(RetryConfig::standard());
     run(
         &policy,
-        &[Outcome::Transport(TransportErrorKind::Timeout), svc(503, None)],
+        &[
+            Outcome::Transport(TransportErrorKind::Timeout),
+            svc(503, None),
+        ],
         &[],
     );
     // One request left 10 + 5 tokens out.
     assert_eq!(policy.quota().available(), 485);
     run(
         &policy,
-        &[Outcome::Transport(TransportErrorKind::Timeout), Outcome::Success],
+        &[
+            Outcome::Transport(TransportErrorKind::Timeout),
+            Outcome::Success,
+        ],
         &[],
     );
     // Took 10, returned 10.
@@ -331,7 +343,11 @@ fn retry_after_is_honoured() {
     let got = run(&policy, &[hinted(429, tmr, ms(100))], &[0.5]);
     assert_eq!(got, vec![Decision::RetryAfter(ms(500))]);
     // Hint above the cap: capped at 20 s.
-    let got = run(&policy, &[hinted(429, tmr, Duration::from_secs(600))], &[0.5]);
+    let got = run(
+        &policy,
+        &[hinted(429, tmr, Duration::from_secs(600))],
+        &[0.5],
+    );
     assert_eq!(got, vec![Decision::RetryAfter(Duration::from_secs(20))]);
     // A hint on an error that is not retryable changes nothing.
     let got = run(
@@ -363,7 +379,10 @@ fn clock_skew_gets_one_immediate_retry() {
     assert_eq!(policy.quota().available(), 500);
     // A server clock behind ours gives a negative offset.
     let got = run(&policy, &[dated(400, "RequestExpired", -MIN * 30)], &[]);
-    assert_eq!(got, vec![Decision::RetryWithClockSkew { offset: -MIN * 30 }]);
+    assert_eq!(
+        got,
+        vec![Decision::RetryWithClockSkew { offset: -MIN * 30 }]
+    );
     // It counts as an attempt.
     let one = RetryPolicy::new(RetryConfig::disabled());
     let got = run(&one, &[dated(403, "RequestTimeTooSkewed", MIN * 17)], &[]);
@@ -422,7 +441,10 @@ fn header_helpers() {
         ]),
         Some(Duration::from_secs(30))
     );
-    assert_eq!(ra(&[("retry-after", "Wed, 21 Oct 2015 07:28:30 GMT")]), None);
+    assert_eq!(
+        ra(&[("retry-after", "Wed, 21 Oct 2015 07:28:30 GMT")]),
+        None
+    );
 
     // The example date of RFC 9110, section 5.6.7.
     assert_eq!(

@@ -60,7 +60,11 @@ fn errors_name_file_and_line() {
     macro_rules! case {
         ($config:expr, $creds:expr => $file:expr, $line:expr, $reason:expr) => {
             let err = ProfileSet::parse($config, $creds).unwrap_err();
-            assert_eq!((err.file(), err.line(), err.reason()), ($file, $line, $reason), "{err}");
+            assert_eq!(
+                (err.file(), err.line(), err.reason()),
+                ($file, $line, $reason),
+                "{err}"
+            );
         };
     }
     case!(Some("[default]\nregion = x\n[profile b"), None => Config, 3, UnclosedSection);
@@ -126,7 +130,10 @@ aws_access_key_id = IGNORED
     let p = dev.property("region").unwrap();
     assert_eq!((p.file(), p.line()), (FileKind::Config, 4));
     assert!(set.profile("Dev").is_none());
-    assert_eq!(set.sso_session("corp").unwrap().get("sso_region"), Some("us-east-1"));
+    assert_eq!(
+        set.sso_session("corp").unwrap().get("sso_region"),
+        Some("us-east-1")
+    );
     let local = set.services("local").unwrap();
     let lambda = local.property("lambda").unwrap();
     assert_eq!(
@@ -136,7 +143,10 @@ aws_access_key_id = IGNORED
             ("ENDPOINT_URL", "http://127.0.0.1:5001")
         ]
     );
-    assert_eq!(lambda.sub_property("endpoint_url"), Some("http://127.0.0.1:5001"));
+    assert_eq!(
+        lambda.sub_property("endpoint_url"),
+        Some("http://127.0.0.1:5001")
+    );
     assert_eq!(
         local.property("s3").unwrap().sub_property("Endpoint_Url"),
         Some("http://127.0.0.1:9000")
@@ -147,8 +157,11 @@ aws_access_key_id = IGNORED
     assert_eq!(a.value(), "b\nc = d");
     assert_eq!(a.sub_properties().count(), 0);
 
-    let warnings: Vec<(FileKind, usize)> =
-        set.warnings().iter().map(|w| (w.file(), w.line())).collect();
+    let warnings: Vec<(FileKind, usize)> = set
+        .warnings()
+        .iter()
+        .map(|w| (w.file(), w.line()))
+        .collect();
     assert_eq!(
         warnings,
         [
@@ -159,7 +172,10 @@ aws_access_key_id = IGNORED
         ]
     );
     let first = set.warnings()[0].to_string();
-    assert!(first.contains("[profile dev]") && first.contains("config file, line 16"), "{first}");
+    assert!(
+        first.contains("[profile dev]") && first.contains("config file, line 16"),
+        "{first}"
+    );
 }
 
 #[test]
@@ -192,9 +208,30 @@ fn debug_redacts_secrets() {
 
 fn ini_fragment() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
-        "[", "]", "[profile ", "[default]", "[sso-session s]", "[services x]", "profile", " ",
-        "\t", "\n", "\r\n", "=", " = ", "#", ";", "key", "Region", "lambda =\n  endpoint_url = u",
-        "  continued", "é", "😂", "\u{0}", "%@:+", "\r",
+        "[",
+        "]",
+        "[profile ",
+        "[default]",
+        "[sso-session s]",
+        "[services x]",
+        "profile",
+        " ",
+        "\t",
+        "\n",
+        "\r\n",
+        "=",
+        " = ",
+        "#",
+        ";",
+        "key",
+        "Region",
+        "lambda =\n  endpoint_url = u",
+        "  continued",
+        "é",
+        "😂",
+        "\u{0}",
+        "%@:+",
+        "\r",
     ])
     .prop_map(str::to_string)
 }
