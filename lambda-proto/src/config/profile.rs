@@ -172,6 +172,8 @@ pub struct Property {
     value: String,
     file: FileKind,
     line: usize,
+    /// Whether the key names a secret (the value is hidden from `Debug`).
+    secret: bool,
 }
 
 impl Property {
@@ -214,8 +216,13 @@ impl Property {
 
 impl fmt::Debug for Property {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value: &dyn fmt::Debug = if self.secret {
+            &"** redacted **"
+        } else {
+            &self.value
+        };
         f.debug_struct("Property")
-            .field("value", &self.value)
+            .field("value", value)
             .field("file", &self.file)
             .field("line", &self.line)
             .finish()
@@ -286,7 +293,7 @@ impl fmt::Debug for Section {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 let mut m = f.debug_map();
                 for (k, p) in self.0 {
-                    if is_secret_key(k) {
+                    if p.secret {
                         m.entry(k, &"** redacted **");
                     } else {
                         m.entry(k, &p.value);
@@ -391,6 +398,7 @@ impl ProfileSet {
                 .entry(section.name.to_string())
                 .or_insert_with(|| Section::new(section.name));
             for (key, value, line) in section.properties {
+                let secret = is_secret_key(&key);
                 if !is_identifier(&key) {
                     warn(
                         &mut self.warnings,
@@ -402,9 +410,15 @@ impl ProfileSet {
                     );
                     continue;
                 }
-                target
-                    .properties
-                    .insert(key, Property { value, file, line });
+                target.properties.insert(
+                    key,
+                    Property {
+                        value,
+                        file,
+                        line,
+                        secret,
+                    },
+                );
             }
         }
         Ok(())

@@ -204,6 +204,11 @@ fn debug_redacts_secrets() {
     assert!(dbg.contains("AKIDVISIBLE"), "{dbg}");
     assert!(!dbg.contains("SEKRIT"), "{dbg}");
     assert!(dbg.contains("redacted"), "{dbg}");
+    let section = set.profile("default").unwrap();
+    let p = format!("{:?}", section.property("aws_secret_access_key").unwrap());
+    assert!(!p.contains("SEKRIT") && p.contains("redacted"), "{p}");
+    let p = format!("{:?}", section.property("aws_access_key_id").unwrap());
+    assert!(p.contains("AKIDVISIBLE"), "{p}");
 }
 
 fn ini_fragment() -> impl Strategy<Value = String> {
