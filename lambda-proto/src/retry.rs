@@ -362,7 +362,9 @@ pub enum Outcome<'a> {
         status: u16,
         /// The parsed error code (e.g. `TooManyRequestsException`), if any.
         code: Option<&'a str>,
-        /// The server's retry-after hint (see [`retry_after_from_headers`]).
+        /// The server's retry-after hint (`Retry-After` seconds or `x-amz-retry-after`
+        /// milliseconds; the typed service error carries it, see
+        /// [`crate::rest_json::retry_after`]).
         retry_after: Option<Duration>,
         /// The response's `Date` header (see [`server_date_from_headers`]).
         server_date: Option<OffsetDateTime>,
@@ -619,31 +621,6 @@ impl RetryState {
         }
         Decision::RetryAfter(delay)
     }
-}
-
-/// The server's retry-after hint from response headers.
-///
-/// `x-amz-retry-after` (integer milliseconds) is preferred; otherwise `Retry-After` as
-/// integer seconds, or as an HTTP date taken relative to the response's `Date` header.
-/// Unparseable values are ignored.
-pub fn retry_after_from_headers(headers: &http::HeaderMap) -> Option<Duration> {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
-    if let Some(ms) = header("x-amz-retry-after").and_then(|v| v.parse::<u64>().ok()) {
-        return Some(Duration::from_millis(ms));
-    }
-    let value = header("retry-after")?;
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = parse_http_date(value)?;
-    let now = server_date_from_headers(headers)?;
-    let delta = at - now;
-    Some(Duration::try_from(delta).unwrap_or(Duration::ZERO))
 }
 
 /// The response's `Date` header, in the IMF-fixdate form `Sun, 06 Nov 1994 08:49:37 GMT`.

@@ -410,7 +410,7 @@ fn decisions_after_the_end_never_retry() {
 }
 
 #[test]
-fn header_helpers() {
+fn date_header() {
     use http::{HeaderMap, HeaderValue};
     let map = |pairs: &[(&'static str, &'static str)]| {
         let mut h = HeaderMap::new();
@@ -419,33 +419,6 @@ fn header_helpers() {
         }
         h
     };
-    let ra = |pairs| retry_after_from_headers(&map(pairs));
-    assert_eq!(ra(&[("retry-after", "7")]), Some(Duration::from_secs(7)));
-    assert_eq!(ra(&[("Retry-After", " 2 ")]), Some(Duration::from_secs(2)));
-    assert_eq!(ra(&[("x-amz-retry-after", "1500")]), Some(ms(1500)));
-    assert_eq!(
-        ra(&[("x-amz-retry-after", "250"), ("retry-after", "9")]),
-        Some(ms(250))
-    );
-    assert_eq!(
-        ra(&[("x-amz-retry-after", "x"), ("retry-after", "9")]),
-        Some(Duration::from_secs(9))
-    );
-    assert_eq!(ra(&[("retry-after", "-1")]), None);
-    assert_eq!(ra(&[("retry-after", "soon")]), None);
-    assert_eq!(ra(&[]), None);
-    assert_eq!(
-        ra(&[
-            ("retry-after", "Wed, 21 Oct 2015 07:28:30 GMT"),
-            ("date", "Wed, 21 Oct 2015 07:28:00 GMT"),
-        ]),
-        Some(Duration::from_secs(30))
-    );
-    assert_eq!(
-        ra(&[("retry-after", "Wed, 21 Oct 2015 07:28:30 GMT")]),
-        None
-    );
-
     // The example date of RFC 9110, section 5.6.7.
     assert_eq!(
         server_date_from_headers(&map(&[("date", "Sun, 06 Nov 1994 08:49:37 GMT")])),
