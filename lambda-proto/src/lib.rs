@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod credentials;
 pub mod dynamic;
 pub mod endpoint;
@@ -37,6 +38,7 @@ pub mod model;
 pub mod operation;
 pub mod paginate;
 pub mod rest_json;
+pub mod retry;
 pub mod serde_util;
 pub mod sigv4;
 pub mod validate;
