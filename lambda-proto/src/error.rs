@@ -347,6 +347,8 @@ pub enum TransportErrorKind {
     Reset,
     /// A timeout elapsed.
     Timeout,
+    /// Another I/O error while sending or receiving.
+    Io,
     /// The response body was larger than the configured limit.
     BodyTooLarge,
     /// The request was refused before sending (for example by the credentials provider).

@@ -335,21 +335,7 @@ impl RetryQuota {
     }
 }
 
-/// What kind of failure the transport saw before any HTTP response arrived.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TransportErrorKind {
-    /// The connection could not be made (refused, DNS failure, unreachable).
-    Connect,
-    /// The connection was reset or closed mid-exchange.
-    Reset,
-    /// A connect or read timeout.
-    Timeout,
-    /// Another I/O error while sending or receiving.
-    Io,
-    /// Not retryable: a TLS certificate error, an invalid request, a body that cannot be
-    /// replayed, and so on.
-    Other,
-}
+pub use crate::error::TransportErrorKind;
 
 /// What one attempt produced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -399,7 +385,9 @@ pub fn classify(outcome: &Outcome<'_>) -> Option<RetryKind> {
             TransportErrorKind::Connect | TransportErrorKind::Reset | TransportErrorKind::Io => {
                 Some(RetryKind::Transient)
             }
-            TransportErrorKind::Other => None,
+            TransportErrorKind::BodyTooLarge
+            | TransportErrorKind::Credentials
+            | TransportErrorKind::Other => None,
         },
         Outcome::ServiceError {
             status,
