@@ -1,0 +1,220 @@
+//! One call of an operation as a state machine: build once, sign each attempt with the
+//! time the driver gives, classify each answer, and say when to retry.
+//!
+//! Drivers send what [`Call::request`] returns, sleep for what [`Step::Retry`] says, and
+//! stop at [`Step::Done`]. Everything they share lives here.
+//!
+//! ```
+//! use lambda_proto::call::{Call, ClientConfig, Step};
+//! use lambda_proto::credentials::Credentials;
+//! use lambda_proto::endpoint::Endpoint;
+//! use lambda_proto::operations::GetFunction;
+//!
+//! let config = ClientConfig::new(Endpoint::parse("http://127.0.0.1:9").unwrap(), "us-east-1");
+//! let creds = Credentials::new("AKID", "secret", None, None);
+//! let mut call = Call::new(&config, &GetFunction::new("f")).unwrap();
+//! let now = time::macros::datetime!(2024-01-01 0:00 UTC);
+//! let request = call.request(&creds, now).unwrap();
+//! assert!(request.headers().contains_key("authorization"));
+//!
+//! let busy = http::Response::builder().status(503).body(Vec::new()).unwrap();
+//! assert!(matches!(call.on_response(busy, now, 0.5), Step::Retry { .. }));
+//! let ok = http::Response::builder().status(200)
+//!     .body(br#"{"Configuration":{"FunctionName":"f"}}"#.to_vec()).unwrap();
+//! match call.on_response(ok, now, 0.5) {
+//!     Step::Done(Ok(out)) => assert_eq!(out.configuration.unwrap().function_name.as_deref(), Some("f")),
+//!     other => panic!("{other:?}"),
+//! }
+//! ```
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::credentials::Credentials;
+use crate::endpoint::Endpoint;
+use crate::error::{Error, TransportError};
+use crate::operation::Operation;
+use crate::retry::{Decision, Outcome, RetryConfig, RetryQuota, RetryState};
+use crate::sigv4::{Signer, SigningParams};
+
+/// The signing name of Lambda.
+pub const SIGNING_NAME: &str = "lambda";
+
+/// What every call of a client shares: endpoint, region, retry settings and quota, the
+/// signing-key cache and the clock-skew correction learnt from the service.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    endpoint: Endpoint,
+    region: String,
+    retry: RetryConfig,
+    quota: Arc<RetryQuota>,
+    signer: Arc<Signer>,
+    skew_nanos: Arc<AtomicI64>,
+}
+
+impl ClientConfig {
+    /// A configuration with standard retries.
+    pub fn new(endpoint: Endpoint, region: impl Into<String>) -> Self {
+        ClientConfig {
+            endpoint,
+            region: region.into(),
+            retry: RetryConfig::standard(),
+            quota: Arc::new(RetryQuota::default()),
+            signer: Arc::new(Signer::new()),
+            skew_nanos: Arc::new(AtomicI64::new(0)),
+        }
+    }
+
+    /// Sets the retry settings.
+    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The endpoint.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The signing region.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The retry settings.
+    pub fn retry(&self) -> &RetryConfig {
+        &self.retry
+    }
+
+    /// The retry quota shared by all calls.
+    pub fn quota(&self) -> &Arc<RetryQuota> {
+        &self.quota
+    }
+
+    /// The clock correction learnt from a clock-skew error (added to the local clock).
+    pub fn clock_skew(&self) -> time::Duration {
+        time::Duration::nanoseconds(self.skew_nanos.load(Ordering::Relaxed))
+    }
+
+    fn set_clock_skew(&self, skew: time::Duration) {
+        let nanos = i64::try_from(skew.whole_nanoseconds()).unwrap_or(0);
+        self.skew_nanos.store(nanos, Ordering::Relaxed);
+    }
+}
+
+/// What the driver does next.
+#[derive(Debug)]
+pub enum Step<T, E> {
+    /// The call is over.
+    Done(Result<T, Error<E>>),
+    /// Sleep this long, then send [`Call::request`] again.
+    Retry {
+        /// How long to wait.
+        after: Duration,
+    },
+}
+
+/// One call of operation `O`.
+#[derive(Debug)]
+pub struct Call<'c, O: Operation> {
+    config: &'c ClientConfig,
+    unsigned: http::Request<Vec<u8>>,
+    retry: RetryState,
+    sent_at: Option<OffsetDateTime>,
+    _op: std::marker::PhantomData<fn() -> O>,
+}
+
+impl<'c, O: Operation> Call<'c, O> {
+    /// Validates and builds the request; nothing is signed or sent yet.
+    pub fn new(config: &'c ClientConfig, op: &O) -> Result<Self, Error<O::Error>> {
+        let unsigned = op.build(&config.endpoint)?;
+        Ok(Call {
+            config,
+            unsigned,
+            retry: RetryState::new(config.retry.clone(), config.quota.clone()),
+            sent_at: None,
+            _op: std::marker::PhantomData,
+        })
+    }
+
+    /// How many attempts have been answered.
+    pub fn attempts(&self) -> u32 {
+        self.retry.attempts()
+    }
+
+    /// The signed request of the next attempt, signed as of `now` (the local clock; the
+    /// learnt clock skew is added).
+    pub fn request(
+        &mut self,
+        credentials: &Credentials,
+        now: OffsetDateTime,
+    ) -> Result<http::Request<Vec<u8>>, Error<O::Error>> {
+        let mut request = self.unsigned.clone();
+        let time = now + self.config.clock_skew();
+        let params = SigningParams::new(credentials, &self.config.region, SIGNING_NAME, time);
+        self.config
+            .signer
+            .sign(&mut request, &params)
+            .map_err(|e| Error::transport(crate::error::TransportErrorKind::Credentials, e))?;
+        self.sent_at = Some(now);
+        Ok(request)
+    }
+
+    /// Feeds the response of the last attempt (its body read in full); `now` is the local
+    /// clock when it arrived, `random` a number in `[0, 1)` for the backoff jitter.
+    pub fn on_response(
+        &mut self,
+        response: http::Response<Vec<u8>>,
+        now: OffsetDateTime,
+        random: f64,
+    ) -> Step<O::Output, O::Error> {
+        if response.status().is_success() {
+            let _ = self.retry.on_outcome(Outcome::Success, random);
+            return Step::Done(O::parse(response));
+        }
+        let server_date = crate::retry::server_date_from_headers(response.headers());
+        let err = crate::rest_json::parse_error::<O::Error>(&response);
+        let (code, retry_after) = match &err {
+            Error::Service(e) => (Some(e.code().to_string()), e.retry_after()),
+            _ => (None, None),
+        };
+        let outcome = Outcome::ServiceError {
+            status: response.status().as_u16(),
+            code: code.as_deref(),
+            retry_after,
+            server_date,
+            sent_at: self.sent_at.unwrap_or(now),
+        };
+        match self.retry.on_outcome(outcome, random) {
+            Decision::RetryAfter(after) => Step::Retry { after },
+            Decision::RetryWithClockSkew { offset } => {
+                self.config.set_clock_skew(offset);
+                Step::Retry {
+                    after: Duration::ZERO,
+                }
+            }
+            Decision::Done | Decision::GiveUp(_) => Step::Done(Err(err)),
+        }
+    }
+
+    /// Feeds a transport failure of the last attempt.
+    pub fn on_transport_error(
+        &mut self,
+        error: TransportError,
+        random: f64,
+    ) -> Step<O::Output, O::Error> {
+        match self
+            .retry
+            .on_outcome(Outcome::Transport(error.kind()), random)
+        {
+            Decision::RetryAfter(after) => Step::Retry { after },
+            Decision::RetryWithClockSkew { .. } => Step::Retry {
+                after: Duration::ZERO,
+            },
+            Decision::Done | Decision::GiveUp(_) => Step::Done(Err(Error::Transport(error))),
+        }
+    }
+}
