@@ -134,7 +134,7 @@ impl<'c, O: Operation> Call<'c, O> {
         Ok(Call {
             config,
             unsigned,
-            retry: RetryState::new(config.retry.clone(), config.quota.clone()),
+            retry: RetryState::new(config.retry, config.quota.clone()),
             sent_at: None,
             _op: std::marker::PhantomData,
         })
