@@ -1,0 +1,224 @@
+//! Replays the committed fuzz corpora (`fuzz/corpus/<target>/`) through the fuzz target
+//! bodies, so every seed and every crash case added there is checked on stable by
+//! `cargo test`.
+//!
+//! `cargo test -p lambda-proto --test fuzz_corpus -- --ignored write_seed_corpus`
+//! regenerates the generated seeds (files named `gen-*`); hand-made seeds and crash cases
+//! are left alone.
+
+#[allow(dead_code)]
+#[path = "../../fuzz/src/targets.rs"]
+mod targets;
+
+use std::path::{Path, PathBuf};
+
+use lambda_proto::event_stream::Message;
+use lambda_proto::{dynamic, model};
+
+fn corpus_dir(target: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target)
+}
+
+fn replay(target: &str) -> usize {
+    let (_, run) = targets::TARGETS
+        .iter()
+        .find(|(name, _)| *name == target)
+        .expect("a known target");
+    let dir = corpus_dir(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    for file in &files {
+        let data = std::fs::read(file).expect("a readable corpus file");
+        let outcome = std::panic::catch_unwind(|| run(&data));
+        assert!(outcome.is_ok(), "{target}: {} fails", file.display());
+    }
+    files.len()
+}
+
+macro_rules! replay_tests {
+    ($($name:ident),*) => {$(
+        #[test]
+        fn $name() {
+            let n = replay(stringify!($name));
+            assert!(n >= 5, "{}: only {n} corpus files", stringify!($name));
+        }
+    )*};
+}
+
+replay_tests!(
+    parse_response,
+    error_response,
+    event_stream,
+    profile,
+    endpoint,
+    sigv4,
+    json_roundtrip
+);
+
+#[test]
+fn every_target_has_a_replay_test_and_a_fuzz_binary() {
+    let manifest = include_str!("../../fuzz/Cargo.toml");
+    for (name, _) in targets::TARGETS {
+        assert!(corpus_dir(name).is_dir(), "no corpus for {name}");
+        assert!(
+            manifest.contains(&format!("name = \"{name}\"")),
+            "no fuzz binary for {name}"
+        );
+    }
+}
+
+// ------------------------------------------------------------------------ seed generator
+
+fn write(target: &str, name: &str, data: &[u8]) {
+    let dir = corpus_dir(target);
+    std::fs::create_dir_all(&dir).expect("corpus directory");
+    std::fs::write(dir.join(format!("gen-{name}")), data).expect("corpus file written");
+}
+
+/// The model's examples with an output, as `(operation, output)`.
+fn example_outputs() -> Vec<(String, serde_json::Value)> {
+    let text = include_str!("../model/examples-1.json");
+    let doc: serde_json::Value = serde_json::from_str(text).expect("examples JSON");
+    let mut out = Vec::new();
+    for (op, examples) in doc["examples"].as_object().expect("examples object") {
+        for example in examples.as_array().into_iter().flatten() {
+            if let Some(output) = example.get("output") {
+                out.push((op.clone(), output.clone()));
+            }
+        }
+    }
+    out
+}
+
+fn frame(message: &Message) -> Vec<u8> {
+    message.encode().expect("a seed message encodes")
+}
+
+#[test]
+#[ignore = "writes the generated seed corpus"]
+fn write_seed_corpus() {
+    // Outputs of the model's examples, encoded as the service sends them.
+    for (i, (op, output)) in example_outputs().iter().enumerate() {
+        let info = dynamic::find(op).expect("an example's operation exists");
+        let Ok(canonical) = info.canonical_output(output) else {
+            continue;
+        };
+        let Ok(response) = model::encode_response(op, &canonical) else {
+            continue;
+        };
+        let index = targets::operation_index(op).expect("an operation index");
+        let status = response.status().as_u16() - 100;
+        let mut data = vec![index];
+        data.extend_from_slice(&status.to_be_bytes());
+        data.extend(targets::write_head_and_body(&response));
+        write("parse_response", &format!("{i:02}-{op}"), &data);
+
+        let mut json = vec![index];
+        json.extend(serde_json::to_vec(&canonical).expect("JSON"));
+        write("json_roundtrip", &format!("{i:02}-{op}"), &json);
+    }
+
+    // Error responses: the Lambda error shapes, the code in the header or the body.
+    let get_function = targets::operation_index("GetFunction").expect("GetFunction");
+    let invoke = targets::operation_index("Invoke").expect("Invoke");
+    let errors: [(&str, u8, u8, &str); 6] = [
+        (
+            "not-found-header",
+            get_function,
+            4,
+            "x-amzn-ErrorType: ResourceNotFoundException:http://internal.amazon.com/\n\
+             x-amzn-RequestId: 7c2f7b4b-0000-4000-8000-000000000000\n\n\
+             {\"Type\":\"User\",\"Message\":\"Function not found: arn:aws:lambda:us-east-1:123456789012:function:f\"}",
+        ),
+        (
+            "throttled-body-type",
+            invoke,
+            29,
+            "retry-after: 2\n\n{\"__type\":\"com.amazonaws.lambda#TooManyRequestsException\",\"message\":\"Rate exceeded\",\"retryAfterSeconds\":\"2\",\"Reason\":\"CallerRateLimitExceeded\"}",
+        ),
+        (
+            "service-exception-code",
+            invoke,
+            100,
+            "x-amz-retry-after: 1500\n\n{\"code\":\"ServiceException\",\"Message\":\"internal\"}",
+        ),
+        ("empty", invoke, 2, "\n"),
+        ("not-json", get_function, 3, "content-type: text/html\n\n<html>Forbidden</html>"),
+        (
+            "unhandled-invoke",
+            invoke,
+            2,
+            "x-amzn-ErrorType: EC2ThrottledException\n\n{\"Type\":\"Server\",\"message\":5}",
+        ),
+    ];
+    for (name, op, status, rest) in errors {
+        let mut data = vec![op, status];
+        data.extend_from_slice(rest.as_bytes());
+        write("error_response", name, &data);
+    }
+
+    // Event streams: Lambda's events, an exception, an error, and broken frames.
+    let event = |t: &str, payload: &[u8]| {
+        Message::new(payload.to_vec())
+            .with_header(":message-type", "event")
+            .with_header(":event-type", t)
+            .with_header(":content-type", "application/octet-stream")
+    };
+    let chunk = frame(&event("PayloadChunk", b"{\"hello\":"));
+    let chunk2 = frame(&event("PayloadChunk", "\"w\u{f6}rld\"}".as_bytes()));
+    let complete = frame(&event("InvokeComplete", b"{\"ErrorCode\":\"Unhandled\",\"ErrorDetails\":\"boom\",\"LogResult\":\"U1RBUlQ=\"}"));
+    let exception = frame(
+        &Message::new(b"{\"message\":\"function timed out\"}".to_vec())
+            .with_header(":message-type", "exception")
+            .with_header(":exception-type", "ServiceException"),
+    );
+    let error = frame(
+        &Message::new(Vec::new())
+            .with_header(":message-type", "error")
+            .with_header(":error-code", "InternalFailure")
+            .with_header(":error-message", "try again"),
+    );
+    let all_types = frame(
+        &Message::new(b"x".to_vec())
+            .with_header("b0", true)
+            .with_header("b1", false)
+            .with_header("i8", -3i8)
+            .with_header("i16", 300i16)
+            .with_header("i32", -70_000i32)
+            .with_header("i64", 1i64 << 40)
+            .with_header("bytes", vec![0u8, 255, 7])
+            .with_header("str", "text")
+            .with_header(
+                "ts",
+                lambda_proto::event_stream::HeaderValue::Timestamp(1_700_000_000_000),
+            )
+            .with_header("uuid", [7u8; 16]),
+    );
+    let stream = [chunk.clone(), chunk2.clone(), complete.clone()].concat();
+    let mut bad_crc = chunk.clone();
+    if let Some(last) = bad_crc.last_mut() {
+        *last ^= 1;
+    }
+    let seeds: [(&str, u8, Vec<u8>); 9] = [
+        ("stream-whole", 0, stream.clone()),
+        ("stream-chunked", 7, stream.clone()),
+        ("truncated", 3, stream[..stream.len() - 5].to_vec()),
+        ("exception", 1, [chunk.clone(), exception].concat()),
+        ("error", 9, error),
+        ("all-header-types", 0, all_types),
+        ("bad-crc", 0, bad_crc),
+        ("empty-message", 2, frame(&Message::new(Vec::new()))),
+        ("no-complete", 5, [chunk, chunk2].concat()),
+    ];
+    for (name, seed, bytes) in seeds {
+        let mut data = vec![seed];
+        data.extend(bytes);
+        write("event_stream", name, &data);
+    }
+}
