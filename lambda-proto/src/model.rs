@@ -372,6 +372,8 @@ pub fn encode_response(name: &str, output: &Value) -> Result<http::Response<Vec<
     }
     let body = match raw {
         Some(raw) => raw,
+        // An absent payload member is an empty body, not an empty JSON object.
+        None if shape.payload.is_some() => Vec::new(),
         None => serde_json::to_vec(&Value::Object(body)).map_err(|e| e.to_string())?,
     };
     builder
