@@ -130,7 +130,11 @@ pub fn parse_response(data: &[u8]) {
     match result {
         Ok(output) => {
             assert!(success, "{}: HTTP {status} parsed as an output", op.name);
-            assert!(output.is_object(), "{}: output {output} is not an object", op.name);
+            assert!(
+                output.is_object(),
+                "{}: output {output} is not an object",
+                op.name
+            );
             let canonical = op.canonical_output(&output);
             assert_eq!(
                 canonical.as_ref(),
@@ -144,7 +148,11 @@ pub fn parse_response(data: &[u8]) {
             match *err {
                 Error::Response(e) => assert_eq!(e.status(), status),
                 Error::Service(e) => {
-                    assert!(!success, "{}: HTTP {status} read as a service error", op.name);
+                    assert!(
+                        !success,
+                        "{}: HTTP {status} read as a service error",
+                        op.name
+                    );
                     assert_eq!(e.status(), status);
                 }
                 other => panic!("{}: unexpected error kind {other:?}", op.name),
@@ -264,8 +272,14 @@ pub fn event_stream(data: &[u8]) {
     };
     let whole_messages: Vec<&Message> = whole.iter().map(|(m, _)| m).collect();
     let chunked_messages: Vec<&Message> = chunked.iter().collect();
-    assert_eq!(whole_messages, chunked_messages, "chunking changed the messages");
-    assert_eq!(whole_end, chunked_end, "chunking changed the end of the stream");
+    assert_eq!(
+        whole_messages, chunked_messages,
+        "chunking changed the messages"
+    );
+    assert_eq!(
+        whole_end, chunked_end,
+        "chunking changed the end of the stream"
+    );
     if let Err(e) = &whole_end {
         let _ = e.to_string();
     }
@@ -277,8 +291,14 @@ pub fn event_stream(data: &[u8]) {
                 assert_eq!(&encoded[..], *frame, "re-encoding differs from the input");
                 let mut again = Decoder::new();
                 let mut input = &encoded[..];
-                let decoded = again.decode(&mut input).expect("re-encoded message decodes");
-                assert_eq!(decoded.as_ref(), Some(message), "re-decoded message differs");
+                let decoded = again
+                    .decode(&mut input)
+                    .expect("re-encoded message decodes");
+                assert_eq!(
+                    decoded.as_ref(),
+                    Some(message),
+                    "re-decoded message differs"
+                );
                 assert!(input.is_empty() && again.finish().is_ok());
             }
             Err(EventStreamError::HeaderNameTooLong { len }) => assert!(len > 127),
@@ -321,7 +341,10 @@ pub fn event_stream(data: &[u8]) {
     } else if let Err(ResponseStreamError::Frame(e)) = events.finish() {
         got.push(Err(ResponseStreamError::Frame(e)));
     }
-    assert_eq!(got, expected, "event decoder disagrees with the framing decoder");
+    assert_eq!(
+        got, expected,
+        "event decoder disagrees with the framing decoder"
+    );
     assert_eq!(events.is_complete(), complete);
     for e in got.iter().filter_map(|r| r.as_ref().err()) {
         let _ = e.to_string();
@@ -350,18 +373,18 @@ pub fn profile(data: &[u8]) {
 
     match ProfileSet::parse(config_file, credentials_file) {
         Ok(set) => {
-        let names: Vec<String> = set.profile_names().map(str::to_string).collect();
-        for name in &names {
-            let section = set.profile(name).expect("a listed profile is found");
-            for (key, property) in section.properties() {
-                assert_eq!(section.get(key), Some(property.value()));
-                let _ = property.sub_properties().count();
+            let names: Vec<String> = set.profile_names().map(str::to_string).collect();
+            for name in &names {
+                let section = set.profile(name).expect("a listed profile is found");
+                for (key, property) in section.properties() {
+                    assert_eq!(section.get(key), Some(property.value()));
+                    let _ = property.sub_properties().count();
+                }
             }
-        }
-        let _ = format!("{set:?}");
-        for w in set.warnings() {
-            let _ = w.to_string();
-        }
+            let _ = format!("{set:?}");
+            for w in set.warnings() {
+                let _ = w.to_string();
+            }
         }
         Err(e) => {
             let _ = e.to_string();
@@ -407,11 +430,22 @@ fn assert_secrets_hidden(creds: &StaticCredentials) {
 // ------------------------------------------------------------------------ endpoint
 
 fn check_endpoint(e: &Endpoint) {
-    assert!(matches!(e.scheme(), "http" | "https"), "scheme {}", e.scheme());
+    assert!(
+        matches!(e.scheme(), "http" | "https"),
+        "scheme {}",
+        e.scheme()
+    );
     assert!(!e.authority().is_empty(), "empty authority");
-    assert!(!e.authority().contains('@'), "userinfo in {}", e.authority());
+    assert!(
+        !e.authority().contains('@'),
+        "userinfo in {}",
+        e.authority()
+    );
     let prefix = e.path_prefix();
-    assert!(prefix.is_empty() || prefix.starts_with('/'), "prefix {prefix:?}");
+    assert!(
+        prefix.is_empty() || prefix.starts_with('/'),
+        "prefix {prefix:?}"
+    );
     assert!(!prefix.ends_with('/'), "prefix {prefix:?}");
     let url = e.url();
     let uri: http::Uri = url.parse().expect("an endpoint URL is a URI");
@@ -427,7 +461,10 @@ fn check_endpoint(e: &Endpoint) {
         .build(e)
         .expect("a request builds for any endpoint");
     assert_eq!(
-        request.uri().authority().map(|a| a.as_str().to_ascii_lowercase()),
+        request
+            .uri()
+            .authority()
+            .map(|a| a.as_str().to_ascii_lowercase()),
         Some(e.authority().to_string())
     );
 }
@@ -501,8 +538,16 @@ pub fn sigv4(data: &[u8]) {
     let signer = Signer::new();
     match signer.sign(&mut request, &params) {
         Err(e) => {
-            assert_eq!(creq.err(), Some(e.clone()), "sign and canonical_request disagree");
-            assert_eq!(request.headers(), original.headers(), "failed signing changed headers");
+            assert_eq!(
+                creq.err(),
+                Some(e.clone()),
+                "sign and canonical_request disagree"
+            );
+            assert_eq!(
+                request.headers(),
+                original.headers(),
+                "failed signing changed headers"
+            );
             assert_eq!(request.uri(), original.uri());
             let _ = e.to_string();
         }
@@ -519,10 +564,16 @@ pub fn sigv4(data: &[u8]) {
             assert_eq!(lines[lines.len() - 1], sigv4::payload_hash(original.body()));
             assert_eq!(lines[lines.len() - 2], creq.signed_headers());
             let signed: Vec<&str> = creq.signed_headers().split(';').collect();
-            assert!(signed.windows(2).all(|w| w[0] < w[1]), "signed headers unsorted");
+            assert!(
+                signed.windows(2).all(|w| w[0] < w[1]),
+                "signed headers unsorted"
+            );
             for name in &signed {
                 assert_eq!(*name, name.to_ascii_lowercase());
-                assert!(request.headers().contains_key(*name), "{name} signed, not sent");
+                assert!(
+                    request.headers().contains_key(*name),
+                    "{name} signed, not sent"
+                );
             }
 
             // The signature, recomputed from the stage functions.
@@ -544,7 +595,11 @@ pub fn sigv4(data: &[u8]) {
             // Signing the signed request again gives the same canonical request.
             let again = sigv4::canonical_request(&request, &params, SignatureLocation::Headers)
                 .expect("a signed request signs again");
-            assert_eq!(again.as_str(), creq.as_str(), "re-signing changes the request");
+            assert_eq!(
+                again.as_str(),
+                creq.as_str(),
+                "re-signing changes the request"
+            );
 
             // Debug of the signed request hides the signature and the secrets.
             let shown = format!("{request:?}");

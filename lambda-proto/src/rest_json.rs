@@ -79,6 +79,16 @@ impl RequestBuilder {
                 Rule::EmptyLabel,
             ));
         }
+        // `.` and `..` are dot segments: servers and the signer remove them, which would
+        // send the request to another path.
+        let dot_segment = |s: &str| matches!(s, "." | "..");
+        if dot_segment(value) || (greedy && value.split('/').any(dot_segment)) {
+            return Err(ValidationError::new(
+                self.operation,
+                member,
+                Rule::Custom("must not be `.` or `..` (it would change the URI path)"),
+            ));
+        }
         let set = if greedy { UNRESERVED_SLASH } else { UNRESERVED };
         self.path.extend(utf8_percent_encode(value, set));
         Ok(())

@@ -172,7 +172,10 @@ fn write_seed_corpus() {
     };
     let chunk = frame(&event("PayloadChunk", b"{\"hello\":"));
     let chunk2 = frame(&event("PayloadChunk", "\"w\u{f6}rld\"}".as_bytes()));
-    let complete = frame(&event("InvokeComplete", b"{\"ErrorCode\":\"Unhandled\",\"ErrorDetails\":\"boom\",\"LogResult\":\"U1RBUlQ=\"}"));
+    let complete = frame(&event(
+        "InvokeComplete",
+        b"{\"ErrorCode\":\"Unhandled\",\"ErrorDetails\":\"boom\",\"LogResult\":\"U1RBUlQ=\"}",
+    ));
     let exception = frame(
         &Message::new(b"{\"message\":\"function timed out\"}".to_vec())
             .with_header(":message-type", "exception")
