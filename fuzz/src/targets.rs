@@ -223,8 +223,11 @@ fn chunks(seed: u8, data: &[u8]) -> Vec<&[u8]> {
     out
 }
 
+/// Messages with the exact bytes each came from, and how the stream ended.
+type Decoded<'a> = (Vec<(Message, &'a [u8])>, Result<(), EventStreamError>);
+
 /// Whole-input decoding: the messages, the exact bytes each came from, and the end state.
-fn decode_whole(data: &[u8]) -> (Vec<(Message, &[u8])>, Result<(), EventStreamError>) {
+fn decode_whole(data: &[u8]) -> Decoded<'_> {
     let mut decoder = Decoder::new();
     let mut input = data;
     let mut out = Vec::new();
@@ -705,8 +708,11 @@ fn same_output(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     }
 }
 
+/// A target body.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the corpus replay.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("parse_response", parse_response),
     ("error_response", error_response),
     ("event_stream", event_stream),

@@ -276,7 +276,8 @@ fn errors_never_show_the_secret_or_the_token() {
     let half_pair = format!("[default]\naws_secret_access_key = {SECRET}\n");
     let no_equals = format!("[default]\naws_secret_access_key {SECRET}\n");
     let bare_token = format!("[default]\n{TOKEN}\n");
-    let cases: [(&dyn Fn(&str) -> Option<String>, Option<&str>, Option<&str>); 4] = [
+    type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+    let cases: [(Env, Option<&str>, Option<&str>); 4] = [
         (&env_none, None, Some(&half_pair)),
         (&env_none, None, Some(&no_equals)),
         (&env_none, Some(&bare_token), None),
