@@ -62,7 +62,7 @@ replay_tests!(
 );
 
 #[test]
-fn every_target_has_a_replay_test_and_a_fuzz_binary() {
+fn every_target_has_a_corpus_and_a_fuzz_binary() {
     let manifest = include_str!("../../fuzz/Cargo.toml");
     for (name, _) in targets::TARGETS {
         assert!(corpus_dir(name).is_dir(), "no corpus for {name}");
