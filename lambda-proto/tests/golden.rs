@@ -49,7 +49,11 @@ fn requests_match_botocore() {
         assert_eq!(request.uri().scheme(), expected.scheme(), "{name}");
         assert_eq!(request.uri().authority(), expected.authority(), "{name}");
         assert_eq!(request.uri().path(), expected.path(), "{name}");
-        assert_eq!(sorted_query(request.uri()), sorted_query(&expected), "{name}");
+        assert_eq!(
+            sorted_query(request.uri()),
+            sorted_query(&expected),
+            "{name}"
+        );
 
         let mut ours: Vec<(String, String)> = request
             .headers()
