@@ -1,7 +1,7 @@
 //! Test harness shared by the integration tests of the Lambda clients.
 //!
 //! * [`MotoServer`]: a real local Lambda API server (moto in server mode, one process per
-//!   value, stopped on drop) with helpers for the resources Lambda calls need (IAM role,
+//!   value, stopped on drop) with setup methods for the resources Lambda calls need (IAM role,
 //!   IAM user with an access key, SQS queue) and for scripting Invoke results.
 //!   Needs the Python packages installed by `bash scripts/install-test-deps.sh`.
 //! * [`LoopbackServer`]: a scriptable HTTP/1.1 server for fault, retry, timeout and

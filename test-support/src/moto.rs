@@ -74,9 +74,9 @@ pub struct MotoServer {
 }
 
 impl MotoServer {
-    /// The region the helpers create resources in and moto's default region.
+    /// The region the setup methods create resources in and moto's default region.
     pub const REGION: &'static str = "us-east-1";
-    /// moto's default account id, the account of every resource the helpers create.
+    /// moto's default account id, the account of every resource the setup methods create.
     pub const ACCOUNT_ID: &'static str = "123456789012";
 
     /// Starts a server on a free port and waits until it answers (at most 30 s).

@@ -1,4 +1,4 @@
-//! The local Lambda API server: start, control calls, resource helpers, stop on drop.
+//! The local Lambda API server: start, control calls, setup methods, stop on drop.
 //! Needs the Python packages of `scripts/install-test-deps.sh`.
 
 use std::time::Instant;
@@ -66,7 +66,7 @@ fn starts_answers_config_and_stops_on_drop() {
 }
 
 #[test]
-fn role_helper_enables_create_function_and_reset_drops_state() {
+fn create_role_enables_create_function_and_reset_drops_state() {
     let moto = MotoServer::start();
     let role = moto.create_role("lambda-exec");
     assert_eq!(role, "arn:aws:iam::123456789012:role/lambda-exec");
@@ -116,14 +116,14 @@ fn queued_invoke_results_come_back_in_order() {
 }
 
 #[test]
-fn sqs_queue_helper_returns_the_queue_arn() {
+fn create_sqs_queue_returns_the_queue_arn() {
     let moto = MotoServer::start();
     let arn = moto.create_sqs_queue("events");
     assert_eq!(arn, "arn:aws:sqs:us-east-1:123456789012:events");
 }
 
 #[test]
-fn auth_rejects_bad_signatures_and_setup_helpers_still_work() {
+fn auth_rejects_bad_signatures_and_setup_methods_still_work() {
     let moto = MotoServer::start();
     let key = moto.create_user_with_lambda_access("tester");
     assert!(key.access_key_id.starts_with("AKIA"), "{key:?}");
@@ -147,7 +147,7 @@ fn auth_rejects_bad_signatures_and_setup_helpers_still_work() {
     assert_eq!(wrong.status, 403, "{wrong:?}");
     assert!(wrong.text().contains("SignatureDoesNotMatch"), "{wrong:?}");
 
-    // Setup helpers work with auth on, and leave it on.
+    // Setup methods work with auth on, and leave it on.
     let role = moto.create_role("made-while-checked");
     assert!(role.ends_with(":role/made-while-checked"));
     assert_eq!(
