@@ -7403,6 +7403,7 @@ impl Operation for Invoke {
     type Error = InvokeError;
 
     fn validate(&self) -> Result<(), crate::ValidationError> {
+        self.validate_client_context()?;
         crate::validate::Validate::validate(self, &mut crate::validate::Ctx::new(Self::NAME))
     }
 
@@ -8063,6 +8064,7 @@ impl Operation for InvokeWithResponseStream {
     type Error = InvokeWithResponseStreamError;
 
     fn validate(&self) -> Result<(), crate::ValidationError> {
+        self.validate_client_context()?;
         crate::validate::Validate::validate(self, &mut crate::validate::Ctx::new(Self::NAME))
     }
 
