@@ -461,10 +461,11 @@ impl<'m> Gen<'m> {
         members: &[&Member],
         is_op: bool,
     ) {
-        let required: Vec<&&Member> = members
+        let mut required: Vec<&&Member> = members
             .iter()
             .filter(|m| self.member_type(&s.name, m).1)
             .collect();
+        required.sort_by_key(|m| self.m.required_position(&s.name, &m.name));
         let _ = writeln!(o, "impl {name} {{");
         let args: Vec<String> = required
             .iter()
@@ -1137,12 +1138,13 @@ impl<'m> Gen<'m> {
                 .iter()
                 .find(|o| o.name == w.operation)
                 .expect("waiter operation");
-            let required: Vec<&Member> = self
+            let mut required: Vec<&Member> = self
                 .m
                 .members(&op.input)
                 .iter()
                 .filter(|m| self.m.is_required(&op.input, &m.name))
                 .collect();
+            required.sort_by_key(|m| self.m.required_position(&op.input, &m.name));
             let _ = writeln!(
                 o,
                 "/// `{}`: polls [`{}`] every {} s, at most {} times.",

@@ -46,21 +46,21 @@ pub struct AddLayerVersionPermission {
 }
 
 impl AddLayerVersionPermission {
-    /// A new request with its required members (`Action`, `LayerName`, `Principal`, `StatementId`, `VersionNumber`).
+    /// A new request with its required members (`LayerName`, `VersionNumber`, `StatementId`, `Action`, `Principal`).
     pub fn new(
-        action: impl Into<String>,
         layer_name: impl Into<String>,
-        principal: impl Into<String>,
-        statement_id: impl Into<String>,
         version_number: impl Into<i64>,
+        statement_id: impl Into<String>,
+        action: impl Into<String>,
+        principal: impl Into<String>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
-            action: action.into(),
             layer_name: layer_name.into(),
-            principal: principal.into(),
-            statement_id: statement_id.into(),
             version_number: version_number.into(),
+            statement_id: statement_id.into(),
+            action: action.into(),
+            principal: principal.into(),
             ..Default::default()
         }
     }
@@ -284,19 +284,19 @@ pub struct AddPermission {
 }
 
 impl AddPermission {
-    /// A new request with its required members (`Action`, `FunctionName`, `Principal`, `StatementId`).
+    /// A new request with its required members (`FunctionName`, `StatementId`, `Action`, `Principal`).
     pub fn new(
-        action: impl Into<String>,
         function_name: impl Into<String>,
-        principal: impl Into<String>,
         statement_id: impl Into<String>,
+        action: impl Into<String>,
+        principal: impl Into<String>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
-            action: action.into(),
             function_name: function_name.into(),
-            principal: principal.into(),
             statement_id: statement_id.into(),
+            action: action.into(),
+            principal: principal.into(),
             ..Default::default()
         }
     }
@@ -554,15 +554,15 @@ pub struct CheckpointDurableExecution {
 }
 
 impl CheckpointDurableExecution {
-    /// A new request with its required members (`CheckpointToken`, `DurableExecutionArn`).
+    /// A new request with its required members (`DurableExecutionArn`, `CheckpointToken`).
     pub fn new(
-        checkpoint_token: impl Into<String>,
         durable_execution_arn: impl Into<String>,
+        checkpoint_token: impl Into<String>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
-            checkpoint_token: checkpoint_token.into(),
             durable_execution_arn: durable_execution_arn.into(),
+            checkpoint_token: checkpoint_token.into(),
             ..Default::default()
         }
     }
@@ -737,17 +737,17 @@ pub struct CreateAlias {
 }
 
 impl CreateAlias {
-    /// A new request with its required members (`FunctionName`, `FunctionVersion`, `Name`).
+    /// A new request with its required members (`FunctionName`, `Name`, `FunctionVersion`).
     pub fn new(
         function_name: impl Into<String>,
-        function_version: impl Into<String>,
         name: impl Into<String>,
+        function_version: impl Into<String>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
-            function_version: function_version.into(),
             name: name.into(),
+            function_version: function_version.into(),
             ..Default::default()
         }
     }
@@ -943,17 +943,17 @@ pub struct CreateCapacityProvider {
 }
 
 impl CreateCapacityProvider {
-    /// A new request with its required members (`CapacityProviderName`, `PermissionsConfig`, `VpcConfig`).
+    /// A new request with its required members (`CapacityProviderName`, `VpcConfig`, `PermissionsConfig`).
     pub fn new(
         capacity_provider_name: impl Into<String>,
-        permissions_config: impl Into<crate::types::CapacityProviderPermissionsConfig>,
         vpc_config: impl Into<crate::types::CapacityProviderVpcConfig>,
+        permissions_config: impl Into<crate::types::CapacityProviderPermissionsConfig>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
             capacity_provider_name: capacity_provider_name.into(),
-            permissions_config: permissions_config.into(),
             vpc_config: vpc_config.into(),
+            permissions_config: permissions_config.into(),
             ..Default::default()
         }
     }
@@ -2211,17 +2211,17 @@ pub struct CreateFunction {
 }
 
 impl CreateFunction {
-    /// A new request with its required members (`Code`, `FunctionName`, `Role`).
+    /// A new request with its required members (`FunctionName`, `Role`, `Code`).
     pub fn new(
-        code: impl Into<crate::types::FunctionCode>,
         function_name: impl Into<String>,
         role: impl Into<String>,
+        code: impl Into<crate::types::FunctionCode>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
-            code: code.into(),
             function_name: function_name.into(),
             role: role.into(),
+            code: code.into(),
             ..Default::default()
         }
     }
@@ -2712,15 +2712,15 @@ pub struct CreateFunctionUrlConfig {
 }
 
 impl CreateFunctionUrlConfig {
-    /// A new request with its required members (`AuthType`, `FunctionName`).
+    /// A new request with its required members (`FunctionName`, `AuthType`).
     pub fn new(
-        auth_type: impl Into<crate::types::FunctionUrlAuthType>,
         function_name: impl Into<String>,
+        auth_type: impl Into<crate::types::FunctionUrlAuthType>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
-            auth_type: auth_type.into(),
             function_name: function_name.into(),
+            auth_type: auth_type.into(),
             ..Default::default()
         }
     }
@@ -5079,15 +5079,15 @@ pub struct GetDurableExecutionState {
 }
 
 impl GetDurableExecutionState {
-    /// A new request with its required members (`CheckpointToken`, `DurableExecutionArn`).
+    /// A new request with its required members (`DurableExecutionArn`, `CheckpointToken`).
     pub fn new(
-        checkpoint_token: impl Into<String>,
         durable_execution_arn: impl Into<String>,
+        checkpoint_token: impl Into<String>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
-            checkpoint_token: checkpoint_token.into(),
             durable_execution_arn: durable_execution_arn.into(),
+            checkpoint_token: checkpoint_token.into(),
             ..Default::default()
         }
     }
@@ -10493,15 +10493,15 @@ pub struct PublishLayerVersion {
 }
 
 impl PublishLayerVersion {
-    /// A new request with its required members (`Content`, `LayerName`).
+    /// A new request with its required members (`LayerName`, `Content`).
     pub fn new(
-        content: impl Into<crate::types::LayerVersionContentInput>,
         layer_name: impl Into<String>,
+        content: impl Into<crate::types::LayerVersionContentInput>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
-            content: content.into(),
             layer_name: layer_name.into(),
+            content: content.into(),
             ..Default::default()
         }
     }
@@ -11608,16 +11608,16 @@ pub struct PutProvisionedConcurrencyConfig {
 }
 
 impl PutProvisionedConcurrencyConfig {
-    /// A new request with its required members (`FunctionName`, `ProvisionedConcurrentExecutions`, `Qualifier`).
+    /// A new request with its required members (`FunctionName`, `Qualifier`, `ProvisionedConcurrentExecutions`).
     pub fn new(
         function_name: impl Into<String>,
-        provisioned_concurrent_executions: impl Into<i32>,
         qualifier: impl Into<String>,
+        provisioned_concurrent_executions: impl Into<i32>,
     ) -> Self {
         Self {
             function_name: function_name.into(),
-            provisioned_concurrent_executions: provisioned_concurrent_executions.into(),
             qualifier: qualifier.into(),
+            provisioned_concurrent_executions: provisioned_concurrent_executions.into(),
         }
     }
 }
@@ -11757,12 +11757,12 @@ pub struct PutResourcePolicy {
 }
 
 impl PutResourcePolicy {
-    /// A new request with its required members (`Policy`, `ResourceArn`).
-    pub fn new(policy: impl Into<String>, resource_arn: impl Into<String>) -> Self {
+    /// A new request with its required members (`ResourceArn`, `Policy`).
+    pub fn new(resource_arn: impl Into<String>, policy: impl Into<String>) -> Self {
         #[allow(clippy::needless_update)]
         Self {
-            policy: policy.into(),
             resource_arn: resource_arn.into(),
+            policy: policy.into(),
             ..Default::default()
         }
     }
@@ -12081,17 +12081,17 @@ pub struct RemoveLayerVersionPermission {
 }
 
 impl RemoveLayerVersionPermission {
-    /// A new request with its required members (`LayerName`, `StatementId`, `VersionNumber`).
+    /// A new request with its required members (`LayerName`, `VersionNumber`, `StatementId`).
     pub fn new(
         layer_name: impl Into<String>,
-        statement_id: impl Into<String>,
         version_number: impl Into<i64>,
+        statement_id: impl Into<String>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
             layer_name: layer_name.into(),
-            statement_id: statement_id.into(),
             version_number: version_number.into(),
+            statement_id: statement_id.into(),
             ..Default::default()
         }
     }

@@ -854,14 +854,14 @@ pub struct CapacityProviderVpcConfig {
 }
 
 impl CapacityProviderVpcConfig {
-    /// A new value with its required members (`SecurityGroupIds`, `SubnetIds`).
+    /// A new value with its required members (`SubnetIds`, `SecurityGroupIds`).
     pub fn new(
-        security_group_ids: impl Into<Vec<String>>,
         subnet_ids: impl Into<Vec<String>>,
+        security_group_ids: impl Into<Vec<String>>,
     ) -> Self {
         Self {
-            security_group_ids: security_group_ids.into(),
             subnet_ids: subnet_ids.into(),
+            security_group_ids: security_group_ids.into(),
         }
     }
 }
@@ -3773,11 +3773,11 @@ pub struct FunctionRuntimeConfig {
 }
 
 impl FunctionRuntimeConfig {
-    /// A new value with its required members (`RuntimeAlias`, `RuntimeArn`).
-    pub fn new(runtime_alias: impl Into<String>, runtime_arn: impl Into<String>) -> Self {
+    /// A new value with its required members (`RuntimeArn`, `RuntimeAlias`).
+    pub fn new(runtime_arn: impl Into<String>, runtime_alias: impl Into<String>) -> Self {
         Self {
-            runtime_alias: runtime_alias.into(),
             runtime_arn: runtime_arn.into(),
+            runtime_alias: runtime_alias.into(),
         }
     }
 }
@@ -6436,17 +6436,17 @@ impl std::fmt::Debug for OperationUpdate {
 }
 
 impl OperationUpdate {
-    /// A new value with its required members (`Action`, `Id`, `Type`).
+    /// A new value with its required members (`Id`, `Type`, `Action`).
     pub fn new(
-        action: impl Into<crate::types::OperationAction>,
         id: impl Into<String>,
         r#type: impl Into<crate::types::OperationType>,
+        action: impl Into<crate::types::OperationAction>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
-            action: action.into(),
             id: id.into(),
             r#type: r#type.into(),
+            action: action.into(),
             ..Default::default()
         }
     }
