@@ -14,10 +14,13 @@ fn response(status: u16, headers: &[(&str, &str)], body: &str) -> http::Response
     b.body(body.as_bytes().to_vec()).unwrap()
 }
 
+/// `(status, headers, body, code, message)`.
+type Case<'a> = (u16, &'a [(&'a str, &'a str)], &'a str, &'a str, Option<&'a str>);
+
 /// `(status, headers, body) -> (code, message)`, one line per case.
 #[test]
 fn error_code_and_message() {
-    let cases: &[(u16, &[(&str, &str)], &str, &str, Option<&str>)] = &[
+    let cases: &[Case] = &[
         (
             404,
             &[("x-amzn-ErrorType", "ResourceNotFoundException")],
