@@ -771,6 +771,19 @@ impl<'m> Gen<'m> {
         }
         o.push_str("    }\n\n");
 
+        let tokens: Vec<&&Member> = members.iter().filter(|m| m.idempotency_token).collect();
+        if !tokens.is_empty() {
+            o.push_str("    fn fill_idempotency_token(&mut self, token: &str) -> bool {\n        let mut set = false;\n");
+            for m in tokens {
+                let f = field(&m.name);
+                let _ = writeln!(
+                    o,
+                    "        if self.{f}.is_none() {{ self.{f} = Some(token.to_string()); set = true; }}"
+                );
+            }
+            o.push_str("        set\n    }\n\n");
+        }
+
         // build
         o.push_str("    fn build(&self, endpoint: &crate::endpoint::Endpoint) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {\n");
         o.push_str("        self.validate()?;\n");

@@ -15,7 +15,13 @@ fn response(status: u16, headers: &[(&str, &str)], body: &str) -> http::Response
 }
 
 /// `(status, headers, body, code, message)`.
-type Case<'a> = (u16, &'a [(&'a str, &'a str)], &'a str, &'a str, Option<&'a str>);
+type Case<'a> = (
+    u16,
+    &'a [(&'a str, &'a str)],
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+);
 
 /// `(status, headers, body) -> (code, message)`, one line per case.
 #[test]

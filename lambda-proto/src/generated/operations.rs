@@ -664,6 +664,15 @@ impl Operation for CheckpointDurableExecution {
         crate::validate::Validate::validate(self, &mut crate::validate::Ctx::new(Self::NAME))
     }
 
+    fn fill_idempotency_token(&mut self, token: &str) -> bool {
+        let mut set = false;
+        if self.client_token.is_none() {
+            self.client_token = Some(token.to_string());
+            set = true;
+        }
+        set
+    }
+
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
@@ -10407,6 +10416,15 @@ impl Operation for PauseDurableExecution {
         crate::validate::Validate::validate(self, &mut crate::validate::Ctx::new(Self::NAME))
     }
 
+    fn fill_idempotency_token(&mut self, token: &str) -> bool {
+        let mut set = false;
+        if self.client_token.is_none() {
+            self.client_token = Some(token.to_string());
+            set = true;
+        }
+        set
+    }
+
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
@@ -12507,6 +12525,15 @@ impl Operation for ResumeDurableExecution {
 
     fn validate(&self) -> Result<(), crate::ValidationError> {
         crate::validate::Validate::validate(self, &mut crate::validate::Ctx::new(Self::NAME))
+    }
+
+    fn fill_idempotency_token(&mut self, token: &str) -> bool {
+        let mut set = false;
+        if self.client_token.is_none() {
+            self.client_token = Some(token.to_string());
+            set = true;
+        }
+        set
     }
 
     fn build(
