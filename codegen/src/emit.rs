@@ -387,6 +387,10 @@ impl<'m> Gen<'m> {
                 attrs.push("skip_serializing_if = \"Option::is_none\"".into());
             } else if in_output {
                 attrs.push("default".into());
+                if !matches!(target.kind, Kind::Blob | Kind::Timestamp) {
+                    // Services send `null` for required members too.
+                    attrs.push("deserialize_with = \"crate::serde_util::null_as_default\"".into());
+                }
             }
             match target.kind {
                 Kind::Blob => attrs.push(format!(
@@ -978,7 +982,10 @@ impl<'m> Gen<'m> {
                         .iter()
                         .any(|m| matches!(m.location, Location::Header | Location::StatusCode));
                 let mut_kw = if mutable { "mut " } else { "" };
-                if streaming || blob_payload {
+                let body_members = omembers.iter().any(|m| {
+                    m.location == Location::Body && Some(&m.name) != oshape.payload.as_ref()
+                });
+                if streaming || blob_payload || !body_members {
                     let _ = writeln!(
                         o,
                         "        let {mut_kw}out = crate::types::{out}::default();"

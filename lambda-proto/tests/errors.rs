@@ -207,3 +207,19 @@ fn malformed_success_bodies_are_response_errors() {
     let err = GetFunction::parse(response(200, &[], &"[".repeat(10_000))).unwrap_err();
     assert!(matches!(err, Error::Response(_)), "{err:?}");
 }
+
+#[test]
+fn null_required_members_and_bodiless_outputs_parse() {
+    use lambda_proto::operations::{GetFunctionCodeSigningConfig, InvokeAsync};
+    let out = GetFunctionCodeSigningConfig::parse(response(
+        200,
+        &[],
+        r#"{"CodeSigningConfigArn":null,"FunctionName":"f"}"#,
+    ))
+    .unwrap();
+    assert_eq!(out.code_signing_config_arn, "");
+    assert_eq!(out.function_name, "f");
+    // InvokeAsync's output has no body members: whatever the body is, the status counts.
+    let out = InvokeAsync::parse(response(202, &[], "Simple Lambda happy path OK")).unwrap();
+    assert_eq!(out.status, Some(202));
+}

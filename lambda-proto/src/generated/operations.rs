@@ -3189,7 +3189,7 @@ impl Operation for DeleteCodeSigningConfig {
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
-        let out: crate::types::DeleteCodeSigningConfigResponse = rest_json::json_body(&response)?;
+        let out = crate::types::DeleteCodeSigningConfigResponse::default();
         Ok(out)
     }
 }
@@ -3527,7 +3527,7 @@ impl Operation for DeleteFunction {
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
-        let mut out: crate::types::DeleteFunctionResponse = rest_json::json_body(&response)?;
+        let mut out = crate::types::DeleteFunctionResponse::default();
         out.status_code = Some(i32::from(response.status().as_u16()));
         Ok(out)
     }
@@ -7700,7 +7700,7 @@ impl Operation for InvokeAsync {
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
-        let mut out: crate::types::InvokeAsyncResponse = rest_json::json_body(&response)?;
+        let mut out = crate::types::InvokeAsyncResponse::default();
         out.status = Some(i32::from(response.status().as_u16()));
         Ok(out)
     }
@@ -10461,7 +10461,7 @@ impl Operation for PauseDurableExecution {
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
-        let out: crate::types::PauseDurableExecutionResponse = rest_json::json_body(&response)?;
+        let out = crate::types::PauseDurableExecutionResponse::default();
         Ok(out)
     }
 }
@@ -12566,7 +12566,7 @@ impl Operation for ResumeDurableExecution {
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
-        let out: crate::types::ResumeDurableExecutionResponse = rest_json::json_body(&response)?;
+        let out = crate::types::ResumeDurableExecutionResponse::default();
         Ok(out)
     }
 }
@@ -12707,8 +12707,7 @@ impl Operation for SendDurableExecutionCallbackFailure {
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
-        let out: crate::types::SendDurableExecutionCallbackFailureResponse =
-            rest_json::json_body(&response)?;
+        let out = crate::types::SendDurableExecutionCallbackFailureResponse::default();
         Ok(out)
     }
 }
@@ -12815,8 +12814,7 @@ impl Operation for SendDurableExecutionCallbackHeartbeat {
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
-        let out: crate::types::SendDurableExecutionCallbackHeartbeatResponse =
-            rest_json::json_body(&response)?;
+        let out = crate::types::SendDurableExecutionCallbackHeartbeatResponse::default();
         Ok(out)
     }
 }
@@ -12974,8 +12972,7 @@ impl Operation for SendDurableExecutionCallbackSuccess {
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
-        let out: crate::types::SendDurableExecutionCallbackSuccessResponse =
-            rest_json::json_body(&response)?;
+        let out = crate::types::SendDurableExecutionCallbackSuccessResponse::default();
         Ok(out)
     }
 }
