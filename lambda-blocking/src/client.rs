@@ -463,3 +463,230 @@ impl Client {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_proto::config::ConfigErrorKind;
+    use std::collections::HashMap;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    /// A directory with the given shared files, unique per test.
+    fn files(tag: &str, config: &str, credentials: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("lambda-blocking-{}-{tag}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("config"), config).unwrap();
+        std::fs::write(dir.join("credentials"), credentials).unwrap();
+        dir
+    }
+
+    const KEYS: [(&str, &str); 2] = [
+        ("AWS_ACCESS_KEY_ID", "AKIDENV"),
+        ("AWS_SECRET_ACCESS_KEY", "env-secret"),
+    ];
+
+    #[test]
+    fn environment_variables_configure_the_client() {
+        let env = lookup(&[
+            KEYS[0],
+            KEYS[1],
+            ("AWS_REGION", "eu-north-1"),
+            ("HOME", "/nonexistent-home"),
+        ]);
+        let client = ClientBuilder::from_env_lookup(&env)
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(client.region(), "eu-north-1");
+        assert_eq!(
+            client.endpoint().url(),
+            "https://lambda.eu-north-1.amazonaws.com"
+        );
+        assert_eq!(client.credentials().access_key_id(), "AKIDENV");
+        assert_eq!(client.config().retry().max_attempts(), 3);
+    }
+
+    #[test]
+    fn missing_region_says_where_it_looked() {
+        let env = lookup(&[KEYS[0], KEYS[1], ("HOME", "/nonexistent-home")]);
+        let err = ClientBuilder::from_env_lookup(&env)
+            .unwrap()
+            .build()
+            .unwrap_err();
+        match &err {
+            BuildError::Config(e) => {
+                assert!(matches!(e.kind(), ConfigErrorKind::MissingRegion { .. }))
+            }
+            other => panic!("{other:?}"),
+        }
+        let text = err.to_string();
+        assert!(text.contains("AWS_REGION"), "{text}");
+        assert!(text.contains("~/.aws/config"), "{text}");
+        // A region from the builder is enough.
+        let client = ClientBuilder::from_env_lookup(&env)
+            .unwrap()
+            .region("us-east-2")
+            .build()
+            .unwrap();
+        assert_eq!(client.region(), "us-east-2");
+    }
+
+    #[test]
+    fn missing_credentials_say_where_they_were_looked_for() {
+        let env = lookup(&[("AWS_REGION", "us-east-1"), ("HOME", "/nonexistent-home")]);
+        let err = ClientBuilder::from_env_lookup(&env)
+            .unwrap()
+            .build()
+            .unwrap_err();
+        match &err {
+            BuildError::Config(e) => {
+                assert!(matches!(
+                    e.kind(),
+                    ConfigErrorKind::MissingCredentials { .. }
+                ))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(err.to_string().contains("~/.aws/credentials"), "{err}");
+        assert!(matches!(
+            Client::builder().region("us-east-1").build(),
+            Err(BuildError::MissingCredentials)
+        ));
+        assert!(matches!(
+            Client::builder()
+                .credentials(Credentials::new("a", "b", None, None))
+                .build(),
+            Err(BuildError::MissingRegion)
+        ));
+    }
+
+    #[test]
+    fn shared_files_and_profiles() {
+        let dir = files(
+            "profiles",
+            "[default]\nregion = us-west-1\n[profile dev]\nregion = sa-east-1\nmax_attempts = 7\n\
+             use_fips_endpoint = true\n",
+            "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = s1\n\
+             [dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = s2\n",
+        );
+        let config = dir.join("config").display().to_string();
+        let credentials = dir.join("credentials").display().to_string();
+        let base = [
+            ("AWS_CONFIG_FILE", config.as_str()),
+            ("AWS_SHARED_CREDENTIALS_FILE", credentials.as_str()),
+        ];
+        let client = ClientBuilder::from_env_lookup(&lookup(&base))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(client.region(), "us-west-1");
+        assert_eq!(client.credentials().access_key_id(), "AKIDDEFAULT");
+
+        let dev = [base[0], base[1], ("AWS_PROFILE", "dev")];
+        let client = ClientBuilder::from_env_lookup(&lookup(&dev))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(client.region(), "sa-east-1");
+        assert_eq!(client.credentials().access_key_id(), "AKIDDEV");
+        assert_eq!(client.config().retry().max_attempts(), 7);
+        assert_eq!(
+            client.endpoint().url(),
+            "https://lambda-fips.sa-east-1.amazonaws.com"
+        );
+        // Builder settings win over the files.
+        let client = ClientBuilder::from_env_lookup(&lookup(&dev))
+            .unwrap()
+            .use_fips(false)
+            .retry_config(RetryConfig::standard().with_max_attempts(2))
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.endpoint().url(),
+            "https://lambda.sa-east-1.amazonaws.com"
+        );
+        assert_eq!(client.config().retry().max_attempts(), 2);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn malformed_files_are_errors() {
+        let dir = files("malformed", "[default\nregion = x\n", "");
+        let config = dir.join("config").display().to_string();
+        let env = lookup(&[KEYS[0], KEYS[1], ("AWS_CONFIG_FILE", config.as_str())]);
+        match ClientBuilder::from_env_lookup(&env) {
+            Err(BuildError::Config(e)) => {
+                assert!(matches!(e.kind(), ConfigErrorKind::Parse { .. }), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn configured_endpoint_url() {
+        let env = lookup(&[
+            KEYS[0],
+            KEYS[1],
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:4566"),
+            ("HOME", "/nonexistent-home"),
+        ]);
+        let client = ClientBuilder::from_env_lookup(&env)
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(client.endpoint().url(), "http://127.0.0.1:4566");
+        let bad = Client::builder()
+            .region("us-east-1")
+            .credentials(Credentials::new("a", "b", None, None))
+            .endpoint_url("ftp://example.com")
+            .build();
+        assert!(matches!(bad, Err(BuildError::Endpoint(_))), "{bad:?}");
+    }
+
+    #[test]
+    fn invocations_get_the_long_timeout() {
+        let client = Client::builder()
+            .region("us-east-1")
+            .credentials(Credentials::new("a", "b", None, None))
+            .read_timeout(Some(Duration::from_secs(5)))
+            .build()
+            .unwrap();
+        for name in INVOKE_OPERATIONS {
+            assert_eq!(
+                client.timeouts_for(name).read,
+                Some(DEFAULT_INVOKE_READ_TIMEOUT)
+            );
+        }
+        assert_eq!(
+            client.timeouts_for("GetFunction").read,
+            Some(Duration::from_secs(5))
+        );
+    }
+
+    #[test]
+    fn debug_hides_the_secret() {
+        let client = Client::builder()
+            .region("us-east-1")
+            .credentials(Credentials::new(
+                "AKIDVISIBLE",
+                "very-secret-value",
+                None,
+                None,
+            ))
+            .build()
+            .unwrap();
+        let text = format!("{client:?}");
+        assert!(text.contains("AKIDVISIBLE"));
+        assert!(!text.contains("very-secret-value"));
+    }
+}

@@ -52,6 +52,8 @@ impl Client {
     ///
     /// Error answers are retried like any call. The events are then read from the
     /// connection as the function sends them; nothing buffers the whole stream.
+    // The error is the core's typed error, as `send` returns it.
+    #[allow(clippy::result_large_err)]
     pub fn invoke_with_response_stream(
         &self,
         op: InvokeWithResponseStream,

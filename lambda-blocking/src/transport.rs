@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn limit_is_inclusive() {
-        let data = vec![7u8; 100];
+        let data = [7u8; 100];
         assert_eq!(read_limited(&data[..], None, 100).unwrap().len(), 100);
         let err = read_limited(&data[..], None, 99).unwrap_err();
         assert_eq!(err.kind(), TransportErrorKind::BodyTooLarge);

@@ -341,3 +341,21 @@ fn the_signed_request_is_sent_as_signed() {
     assert!(auth.contains("/us-east-1/lambda/aws4_request"), "{auth}");
     assert!(r.header("x-amz-date").is_some());
 }
+
+#[test]
+fn invocations_wait_longer_than_control_calls() {
+    use lambda_proto::operations::Invoke;
+    let slow = || Step::Delay(Duration::from_millis(600), Response::new(200).body("{}"));
+    let server = LoopbackServer::start(vec![slow(), slow()]);
+    let sleeper = RecordingSleeper::default();
+    let client = builder(&server.url(), &sleeper, 0.5)
+        .read_timeout(Some(Duration::from_millis(200)))
+        .invoke_read_timeout(Some(Duration::from_secs(5)))
+        .retry_config(RetryConfig::standard().with_max_attempts(1))
+        .build()
+        .unwrap();
+    let out = client.send(Invoke::new("f")).unwrap();
+    assert_eq!(out.status_code, Some(200));
+    let err = client.send(GetFunction::new("f")).unwrap_err();
+    assert_eq!(transport_kind(&err), TransportErrorKind::Timeout);
+}
