@@ -1,4 +1,4 @@
-//! Moving bytes with ureq: one agent (connection reuse), per-request timeouts, a bounded
+//! Moving bytes with ureq: one shared connection pool, per-request timeouts, a bounded
 //! body read, and ureq's errors mapped to [`TransportErrorKind`].
 
 use std::io::{self, Read};

@@ -348,12 +348,12 @@ fn every_operation_moto_supports() {
     assert_eq!(gone.code(), Some("ResourceNotFoundException"));
 
     // --- Layers ---
-    let layer_zip = zip_one_file("python/helper.py", b"X = 1\n");
+    let layer_zip = zip_one_file("python/util.py", b"X = 1\n");
     let layer = client
         .send(
             PublishLayerVersion::new(
                 LayerVersionContentInput::default().zip_file(layer_zip),
-                "helpers",
+                "shared-code",
             )
             .description("shared code")
             .compatible_runtimes(vec!["python3.12".into()]),
@@ -363,7 +363,7 @@ fn every_operation_moto_supports() {
     assert_eq!(layer.description.as_deref(), Some("shared code"));
     let layer_version_arn = layer.layer_version_arn.clone().unwrap();
     assert!(
-        layer_version_arn.ends_with(":layer:helpers:1"),
+        layer_version_arn.ends_with(":layer:shared-code:1"),
         "{layer_version_arn}"
     );
     let layers: Vec<_> = client
@@ -371,14 +371,14 @@ fn every_operation_moto_supports() {
         .items()
         .map(|l| l.unwrap().layer_name.unwrap())
         .collect();
-    assert_eq!(layers, vec!["helpers"]);
+    assert_eq!(layers, vec!["shared-code"]);
     let versions: Vec<_> = client
-        .paginate(ListLayerVersions::new("helpers"))
+        .paginate(ListLayerVersions::new("shared-code"))
         .items()
         .map(|l| l.unwrap().version.unwrap())
         .collect();
     assert_eq!(versions, vec![1]);
-    let got = client.send(GetLayerVersion::new("helpers", 1)).unwrap();
+    let got = client.send(GetLayerVersion::new("shared-code", 1)).unwrap();
     assert_eq!(
         got.layer_version_arn.as_deref(),
         Some(layer_version_arn.as_str())
@@ -386,7 +386,7 @@ fn every_operation_moto_supports() {
     let granted = client
         .send(AddLayerVersionPermission::new(
             "lambda:GetLayerVersion",
-            "helpers",
+            "shared-code",
             "123456789012",
             "share",
             1,
@@ -394,14 +394,18 @@ fn every_operation_moto_supports() {
         .unwrap();
     assert!(granted.statement.unwrap().contains("share"));
     let policy = client
-        .send(GetLayerVersionPolicy::new("helpers", 1))
+        .send(GetLayerVersionPolicy::new("shared-code", 1))
         .unwrap();
     assert!(policy.policy.unwrap().contains("lambda:GetLayerVersion"));
     client
-        .send(RemoveLayerVersionPermission::new("helpers", "share", 1))
+        .send(RemoveLayerVersionPermission::new("shared-code", "share", 1))
         .unwrap();
-    client.send(DeleteLayerVersion::new("helpers", 1)).unwrap();
-    let gone = client.send(GetLayerVersion::new("helpers", 1)).unwrap_err();
+    client
+        .send(DeleteLayerVersion::new("shared-code", 1))
+        .unwrap();
+    let gone = client
+        .send(GetLayerVersion::new("shared-code", 1))
+        .unwrap_err();
     assert!(gone.service_error().is_some(), "{gone:?}");
 
     // --- Event source mappings ---

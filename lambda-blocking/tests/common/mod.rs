@@ -1,4 +1,4 @@
-//! Shared helpers of the integration tests.
+//! Shared pieces of the integration tests.
 #![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
