@@ -359,3 +359,42 @@ fn invocations_wait_longer_than_control_calls() {
     let err = client.send(GetFunction::new("f")).unwrap_err();
     assert_eq!(transport_kind(&err), TransportErrorKind::Timeout);
 }
+
+#[test]
+fn clock_skew_is_corrected_from_the_server_date() {
+    // The server's clock is an hour ahead: it rejects the signature and sends its time in
+    // `Date`; the retry is signed with the corrected time.
+    let server_time = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let date = server_time
+        .format(&time::format_description::well_known::Rfc2822)
+        .unwrap()
+        .replace("+0000", "GMT");
+    let server = LoopbackServer::start(vec![
+        Step::Respond(
+            error_response(403, "InvalidSignatureException", "Signature expired")
+                .header("Date", date),
+        ),
+        ok(),
+    ]);
+    let sleeper = RecordingSleeper::default();
+    let client = builder(&server.url(), &sleeper, 0.5).build().unwrap();
+    client.send(GetFunction::new("f")).unwrap();
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    let amz_date = |r: &test_support::RecordedRequest| {
+        time::PrimitiveDateTime::parse(
+            r.header("x-amz-date").unwrap(),
+            time::macros::format_description!("[year][month][day]T[hour][minute][second]Z"),
+        )
+        .unwrap()
+        .assume_utc()
+    };
+    let first = amz_date(&requests[0]);
+    let second = amz_date(&requests[1]);
+    let shift = second - first;
+    assert!(
+        shift > time::Duration::minutes(59) && shift < time::Duration::minutes(61),
+        "first {first}, second {second}"
+    );
+    assert!(client.config().clock_skew() > time::Duration::minutes(59));
+}
