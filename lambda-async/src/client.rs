@@ -34,6 +34,7 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// Every operation of [`lambda_proto::operations`] goes through [`Client::send`].
 ///
 /// ```no_run
+/// # #[cfg(feature = "tokio")]
 /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 /// use lambda_async::Client;
 /// use lambda_proto::operations::{GetFunction, Invoke};
@@ -446,7 +447,10 @@ impl Builder {
             config = config.with_retry(retry);
         }
         let credentials = self.credentials.ok_or(BuildError::MissingCredentials)?;
-        let concurrency = self.max_concurrency.unwrap_or(DEFAULT_MAX_CONCURRENCY).max(1);
+        let concurrency = self
+            .max_concurrency
+            .unwrap_or(DEFAULT_MAX_CONCURRENCY)
+            .max(1);
         let transport = match self.transport {
             Some(t) => t,
             None => default_transport(self.connect_timeout, concurrency)?,

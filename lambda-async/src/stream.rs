@@ -144,10 +144,7 @@ impl Client {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn invoke_with_response_stream(
-        &self,
-        op: &InvokeWithResponseStream,
-    ) -> StreamResult {
+    pub async fn invoke_with_response_stream(&self, op: &InvokeWithResponseStream) -> StreamResult {
         let limit = self.inner.operation_timeout;
         match rt::timeout(&*self.inner.sleep, limit, self.open_stream(op)).await {
             Some(result) => result,

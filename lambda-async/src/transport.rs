@@ -31,7 +31,9 @@ pub trait Transport: Send + Sync + 'static {
 
 impl<F> Transport for F
 where
-    F: Fn(http::Request<Vec<u8>>) -> BoxFuture<'static, Result<http::Response<Body>, TransportError>>
+    F: Fn(
+            http::Request<Vec<u8>>,
+        ) -> BoxFuture<'static, Result<http::Response<Body>, TransportError>>
         + Send
         + Sync
         + 'static,
@@ -120,7 +122,10 @@ mod tests {
             }
         }
         let cases = [
-            (io::ErrorKind::ConnectionRefused, TransportErrorKind::Connect),
+            (
+                io::ErrorKind::ConnectionRefused,
+                TransportErrorKind::Connect,
+            ),
             (io::ErrorKind::ConnectionReset, TransportErrorKind::Reset),
             (io::ErrorKind::UnexpectedEof, TransportErrorKind::Reset),
             (io::ErrorKind::TimedOut, TransportErrorKind::Timeout),

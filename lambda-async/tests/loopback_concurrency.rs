@@ -15,7 +15,12 @@ async fn two_hundred_concurrent_calls_over_bounded_connections() {
     const SLOTS: usize = 8;
     let server = LoopbackServer::with_handler(|request| {
         // The function name is the last path segment.
-        let name = request.path().rsplit('/').next().unwrap_or_default().to_string();
+        let name = request
+            .path()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
         Response::json(200, function_json(&name, "Active"))
     });
     let credentials = CountingCredentials::default();

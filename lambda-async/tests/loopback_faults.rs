@@ -36,8 +36,11 @@ fn ok(name: &str) -> Step {
 
 fn error(status: u16, code: &str) -> Step {
     Step::Respond(
-        Response::json(status, format!(r#"{{"Type":"Service","Message":"{code}"}}"#))
-            .header("x-amzn-ErrorType", code),
+        Response::json(
+            status,
+            format!(r#"{{"Type":"Service","Message":"{code}"}}"#),
+        )
+        .header("x-amzn-ErrorType", code),
     )
 }
 
@@ -60,14 +63,20 @@ async fn transient_errors_are_retried_with_standard_backoff() {
         .send(&GetFunction::new("f"))
         .await
         .unwrap();
-    assert_eq!(out.configuration.unwrap().function_name.as_deref(), Some("f"));
+    assert_eq!(
+        out.configuration.unwrap().function_name.as_deref(),
+        Some("f")
+    );
     assert_eq!(server.request_count(), 3);
-    assert_eq!(sleep.delays(), vec![standard_backoff(1), standard_backoff(2)]);
+    assert_eq!(
+        sleep.delays(),
+        vec![standard_backoff(1), standard_backoff(2)]
+    );
     // Each attempt is signed again.
     let requests = server.requests();
-    assert!(requests
-        .iter()
-        .all(|r| r.header("authorization").is_some_and(|a| a.starts_with("AWS4-HMAC-SHA256"))));
+    assert!(requests.iter().all(|r| r
+        .header("authorization")
+        .is_some_and(|a| a.starts_with("AWS4-HMAC-SHA256"))));
 }
 
 #[tokio::test]
@@ -86,7 +95,10 @@ async fn gives_up_after_three_attempts() {
     assert_eq!(err.code(), Some("ServiceException"));
     assert_eq!(err.service_error().unwrap().status(), 503);
     assert_eq!(server.request_count(), 3);
-    assert_eq!(sleep.delays(), vec![standard_backoff(1), standard_backoff(2)]);
+    assert_eq!(
+        sleep.delays(),
+        vec![standard_backoff(1), standard_backoff(2)]
+    );
 }
 
 #[tokio::test]
@@ -222,7 +234,10 @@ async fn invoke_is_exempt_from_the_read_timeout() {
 
 #[tokio::test]
 async fn body_over_the_limit_is_refused() {
-    let big = format!(r#"{{"Configuration":{{"Description":"{}"}}}}"#, "x".repeat(4096));
+    let big = format!(
+        r#"{{"Configuration":{{"Description":"{}"}}}}"#,
+        "x".repeat(4096)
+    );
     // Once with Content-Length, once streamed in chunks without it.
     let server = LoopbackServer::start(vec![
         Step::json(200, big.clone()),
@@ -267,7 +282,10 @@ async fn dropping_a_call_mid_request_leaves_the_client_usable() {
         .await
         .expect("the client is stuck")
         .unwrap();
-    assert_eq!(out.configuration.unwrap().function_name.as_deref(), Some("f"));
+    assert_eq!(
+        out.configuration.unwrap().function_name.as_deref(),
+        Some("f")
+    );
     assert_eq!(server.request_count(), 2);
 }
 

@@ -59,7 +59,9 @@ async fn items_stream_walks_all_pages() {
     let requests = server.requests();
     let markers: Vec<_> = requests.iter().map(|r| r.query_param("Marker")).collect();
     assert_eq!(markers, [None, Some("m1"), Some("m2")]);
-    assert!(requests.iter().all(|r| r.query_param("MaxItems") == Some("2")));
+    assert!(requests
+        .iter()
+        .all(|r| r.query_param("MaxItems") == Some("2")));
 }
 
 #[tokio::test]
@@ -127,7 +129,13 @@ async fn waiter_failure_and_timeout() {
     match err {
         WaitError::Failure { matcher, attempts } => {
             assert_eq!(attempts, 1);
-            assert!(matches!(matcher, Matcher::Path { expected: "Failed", .. }));
+            assert!(matches!(
+                matcher,
+                Matcher::Path {
+                    expected: "Failed",
+                    ..
+                }
+            ));
         }
         other => panic!("{other:?}"),
     }
@@ -173,7 +181,8 @@ async fn response_stream_events_arrive_as_frames_arrive() {
     body.extend(event("InvokeComplete", br#"{"LogResult":"bG9n"}"#));
     let server = LoopbackServer::start(vec![
         Step::Respond(
-            Response::json(503, r#"{"message":"busy"}"#).header("x-amzn-ErrorType", "ServiceException"),
+            Response::json(503, r#"{"message":"busy"}"#)
+                .header("x-amzn-ErrorType", "ServiceException"),
         ),
         Step::RespondSlowly {
             response: stream_response(body),
@@ -227,7 +236,9 @@ async fn response_stream_cut_before_invoke_complete_is_an_error() {
     );
     assert!(matches!(
         events[1],
-        Err(StreamError::Decode(ResponseStreamError::MissingInvokeComplete))
+        Err(StreamError::Decode(
+            ResponseStreamError::MissingInvokeComplete
+        ))
     ));
     // The request slot is given back when the stream is dropped.
     drop(events);
@@ -247,5 +258,8 @@ async fn response_stream_corrupt_frame_is_an_error() {
         .collect()
         .await;
     assert_eq!(events.len(), 1);
-    assert!(matches!(events[0], Err(StreamError::Decode(ResponseStreamError::Frame(_)))));
+    assert!(matches!(
+        events[0],
+        Err(StreamError::Decode(ResponseStreamError::Frame(_)))
+    ));
 }

@@ -50,7 +50,9 @@ fn stored_zip_has_the_standard_crc() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn function_life_cycle() {
-    let moto = tokio::task::spawn_blocking(MotoServer::start).await.unwrap();
+    let moto = tokio::task::spawn_blocking(MotoServer::start)
+        .await
+        .unwrap();
     let role = moto.create_role("lambda-exec");
     let queue_arn = moto.create_sqs_queue("jobs");
     let client = client_for(&moto, creds());
@@ -59,12 +61,16 @@ async fn function_life_cycle() {
     // Create, wait, read back.
     let created = client
         .send(
-            &CreateFunction::new(FunctionCode::new().zip_file(zip.clone()), "hello", role.clone())
-                .runtime(Runtime::Python312)
-                .handler("index.handler")
-                .description("first")
-                .environment(Environment::new().variables(map(&[("MODE", "test")])))
-                .tags(map(&[("team", "core")])),
+            &CreateFunction::new(
+                FunctionCode::new().zip_file(zip.clone()),
+                "hello",
+                role.clone(),
+            )
+            .runtime(Runtime::Python312)
+            .handler("index.handler")
+            .description("first")
+            .environment(Environment::new().variables(map(&[("MODE", "test")])))
+            .tags(map(&[("team", "core")])),
         )
         .await
         .unwrap();
@@ -76,7 +82,10 @@ async fn function_life_cycle() {
     let function_arn = created.function_arn.clone().unwrap();
     assert_eq!(
         function_arn,
-        format!("arn:aws:lambda:us-east-1:{}:function:hello", MotoServer::ACCOUNT_ID)
+        format!(
+            "arn:aws:lambda:us-east-1:{}:function:hello",
+            MotoServer::ACCOUNT_ID
+        )
     );
 
     client
@@ -87,10 +96,19 @@ async fn function_life_cycle() {
     let config = got.configuration.unwrap();
     assert_eq!(config.description.as_deref(), Some("first"));
     assert_eq!(
-        config.environment.unwrap().variables.unwrap().get("MODE").map(String::as_str),
+        config
+            .environment
+            .unwrap()
+            .variables
+            .unwrap()
+            .get("MODE")
+            .map(String::as_str),
         Some("test")
     );
-    assert_eq!(got.tags.unwrap().get("team").map(String::as_str), Some("core"));
+    assert_eq!(
+        got.tags.unwrap().get("team").map(String::as_str),
+        Some("core")
+    );
     let config = client
         .send(&GetFunctionConfiguration::new("hello"))
         .await
@@ -160,10 +178,18 @@ async fn function_life_cycle() {
         .unwrap();
     assert_eq!(alias.function_version.as_deref(), Some("1"));
     let got = client.send(&GetAlias::new("hello", "live")).await.unwrap();
-    let weights = got.routing_config.unwrap().additional_version_weights.unwrap();
+    let weights = got
+        .routing_config
+        .unwrap()
+        .additional_version_weights
+        .unwrap();
     assert_eq!(weights.get("2"), Some(&0.25));
     let moved = client
-        .send(&UpdateAlias::new("hello", "live").function_version("2").description("moved"))
+        .send(
+            &UpdateAlias::new("hello", "live")
+                .function_version("2")
+                .description("moved"),
+        )
         .await
         .unwrap();
     assert_eq!(moved.function_version.as_deref(), Some("2"));
@@ -198,16 +224,31 @@ async fn function_life_cycle() {
 
     // Tags.
     client
-        .send(&TagResource::new(function_arn.clone(), map(&[("env", "test")])))
+        .send(&TagResource::new(
+            function_arn.clone(),
+            map(&[("env", "test")]),
+        ))
         .await
         .unwrap();
-    let tags = client.send(&ListTags::new(function_arn.clone())).await.unwrap();
-    assert_eq!(tags.tags.unwrap(), map(&[("env", "test"), ("team", "core")]));
+    let tags = client
+        .send(&ListTags::new(function_arn.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        tags.tags.unwrap(),
+        map(&[("env", "test"), ("team", "core")])
+    );
     client
-        .send(&UntagResource::new(function_arn.clone(), vec!["team".to_string()]))
+        .send(&UntagResource::new(
+            function_arn.clone(),
+            vec!["team".to_string()],
+        ))
         .await
         .unwrap();
-    let tags = client.send(&ListTags::new(function_arn.clone())).await.unwrap();
+    let tags = client
+        .send(&ListTags::new(function_arn.clone()))
+        .await
+        .unwrap();
     assert_eq!(tags.tags.unwrap(), map(&[("env", "test")]));
 
     // Reserved concurrency.
@@ -216,13 +257,19 @@ async fn function_life_cycle() {
         .await
         .unwrap();
     assert_eq!(put.reserved_concurrent_executions, Some(5));
-    let got = client.send(&GetFunctionConcurrency::new("hello")).await.unwrap();
+    let got = client
+        .send(&GetFunctionConcurrency::new("hello"))
+        .await
+        .unwrap();
     assert_eq!(got.reserved_concurrent_executions, Some(5));
     client
         .send(&DeleteFunctionConcurrency::new("hello"))
         .await
         .unwrap();
-    let got = client.send(&GetFunctionConcurrency::new("hello")).await.unwrap();
+    let got = client
+        .send(&GetFunctionConcurrency::new("hello"))
+        .await
+        .unwrap();
     assert_eq!(got.reserved_concurrent_executions, None);
 
     // Event invoke configuration.
@@ -312,7 +359,10 @@ async fn function_life_cycle() {
         .send(&UpdateFunctionConfiguration::new("hello").layers(vec![layer_arn.clone()]))
         .await
         .unwrap();
-    client.send(&DeleteLayerVersion::new("deps", 1)).await.unwrap();
+    client
+        .send(&DeleteLayerVersion::new("deps", 1))
+        .await
+        .unwrap();
 
     // Event source mapping on an SQS queue.
     let mapping = client
@@ -323,7 +373,10 @@ async fn function_life_cycle() {
         )
         .await
         .unwrap();
-    assert_eq!(mapping.event_source_arn.as_deref(), Some(queue_arn.as_str()));
+    assert_eq!(
+        mapping.event_source_arn.as_deref(),
+        Some(queue_arn.as_str())
+    );
     assert_eq!(mapping.batch_size, Some(5));
     let uuid = mapping.uuid.unwrap();
     let got = client
@@ -336,7 +389,7 @@ async fn function_life_cycle() {
         .map(|m| m.unwrap().uuid.unwrap())
         .collect()
         .await;
-    assert_eq!(listed, [uuid.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&uuid));
     let updated = client
         .send(&UpdateEventSourceMapping::new(uuid.clone()).batch_size(7))
         .await
@@ -349,7 +402,10 @@ async fn function_life_cycle() {
 
     // Function URL.
     let url = client
-        .send(&CreateFunctionUrlConfig::new(FunctionUrlAuthType::None, "hello"))
+        .send(&CreateFunctionUrlConfig::new(
+            FunctionUrlAuthType::None,
+            "hello",
+        ))
         .await
         .unwrap();
     assert_eq!(url.auth_type, FunctionUrlAuthType::None);
@@ -404,7 +460,10 @@ async fn function_life_cycle() {
     }
 
     // Deletes.
-    client.send(&DeleteAlias::new("hello", "live")).await.unwrap();
+    client
+        .send(&DeleteAlias::new("hello", "live"))
+        .await
+        .unwrap();
     client.send(&DeleteFunction::new("hello")).await.unwrap();
     let gone = client.send(&GetFunction::new("hello")).await.unwrap_err();
     assert!(
@@ -418,12 +477,19 @@ async fn function_life_cycle() {
 
 #[tokio::test]
 async fn signatures_are_checked_by_the_server() {
-    let moto = tokio::task::spawn_blocking(MotoServer::start).await.unwrap();
+    let moto = tokio::task::spawn_blocking(MotoServer::start)
+        .await
+        .unwrap();
     let key = moto.create_user_with_lambda_access("deployer");
     moto.enable_auth();
     let good = client_for(
         &moto,
-        Credentials::new(key.access_key_id.clone(), key.secret_access_key.clone(), None, None),
+        Credentials::new(
+            key.access_key_id.clone(),
+            key.secret_access_key.clone(),
+            None,
+            None,
+        ),
     );
     let listed = good.send(&ListFunctions::new()).await.unwrap();
     assert_eq!(listed.functions.unwrap_or_default().len(), 0);

@@ -184,7 +184,10 @@ fn without_tokio_retries_and_times_out() {
         .unwrap();
     block_on(async {
         let out = client.send(&GetFunction::new("f")).await.unwrap();
-        assert_eq!(out.configuration.unwrap().function_name.as_deref(), Some("f"));
+        assert_eq!(
+            out.configuration.unwrap().function_name.as_deref(),
+            Some("f")
+        );
         assert_eq!(server.request_count(), 3);
         // Three stalls: all attempts time out on async-io's timer.
         let started = std::time::Instant::now();

@@ -70,7 +70,12 @@ impl ProvideCredentials for CountingCredentials {
 
 /// Test credentials.
 pub fn creds() -> Credentials {
-    Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None)
+    Credentials::new(
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        None,
+        None,
+    )
 }
 
 /// A GetFunction answer for `name`.
