@@ -373,13 +373,13 @@ impl Builder {
         self
     }
 
-    /// The transport (default with the `tokio` feature: [`HyperTransport`](crate::HyperTransport)).
+    /// The transport (default with the `tokio` feature: `HyperTransport`).
     pub fn transport(mut self, transport: impl Transport) -> Self {
         self.transport = Some(Box::new(transport));
         self
     }
 
-    /// The timer (default with the `tokio` feature: [`TokioSleep`](crate::TokioSleep)).
+    /// The timer (default with the `tokio` feature: `TokioSleep`).
     pub fn sleep(mut self, sleep: impl Sleep) -> Self {
         self.sleep = Some(Box::new(sleep));
         self

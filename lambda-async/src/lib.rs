@@ -6,8 +6,8 @@
 //! timer. Building, signing, retries, clock-skew correction, pagination, waiters and
 //! event-stream decoding are decided by [`lambda_proto`]; this crate moves the bytes.
 //!
-//! The `tokio` feature (on by default) adds [`HyperTransport`] (hyper-util's pooled
-//! client with rustls), [`TokioSleep`] and [`Client::from_env`].
+//! The `tokio` feature (on by default) adds `HyperTransport` (hyper-util's pooled
+//! client with rustls), `TokioSleep` and `Client::from_env`.
 //!
 //! ```no_run
 //! # #[cfg(feature = "tokio")]

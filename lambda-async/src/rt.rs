@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 /// A timer: a future that completes after `duration`.
 ///
-/// The `tokio` feature provides [`TokioSleep`](crate::TokioSleep); other runtimes implement
+/// The `tokio` feature provides `TokioSleep`; other runtimes implement
 /// it in a line (for example with `async_io::Timer::after`). Tests use a recording timer.
 pub trait Sleep: Send + Sync + 'static {
     /// A future that completes after `duration`.
