@@ -405,7 +405,9 @@ impl Builder {
     }
 
     /// The most requests in flight at once; further calls wait for a slot (default 64).
-    /// With HTTP/1.1 this bounds the connections the client opens.
+    /// With HTTP/1.1 this also bounds the connections the client opens, up to a few more
+    /// that the pool may open when a request starts just before a finished connection is
+    /// back in the pool (it keeps at most this many idle).
     pub fn max_concurrency(mut self, requests: usize) -> Self {
         self.max_concurrency = Some(requests);
         self

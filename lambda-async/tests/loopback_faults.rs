@@ -300,3 +300,41 @@ async fn validation_errors_send_nothing() {
     assert!(matches!(err, Error::Validation(_)), "{err:?}");
     assert_eq!(server.request_count(), 0);
 }
+
+#[tokio::test]
+async fn clock_skew_is_corrected_and_retried_at_once() {
+    // The server's clock is one hour ahead of the client's.
+    let server_now = common::T0 + time::Duration::hours(1);
+    let date = server_now
+        .format(&time::format_description::well_known::Rfc2822)
+        .unwrap()
+        .replace("+0000", "GMT");
+    let server = LoopbackServer::start(vec![
+        Step::Respond(
+            Response::json(403, r#"{"message":"Signature expired"}"#)
+                .header("x-amzn-ErrorType", "InvalidSignatureException")
+                .header("Date", date),
+        ),
+        ok("f"),
+        ok("g"),
+    ]);
+    let sleep = RecordingSleep::default();
+    let client = client(&server, &sleep);
+    client.send(&GetFunction::new("f")).await.unwrap();
+    assert!(
+        sleep.delays().is_empty(),
+        "no backoff for a clock-skew retry"
+    );
+    let dates: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.header("x-amz-date").unwrap().to_string())
+        .collect();
+    assert_eq!(dates, ["20260101T120000Z", "20260101T130000Z"]);
+    // The correction is kept for later calls of the client.
+    client.send(&GetFunction::new("g")).await.unwrap();
+    assert_eq!(
+        server.requests()[2].header("x-amz-date"),
+        Some("20260101T130000Z")
+    );
+}
