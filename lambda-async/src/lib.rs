@@ -54,3 +54,57 @@ pub use wait::WaitError;
 pub use tokio_rt::{
     HyperTransport, HyperTransportBuilder, TokioSleep, DEFAULT_CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT,
 };
+
+#[cfg(test)]
+mod tests {
+    use futures_util::future::BoxFuture;
+    use lambda_proto::credentials::Credentials;
+    use lambda_proto::error::{TransportError, TransportErrorKind};
+
+    use crate::{transport_error, Body, Client};
+
+    fn is_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn client_and_its_futures_can_move_between_threads() {
+        fn shared<T: Clone + Send + Sync + 'static>() {}
+        shared::<Client>();
+
+        let refuse = |_: http::Request<Vec<u8>>| -> BoxFuture<'static, Result<http::Response<Body>, TransportError>> {
+            Box::pin(async { Err(transport_error(TransportErrorKind::Connect, "refused")) })
+        };
+        let client = Client::builder()
+            .region("us-east-1")
+            .credentials(Credentials::new("AKID", "secret", None, None))
+            .transport(refuse)
+            .sleep(|_| -> BoxFuture<'static, ()> { Box::pin(async {}) })
+            .build()
+            .unwrap();
+        let op = lambda_proto::operations::GetFunction::new("f");
+        let call = client.send(&op);
+        is_send(&call);
+        let pages = client.items(lambda_proto::operations::ListFunctions::new());
+        is_send(&pages);
+        // With a transport that always refuses, the call ends after the standard attempts.
+        let err = futures_executor::block_on(call).unwrap_err();
+        match err {
+            lambda_proto::Error::Transport(t) => assert_eq!(t.kind(), TransportErrorKind::Connect),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn builder_requires_region_and_credentials() {
+        let err = Client::builder().build().unwrap_err();
+        assert!(matches!(err, crate::BuildError::MissingRegion));
+        let err = Client::builder().region("us-east-1").build().unwrap_err();
+        assert!(matches!(err, crate::BuildError::MissingCredentials));
+        let err = Client::builder()
+            .region("us-east-1")
+            .endpoint_url("ftp://x")
+            .credentials(Credentials::new("AKID", "secret", None, None))
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, crate::BuildError::Endpoint(_)), "{err}");
+    }
+}
