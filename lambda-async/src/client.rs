@@ -98,10 +98,12 @@ impl Client {
     ///
     /// Control-plane operations are bounded by the read timeout per attempt; all
     /// operations by the operation timeout, retries included. Response bodies larger
-    /// than the body limit fail with [`TransportErrorKind::BodyTooLarge`].
+    /// than the body limit fail with [`TransportErrorKind::BodyTooLarge`]. An empty
+    /// idempotency token (`ClientToken`) is filled with a random UUID, the same for all
+    /// attempts of the call.
     pub async fn send<O>(&self, op: &O) -> Result<O::Output, Error<O::Error>>
     where
-        O: Operation + Sync,
+        O: Operation + Clone + Sync,
     {
         let inner = &*self.inner;
         let limit = inner.operation_timeout;
@@ -113,7 +115,7 @@ impl Client {
 
     async fn send_unbounded<O>(&self, op: &O) -> Result<O::Output, Error<O::Error>>
     where
-        O: Operation + Sync,
+        O: Operation + Clone + Sync,
     {
         let inner = &*self.inner;
         let read_timeout = if runs_function(O::NAME) {
@@ -121,7 +123,7 @@ impl Client {
         } else {
             inner.read_timeout
         };
-        let mut call = Call::new(&inner.config, op)?;
+        let mut call = Call::with_idempotency_token(&inner.config, op, self.random_bytes())?;
         loop {
             let credentials = self.credentials().await?;
             let request = call.request(&credentials, (inner.clock)())?;
@@ -134,6 +136,17 @@ impl Client {
                 Step::Retry { after } => self.pause(after).await,
             }
         }
+    }
+
+    /// 16 bytes from the random source (32 bits of each of four draws).
+    pub(crate) fn random_bytes(&self) -> [u8; 16] {
+        let mut bytes = [0u8; 16];
+        for chunk in bytes.chunks_mut(4) {
+            let draw = ((self.inner.random)().clamp(0.0, 1.0) * 4_294_967_296.0) as u64;
+            let word = u32::try_from(draw).unwrap_or(u32::MAX);
+            chunk.copy_from_slice(&word.to_be_bytes());
+        }
+        bytes
     }
 
     /// Sleeps (no timer for a zero delay).

@@ -82,7 +82,7 @@ impl Client {
         max_wait: Duration,
     ) -> Result<Option<O::Output>, WaitError<O::Error>>
     where
-        O: Operation + Sync,
+        O: Operation + Clone + Sync,
         O::Output: serde::Serialize,
     {
         let start = self.now();

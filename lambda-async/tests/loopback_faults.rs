@@ -338,3 +338,33 @@ async fn clock_skew_is_corrected_and_retried_at_once() {
         Some("20260101T130000Z")
     );
 }
+
+#[tokio::test]
+async fn idempotency_token_is_filled_once_per_call() {
+    use lambda_proto::operations::PauseDurableExecution;
+    let arn = "arn:aws:lambda:us-east-1:123456789012:function:f:1/durable-execution/e/1";
+    let server = LoopbackServer::start(vec![
+        error(503, "ServiceException"),
+        Step::json(200, "{}"),
+        Step::json(200, "{}"),
+    ]);
+    let sleep = RecordingSleep::default();
+    let client = client(&server, &sleep);
+    client.send(&PauseDurableExecution::new(arn)).await.unwrap();
+    client
+        .send(&PauseDurableExecution::new(arn).client_token("mine"))
+        .await
+        .unwrap();
+    let tokens: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| {
+            let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+            body["ClientToken"].as_str().unwrap().to_string()
+        })
+        .collect();
+    // Four draws of 0.5 give the bytes 80 00 00 00 (x4); a version 4 UUID sets the
+    // version nibble (byte 6) to 4 and the variant bits (byte 8) to 10.
+    let generated = "80000000-8000-4000-8000-000080000000";
+    assert_eq!(tokens, [generated, generated, "mine"]);
+}

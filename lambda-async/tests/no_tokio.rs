@@ -134,7 +134,7 @@ fn without_tokio_against_moto() {
     block_on(async {
         let created = client
             .send(
-                &CreateFunction::new(FunctionCode::new().zip_file(zip.clone()), "plain", role)
+                &CreateFunction::new("plain", role, FunctionCode::new().zip_file(zip.clone()))
                     .runtime(Runtime::Python312)
                     .handler("index.handler"),
             )
