@@ -315,7 +315,7 @@ async fn function_life_cycle() {
         .send(
             &PublishLayerVersion::new("deps", LayerVersionContentInput::new().zip_file(layer_zip))
                 .compatible_runtimes(vec![Runtime::Python312])
-                .description("helpers"),
+                .description("utilities"),
         )
         .await
         .unwrap();
@@ -335,7 +335,7 @@ async fn function_life_cycle() {
         .await;
     assert_eq!(versions, [1]);
     let got = client.send(&GetLayerVersion::new("deps", 1)).await.unwrap();
-    assert_eq!(got.description.as_deref(), Some("helpers"));
+    assert_eq!(got.description.as_deref(), Some("utilities"));
     client
         .send(&AddLayerVersionPermission::new(
             "deps",

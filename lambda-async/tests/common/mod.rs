@@ -1,4 +1,4 @@
-//! Helpers shared by the integration tests.
+//! Code shared by the integration tests.
 #![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
