@@ -368,3 +368,28 @@ async fn idempotency_token_is_filled_once_per_call() {
     let generated = "80000000-8000-4000-8000-000080000000";
     assert_eq!(tokens, [generated, generated, "mine"]);
 }
+
+#[tokio::test]
+async fn refused_connection_is_a_connect_error_and_is_retried() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sleep = RecordingSleep::default();
+    let client = Client::builder()
+        .region("us-east-1")
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .credentials(creds())
+        .sleep(sleep.clone())
+        .random(|| RANDOM)
+        .build()
+        .unwrap();
+    let err = client.send(&GetFunction::new("f")).await.unwrap_err();
+    assert_eq!(expect_transport(&err), TransportErrorKind::Connect);
+    assert_eq!(
+        sleep.delays(),
+        vec![standard_backoff(1), standard_backoff(2)]
+    );
+}
