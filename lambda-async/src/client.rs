@@ -40,9 +40,9 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// use lambda_proto::operations::{GetFunction, Invoke};
 ///
 /// let client = Client::from_env().await?;
-/// let function = client.send(&GetFunction::new("my-fn")).await?;
+/// let function = client.send(GetFunction::new("my-fn")).await?;
 /// println!("{:?}", function.configuration.and_then(|c| c.state));
-/// let answer = client.send(&Invoke::new("my-fn").payload(b"{}".to_vec())).await?;
+/// let answer = client.send(Invoke::new("my-fn").payload(b"{}".to_vec())).await?;
 /// println!("{:?}", answer.payload);
 /// # Ok(()) }
 /// ```
@@ -101,7 +101,15 @@ impl Client {
     /// than the body limit fail with [`TransportErrorKind::BodyTooLarge`]. An empty
     /// idempotency token (`ClientToken`) is filled with a random UUID, the same for all
     /// attempts of the call.
-    pub async fn send<O>(&self, op: &O) -> Result<O::Output, Error<O::Error>>
+    pub async fn send<O>(&self, op: O) -> Result<O::Output, Error<O::Error>>
+    where
+        O: Operation + Clone + Sync,
+    {
+        self.send_ref(&op).await
+    }
+
+    /// As [`send`](Self::send), borrowing the operation (to send it again later).
+    pub async fn send_ref<O>(&self, op: &O) -> Result<O::Output, Error<O::Error>>
     where
         O: Operation + Clone + Sync,
     {

@@ -21,7 +21,7 @@
 //! while let Some(function) = functions.next().await {
 //!     println!("{:?}", function?.function_name);
 //! }
-//! let answer = client.send(&Invoke::new("my-fn").payload(br#"{"a":1}"#.to_vec())).await?;
+//! let answer = client.send(Invoke::new("my-fn").payload(br#"{"a":1}"#.to_vec())).await?;
 //! assert_eq!(answer.status_code, Some(200));
 //! # Ok(()) }
 //! ```
@@ -81,7 +81,7 @@ mod tests {
             .build()
             .unwrap();
         let op = lambda_proto::operations::GetFunction::new("f");
-        let call = client.send(&op);
+        let call = client.send(op);
         is_send(&call);
         let pages = client.items(lambda_proto::operations::ListFunctions::new());
         is_send(&pages);

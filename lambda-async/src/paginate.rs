@@ -34,7 +34,7 @@ impl Client {
         let state = (self.clone(), Paginator::new(input));
         futures_util::stream::unfold(state, |(client, mut paginator)| async move {
             let request = paginator.next_request()?.clone();
-            match client.send(&request).await {
+            match client.send(request).await {
                 Ok(page) => {
                     paginator.on_page(page.clone());
                     Some((Ok(page), (client, paginator)))
@@ -63,7 +63,7 @@ impl Client {
                     return Some((Ok(item), (client, paginator, items)));
                 }
                 let request = paginator.next_request()?.clone();
-                match client.send(&request).await {
+                match client.send(request).await {
                     Ok(page) => items.extend(paginator.on_page(page)),
                     Err(err) => {
                         paginator.stop();

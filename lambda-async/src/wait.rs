@@ -87,7 +87,7 @@ impl Client {
     {
         let start = self.now();
         loop {
-            let result = self.send(waiter.request()).await;
+            let result = self.send_ref(waiter.request()).await;
             let poll = waiter.on_response(result.as_ref());
             let attempts = waiter.attempts();
             match poll {

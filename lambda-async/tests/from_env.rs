@@ -49,7 +49,7 @@ async fn from_env_uses_profile_files_and_endpoint_override() {
     assert_eq!(client.config().region(), "eu-central-1");
     assert_eq!(client.config().retry().max_attempts(), 5);
     assert_eq!(client.config().endpoint().url(), server.url());
-    client.send(&GetFunction::new("f")).await.unwrap();
+    client.send(GetFunction::new("f")).await.unwrap();
     let auth = server.requests()[0]
         .header("authorization")
         .unwrap()

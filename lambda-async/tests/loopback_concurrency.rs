@@ -36,7 +36,7 @@ async fn two_hundred_concurrent_calls_over_bounded_connections() {
             let client = client.clone();
             tokio::spawn(async move {
                 let name = format!("fn-{i}");
-                let out = client.send(&GetFunction::new(name.clone())).await?;
+                let out = client.send(GetFunction::new(name.clone())).await?;
                 Ok::<_, lambda_proto::Error<_>>((name, out))
             })
         })

@@ -60,7 +60,7 @@ async fn transient_errors_are_retried_with_standard_backoff() {
     ]);
     let sleep = RecordingSleep::default();
     let out = client(&server, &sleep)
-        .send(&GetFunction::new("f"))
+        .send(GetFunction::new("f"))
         .await
         .unwrap();
     assert_eq!(
@@ -89,7 +89,7 @@ async fn gives_up_after_three_attempts() {
     ]);
     let sleep = RecordingSleep::default();
     let err = client(&server, &sleep)
-        .send(&GetFunction::new("f"))
+        .send(GetFunction::new("f"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("ServiceException"));
@@ -114,7 +114,7 @@ async fn throttling_honours_retry_after() {
     ]);
     let sleep = RecordingSleep::default();
     client(&server, &sleep)
-        .send(&GetFunction::new("f"))
+        .send(GetFunction::new("f"))
         .await
         .unwrap();
     assert_eq!(server.request_count(), 3);
@@ -130,7 +130,7 @@ async fn client_errors_are_not_retried() {
     let server = LoopbackServer::start(vec![error(404, "ResourceNotFoundException")]);
     let sleep = RecordingSleep::default();
     let err = client(&server, &sleep)
-        .send(&GetFunction::new("missing"))
+        .send(GetFunction::new("missing"))
         .await
         .unwrap_err();
     assert!(matches!(
@@ -146,7 +146,7 @@ async fn connection_reset_is_retried_on_a_new_connection() {
     let server = LoopbackServer::start(vec![Step::Reset, ok("f")]);
     let sleep = RecordingSleep::default();
     client(&server, &sleep)
-        .send(&GetFunction::new("f"))
+        .send(GetFunction::new("f"))
         .await
         .unwrap();
     assert_eq!(server.request_count(), 2);
@@ -173,7 +173,7 @@ async fn truncated_body_is_a_reset() {
     ]);
     let sleep = RecordingSleep::default();
     let err = client(&server, &sleep)
-        .send(&GetFunction::new("f"))
+        .send(GetFunction::new("f"))
         .await
         .unwrap_err();
     assert_eq!(expect_transport(&err), TransportErrorKind::Reset);
@@ -192,7 +192,7 @@ async fn stalled_attempt_times_out_and_is_retried() {
         .build()
         .unwrap();
     let started = std::time::Instant::now();
-    client.send(&GetFunction::new("f")).await.unwrap();
+    client.send(GetFunction::new("f")).await.unwrap();
     assert!(started.elapsed() < Duration::from_secs(3));
     assert_eq!(server.request_count(), 2);
 }
@@ -209,7 +209,7 @@ async fn operation_timeout_bounds_the_whole_call() {
         .build()
         .unwrap();
     let started = std::time::Instant::now();
-    let err = client.send(&GetFunction::new("f")).await.unwrap_err();
+    let err = client.send(GetFunction::new("f")).await.unwrap_err();
     assert_eq!(expect_transport(&err), TransportErrorKind::Timeout);
     assert!(started.elapsed() < Duration::from_secs(2));
 }
@@ -227,7 +227,7 @@ async fn invoke_is_exempt_from_the_read_timeout() {
         .read_timeout(Duration::from_millis(100))
         .build()
         .unwrap();
-    let out = client.send(&Invoke::new("f")).await.unwrap();
+    let out = client.send(Invoke::new("f")).await.unwrap();
     assert_eq!(out.payload.as_deref(), Some(&br#"{"ok":true}"#[..]));
     assert_eq!(server.request_count(), 1);
 }
@@ -257,7 +257,7 @@ async fn body_over_the_limit_is_refused() {
         .build()
         .unwrap();
     for _ in 0..2 {
-        let err = client.send(&GetFunction::new("f")).await.unwrap_err();
+        let err = client.send(GetFunction::new("f")).await.unwrap_err();
         assert_eq!(expect_transport(&err), TransportErrorKind::BodyTooLarge);
     }
     // Not retried.
@@ -276,9 +276,9 @@ async fn dropping_a_call_mid_request_leaves_the_client_usable() {
         .build()
         .unwrap();
     let op = GetFunction::new("f");
-    let dropped = tokio::time::timeout(Duration::from_millis(200), client.send(&op)).await;
+    let dropped = tokio::time::timeout(Duration::from_millis(200), client.send_ref(&op)).await;
     assert!(dropped.is_err(), "the stalled call should still be running");
-    let out = tokio::time::timeout(Duration::from_secs(5), client.send(&op))
+    let out = tokio::time::timeout(Duration::from_secs(5), client.send_ref(&op))
         .await
         .expect("the client is stuck")
         .unwrap();
@@ -294,7 +294,7 @@ async fn validation_errors_send_nothing() {
     let server = LoopbackServer::start(vec![]);
     let sleep = RecordingSleep::default();
     let err = client(&server, &sleep)
-        .send(&GetFunction::new(""))
+        .send(GetFunction::new(""))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Validation(_)), "{err:?}");
@@ -320,7 +320,7 @@ async fn clock_skew_is_corrected_and_retried_at_once() {
     ]);
     let sleep = RecordingSleep::default();
     let client = client(&server, &sleep);
-    client.send(&GetFunction::new("f")).await.unwrap();
+    client.send(GetFunction::new("f")).await.unwrap();
     assert!(
         sleep.delays().is_empty(),
         "no backoff for a clock-skew retry"
@@ -332,7 +332,7 @@ async fn clock_skew_is_corrected_and_retried_at_once() {
         .collect();
     assert_eq!(dates, ["20260101T120000Z", "20260101T130000Z"]);
     // The correction is kept for later calls of the client.
-    client.send(&GetFunction::new("g")).await.unwrap();
+    client.send(GetFunction::new("g")).await.unwrap();
     assert_eq!(
         server.requests()[2].header("x-amz-date"),
         Some("20260101T130000Z")
@@ -350,9 +350,9 @@ async fn idempotency_token_is_filled_once_per_call() {
     ]);
     let sleep = RecordingSleep::default();
     let client = client(&server, &sleep);
-    client.send(&PauseDurableExecution::new(arn)).await.unwrap();
+    client.send(PauseDurableExecution::new(arn)).await.unwrap();
     client
-        .send(&PauseDurableExecution::new(arn).client_token("mine"))
+        .send(PauseDurableExecution::new(arn).client_token("mine"))
         .await
         .unwrap();
     let tokens: Vec<String> = server
@@ -386,7 +386,7 @@ async fn refused_connection_is_a_connect_error_and_is_retried() {
         .random(|| RANDOM)
         .build()
         .unwrap();
-    let err = client.send(&GetFunction::new("f")).await.unwrap_err();
+    let err = client.send(GetFunction::new("f")).await.unwrap_err();
     assert_eq!(expect_transport(&err), TransportErrorKind::Connect);
     assert_eq!(
         sleep.delays(),

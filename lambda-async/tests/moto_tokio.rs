@@ -53,7 +53,7 @@ async fn function_life_cycle() {
     // Create, wait, read back.
     let created = client
         .send(
-            &CreateFunction::new(
+            CreateFunction::new(
                 "hello",
                 role.clone(),
                 FunctionCode::new().zip_file(zip.clone()),
@@ -84,7 +84,7 @@ async fn function_life_cycle() {
         .wait(function_active_v2("hello"), Duration::from_secs(30))
         .await
         .unwrap();
-    let got = client.send(&GetFunction::new("hello")).await.unwrap();
+    let got = client.send(GetFunction::new("hello")).await.unwrap();
     let config = got.configuration.unwrap();
     assert_eq!(config.description.as_deref(), Some("first"));
     assert_eq!(
@@ -102,7 +102,7 @@ async fn function_life_cycle() {
         Some("core")
     );
     let config = client
-        .send(&GetFunctionConfiguration::new("hello"))
+        .send(GetFunctionConfiguration::new("hello"))
         .await
         .unwrap();
     assert_eq!(config.function_arn.as_deref(), Some(function_arn.as_str()));
@@ -117,7 +117,7 @@ async fn function_life_cycle() {
     // Updates and versions.
     let updated = client
         .send(
-            &UpdateFunctionConfiguration::new("hello")
+            UpdateFunctionConfiguration::new("hello")
                 .description("second")
                 .memory_size(256),
         )
@@ -129,7 +129,7 @@ async fn function_life_cycle() {
         .wait(function_updated_v2("hello"), Duration::from_secs(30))
         .await
         .unwrap();
-    let v1 = client.send(&PublishVersion::new("hello")).await.unwrap();
+    let v1 = client.send(PublishVersion::new("hello")).await.unwrap();
     assert_eq!(v1.version.as_deref(), Some("1"));
     client
         .wait(
@@ -144,13 +144,13 @@ async fn function_life_cycle() {
 
     let new_zip = stored_zip("index.py", b"def handler(event, context):\n    return {}\n");
     let code = client
-        .send(&UpdateFunctionCode::new("hello").zip_file(new_zip.clone()))
+        .send(UpdateFunctionCode::new("hello").zip_file(new_zip.clone()))
         .await
         .unwrap();
     assert_eq!(code.code_size, Some(new_zip.len() as i64));
     assert_ne!(code.code_sha256, created.code_sha256);
     let v2 = client
-        .send(&PublishVersion::new("hello").description("v2"))
+        .send(PublishVersion::new("hello").description("v2"))
         .await
         .unwrap();
     assert_eq!(v2.version.as_deref(), Some("2"));
@@ -165,11 +165,11 @@ async fn function_life_cycle() {
     let routing = AliasRoutingConfiguration::new()
         .additional_version_weights(BTreeMap::from([("2".to_string(), 0.25)]));
     let alias = client
-        .send(&CreateAlias::new("hello", "live", "1").routing_config(routing))
+        .send(CreateAlias::new("hello", "live", "1").routing_config(routing))
         .await
         .unwrap();
     assert_eq!(alias.function_version.as_deref(), Some("1"));
-    let got = client.send(&GetAlias::new("hello", "live")).await.unwrap();
+    let got = client.send(GetAlias::new("hello", "live")).await.unwrap();
     let weights = got
         .routing_config
         .unwrap()
@@ -178,7 +178,7 @@ async fn function_life_cycle() {
     assert_eq!(weights.get("2"), Some(&0.25));
     let moved = client
         .send(
-            &UpdateAlias::new("hello", "live")
+            UpdateAlias::new("hello", "live")
                 .function_version("2")
                 .description("moved"),
         )
@@ -194,7 +194,7 @@ async fn function_life_cycle() {
 
     // Resource policy.
     let added = client
-        .send(&AddPermission::new(
+        .send(AddPermission::new(
             "hello",
             "allow-s3",
             "lambda:InvokeFunction",
@@ -203,27 +203,27 @@ async fn function_life_cycle() {
         .await
         .unwrap();
     assert!(added.statement.unwrap().contains("allow-s3"));
-    let policy = client.send(&GetPolicy::new("hello")).await.unwrap();
+    let policy = client.send(GetPolicy::new("hello")).await.unwrap();
     let policy: serde_json::Value = serde_json::from_str(&policy.policy.unwrap()).unwrap();
     let statements = policy["Statement"].as_array().unwrap();
     assert_eq!(statements.len(), 1);
     assert_eq!(statements[0]["Sid"], "allow-s3");
     assert_eq!(statements[0]["Principal"]["Service"], "s3.amazonaws.com");
     client
-        .send(&RemovePermission::new("hello", "allow-s3"))
+        .send(RemovePermission::new("hello", "allow-s3"))
         .await
         .unwrap();
 
     // Tags.
     client
-        .send(&TagResource::new(
+        .send(TagResource::new(
             function_arn.clone(),
             map(&[("env", "test")]),
         ))
         .await
         .unwrap();
     let tags = client
-        .send(&ListTags::new(function_arn.clone()))
+        .send(ListTags::new(function_arn.clone()))
         .await
         .unwrap();
     assert_eq!(
@@ -231,35 +231,35 @@ async fn function_life_cycle() {
         map(&[("env", "test"), ("team", "core")])
     );
     client
-        .send(&UntagResource::new(
+        .send(UntagResource::new(
             function_arn.clone(),
             vec!["team".to_string()],
         ))
         .await
         .unwrap();
     let tags = client
-        .send(&ListTags::new(function_arn.clone()))
+        .send(ListTags::new(function_arn.clone()))
         .await
         .unwrap();
     assert_eq!(tags.tags.unwrap(), map(&[("env", "test")]));
 
     // Reserved concurrency.
     let put = client
-        .send(&PutFunctionConcurrency::new("hello", 5))
+        .send(PutFunctionConcurrency::new("hello", 5))
         .await
         .unwrap();
     assert_eq!(put.reserved_concurrent_executions, Some(5));
     let got = client
-        .send(&GetFunctionConcurrency::new("hello"))
+        .send(GetFunctionConcurrency::new("hello"))
         .await
         .unwrap();
     assert_eq!(got.reserved_concurrent_executions, Some(5));
     client
-        .send(&DeleteFunctionConcurrency::new("hello"))
+        .send(DeleteFunctionConcurrency::new("hello"))
         .await
         .unwrap();
     let got = client
-        .send(&GetFunctionConcurrency::new("hello"))
+        .send(GetFunctionConcurrency::new("hello"))
         .await
         .unwrap();
     assert_eq!(got.reserved_concurrent_executions, None);
@@ -267,7 +267,7 @@ async fn function_life_cycle() {
     // Event invoke configuration.
     let put = client
         .send(
-            &PutFunctionEventInvokeConfig::new("hello")
+            PutFunctionEventInvokeConfig::new("hello")
                 .maximum_retry_attempts(1)
                 .maximum_event_age_in_seconds(120),
         )
@@ -275,12 +275,12 @@ async fn function_life_cycle() {
         .unwrap();
     assert_eq!(put.maximum_retry_attempts, Some(1));
     let updated = client
-        .send(&UpdateFunctionEventInvokeConfig::new("hello").maximum_retry_attempts(2))
+        .send(UpdateFunctionEventInvokeConfig::new("hello").maximum_retry_attempts(2))
         .await
         .unwrap();
     assert_eq!(updated.maximum_retry_attempts, Some(2));
     let got = client
-        .send(&GetFunctionEventInvokeConfig::new("hello"))
+        .send(GetFunctionEventInvokeConfig::new("hello"))
         .await
         .unwrap();
     // moto keeps the configuration of the first put (its update appends another one).
@@ -292,11 +292,11 @@ async fn function_life_cycle() {
         .await;
     assert_eq!(listed.len(), 1);
     client
-        .send(&DeleteFunctionEventInvokeConfig::new("hello"))
+        .send(DeleteFunctionEventInvokeConfig::new("hello"))
         .await
         .unwrap();
     let gone = client
-        .send(&GetFunctionEventInvokeConfig::new("hello"))
+        .send(GetFunctionEventInvokeConfig::new("hello"))
         .await
         .unwrap_err();
     assert_eq!(gone.code(), Some("ResourceNotFoundException"));
@@ -305,7 +305,7 @@ async fn function_life_cycle() {
     let layer_zip = stored_zip("python/util.py", b"X = 1\n");
     let layer = client
         .send(
-            &PublishLayerVersion::new("deps", LayerVersionContentInput::new().zip_file(layer_zip))
+            PublishLayerVersion::new("deps", LayerVersionContentInput::new().zip_file(layer_zip))
                 .compatible_runtimes(vec![Runtime::Python312])
                 .description("utilities"),
         )
@@ -326,10 +326,10 @@ async fn function_life_cycle() {
         .collect()
         .await;
     assert_eq!(versions, [1]);
-    let got = client.send(&GetLayerVersion::new("deps", 1)).await.unwrap();
+    let got = client.send(GetLayerVersion::new("deps", 1)).await.unwrap();
     assert_eq!(got.description.as_deref(), Some("utilities"));
     client
-        .send(&AddLayerVersionPermission::new(
+        .send(AddLayerVersionPermission::new(
             "deps",
             1,
             "public",
@@ -339,27 +339,27 @@ async fn function_life_cycle() {
         .await
         .unwrap();
     let policy = client
-        .send(&GetLayerVersionPolicy::new("deps", 1))
+        .send(GetLayerVersionPolicy::new("deps", 1))
         .await
         .unwrap();
     assert!(policy.policy.unwrap().contains("public"));
     client
-        .send(&RemoveLayerVersionPermission::new("deps", 1, "public"))
+        .send(RemoveLayerVersionPermission::new("deps", 1, "public"))
         .await
         .unwrap();
     client
-        .send(&UpdateFunctionConfiguration::new("hello").layers(vec![layer_arn.clone()]))
+        .send(UpdateFunctionConfiguration::new("hello").layers(vec![layer_arn.clone()]))
         .await
         .unwrap();
     client
-        .send(&DeleteLayerVersion::new("deps", 1))
+        .send(DeleteLayerVersion::new("deps", 1))
         .await
         .unwrap();
 
     // Event source mapping on an SQS queue.
     let mapping = client
         .send(
-            &CreateEventSourceMapping::new("hello")
+            CreateEventSourceMapping::new("hello")
                 .event_source_arn(queue_arn.clone())
                 .batch_size(5),
         )
@@ -372,7 +372,7 @@ async fn function_life_cycle() {
     assert_eq!(mapping.batch_size, Some(5));
     let uuid = mapping.uuid.unwrap();
     let got = client
-        .send(&GetEventSourceMapping::new(uuid.clone()))
+        .send(GetEventSourceMapping::new(uuid.clone()))
         .await
         .unwrap();
     assert_eq!(got.function_arn.as_deref(), Some(function_arn.as_str()));
@@ -383,18 +383,18 @@ async fn function_life_cycle() {
         .await;
     assert_eq!(listed, std::slice::from_ref(&uuid));
     let updated = client
-        .send(&UpdateEventSourceMapping::new(uuid.clone()).batch_size(7))
+        .send(UpdateEventSourceMapping::new(uuid.clone()).batch_size(7))
         .await
         .unwrap();
     assert_eq!(updated.batch_size, Some(7));
     client
-        .send(&DeleteEventSourceMapping::new(uuid.clone()))
+        .send(DeleteEventSourceMapping::new(uuid.clone()))
         .await
         .unwrap();
 
     // Function URL.
     let url = client
-        .send(&CreateFunctionUrlConfig::new(
+        .send(CreateFunctionUrlConfig::new(
             "hello",
             FunctionUrlAuthType::None,
         ))
@@ -403,64 +403,64 @@ async fn function_life_cycle() {
     assert_eq!(url.auth_type, FunctionUrlAuthType::None);
     assert!(url.function_url.starts_with("http"), "{}", url.function_url);
     let updated = client
-        .send(&UpdateFunctionUrlConfig::new("hello").auth_type(FunctionUrlAuthType::AwsIam))
+        .send(UpdateFunctionUrlConfig::new("hello").auth_type(FunctionUrlAuthType::AwsIam))
         .await
         .unwrap();
     assert_eq!(updated.auth_type, FunctionUrlAuthType::AwsIam);
     let got = client
-        .send(&GetFunctionUrlConfig::new("hello"))
+        .send(GetFunctionUrlConfig::new("hello"))
         .await
         .unwrap();
     assert_eq!(got.auth_type, FunctionUrlAuthType::AwsIam);
     client
-        .send(&DeleteFunctionUrlConfig::new("hello"))
+        .send(DeleteFunctionUrlConfig::new("hello"))
         .await
         .unwrap();
 
     // Invocations of every type.
     let out = client
-        .send(&Invoke::new("hello").payload(br#"{"a":1}"#.to_vec()))
+        .send(Invoke::new("hello").payload(br#"{"a":1}"#.to_vec()))
         .await
         .unwrap();
     assert_eq!(out.status_code, Some(200));
     assert_eq!(out.payload.as_deref(), Some(&br#"{"a":1}"#[..]));
     let event = client
-        .send(&Invoke::new("hello").invocation_type(InvocationType::Event))
+        .send(Invoke::new("hello").invocation_type(InvocationType::Event))
         .await
         .unwrap();
     assert_eq!(event.status_code, Some(202));
     let dry = client
-        .send(&Invoke::new("hello").invocation_type(InvocationType::DryRun))
+        .send(Invoke::new("hello").invocation_type(InvocationType::DryRun))
         .await
         .unwrap();
     assert_eq!(dry.status_code, Some(204));
     moto.queue_invoke_results(&[r#"{"answer":42}"#]);
     let queued = client
-        .send(&Invoke::new("hello").qualifier("live"))
+        .send(Invoke::new("hello").qualifier("live"))
         .await
         .unwrap();
     assert_eq!(queued.payload.as_deref(), Some(&br#"{"answer":42}"#[..]));
     // moto puts the text of its Docker-less runner in the body; the service sends none.
     let asynchronous = client
-        .send(&InvokeAsync::new("hello", br#"{"b":2}"#.to_vec()))
+        .send(InvokeAsync::new("hello", br#"{"b":2}"#.to_vec()))
         .await
         .unwrap();
     assert_eq!(asynchronous.status, Some(202));
 
     // A stub in moto: no code-signing configuration.
     let signing = client
-        .send(&GetFunctionCodeSigningConfig::new("hello"))
+        .send(GetFunctionCodeSigningConfig::new("hello"))
         .await
         .unwrap();
     assert_eq!(signing.function_name, "hello");
 
     // Deletes.
     client
-        .send(&DeleteAlias::new("hello", "live"))
+        .send(DeleteAlias::new("hello", "live"))
         .await
         .unwrap();
-    client.send(&DeleteFunction::new("hello")).await.unwrap();
-    let gone = client.send(&GetFunction::new("hello")).await.unwrap_err();
+    client.send(DeleteFunction::new("hello")).await.unwrap();
+    let gone = client.send(GetFunction::new("hello")).await.unwrap_err();
     assert!(
         matches!(
             gone.service_error().unwrap().kind(),
@@ -486,16 +486,16 @@ async fn signatures_are_checked_by_the_server() {
             None,
         ),
     );
-    let listed = good.send(&ListFunctions::new()).await.unwrap();
+    let listed = good.send(ListFunctions::new()).await.unwrap();
     assert_eq!(listed.functions.unwrap_or_default().len(), 0);
-    let missing = good.send(&GetFunction::new("nope")).await.unwrap_err();
+    let missing = good.send(GetFunction::new("nope")).await.unwrap_err();
     assert_eq!(missing.code(), Some("ResourceNotFoundException"));
 
     let bad = client_for(
         &moto,
         Credentials::new(key.access_key_id.clone(), "not-the-secret", None, None),
     );
-    let err = bad.send(&ListFunctions::new()).await.unwrap_err();
+    let err = bad.send(ListFunctions::new()).await.unwrap_err();
     let service = err.service_error().expect("a service error");
     assert_eq!(service.status(), 403);
 }

@@ -134,7 +134,7 @@ fn without_tokio_against_moto() {
     block_on(async {
         let created = client
             .send(
-                &CreateFunction::new("plain", role, FunctionCode::new().zip_file(zip.clone()))
+                CreateFunction::new("plain", role, FunctionCode::new().zip_file(zip.clone()))
                     .runtime(Runtime::Python312)
                     .handler("index.handler"),
             )
@@ -152,12 +152,12 @@ fn without_tokio_against_moto() {
             .await;
         assert_eq!(names, ["plain"]);
         let out = client
-            .send(&Invoke::new("plain").payload(br#"{"x":[1,2]}"#.to_vec()))
+            .send(Invoke::new("plain").payload(br#"{"x":[1,2]}"#.to_vec()))
             .await
             .unwrap();
         assert_eq!(out.payload.as_deref(), Some(&br#"{"x":[1,2]}"#[..]));
-        client.send(&DeleteFunction::new("plain")).await.unwrap();
-        let gone = client.send(&GetFunction::new("plain")).await.unwrap_err();
+        client.send(DeleteFunction::new("plain")).await.unwrap();
+        let gone = client.send(GetFunction::new("plain")).await.unwrap_err();
         assert_eq!(gone.code(), Some("ResourceNotFoundException"));
     });
 }
@@ -183,7 +183,7 @@ fn without_tokio_retries_and_times_out() {
         .build()
         .unwrap();
     block_on(async {
-        let out = client.send(&GetFunction::new("f")).await.unwrap();
+        let out = client.send(GetFunction::new("f")).await.unwrap();
         assert_eq!(
             out.configuration.unwrap().function_name.as_deref(),
             Some("f")
@@ -191,7 +191,7 @@ fn without_tokio_retries_and_times_out() {
         assert_eq!(server.request_count(), 3);
         // Three stalls: all attempts time out on async-io's timer.
         let started = std::time::Instant::now();
-        let err = client.send(&GetFunction::new("f")).await.unwrap_err();
+        let err = client.send(GetFunction::new("f")).await.unwrap_err();
         match err {
             lambda_proto::Error::Transport(t) => assert_eq!(t.kind(), TransportErrorKind::Timeout),
             other => panic!("{other:?}"),
