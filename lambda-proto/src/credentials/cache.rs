@@ -96,7 +96,7 @@ impl CredentialsCache {
             .current
             .as_ref()
             .filter(|c| c.expiry().map_or(true, |at| now < at));
-        let due = self.refresh_at.map_or(false, |at| now >= at);
+        let due = self.refresh_at.is_some_and(|at| now >= at);
         match usable {
             Some(c) if !due || self.refreshing => CacheLookup::Fresh(c.clone()),
             _ if self.refreshing => CacheLookup::Wait,

@@ -352,7 +352,7 @@ fn get<'a>(section: &'a Section, key: &str) -> Option<&'a str> {
     section.get(key).map(str::trim).filter(|v| !v.is_empty())
 }
 
-struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     input: &'a ChainInput<'a>,
     set: &'a ProfileSet,
     selected: Option<&'a Section>,
@@ -361,7 +361,7 @@ struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(input: &'a ChainInput<'a>, set: &'a ProfileSet, name: &str) -> Self {
+    pub(crate) fn new(input: &'a ChainInput<'a>, set: &'a ProfileSet, name: &str) -> Self {
         let selected = set.profile(name);
         let region = input
             .var("AWS_REGION")
@@ -479,7 +479,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The plan of profile `name` and its description.
-    fn resolve_profile(&self, name: &str) -> Result<(Plan, String), CredentialsError> {
+    pub(crate) fn resolve_profile(&self, name: &str) -> Result<(Plan, String), CredentialsError> {
         let mut roles = Vec::new();
         let mut visited: Vec<String> = Vec::new();
         let mut current = name.to_string();

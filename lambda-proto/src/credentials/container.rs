@@ -240,7 +240,8 @@ impl ContainerMachine {
 }
 
 impl Machine for ContainerMachine {
-    fn step(&mut self, now: OffsetDateTime, input: Option<Input>) -> Action {
+    fn step(&mut self, _now: OffsetDateTime, input: Option<Input>) -> Action {
+        let mut input = input;
         loop {
             match std::mem::replace(&mut self.state, State::Start) {
                 State::Start => match &self.config.auth {
@@ -266,13 +267,13 @@ impl Machine for ContainerMachine {
                         Some(ContainerAuth::File(p)) => p.display().to_string(),
                         _ => String::new(),
                     };
-                    match expect_file(input, "container", &path) {
+                    match expect_file(input.take(), "container", &path) {
                         Ok(text) => {
                             self.state = State::Send {
                                 token: Some(Secret(text.trim().to_string())),
                                 attempt: 1,
                             };
-                            return self.step(now, None);
+                            continue;
                         }
                         Err(e) => return done(Err(e)),
                     }
@@ -289,7 +290,7 @@ impl Machine for ContainerMachine {
                     };
                 }
                 State::Waiting { token, attempt } => {
-                    let response = match expect_http(input, "container") {
+                    let response = match expect_http(input.take(), "container") {
                         Ok(r) => r,
                         Err(e) => return done(Err(e)),
                     };
@@ -302,7 +303,7 @@ impl Machine for ContainerMachine {
                             token,
                             attempt: attempt + 1,
                         };
-                        return self.step(now, None);
+                        continue;
                     }
                     return done(match response {
                         Ok(r) => parse_response(&r),
