@@ -54,6 +54,15 @@ CASES = [
         "FunctionName": "my-fn", "EventSourceArn": "arn:aws:kinesis:us-east-1:123456789012:stream/s",
         "StartingPosition": "AT_TIMESTAMP",
         "StartingPositionTimestamp": datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)}, None),
+    ("query timestamps, booleans and enum lists", "ListDurableExecutionsByFunction", {
+        "FunctionName": "my-fn", "Qualifier": "live",
+        "StartedAfter": datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc),
+        "StartedBefore": datetime.datetime(2024, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc),
+        "ReverseOrder": True, "Statuses": ["RUNNING", "FAILED"], "MaxItems": 5}, None),
+    ("json body with a structure payload", "SendDurableExecutionCallbackFailure", {
+        "CallbackId": "cb-1", "Error": {"ErrorMessage": "boom", "ErrorType": "E"}}, None),
+    ("raw blob payload with limits", "SendDurableExecutionCallbackSuccess", {
+        "CallbackId": "cb-2", "Result": b"done"}, None),
 ]
 
 

@@ -387,6 +387,10 @@ impl<'m> Gen<'m> {
                 attrs.push("skip_serializing_if = \"Option::is_none\"".into());
             } else if in_output {
                 attrs.push("default".into());
+                if !matches!(target.kind, Kind::Blob | Kind::Timestamp) {
+                    // Services send `null` for required members too.
+                    attrs.push("deserialize_with = \"crate::serde_util::null_as_default\"".into());
+                }
             }
             match target.kind {
                 Kind::Blob => attrs.push(format!(
@@ -461,10 +465,11 @@ impl<'m> Gen<'m> {
         members: &[&Member],
         is_op: bool,
     ) {
-        let required: Vec<&&Member> = members
+        let mut required: Vec<&&Member> = members
             .iter()
             .filter(|m| self.member_type(&s.name, m).1)
             .collect();
+        required.sort_by_key(|m| self.m.required_position(&s.name, &m.name));
         let _ = writeln!(o, "impl {name} {{");
         let args: Vec<String> = required
             .iter()
@@ -770,6 +775,19 @@ impl<'m> Gen<'m> {
         }
         o.push_str("    }\n\n");
 
+        let tokens: Vec<&&Member> = members.iter().filter(|m| m.idempotency_token).collect();
+        if !tokens.is_empty() {
+            o.push_str("    fn fill_idempotency_token(&mut self, token: &str) -> bool {\n        let mut set = false;\n");
+            for m in tokens {
+                let f = field(&m.name);
+                let _ = writeln!(
+                    o,
+                    "        if self.{f}.is_none() {{ self.{f} = Some(token.to_string()); set = true; }}"
+                );
+            }
+            o.push_str("        set\n    }\n\n");
+        }
+
         // build
         o.push_str("    fn build(&self, endpoint: &crate::endpoint::Endpoint) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {\n");
         o.push_str("        self.validate()?;\n");
@@ -964,7 +982,10 @@ impl<'m> Gen<'m> {
                         .iter()
                         .any(|m| matches!(m.location, Location::Header | Location::StatusCode));
                 let mut_kw = if mutable { "mut " } else { "" };
-                if streaming || blob_payload {
+                let body_members = omembers.iter().any(|m| {
+                    m.location == Location::Body && Some(&m.name) != oshape.payload.as_ref()
+                });
+                if streaming || blob_payload || !body_members {
                     let _ = writeln!(
                         o,
                         "        let {mut_kw}out = crate::types::{out}::default();"
@@ -1137,12 +1158,13 @@ impl<'m> Gen<'m> {
                 .iter()
                 .find(|o| o.name == w.operation)
                 .expect("waiter operation");
-            let required: Vec<&Member> = self
+            let mut required: Vec<&Member> = self
                 .m
                 .members(&op.input)
                 .iter()
                 .filter(|m| self.m.is_required(&op.input, &m.name))
                 .collect();
+            required.sort_by_key(|m| self.m.required_position(&op.input, &m.name));
             let _ = writeln!(
                 o,
                 "/// `{}`: polls [`{}`] every {} s, at most {} times.",
