@@ -43,6 +43,7 @@
 #![warn(missing_docs)]
 
 mod client;
+mod credentials;
 mod pages;
 mod runtime;
 mod stream;
@@ -53,6 +54,7 @@ pub use client::{
     BuildError, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_INVOKE_READ_TIMEOUT,
     DEFAULT_MAX_BODY_SIZE, DEFAULT_READ_TIMEOUT,
 };
+pub use credentials::CachedCredentials;
 pub use pages::{Items, Pages};
 pub use runtime::{FixedRandom, RandomSource, Sleeper, ThreadSleeper, XorShiftRandom};
 pub use stream::{EventStream, InvokeWithResponseStreamError, StreamError};
