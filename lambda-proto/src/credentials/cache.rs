@@ -10,6 +10,9 @@ use super::Credentials;
 /// How long before expiry credentials are refreshed: 5 minutes.
 pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(5 * 60);
 
+/// After a failed refresh, how long still-valid credentials are used before the next try.
+pub const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(30);
+
 /// What a caller of [`CredentialsCache::lookup`] should do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CacheLookup {
@@ -30,7 +33,8 @@ pub enum CacheLookup {
 /// refreshed [`DEFAULT_REFRESH_WINDOW`] before they expire (or half-way through their
 /// life, if that is shorter). While one caller refreshes, the others keep using the
 /// current credentials as long as they have not expired, and wait otherwise, so many
-/// concurrent callers trigger one refresh.
+/// concurrent callers trigger one refresh. A failed refresh does not fail callers while the
+/// current credentials are still valid (see [`CredentialsCache::complete`]).
 ///
 /// Drivers keep the cache behind a lock: the blocking driver a `Mutex` with a `Condvar`
 /// (waiters wait on the condvar, the refresher notifies all after `complete`); an async
@@ -107,18 +111,41 @@ impl CredentialsCache {
         }
     }
 
-    /// Ends the refresh started by a [`CacheLookup::Refresh`]: keeps the new credentials
-    /// (obtained at about `now`), or keeps the old ones on error, and returns the result.
+    /// Ends the refresh started by a [`CacheLookup::Refresh`] and returns the credentials
+    /// to use: the new ones (obtained at about `now`), kept until their refresh time.
+    ///
+    /// When the refresh failed but the current credentials are still valid at `now`, they
+    /// are returned instead of the error and the next refresh is tried after
+    /// [`RETRY_AFTER_FAILURE`] (or half their remaining life, if shorter); otherwise the
+    /// error is returned.
     pub fn complete(
         &mut self,
         result: Result<Credentials, CredentialsError>,
         now: OffsetDateTime,
     ) -> Result<Credentials, CredentialsError> {
         self.refreshing = false;
-        if let Ok(creds) = &result {
-            self.store(creds.clone(), now);
+        match result {
+            Ok(creds) => {
+                self.store(creds.clone(), now);
+                Ok(creds)
+            }
+            Err(e) => {
+                let still_valid = self.current.as_ref().and_then(|c| match c.expiry() {
+                    Some(at) if now < at => Some((c.clone(), at)),
+                    _ => None,
+                });
+                match still_valid {
+                    Some((creds, expiry)) => {
+                        let retry = time::Duration::try_from(RETRY_AFTER_FAILURE)
+                            .unwrap_or(time::Duration::MAX)
+                            .min((expiry - now) / 2);
+                        self.refresh_at = Some(now + retry);
+                        Ok(creds)
+                    }
+                    None => Err(e),
+                }
+            }
         }
-        result
     }
 
     /// Ends a refresh without a result (the refresher was cancelled), so that the next

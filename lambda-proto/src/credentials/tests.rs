@@ -212,6 +212,37 @@ fn cases() -> Vec<Case> {
             ),
         },
         Case {
+            name: "AWS_DEFAULT_REGION and AWS_ENDPOINT_URL for every service",
+            env: &[
+                ("AWS_DEFAULT_REGION", "ap-south-1"),
+                ("AWS_ENDPOINT_URL", "http://localhost:5000"),
+            ],
+            config: Some(
+                "[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = b\n\
+                 [profile b]\naws_access_key_id = AKIDB\naws_secret_access_key = s\n",
+            ),
+            credentials: None,
+            expect: Source(
+                S::Profile,
+                "POST http://localhost:5000/ \
+                 authorization=AWS4-HMAC-SHA256 Credential=AKIDB/20240102/ap-south-1/sts/aws4_request",
+            ),
+        },
+        Case {
+            name: "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS drops the STS override",
+            env: &[
+                ("AWS_ENDPOINT_URL_STS", "http://localhost:5000"),
+                ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+            ],
+            config: Some(
+                "[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = b\n\
+                 region = eu-south-2\n\
+                 [profile b]\naws_access_key_id = AKIDB\naws_secret_access_key = s\n",
+            ),
+            credentials: None,
+            expect: Source(S::Profile, "POST https://sts.eu-south-2.amazonaws.com/ "),
+        },
+        Case {
             name: "AWS_REGION decides the STS endpoint",
             env: &[("AWS_REGION", "cn-north-1")],
             config: Some(
@@ -920,6 +951,27 @@ fn imds_v1_fallback_only_when_enabled() {
         seen[1],
         "GET http://169.254.169.254/latest/meta-data/iam/security-credentials/"
     );
+    // The profile key works the same way.
+    let source = chain(
+        &[],
+        Some("[default]\nregion = eu-west-1\nec2_metadata_v1_disabled = false\n"),
+        None,
+    )
+    .unwrap();
+    let (seen, result) = run(
+        &mut source.provider(),
+        vec![
+            Answer::Http(response(405, "")),
+            Answer::Http(response(200, "r")),
+            Answer::Http(response(200, IMDS_CREDS)),
+        ],
+    );
+    assert!(result.is_ok(), "{result:?}");
+    assert!(
+        !seen[2].contains("x-aws-ec2-metadata-token="),
+        "{}",
+        seen[2]
+    );
     // A 403 on the token request is not a reason to fall back.
     let (_, result) = run(
         &mut imds_source(&[("AWS_EC2_METADATA_V1_DISABLED", "false")]).provider(),
@@ -1613,13 +1665,20 @@ fn refresh_window_is_five_minutes_before_expiry() {
     assert_eq!(cache.lookup(inside), CacheLookup::Refresh);
     // While that refresh runs, others keep using the still-valid credentials.
     assert_eq!(cache.lookup(inside), CacheLookup::Fresh(c.clone()));
-    // The refresh fails: the error goes to the refresher, the old credentials stay.
+    // The refresh fails while the credentials are still valid: the refresher gets them
+    // too, and the next try is 30 seconds later.
     let err = CredentialsError::new(CredentialsErrorKind::Unavailable, "imds", "down");
-    assert_eq!(cache.complete(Err(err.clone()), inside), Err(err));
-    assert_eq!(cache.current(), Some(&c));
-    // After expiry with a refresh running, callers wait.
-    assert_eq!(cache.lookup(expiry), CacheLookup::Refresh);
+    assert_eq!(cache.complete(Err(err.clone()), inside), Ok(c.clone()));
+    let retry_at = inside + time::Duration::seconds(30);
+    assert_eq!(
+        cache.lookup(retry_at - time::Duration::seconds(1)),
+        CacheLookup::Fresh(c.clone())
+    );
+    assert_eq!(cache.lookup(retry_at), CacheLookup::Refresh);
+    // After expiry with a refresh running, callers wait; a failure then is an error.
     assert_eq!(cache.lookup(expiry), CacheLookup::Wait);
+    assert_eq!(cache.complete(Err(err.clone()), expiry), Err(err));
+    assert_eq!(cache.lookup(expiry), CacheLookup::Refresh);
     cache.abandon();
     assert_eq!(cache.lookup(expiry), CacheLookup::Refresh);
 }
@@ -1722,4 +1781,53 @@ fn single_flight_with_a_fake_clock() {
     let second = burst(&shared);
     assert!(second.iter().all(|k| k == "KEY2"), "{second:?}");
     assert_eq!(shared.calls.load(Ordering::SeqCst), 2);
+}
+
+mod no_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn resp(status: u16, body: Vec<u8>) -> http::Response<Vec<u8>> {
+        http::Response::builder().status(status).body(body).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Untrusted answers never panic any parser.
+        #[test]
+        fn parsers_take_any_answer(status in 100u16..600, body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let r = resp(status, body.clone());
+            let _ = sts::parse_response(&r, "AssumeRole");
+            let _ = container::parse_response(&r);
+            let _ = imds::parse_token(&r);
+            let _ = imds::parse_role(&r);
+            let _ = imds::parse_credentials(&r, "role");
+            let _ = sso::parse_response(&r, "aws sso login");
+            let _ = process::parse_json(&body, NOW);
+            let text = String::from_utf8_lossy(&body);
+            let _ = sso::parse_cached_token(&text, NOW, "aws sso login");
+        }
+
+        /// Any config file text and profile name: the chain answers without panicking,
+        /// and a provider runs to an end when every answer is a failure.
+        #[test]
+        fn chain_takes_any_config(config in "[\\[\\]a-z_ =\n/:.~0-9-]{0,300}", profile in "[a-z]{0,6}") {
+            let env = [("AWS_PROFILE", profile.as_str())];
+            let env: &[(&str, &str)] = if profile.is_empty() { &[] } else { &env };
+            if let Ok(source) = chain(env, Some(&config), None) {
+                let mut p = source.provider();
+                let mut done = false;
+                for _ in 0..20 {
+                    match p.next(NOW) {
+                        Action::Done(_) => { done = true; break; }
+                        Action::Http(_) => p.on_http(refused()),
+                        Action::ReadFile(_) => p.on_file(Err(io::ErrorKind::NotFound)),
+                        Action::RunProcess(_) => p.on_process(Err(io::ErrorKind::NotFound)),
+                    }
+                }
+                prop_assert!(done);
+            }
+        }
+    }
 }
