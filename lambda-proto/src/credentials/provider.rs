@@ -17,7 +17,9 @@ use crate::error::TransportErrorKind;
 use crate::sigv4::Signer;
 
 /// What a [`Provider`] needs next.
-#[derive(Debug)]
+///
+/// `Debug` shows an HTTP request's method and URI only: its headers and body may hold
+/// tokens.
 pub enum Action {
     /// Send this request and pass the response (body read fully) to
     /// [`Provider::on_http`]. A [`TimeoutHint`] in the request's extensions suggests a
@@ -31,6 +33,20 @@ pub enum Action {
     RunProcess(String),
     /// The provider is finished.
     Done(Result<Credentials, CredentialsError>),
+}
+
+impl fmt::Debug for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Http(r) => f
+                .debug_tuple("Http")
+                .field(&format_args!("{} {}", r.method(), r.uri()))
+                .finish(),
+            Action::ReadFile(p) => f.debug_tuple("ReadFile").field(p).finish(),
+            Action::RunProcess(c) => f.debug_tuple("RunProcess").field(c).finish(),
+            Action::Done(r) => f.debug_tuple("Done").field(r).finish(),
+        }
+    }
 }
 
 /// A timeout suggested for an [`Action::Http`] request, found in its extensions.
@@ -83,12 +99,23 @@ impl fmt::Debug for ProcessOutput {
     }
 }
 
-/// A driver's answer to an action.
-#[derive(Debug)]
+/// A driver's answer to an action. `Debug` shows no content (it may hold secrets).
 pub(crate) enum Input {
     Http(Result<http::Response<Vec<u8>>, TransportFailure>),
     File(Result<String, io::ErrorKind>),
     Process(Result<ProcessOutput, io::ErrorKind>),
+}
+
+impl fmt::Debug for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Input::Http(Ok(r)) => write!(f, "Http(HTTP {}, {} bytes)", r.status(), r.body().len()),
+            Input::Http(Err(e)) => write!(f, "Http({e})"),
+            Input::File(Ok(t)) => write!(f, "File({} bytes)", t.len()),
+            Input::File(Err(k)) => write!(f, "File({k})"),
+            Input::Process(r) => f.debug_tuple("Process").field(r).finish(),
+        }
+    }
 }
 
 /// One provider's state machine. `input` is the answer to the action it returned last.

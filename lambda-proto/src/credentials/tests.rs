@@ -1554,8 +1554,10 @@ fn secrets_never_in_debug_or_errors() {
     .unwrap();
     check("profile source", &format!("{profile:?}"));
     let mut p = profile.provider();
-    let _ = p.next(NOW);
+    let action = p.next(NOW);
+    check("AssumeRole request", &format!("{action:?}"));
     p.on_http(response(200, STS_OK));
+    check("role provider with the STS answer", &format!("{p:?}"));
     let _ = p.next(NOW);
     check("role provider after STS", &format!("{p:?}"));
 
@@ -1570,7 +1572,8 @@ fn secrets_never_in_debug_or_errors() {
     .unwrap();
     check("container source", &format!("{container:?}"));
     let mut p = container.provider();
-    let _ = p.next(NOW);
+    let action = p.next(NOW);
+    check("container request", &format!("{action:?}"));
     check("container provider", &format!("{p:?}"));
     p.on_http(response(
         200,
@@ -1590,7 +1593,13 @@ fn secrets_never_in_debug_or_errors() {
     let mut p = web.provider();
     let _ = p.next(NOW);
     p.on_file(Ok("WEB-IDENTITY-JWT".into()));
-    let _ = p.next(NOW);
+    check(
+        "web identity provider with the token file",
+        &format!("{p:?}"),
+    );
+    let action = p.next(NOW);
+    assert!(matches!(action, Action::Http(_)));
+    check("web identity request", &format!("{action:?}"));
     check("web identity provider", &format!("{p:?}"));
     p.on_http(response(
         400,
@@ -1605,7 +1614,9 @@ fn secrets_never_in_debug_or_errors() {
     let mut p = sso.provider();
     let _ = p.next(NOW);
     p.on_file(Ok(sso_token("2024-01-02T08:00:00Z")));
-    let _ = p.next(NOW);
+    check("sso provider with the token file", &format!("{p:?}"));
+    let action = p.next(NOW);
+    check("sso request", &format!("{action:?}"));
     check("sso provider", &format!("{p:?}"));
     p.on_http(response(403, r#"{"message": "no"}"#));
     let Action::Done(Err(e)) = p.next(NOW) else {
