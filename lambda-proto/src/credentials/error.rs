@@ -33,7 +33,9 @@ pub enum CredentialsErrorKind {
 }
 
 impl CredentialsError {
-    pub(crate) fn new(
+    /// An error of `kind` from `source` (a short name such as `sts` or the name of a custom
+    /// provider) with an explanation that must not hold secrets.
+    pub fn new(
         kind: CredentialsErrorKind,
         source: &'static str,
         message: impl Into<String>,
