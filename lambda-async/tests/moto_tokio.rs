@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{creds, stored_zip};
+use common::creds;
 use futures_util::StreamExt;
 use lambda_async::Client;
 use lambda_proto::credentials::Credentials;
@@ -19,6 +19,7 @@ use lambda_proto::types::{
 use lambda_proto::waiter::{
     function_active_v2, function_updated_v2, Waiter, PUBLISHED_VERSION_ACTIVE,
 };
+use test_support::zip::stored_zip;
 use test_support::MotoServer;
 
 const CODE: &str = "def handler(event, context):\n    return event\n";
@@ -37,15 +38,6 @@ fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
-}
-
-#[test]
-fn stored_zip_has_the_standard_crc() {
-    // The standard check value of CRC-32/ISO-HDLC.
-    assert_eq!(common::crc32(b"123456789"), 0xcbf4_3926);
-    let zip = stored_zip("a.txt", b"hi");
-    assert_eq!(&zip[..4], b"PK\x03\x04");
-    assert_eq!(&zip[zip.len() - 22..zip.len() - 18], b"PK\x05\x06");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -130,7 +130,7 @@ fn without_tokio_against_moto() {
     let moto = MotoServer::start();
     let role = moto.create_role("exec");
     let client = client(moto.endpoint_url());
-    let zip = common::stored_zip("index.py", b"def handler(e, c):\n    return e\n");
+    let zip = test_support::zip::stored_zip("index.py", b"def handler(e, c):\n    return e\n");
     block_on(async {
         let created = client
             .send(

@@ -16,77 +16,8 @@ use lambda_proto::waiter::{
     function_active, function_active_v2, function_exists, function_updated_v2, Waiter,
     PUBLISHED_VERSION_ACTIVE,
 };
+use test_support::zip::stored_zip;
 use test_support::MotoServer;
-
-/// CRC-32 (IEEE), as zip files use it.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-/// A zip archive holding one file, stored without compression.
-fn zip_one_file(name: &str, content: &[u8]) -> Vec<u8> {
-    let crc = crc32(content);
-    let size = content.len() as u32;
-    let name_len = name.len() as u16;
-    let mut out = Vec::new();
-    // Local file header.
-    out.extend(0x0403_4b50u32.to_le_bytes());
-    out.extend(20u16.to_le_bytes()); // version needed
-    out.extend(0u16.to_le_bytes()); // flags
-    out.extend(0u16.to_le_bytes()); // method: stored
-    out.extend(0u16.to_le_bytes()); // time
-    out.extend(0x21u16.to_le_bytes()); // date: 1980-01-01
-    out.extend(crc.to_le_bytes());
-    out.extend(size.to_le_bytes());
-    out.extend(size.to_le_bytes());
-    out.extend(name_len.to_le_bytes());
-    out.extend(0u16.to_le_bytes()); // extra length
-    out.extend(name.as_bytes());
-    out.extend(content);
-    let central_offset = out.len() as u32;
-    // Central directory header.
-    out.extend(0x0201_4b50u32.to_le_bytes());
-    out.extend(20u16.to_le_bytes()); // made by
-    out.extend(20u16.to_le_bytes()); // needed
-    out.extend(0u16.to_le_bytes());
-    out.extend(0u16.to_le_bytes());
-    out.extend(0u16.to_le_bytes());
-    out.extend(0x21u16.to_le_bytes());
-    out.extend(crc.to_le_bytes());
-    out.extend(size.to_le_bytes());
-    out.extend(size.to_le_bytes());
-    out.extend(name_len.to_le_bytes());
-    out.extend([0u8; 12]); // extra, comment, disk, internal and external attributes
-    out.extend(0u32.to_le_bytes()); // local header offset
-    out.extend(name.as_bytes());
-    let central_size = out.len() as u32 - central_offset;
-    // End of central directory.
-    out.extend(0x0605_4b50u32.to_le_bytes());
-    out.extend([0u8; 4]); // disk numbers
-    out.extend(1u16.to_le_bytes());
-    out.extend(1u16.to_le_bytes());
-    out.extend(central_size.to_le_bytes());
-    out.extend(central_offset.to_le_bytes());
-    out.extend(0u16.to_le_bytes());
-    out
-}
-
-#[test]
-fn crc32_matches_the_standard_check_value() {
-    // The check value of CRC-32/ISO-HDLC.
-    assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
-}
 
 fn client_for(moto: &MotoServer, key_id: &str, secret: &str) -> Client {
     Client::builder()
@@ -98,7 +29,7 @@ fn client_for(moto: &MotoServer, key_id: &str, secret: &str) -> Client {
 }
 
 fn handler_zip(body: &str) -> Vec<u8> {
-    zip_one_file("index.py", body.as_bytes())
+    stored_zip("index.py", body.as_bytes())
 }
 
 #[test]
@@ -348,7 +279,7 @@ fn every_operation_moto_supports() {
     assert_eq!(gone.code(), Some("ResourceNotFoundException"));
 
     // --- Layers ---
-    let layer_zip = zip_one_file("python/util.py", b"X = 1\n");
+    let layer_zip = stored_zip("python/util.py", b"X = 1\n");
     let layer = client
         .send(
             PublishLayerVersion::new(

@@ -15,6 +15,7 @@
 pub mod http;
 mod loopback;
 mod moto;
+pub mod zip;
 
 pub use http::HttpResponse;
 pub use loopback::{LoopbackServer, RecordedRequest, Response, Step};
