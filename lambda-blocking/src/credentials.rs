@@ -44,7 +44,7 @@ impl fmt::Debug for Clock {
 /// Many threads asking at once while the cache is empty or expired cause one fetch: the
 /// others wait for it (a `Mutex` and a `Condvar`). While credentials are still valid but
 /// due for refresh, one thread refreshes and the others go on with the current ones.
-pub struct CachedCredentials {
+pub(crate) struct CachedCredentials {
     source: CredentialsSource,
     state: Mutex<CredentialsCache>,
     refreshed: Condvar,
@@ -98,12 +98,12 @@ impl CachedCredentials {
     }
 
     /// The source the credentials come from.
-    pub fn source(&self) -> &CredentialsSource {
+    pub(crate) fn source(&self) -> &CredentialsSource {
         &self.source
     }
 
     /// Valid credentials, fetching them first if needed.
-    pub fn get(&self) -> Result<Credentials, CredentialsError> {
+    pub(crate) fn get(&self) -> Result<Credentials, CredentialsError> {
         let mut cache = self.lock();
         loop {
             match cache.lookup(self.clock.now()) {
@@ -128,11 +128,6 @@ impl CachedCredentials {
                 }
             }
         }
-    }
-
-    /// Forgets the cached credentials, so that the next call fetches new ones.
-    pub fn invalidate(&self) {
-        self.lock().invalidate();
     }
 }
 

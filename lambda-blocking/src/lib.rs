@@ -54,7 +54,6 @@ pub use client::{
     BuildError, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_INVOKE_READ_TIMEOUT,
     DEFAULT_MAX_BODY_SIZE, DEFAULT_READ_TIMEOUT,
 };
-pub use credentials::CachedCredentials;
 pub use pages::{Items, Pages};
 pub use runtime::{FixedRandom, RandomSource, Sleeper, ThreadSleeper, XorShiftRandom};
 pub use stream::{EventStream, InvokeWithResponseStreamError, StreamError};
