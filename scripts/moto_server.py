@@ -42,7 +42,12 @@ def _fix_bodyless_signature_check() -> None:
         # The signed payload is the raw request body: empty when there is none. moto's
         # own version falls back to its parameter dictionary here.
         body = self._body
-        if body is None:
+        content_type = str(self._headers.get("Content-Type", ""))
+        if not body and content_type.startswith("application/x-www-form-urlencoded"):
+            # A form body (query protocol, e.g. STS) reaches moto parsed into a dictionary;
+            # botocore encodes it back into the same form text.
+            body = self._data
+        elif body is None:
             body = b""
         elif isinstance(body, str):
             body = body.encode("utf-8")

@@ -8,14 +8,14 @@ use std::time::Duration;
 use http_body_util::BodyExt;
 use lambda_proto::call::{Call, ClientConfig, Step};
 use lambda_proto::config::ConfigError;
-use lambda_proto::credentials::Credentials;
+use lambda_proto::credentials::{Credentials, CredentialsError, CredentialsSource};
 use lambda_proto::endpoint::{Endpoint, EndpointError, EndpointParams};
 use lambda_proto::error::{Error, TransportError, TransportErrorKind};
 use lambda_proto::retry::RetryConfig;
 use lambda_proto::Operation;
 use time::OffsetDateTime;
 
-use crate::credentials::{CredentialsCache, ProvideCredentials};
+use crate::credentials::{CredentialsCache, ProvideCredentials, SourceProvider};
 use crate::limit::{Limiter, Permit};
 use crate::rt::{self, Clock, Random, Sleep};
 use crate::transport::{error_kind, transport_error, Body, Transport};
@@ -53,9 +53,9 @@ pub struct Client {
 
 pub(crate) struct Inner {
     pub(crate) config: ClientConfig,
-    pub(crate) transport: Box<dyn Transport>,
-    pub(crate) sleep: Box<dyn Sleep>,
-    pub(crate) clock: Box<Clock>,
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) sleep: Arc<dyn Sleep>,
+    pub(crate) clock: Arc<Clock>,
     pub(crate) random: Box<Random>,
     pub(crate) credentials: CredentialsCache,
     pub(crate) limiter: Arc<Limiter>,
@@ -267,6 +267,9 @@ pub enum BuildError {
     MissingRegion,
     /// No credentials were given or found.
     MissingCredentials,
+    /// No credentials source is configured, or the configured one is invalid (the error
+    /// lists what was tried, or names the setting).
+    Credentials(CredentialsError),
     /// No transport was given (and the `tokio` feature, which has a default, is off).
     MissingTransport,
     /// No timer was given (and the `tokio` feature, which has a default, is off).
@@ -289,6 +292,7 @@ impl fmt::Display for BuildError {
         match self {
             BuildError::MissingRegion => f.write_str("no region configured"),
             BuildError::MissingCredentials => f.write_str("no credentials configured"),
+            BuildError::Credentials(e) => e.fmt(f),
             BuildError::MissingTransport => f.write_str("no transport configured"),
             BuildError::MissingSleep => f.write_str("no timer configured"),
             BuildError::Endpoint(e) => write!(f, "endpoint: {e}"),
@@ -305,6 +309,7 @@ impl std::error::Error for BuildError {
         match self {
             BuildError::Endpoint(e) => Some(e),
             BuildError::Config(e) => Some(e),
+            BuildError::Credentials(e) => Some(e),
             BuildError::ReadFile { source, .. } => Some(source),
             _ => None,
         }
@@ -337,6 +342,7 @@ pub struct Builder {
     use_dual_stack: bool,
     retry: Option<RetryConfig>,
     credentials: Option<Box<dyn ProvideCredentials>>,
+    credentials_source: Option<CredentialsSource>,
     transport: Option<Box<dyn Transport>>,
     sleep: Option<Box<dyn Sleep>>,
     clock: Option<Box<Clock>>,
@@ -391,6 +397,14 @@ impl Builder {
     /// The credentials source; looked up once and cached until near expiry.
     pub fn credentials(mut self, source: impl ProvideCredentials) -> Self {
         self.credentials = Some(Box::new(source));
+        self
+    }
+
+    /// Credentials from a configured source (see
+    /// [`lambda_proto::credentials::default_chain`]), fetched over this client's transport
+    /// and cached until near expiry. [`credentials`](Self::credentials) wins over it.
+    pub fn credentials_source(mut self, source: CredentialsSource) -> Self {
+        self.credentials_source = Some(source);
         self
     }
 
@@ -469,25 +483,39 @@ impl Builder {
         if let Some(retry) = self.retry {
             config = config.with_retry(retry);
         }
-        let credentials = self.credentials.ok_or(BuildError::MissingCredentials)?;
         let concurrency = self
             .max_concurrency
             .unwrap_or(DEFAULT_MAX_CONCURRENCY)
             .max(1);
-        let transport = match self.transport {
-            Some(t) => t,
-            None => default_transport(self.connect_timeout, concurrency)?,
+        let transport: Arc<dyn Transport> = match self.transport {
+            Some(t) => Arc::from(t),
+            None => Arc::from(default_transport(self.connect_timeout, concurrency)?),
         };
-        let sleep = match self.sleep {
-            Some(s) => s,
-            None => default_sleep()?,
+        let sleep: Arc<dyn Sleep> = match self.sleep {
+            Some(s) => Arc::from(s),
+            None => Arc::from(default_sleep()?),
         };
+        let clock: Arc<Clock> = match self.clock {
+            Some(c) => Arc::from(c),
+            None => Arc::new(rt::system_clock),
+        };
+        let credentials: Box<dyn ProvideCredentials> =
+            match (self.credentials, self.credentials_source) {
+                (Some(provider), _) => provider,
+                (None, Some(source)) => Box::new(SourceProvider {
+                    source,
+                    transport: Arc::clone(&transport),
+                    sleep: Arc::clone(&sleep),
+                    clock: Arc::clone(&clock),
+                }),
+                (None, None) => return Err(BuildError::MissingCredentials),
+            };
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
                 transport,
                 sleep,
-                clock: self.clock.unwrap_or_else(|| Box::new(rt::system_clock)),
+                clock,
                 random: self
                     .random
                     .unwrap_or_else(|| Box::new(rt::default_random())),

@@ -1,12 +1,22 @@
 //! Where the client gets its credentials, and the cache in front of the source.
 
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
 use futures_util::future::BoxFuture;
 use futures_util::lock::Mutex;
-use lambda_proto::credentials::Credentials;
+use lambda_proto::credentials::{
+    Action, CacheLookup, Credentials, CredentialsError, CredentialsErrorKind, CredentialsSource,
+    ProcessOutput, TimeoutHint, TransportFailure,
+};
+use lambda_proto::error::TransportErrorKind;
 use time::OffsetDateTime;
 
-use crate::transport::BoxError;
-
+use crate::client::collect;
+use crate::rt::{self, Clock, Sleep};
+use crate::transport::{BoxError, Transport};
 /// How long before their expiry cached credentials are fetched again.
 pub const REFRESH_BEFORE_EXPIRY: time::Duration = time::Duration::minutes(5);
 
@@ -26,34 +36,51 @@ impl ProvideCredentials for Credentials {
     }
 }
 
-/// The cache: one lookup at a time, shared by all clones of a client.
+/// The cache: one refresh at a time, shared by all clones of a client.
+///
+/// The timing (refresh 5 minutes before expiry, still-valid credentials kept when a refresh
+/// fails) is [`lambda_proto::credentials::CredentialsCache`]'s; an async lock held across
+/// the refresh makes concurrent callers wait for one lookup instead of starting their own.
 pub(crate) struct CredentialsCache {
     source: Box<dyn ProvideCredentials>,
-    cached: Mutex<Option<Credentials>>,
+    cached: Mutex<lambda_proto::credentials::CredentialsCache>,
 }
 
 impl CredentialsCache {
     pub(crate) fn new(source: Box<dyn ProvideCredentials>) -> Self {
         CredentialsCache {
             source,
-            cached: Mutex::new(None),
+            cached: Mutex::new(lambda_proto::credentials::CredentialsCache::new()),
         }
     }
 
     /// Cached credentials, or fresh ones when there are none or they expire soon.
-    pub(crate) async fn get(&self, now: OffsetDateTime) -> Result<Credentials, BoxError> {
-        let mut cached = self.cached.lock().await;
-        if let Some(creds) = cached.as_ref() {
-            let fresh = creds
-                .expiry()
-                .map_or(true, |expiry| expiry - REFRESH_BEFORE_EXPIRY > now);
-            if fresh {
-                return Ok(creds.clone());
+    pub(crate) async fn get(&self, now: OffsetDateTime) -> Result<Credentials, CredentialsError> {
+        let mut cache = self.cached.lock().await;
+        match cache.lookup(now) {
+            CacheLookup::Fresh(creds) => return Ok(creds),
+            CacheLookup::Refresh => {}
+            CacheLookup::Wait => {
+                // A refresher was cancelled while holding the lock: take over.
+                cache.abandon();
+                if let CacheLookup::Fresh(creds) = cache.lookup(now) {
+                    return Ok(creds);
+                }
             }
         }
-        let creds = self.source.provide().await?;
-        *cached = Some(creds.clone());
-        Ok(creds)
+        let result = self.source.provide().await.map_err(into_credentials_error);
+        cache.complete(result, now)
+    }
+}
+
+fn into_credentials_error(e: BoxError) -> CredentialsError {
+    match e.downcast::<CredentialsError>() {
+        Ok(e) => *e,
+        Err(other) => CredentialsError::new(
+            CredentialsErrorKind::Unavailable,
+            "provider",
+            other.to_string(),
+        ),
     }
 }
 
@@ -61,6 +88,105 @@ impl std::fmt::Debug for CredentialsCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CredentialsCache").finish_non_exhaustive()
     }
+}
+
+/// Largest answer of a credentials endpoint read.
+const MAX_ANSWER: usize = 1024 * 1024;
+/// Largest file or process output read for a provider.
+const MAX_FILE: u64 = 1024 * 1024;
+/// Time allowed for a provider request without a hint (STS, SSO portal).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs a [`CredentialsSource`]'s providers over the client's transport and timer.
+///
+/// Files are read and `credential_process` is run with `std` on the calling task's
+/// thread (they are small and quick; a slow credentials process blocks that thread).
+pub(crate) struct SourceProvider {
+    pub(crate) source: CredentialsSource,
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) sleep: Arc<dyn Sleep>,
+    pub(crate) clock: Arc<Clock>,
+}
+
+impl SourceProvider {
+    async fn exchange(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
+        let limit = request
+            .extensions()
+            .get::<TimeoutHint>()
+            .map_or(DEFAULT_TIMEOUT, |h| h.0);
+        let exchange = async {
+            let response = self.transport.send(request).await?;
+            let (head, body) = response.into_parts();
+            let bytes = collect(body, &head.headers, MAX_ANSWER).await?;
+            Ok::<_, lambda_proto::error::TransportError>(http::Response::from_parts(head, bytes))
+        };
+        match rt::timeout(&*self.sleep, Some(limit), exchange).await {
+            Some(Ok(response)) => Ok(response),
+            Some(Err(e)) => Err(TransportFailure::new(e.kind(), e.to_string())),
+            None => Err(TransportFailure::new(
+                TransportErrorKind::Timeout,
+                format!("no answer within {limit:?}"),
+            )),
+        }
+    }
+}
+
+impl ProvideCredentials for SourceProvider {
+    fn provide(&self) -> BoxFuture<'_, Result<Credentials, BoxError>> {
+        Box::pin(async move {
+            let mut provider = self.source.provider();
+            loop {
+                match provider.next((self.clock)()) {
+                    Action::Done(result) => return result.map_err(|e| Box::new(e) as BoxError),
+                    Action::Http(request) => {
+                        let result = self.exchange(request).await;
+                        provider.on_http(result);
+                    }
+                    Action::ReadFile(path) => provider.on_file(read_file(&path)),
+                    Action::RunProcess(command) => provider.on_process(run_process(&command)),
+                }
+            }
+        })
+    }
+}
+
+fn read_file(path: &std::path::Path) -> Result<String, std::io::ErrorKind> {
+    let file = std::fs::File::open(path).map_err(|e| e.kind())?;
+    let mut text = String::new();
+    file.take(MAX_FILE)
+        .read_to_string(&mut text)
+        .map_err(|e| e.kind())?;
+    Ok(text)
+}
+
+fn run_process(command: &str) -> Result<ProcessOutput, std::io::ErrorKind> {
+    let mut cmd = if cfg!(windows) {
+        let mut c = Command::new("cmd");
+        c.arg("/C").arg(command);
+        c
+    } else {
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(command);
+        c
+    };
+    let output = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| e.kind())?;
+    let cap = |mut v: Vec<u8>| {
+        v.truncate(MAX_FILE as usize + 1);
+        v
+    };
+    Ok(ProcessOutput {
+        exit_code: output.status.code(),
+        stdout: cap(output.stdout),
+        stderr: cap(output.stderr),
+    })
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use futures_util::future::BoxFuture;
 use http_body_util::Full;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use lambda_proto::credentials::Credentials;
+use lambda_proto::credentials::{default_chain, ChainInput};
 use lambda_proto::error::{TransportError, TransportErrorKind};
 
 use crate::client::{BuildError, Builder, Client};
@@ -118,7 +118,11 @@ impl Client {
     /// A client configured like the AWS CLI: region, credentials, endpoint URL, FIPS and
     /// dual-stack, retry mode and attempts from the environment (`AWS_REGION`,
     /// `AWS_ACCESS_KEY_ID`, `AWS_PROFILE`, `AWS_ENDPOINT_URL_LAMBDA`, ...) and the shared
-    /// config and credentials files. Only static keys are supported as credentials.
+    /// config and credentials files. Credentials come from the default chain of the AWS
+    /// SDKs (environment, profile with roles, SSO, `credential_process` and web identity,
+    /// web identity from the environment, container endpoint, instance metadata; see
+    /// [`lambda_proto::credentials::default_chain`]), fetched when first needed and
+    /// refreshed before they expire.
     pub async fn from_env() -> Result<Client, BuildError> {
         Self::builder_from_env()?.build()
     }
@@ -139,14 +143,16 @@ impl Client {
         )
         .map_err(BuildError::Config)?;
         let region = config.require_region().map_err(BuildError::Config)?;
-        let (key, secret, token) = config
-            .require_credentials()
-            .map_err(BuildError::Config)?
-            .clone()
-            .into_parts();
+        let source = default_chain(&ChainInput::new(
+            &env,
+            config_file.as_deref(),
+            credentials_file.as_deref(),
+            home.as_deref(),
+        ))
+        .map_err(BuildError::Credentials)?;
         let mut builder = Client::builder()
             .region(region)
-            .credentials(Credentials::new(key, secret, token, None))
+            .credentials_source(source)
             .use_fips(config.use_fips())
             .use_dual_stack(config.use_dualstack())
             .retry(config.retry_config());

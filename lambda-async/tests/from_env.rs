@@ -64,9 +64,16 @@ async fn from_env_uses_profile_files_and_endpoint_override() {
     let client = Client::from_env().await.unwrap();
     assert_eq!(client.config().region(), "ap-south-1");
 
-    // A profile without credentials is an error that says so.
+    // A profile without credentials and the instance metadata service turned off: an
+    // error that lists what was tried.
     std::fs::write(&credentials, "").unwrap();
+    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
     let err = Client::from_env().await.unwrap_err();
-    assert!(err.to_string().contains("credentials"), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("no credentials found"), "{text}");
+    assert!(
+        text.contains("profile `dev` (no credential settings)"),
+        "{text}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

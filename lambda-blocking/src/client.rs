@@ -7,12 +7,15 @@ use std::time::Duration;
 
 use lambda_proto::call::{Call, ClientConfig, Step};
 use lambda_proto::config::{self, ConfigError};
-use lambda_proto::credentials::Credentials;
+use lambda_proto::credentials::{
+    default_chain, ChainInput, Credentials, CredentialsError, CredentialsSource,
+};
 use lambda_proto::endpoint::{self, Endpoint, EndpointError, EndpointParams};
-use lambda_proto::error::TransportError;
+use lambda_proto::error::{TransportError, TransportErrorKind};
 use lambda_proto::retry::RetryConfig;
 use lambda_proto::{Error, Operation};
 
+use crate::credentials::{CachedCredentials, Clock};
 use crate::runtime::{RandomSource, Sleeper, ThreadSleeper, XorShiftRandom};
 use crate::transport::{RequestTimeouts, Transport};
 
@@ -41,6 +44,9 @@ pub enum BuildError {
     MissingRegion,
     /// A builder without shared configuration was given no credentials.
     MissingCredentials,
+    /// No credentials source is configured, or the configured one is invalid (the error
+    /// lists what was tried, or names the setting).
+    Credentials(CredentialsError),
     /// A shared config or credentials file exists but could not be read.
     ReadFile {
         /// The file.
@@ -59,6 +65,7 @@ impl fmt::Display for BuildError {
             BuildError::MissingCredentials => {
                 f.write_str("no credentials: call ClientBuilder::credentials")
             }
+            BuildError::Credentials(e) => e.fmt(f),
             BuildError::ReadFile { path, source } => {
                 write!(f, "cannot read {}: {source}", path.display())
             }
@@ -72,6 +79,7 @@ impl std::error::Error for BuildError {
             BuildError::Config(e) => Some(e),
             BuildError::Endpoint(e) => Some(e),
             BuildError::ReadFile { source, .. } => Some(source),
+            BuildError::Credentials(e) => Some(e),
             _ => None,
         }
     }
@@ -98,6 +106,9 @@ pub struct ClientBuilder {
     use_fips: Option<bool>,
     use_dual_stack: Option<bool>,
     credentials: Option<Credentials>,
+    credentials_source: Option<CredentialsSource>,
+    chain: Option<Result<CredentialsSource, CredentialsError>>,
+    clock: Option<Clock>,
     retry: Option<RetryConfig>,
     connect_timeout: Option<Duration>,
     read_timeout: Option<Duration>,
@@ -118,6 +129,9 @@ impl Default for ClientBuilder {
             use_fips: None,
             use_dual_stack: None,
             credentials: None,
+            credentials_source: None,
+            chain: None,
+            clock: None,
             retry: None,
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
             read_timeout: Some(DEFAULT_READ_TIMEOUT),
@@ -153,8 +167,15 @@ impl ClientBuilder {
         let config_text = read_optional(&paths.config)?;
         let credentials_text = read_optional(&paths.credentials)?;
         let shared = config::resolve(env, config_text.as_deref(), credentials_text.as_deref())?;
+        let chain = default_chain(&ChainInput::new(
+            env,
+            config_text.as_deref(),
+            credentials_text.as_deref(),
+            home.as_deref(),
+        ));
         Ok(ClientBuilder {
             shared: Some(shared),
+            chain: Some(chain),
             ..ClientBuilder::default()
         })
     }
@@ -188,9 +209,27 @@ impl ClientBuilder {
         self
     }
 
-    /// Static credentials to sign with.
+    /// Static credentials to sign with (they win over any source).
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
+        self
+    }
+
+    /// Where credentials come from, in place of the default chain that
+    /// [`from_env`](Self::from_env) found (see
+    /// [`lambda_proto::credentials::default_chain`]). They are fetched when first needed
+    /// and refreshed 5 minutes before they expire.
+    pub fn credentials_source(mut self, source: CredentialsSource) -> Self {
+        self.credentials_source = Some(source);
+        self
+    }
+
+    /// The clock credential expiry is judged by (default: the system clock). For tests.
+    pub fn credentials_clock(
+        mut self,
+        clock: impl Fn() -> time::OffsetDateTime + Send + Sync + 'static,
+    ) -> Self {
+        self.clock = Some(Clock(Arc::new(clock)));
         self
     }
 
@@ -259,13 +298,12 @@ impl ClientBuilder {
             (None, Some(c)) => c.require_region()?.to_string(),
             (None, None) => return Err(BuildError::MissingRegion),
         };
-        let credentials = match (self.credentials, shared) {
-            (Some(c), _) => c,
-            (None, Some(c)) => {
-                let (id, secret, token) = c.require_credentials()?.clone().into_parts();
-                Credentials::new(id, secret, token, None)
-            }
-            (None, None) => return Err(BuildError::MissingCredentials),
+        let source = match (self.credentials, self.credentials_source, self.chain) {
+            (Some(c), _, _) => CredentialsSource::from_static(c),
+            (None, Some(source), _) => source,
+            (None, None, Some(Ok(source))) => source,
+            (None, None, Some(Err(e))) => return Err(BuildError::Credentials(e)),
+            (None, None, None) => return Err(BuildError::MissingCredentials),
         };
         let mut params = EndpointParams::new(region.clone())
             .with_fips(
@@ -292,11 +330,15 @@ impl ClientBuilder {
         let random = self
             .random
             .unwrap_or_else(|| Arc::new(XorShiftRandom::from_entropy()));
+        let transport = Transport::new(&self.user_agent);
+        let clock = self
+            .clock
+            .unwrap_or_else(|| Clock(Arc::new(time::OffsetDateTime::now_utc)));
         Ok(Client {
             inner: Arc::new(Inner {
                 config: ClientConfig::new(endpoint, region).with_retry(retry),
-                credentials,
-                transport: Transport::new(&self.user_agent),
+                credentials: CachedCredentials::new(source, transport.clone(), clock),
+                transport,
                 control_timeouts: RequestTimeouts {
                     connect: self.connect_timeout,
                     read: self.read_timeout,
@@ -351,7 +393,7 @@ pub struct Client {
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) config: ClientConfig,
-    pub(crate) credentials: Credentials,
+    pub(crate) credentials: CachedCredentials,
     pub(crate) transport: Transport,
     pub(crate) control_timeouts: RequestTimeouts,
     pub(crate) invoke_timeouts: RequestTimeouts,
@@ -388,9 +430,15 @@ impl Client {
         &self.inner.config
     }
 
-    /// The credentials requests are signed with.
-    pub fn credentials(&self) -> &Credentials {
-        &self.inner.credentials
+    /// The credentials requests are signed with now: the cached ones, or freshly fetched
+    /// from the source when there are none yet or they are about to expire.
+    pub fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        self.inner.credentials.get()
+    }
+
+    /// Where the credentials come from.
+    pub fn credentials_source(&self) -> &CredentialsSource {
+        self.inner.credentials.source()
     }
 
     /// Sends one operation, retrying as the retry settings say.
@@ -440,7 +488,11 @@ impl Client {
         let inner = &*self.inner;
         let mut call = Call::new(&inner.config, op)?;
         loop {
-            let request = call.request(&inner.credentials, time::OffsetDateTime::now_utc())?;
+            let credentials = inner
+                .credentials
+                .get()
+                .map_err(|e| Error::transport(TransportErrorKind::Credentials, e))?;
+            let request = call.request(&credentials, time::OffsetDateTime::now_utc())?;
             let (step, extra) = match exchange(request) {
                 Ok((response, extra)) => (
                     call.on_response(
@@ -468,6 +520,7 @@ impl Client {
 mod tests {
     use super::*;
     use lambda_proto::config::ConfigErrorKind;
+    use lambda_proto::credentials::{CredentialsErrorKind, SourceKind};
     use std::collections::HashMap;
 
     fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
@@ -510,7 +563,7 @@ mod tests {
             client.endpoint().url(),
             "https://lambda.eu-north-1.amazonaws.com"
         );
-        assert_eq!(client.credentials().access_key_id(), "AKIDENV");
+        assert_eq!(client.credentials().unwrap().access_key_id(), "AKIDENV");
         assert_eq!(client.config().retry().max_attempts(), 3);
     }
 
@@ -541,21 +594,36 @@ mod tests {
 
     #[test]
     fn missing_credentials_say_where_they_were_looked_for() {
-        let env = lookup(&[("AWS_REGION", "us-east-1"), ("HOME", "/nonexistent-home")]);
+        let env = lookup(&[
+            ("AWS_REGION", "us-east-1"),
+            ("HOME", "/nonexistent-home"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ]);
         let err = ClientBuilder::from_env_lookup(&env)
             .unwrap()
             .build()
             .unwrap_err();
         match &err {
-            BuildError::Config(e) => {
-                assert!(matches!(
-                    e.kind(),
-                    ConfigErrorKind::MissingCredentials { .. }
-                ))
+            BuildError::Credentials(e) => {
+                assert_eq!(e.kind(), CredentialsErrorKind::NotFound)
             }
             other => panic!("{other:?}"),
         }
-        assert!(err.to_string().contains("~/.aws/credentials"), "{err}");
+        let text = err.to_string();
+        for part in [
+            "AWS_ACCESS_KEY_ID",
+            "profile `default`",
+            "AWS_EC2_METADATA_DISABLED",
+        ] {
+            assert!(text.contains(part), "{part}: {text}");
+        }
+        // Without the metadata service turned off, it is the last resort.
+        let env = lookup(&[("AWS_REGION", "us-east-1"), ("HOME", "/nonexistent-home")]);
+        let client = ClientBuilder::from_env_lookup(&env)
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(client.credentials_source().kind(), SourceKind::Imds);
         assert!(matches!(
             Client::builder().region("us-east-1").build(),
             Err(BuildError::MissingCredentials)
@@ -588,7 +656,7 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(client.region(), "us-west-1");
-        assert_eq!(client.credentials().access_key_id(), "AKIDDEFAULT");
+        assert_eq!(client.credentials().unwrap().access_key_id(), "AKIDDEFAULT");
 
         let dev = [base[0], base[1], ("AWS_PROFILE", "dev")];
         let client = ClientBuilder::from_env_lookup(&lookup(&dev))
@@ -596,7 +664,7 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(client.region(), "sa-east-1");
-        assert_eq!(client.credentials().access_key_id(), "AKIDDEV");
+        assert_eq!(client.credentials().unwrap().access_key_id(), "AKIDDEV");
         assert_eq!(client.config().retry().max_attempts(), 7);
         assert_eq!(
             client.endpoint().url(),

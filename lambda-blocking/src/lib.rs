@@ -43,6 +43,7 @@
 #![warn(missing_docs)]
 
 mod client;
+mod credentials;
 mod pages;
 mod runtime;
 mod stream;

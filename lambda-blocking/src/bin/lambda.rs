@@ -235,8 +235,9 @@ fn dry_run(
     let mut request = info
         .build(input, client.endpoint())
         .map_err(|e| Failure::usage(e.to_string()))?;
+    let credentials = client.credentials().map_err(Failure::other)?;
     let params = SigningParams::new(
-        client.credentials(),
+        &credentials,
         client.region(),
         lambda_proto::call::SIGNING_NAME,
         time,
