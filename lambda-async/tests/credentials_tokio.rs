@@ -103,7 +103,7 @@ async fn expiry_refreshes_once_for_100_concurrent_calls() {
         let calls: Vec<_> = (0..100)
             .map(|_| {
                 let client = client.clone();
-                tokio::spawn(async move { client.send(&GetAccountSettings::new()).await.unwrap() })
+                tokio::spawn(async move { client.send(GetAccountSettings::new()).await.unwrap() })
             })
             .collect();
         async move {
@@ -163,7 +163,7 @@ async fn container_rejection_fails_the_call_unsent() {
             ))
             .build()
             .unwrap();
-        let result = client.send(&GetAccountSettings::new()).await;
+        let result = client.send(GetAccountSettings::new()).await;
         if ok {
             result.unwrap();
             assert_eq!(key_of(&lambda.requests()[0]), "ASIACONTAINER");
@@ -206,7 +206,7 @@ async fn credential_process_is_run() {
         .credentials_source(source(&[], Some(&config)))
         .build()
         .unwrap();
-    client.send(&GetAccountSettings::new()).await.unwrap();
+    client.send(GetAccountSettings::new()).await.unwrap();
     assert_eq!(key_of(&lambda.requests()[0]), "AKIDPROCESS");
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -302,7 +302,7 @@ async fn assume_role_against_moto() {
         .unwrap();
     // moto checks both signatures: AssumeRole's with the user's key, then ListFunctions'
     // with the role's temporary key and session token (allowed by the role's policy).
-    client.send(&ListFunctions::new()).await.unwrap();
+    client.send(ListFunctions::new()).await.unwrap();
     moto.disable_auth();
 
     // A wrong secret: STS refuses the AssumeRole signature.
@@ -315,7 +315,7 @@ async fn assume_role_against_moto() {
         .credentials_source(source_bad)
         .build()
         .unwrap();
-    match client.send(&ListFunctions::new()).await.unwrap_err() {
+    match client.send(ListFunctions::new()).await.unwrap_err() {
         Error::Transport(t) => {
             let text = format!("{:?}", std::error::Error::source(&t));
             assert!(text.contains("SignatureDoesNotMatch"), "{text}");
