@@ -1,7 +1,5 @@
 //! Where the client gets its credentials, and the cache in front of the source.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,7 +7,7 @@ use futures_util::future::BoxFuture;
 use futures_util::lock::Mutex;
 use lambda_proto::credentials::{
     Action, CacheLookup, Credentials, CredentialsError, CredentialsErrorKind, CredentialsSource,
-    ProcessOutput, TimeoutHint, TransportFailure,
+    TimeoutHint, TransportFailure,
 };
 use lambda_proto::error::TransportErrorKind;
 use time::OffsetDateTime;
@@ -92,8 +90,6 @@ impl std::fmt::Debug for CredentialsCache {
 
 /// Largest answer of a credentials endpoint read.
 const MAX_ANSWER: usize = 1024 * 1024;
-/// Largest file or process output read for a provider.
-const MAX_FILE: u64 = 1024 * 1024;
 /// Time allowed for a provider request without a hint (STS, SSO portal).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -145,48 +141,16 @@ impl ProvideCredentials for SourceProvider {
                         let result = self.exchange(request).await;
                         provider.on_http(result);
                     }
-                    Action::ReadFile(path) => provider.on_file(read_file(&path)),
-                    Action::RunProcess(command) => provider.on_process(run_process(&command)),
+                    Action::ReadFile(path) => {
+                        provider.on_file(lambda_env::read_file(&path).map_err(|e| e.kind()))
+                    }
+                    Action::RunProcess(command) => {
+                        provider.on_process(lambda_env::run_process(&command).map_err(|e| e.kind()))
+                    }
                 }
             }
         })
     }
-}
-
-fn read_file(path: &std::path::Path) -> Result<String, std::io::ErrorKind> {
-    let file = std::fs::File::open(path).map_err(|e| e.kind())?;
-    let mut text = String::new();
-    file.take(MAX_FILE)
-        .read_to_string(&mut text)
-        .map_err(|e| e.kind())?;
-    Ok(text)
-}
-
-fn run_process(command: &str) -> Result<ProcessOutput, std::io::ErrorKind> {
-    let mut cmd = if cfg!(windows) {
-        let mut c = Command::new("cmd");
-        c.arg("/C").arg(command);
-        c
-    } else {
-        let mut c = Command::new("sh");
-        c.arg("-c").arg(command);
-        c
-    };
-    let output = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| e.kind())?;
-    let cap = |mut v: Vec<u8>| {
-        v.truncate(MAX_FILE as usize + 1);
-        v
-    };
-    Ok(ProcessOutput {
-        exit_code: output.status.code(),
-        stdout: cap(output.stdout),
-        stderr: cap(output.stderr),
-    })
 }
 
 #[cfg(test)]

@@ -8,7 +8,6 @@ use futures_util::future::BoxFuture;
 use http_body_util::Full;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use lambda_proto::credentials::{default_chain, ChainInput};
 use lambda_proto::error::{TransportError, TransportErrorKind};
 
 use crate::client::{BuildError, Builder, Client};
@@ -129,27 +128,16 @@ impl Client {
 
     /// Like [`Client::from_env`], returning the builder so more settings can be changed.
     pub fn builder_from_env() -> Result<Builder, BuildError> {
-        let env = |name: &str| std::env::var(name).ok();
-        let home = std::env::var("HOME")
-            .ok()
-            .or_else(|| std::env::var("USERPROFILE").ok());
-        let paths = lambda_proto::config::shared_file_paths(&env, home.as_deref());
-        let config_file = read_optional(&paths.config)?;
-        let credentials_file = read_optional(&paths.credentials)?;
-        let config = lambda_proto::config::resolve(
-            &env,
-            config_file.as_deref(),
-            credentials_file.as_deref(),
-        )
-        .map_err(BuildError::Config)?;
+        let local =
+            lambda_env::LocalConfig::load(&lambda_env::process_env).map_err(|e| match e {
+                lambda_env::LoadError::ReadFile { path, source } => {
+                    BuildError::ReadFile { path, source }
+                }
+                lambda_env::LoadError::Config(e) => BuildError::Config(e),
+            })?;
+        let config = local.config;
         let region = config.require_region().map_err(BuildError::Config)?;
-        let source = default_chain(&ChainInput::new(
-            &env,
-            config_file.as_deref(),
-            credentials_file.as_deref(),
-            home.as_deref(),
-        ))
-        .map_err(BuildError::Credentials)?;
+        let source = local.credentials.map_err(BuildError::Credentials)?;
         let mut builder = Client::builder()
             .region(region)
             .credentials_source(source)
@@ -160,17 +148,5 @@ impl Client {
             builder = builder.endpoint_url(url);
         }
         Ok(builder)
-    }
-}
-
-/// The text of a file, `None` when it does not exist.
-fn read_optional(path: &std::path::Path) -> Result<Option<String>, BuildError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(BuildError::ReadFile {
-            path: path.to_path_buf(),
-            source,
-        }),
     }
 }

@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use lambda_proto::call::{Call, ClientConfig, Step};
 use lambda_proto::config::{self, ConfigError};
-use lambda_proto::credentials::{
-    default_chain, ChainInput, Credentials, CredentialsError, CredentialsSource,
-};
+use lambda_proto::credentials::{Credentials, CredentialsError, CredentialsSource};
 use lambda_proto::endpoint::{self, Endpoint, EndpointError, EndpointParams};
 use lambda_proto::error::{TransportError, TransportErrorKind};
 use lambda_proto::retry::RetryConfig;
@@ -160,22 +158,15 @@ impl ClientBuilder {
     /// As [`from_env`](Self::from_env) with `env` in place of the process environment
     /// (the home directory is its `HOME`, else `USERPROFILE`).
     pub fn from_env_lookup(env: &dyn Fn(&str) -> Option<String>) -> Result<Self, BuildError> {
-        let home = env("HOME")
-            .filter(|h| !h.is_empty())
-            .or_else(|| env("USERPROFILE").filter(|h| !h.is_empty()));
-        let paths = config::shared_file_paths(env, home.as_deref());
-        let config_text = read_optional(&paths.config)?;
-        let credentials_text = read_optional(&paths.credentials)?;
-        let shared = config::resolve(env, config_text.as_deref(), credentials_text.as_deref())?;
-        let chain = default_chain(&ChainInput::new(
-            env,
-            config_text.as_deref(),
-            credentials_text.as_deref(),
-            home.as_deref(),
-        ));
+        let local = lambda_env::LocalConfig::load(env).map_err(|e| match e {
+            lambda_env::LoadError::ReadFile { path, source } => {
+                BuildError::ReadFile { path, source }
+            }
+            lambda_env::LoadError::Config(e) => BuildError::from(e),
+        })?;
         Ok(ClientBuilder {
-            shared: Some(shared),
-            chain: Some(chain),
+            shared: Some(local.config),
+            chain: Some(local.credentials),
             ..ClientBuilder::default()
         })
     }
@@ -355,17 +346,6 @@ impl ClientBuilder {
                 random,
             }),
         })
-    }
-}
-
-fn read_optional(path: &std::path::Path) -> Result<Option<String>, BuildError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(BuildError::ReadFile {
-            path: path.to_path_buf(),
-            source,
-        }),
     }
 }
 

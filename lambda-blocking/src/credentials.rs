@@ -1,14 +1,12 @@
 //! Running credential providers with std and ureq, behind a single-flight cache.
 
 use std::fmt;
-use std::io::Read;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use lambda_proto::credentials::{
     Action, CacheLookup, Credentials, CredentialsCache, CredentialsError, CredentialsSource,
-    ProcessOutput, Provider, TimeoutHint, TransportFailure,
+    Provider, TimeoutHint, TransportFailure,
 };
 use time::OffsetDateTime;
 
@@ -16,10 +14,6 @@ use crate::transport::{RequestTimeouts, Transport};
 
 /// Largest answer of a credentials endpoint read.
 const MAX_ANSWER: u64 = 1024 * 1024;
-/// Largest file read for a provider (token files, SSO token cache).
-const MAX_FILE: u64 = 1024 * 1024;
-/// Largest output of `credential_process` kept.
-const MAX_PROCESS_OUTPUT: u64 = 1024 * 1024;
 /// Timeouts of provider requests without a hint (STS, SSO portal).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -156,60 +150,12 @@ pub(crate) fn run_provider(
                     .map_err(|e| TransportFailure::new(e.kind(), e.to_string()));
                 provider.on_http(result);
             }
-            Action::ReadFile(path) => provider.on_file(read_file(&path)),
-            Action::RunProcess(command) => provider.on_process(run_process(&command)),
+            Action::ReadFile(path) => {
+                provider.on_file(lambda_env::read_file(&path).map_err(|e| e.kind()))
+            }
+            Action::RunProcess(command) => {
+                provider.on_process(lambda_env::run_process(&command).map_err(|e| e.kind()))
+            }
         }
     }
-}
-
-fn read_file(path: &std::path::Path) -> Result<String, std::io::ErrorKind> {
-    let file = std::fs::File::open(path).map_err(|e| e.kind())?;
-    let mut text = String::new();
-    file.take(MAX_FILE)
-        .read_to_string(&mut text)
-        .map_err(|e| e.kind())?;
-    Ok(text)
-}
-
-fn run_process(command: &str) -> Result<ProcessOutput, std::io::ErrorKind> {
-    let mut cmd = if cfg!(windows) {
-        let mut c = Command::new("cmd");
-        c.arg("/C").arg(command);
-        c
-    } else {
-        let mut c = Command::new("sh");
-        c.arg("-c").arg(command);
-        c
-    };
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.kind())?;
-    // Read standard error on a thread so a chatty process cannot block on a full pipe.
-    let stderr = child.stderr.take().map(|mut err| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = (&mut err).take(MAX_PROCESS_OUTPUT).read_to_end(&mut buf);
-            // Drain the rest so the process is not blocked.
-            let _ = std::io::copy(&mut err, &mut std::io::sink());
-            buf
-        })
-    });
-    let mut stdout = Vec::new();
-    if let Some(mut out) = child.stdout.take() {
-        (&mut out)
-            .take(MAX_PROCESS_OUTPUT + 1)
-            .read_to_end(&mut stdout)
-            .map_err(|e| e.kind())?;
-        let _ = std::io::copy(&mut out, &mut std::io::sink());
-    }
-    let status = child.wait().map_err(|e| e.kind())?;
-    let stderr = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
-    Ok(ProcessOutput {
-        exit_code: status.code(),
-        stdout,
-        stderr,
-    })
 }
