@@ -220,8 +220,8 @@ pub enum ConfigErrorKind {
         config_path: String,
         /// The credentials file's path as configured.
         credentials_path: String,
-        /// A key of another credential source the profile sets (e.g. `role_arn`), which
-        /// this client does not resolve.
+        /// A key of another credential source the profile sets (e.g. `role_arn`): static
+        /// keys are not all there is; `credentials::default_chain` resolves those sources.
         other_source: Option<&'static str>,
     },
 }
@@ -293,8 +293,8 @@ impl fmt::Display for ConfigErrorKind {
                 if let Some(key) = other_source {
                     write!(
                         f,
-                        "; the profile sets `{key}`, a credential source this client does not \
-                         resolve"
+                        "; the profile sets `{key}`, a source of temporary credentials that \
+                         the default credentials chain resolves, not static keys"
                     )?;
                 }
                 Ok(())
