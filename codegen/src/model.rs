@@ -45,7 +45,7 @@ pub enum Kind {
     },
     Structure {
         members: Vec<Member>,
-        required: BTreeSet<String>,
+        required: Vec<String>,
     },
 }
 
@@ -213,9 +213,21 @@ impl Model {
         }
     }
 
+    /// The position of a required member in the model's `required` list (the order of
+    /// `new`'s arguments).
+    pub fn required_position(&self, structure: &str, member: &str) -> usize {
+        match &self.shape(structure).kind {
+            Kind::Structure { required, .. } => required
+                .iter()
+                .position(|r| r == member)
+                .unwrap_or(usize::MAX),
+            _ => usize::MAX,
+        }
+    }
+
     pub fn is_required(&self, structure: &str, member: &str) -> bool {
         match &self.shape(structure).kind {
-            Kind::Structure { required, .. } => required.contains(member),
+            Kind::Structure { required, .. } => required.iter().any(|r| r == member),
             _ => false,
         }
     }

@@ -21,8 +21,8 @@
 
 use std::collections::BTreeMap;
 
+use lambda_proto::config;
 use lambda_proto::config::profile::ProfileSet;
-use lambda_proto::config::{self, StaticCredentials};
 use lambda_proto::credentials::Credentials;
 use lambda_proto::dynamic::{self, OperationInfo};
 use lambda_proto::endpoint::{self, Endpoint, EndpointParams};
@@ -410,16 +410,17 @@ pub fn profile(data: &[u8]) {
     }
 }
 
-fn assert_secrets_hidden(creds: &StaticCredentials) {
+fn assert_secrets_hidden(creds: &Credentials) {
     let shown = format!("{creds:?}");
     // What Debug shows with the secrets emptied: a secret that is part of it anyway (e.g.
     // equal to the access key id) cannot be told apart and is not checked.
     let skeleton = format!(
         "{:?}",
-        StaticCredentials::new(
+        Credentials::new(
             creds.access_key_id(),
             "",
-            creds.session_token().map(|_| String::new())
+            creds.session_token().map(|_| String::new()),
+            creds.expiry(),
         )
     );
     let secrets = [Some(creds.secret_access_key()), creds.session_token()];

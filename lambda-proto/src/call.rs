@@ -140,6 +140,21 @@ impl<'c, O: Operation> Call<'c, O> {
         })
     }
 
+    /// As [`Call::new`], first filling an empty idempotency token (`ClientToken`) with a
+    /// UUID made from `random`; the token then stays the same across retries.
+    pub fn with_idempotency_token(
+        config: &'c ClientConfig,
+        op: &O,
+        random: [u8; 16],
+    ) -> Result<Self, Error<O::Error>>
+    where
+        O: Clone,
+    {
+        let mut op = op.clone();
+        op.fill_idempotency_token(&crate::operation::uuid_v4(random));
+        Self::new(config, &op)
+    }
+
     /// How many attempts have been answered.
     pub fn attempts(&self) -> u32 {
         self.retry.attempts()

@@ -35,6 +35,7 @@ pub mod dynamic;
 pub mod endpoint;
 pub mod error;
 pub mod event_stream;
+pub mod invoke;
 pub mod model;
 pub mod operation;
 pub mod paginate;

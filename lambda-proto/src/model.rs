@@ -9,7 +9,7 @@
 //! use lambda_proto::model;
 //!
 //! let shape = model::shape("FunctionName").unwrap();
-//! assert_eq!((shape.min, shape.max), (Some(1.0), Some(170.0)));
+//! assert_eq!((shape.min, shape.max), (Some(1.0), Some(140.0)));
 //! assert_eq!(model::operation("Invoke").unwrap().input, "InvocationRequest");
 //! ```
 

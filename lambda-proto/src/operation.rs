@@ -48,6 +48,37 @@ pub trait Operation {
     /// For `InvokeWithResponseStream` the success body is the event stream, which the
     /// caller decodes with [`crate::event_stream`]; pass the head with an empty body.
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, Error<Self::Error>>;
+
+    /// Sets the members the model marks as idempotency tokens (`ClientToken`) that the
+    /// caller left empty, to `token`; returns whether one was set. Drivers call it once
+    /// per call with a fresh random UUID (see [`uuid_v4`]), so that retries of the call
+    /// carry the same token and the service can drop duplicates.
+    fn fill_idempotency_token(&mut self, token: &str) -> bool {
+        let _ = token;
+        false
+    }
+}
+
+/// Formats 16 random bytes as a version 4 UUID (`xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`).
+///
+/// ```
+/// assert_eq!(
+///     lambda_proto::operation::uuid_v4([0xff; 16]),
+///     "ffffffff-ffff-4fff-bfff-ffffffffffff"
+/// );
+/// ```
+pub fn uuid_v4(mut random: [u8; 16]) -> String {
+    random[6] = (random[6] & 0x0f) | 0x40;
+    random[8] = (random[8] & 0x3f) | 0x80;
+    let h = hex::encode(random);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 /// The typed service error of one operation.

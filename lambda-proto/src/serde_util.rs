@@ -5,6 +5,7 @@
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::ser::Serializer;
+use serde::Deserialize as _;
 use std::fmt;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -155,6 +156,15 @@ pub mod opt_timestamp {
         }
         d.deserialize_option(Opt)
     }
+}
+
+/// Reads `null` as the type's default (for required members of output structures).
+pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 /// Defines an enum of the model: known values as variants, anything else as `Unknown`.

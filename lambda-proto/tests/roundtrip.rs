@@ -152,7 +152,15 @@ fn arb_structure(name: &'static str, depth: u32, output: bool) -> BoxedStrategy<
             _ => Wire::Body,
         };
         let is_payload = s.payload == Some(m.name);
-        let value: BoxedStrategy<Value> = if m.location == Location::StatusCode {
+        let value: BoxedStrategy<Value> = if m.name == "ClientContext" && !output {
+            // A prose rule: base64 of a JSON object (see lambda_proto::invoke).
+            "[a-z]{0,12}"
+                .prop_map(|v| {
+                    let json = serde_json::json!({ "custom": { "k": v } }).to_string();
+                    Value::String(base64::engine::general_purpose::STANDARD.encode(json))
+                })
+                .boxed()
+        } else if m.location == Location::StatusCode {
             proptest::sample::select(vec![200u16, 202, 204])
                 .prop_map(Value::from)
                 .boxed()

@@ -32,6 +32,5 @@ pub mod profile;
 mod resolve;
 
 pub use resolve::{
-    resolve, shared_file_paths, Config, ConfigError, ConfigErrorKind, SharedFilePaths,
-    StaticCredentials, ValueSource,
+    resolve, shared_file_paths, Config, ConfigError, ConfigErrorKind, SharedFilePaths, ValueSource,
 };

@@ -1,5 +1,6 @@
 //! Resolution of the settings a Lambda client needs, environment first, then the profile.
 
+use crate::credentials::Credentials;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -82,66 +83,6 @@ fn var(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
     env(name)
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
-}
-
-/// Static AWS credentials. `Debug` shows the access key id only.
-#[derive(Clone, PartialEq, Eq)]
-pub struct StaticCredentials {
-    access_key_id: String,
-    secret_access_key: String,
-    session_token: Option<String>,
-}
-
-impl StaticCredentials {
-    /// Credentials from their parts.
-    pub fn new(
-        access_key_id: impl Into<String>,
-        secret_access_key: impl Into<String>,
-        session_token: Option<String>,
-    ) -> Self {
-        StaticCredentials {
-            access_key_id: access_key_id.into(),
-            secret_access_key: secret_access_key.into(),
-            session_token,
-        }
-    }
-
-    /// The access key id.
-    pub fn access_key_id(&self) -> &str {
-        &self.access_key_id
-    }
-
-    /// The secret access key.
-    pub fn secret_access_key(&self) -> &str {
-        &self.secret_access_key
-    }
-
-    /// The session token of temporary credentials.
-    pub fn session_token(&self) -> Option<&str> {
-        self.session_token.as_deref()
-    }
-
-    /// `(access_key_id, secret_access_key, session_token)`.
-    pub fn into_parts(self) -> (String, String, Option<String>) {
-        (
-            self.access_key_id,
-            self.secret_access_key,
-            self.session_token,
-        )
-    }
-}
-
-impl fmt::Debug for StaticCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StaticCredentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &"** redacted **")
-            .field(
-                "session_token",
-                &self.session_token.as_ref().map(|_| "** redacted **"),
-            )
-            .finish()
-    }
 }
 
 /// Where a setting's value came from.
@@ -279,8 +220,8 @@ pub enum ConfigErrorKind {
         config_path: String,
         /// The credentials file's path as configured.
         credentials_path: String,
-        /// A key of another credential source the profile sets (e.g. `role_arn`), which
-        /// this client does not resolve.
+        /// A key of another credential source the profile sets (e.g. `role_arn`): static
+        /// keys are not all there is; `credentials::default_chain` resolves those sources.
         other_source: Option<&'static str>,
     },
 }
@@ -352,8 +293,8 @@ impl fmt::Display for ConfigErrorKind {
                 if let Some(key) = other_source {
                     write!(
                         f,
-                        "; the profile sets `{key}`, a credential source this client does not \
-                         resolve"
+                        "; the profile sets `{key}`, a source of temporary credentials that \
+                         the default credentials chain resolves, not static keys"
                     )?;
                 }
                 Ok(())
@@ -377,7 +318,7 @@ pub struct Config {
     profile: String,
     profile_found: bool,
     region: Option<String>,
-    credentials: Option<StaticCredentials>,
+    credentials: Option<Credentials>,
     other_credential_source: Option<&'static str>,
     endpoint_url: Option<String>,
     use_fips: bool,
@@ -415,12 +356,12 @@ impl Config {
     /// Static credentials: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
     /// `AWS_SESSION_TOKEN`, else the profile's `aws_access_key_id`, `aws_secret_access_key`
     /// and `aws_session_token`.
-    pub fn credentials(&self) -> Option<&StaticCredentials> {
+    pub fn credentials(&self) -> Option<&Credentials> {
         self.credentials.as_ref()
     }
 
     /// The credentials, or an error saying where they were looked for.
-    pub fn require_credentials(&self) -> Result<&StaticCredentials, ConfigError> {
+    pub fn require_credentials(&self) -> Result<&Credentials, ConfigError> {
         self.credentials().ok_or_else(|| {
             ConfigErrorKind::MissingCredentials {
                 profile: self.profile.clone(),
@@ -700,7 +641,7 @@ pub fn resolve(
 fn resolve_credentials(
     look: &Lookup<'_>,
     warnings: &mut Vec<String>,
-) -> Result<Option<StaticCredentials>, ConfigError> {
+) -> Result<Option<Credentials>, ConfigError> {
     let pair = |id: Option<(String, ValueSource)>,
                 secret: Option<(String, ValueSource)>,
                 id_name: &'static str,
@@ -728,7 +669,7 @@ fn resolve_credentials(
     )?;
     if let Some((id, secret)) = env_pair {
         let token = look.env("AWS_SESSION_TOKEN").map(|(t, _)| t);
-        return Ok(Some(StaticCredentials::new(id, secret, token)));
+        return Ok(Some(Credentials::new(id, secret, token, None)));
     }
     if look.env("AWS_SESSION_TOKEN").is_some() {
         warnings.push(
@@ -744,7 +685,7 @@ fn resolve_credentials(
     )?;
     Ok(profile_pair.map(|(id, secret)| {
         let token = look.profile("aws_session_token").map(|(t, _)| t);
-        StaticCredentials::new(id, secret, token)
+        Credentials::new(id, secret, token, None)
     }))
 }
 

@@ -46,21 +46,21 @@ pub struct AddLayerVersionPermission {
 }
 
 impl AddLayerVersionPermission {
-    /// A new request with its required members (`Action`, `LayerName`, `Principal`, `StatementId`, `VersionNumber`).
+    /// A new request with its required members (`LayerName`, `VersionNumber`, `StatementId`, `Action`, `Principal`).
     pub fn new(
-        action: impl Into<String>,
         layer_name: impl Into<String>,
-        principal: impl Into<String>,
-        statement_id: impl Into<String>,
         version_number: impl Into<i64>,
+        statement_id: impl Into<String>,
+        action: impl Into<String>,
+        principal: impl Into<String>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
-            action: action.into(),
             layer_name: layer_name.into(),
-            principal: principal.into(),
-            statement_id: statement_id.into(),
             version_number: version_number.into(),
+            statement_id: statement_id.into(),
+            action: action.into(),
+            principal: principal.into(),
             ..Default::default()
         }
     }
@@ -284,19 +284,19 @@ pub struct AddPermission {
 }
 
 impl AddPermission {
-    /// A new request with its required members (`Action`, `FunctionName`, `Principal`, `StatementId`).
+    /// A new request with its required members (`FunctionName`, `StatementId`, `Action`, `Principal`).
     pub fn new(
-        action: impl Into<String>,
         function_name: impl Into<String>,
-        principal: impl Into<String>,
         statement_id: impl Into<String>,
+        action: impl Into<String>,
+        principal: impl Into<String>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
-            action: action.into(),
             function_name: function_name.into(),
-            principal: principal.into(),
             statement_id: statement_id.into(),
+            action: action.into(),
+            principal: principal.into(),
             ..Default::default()
         }
     }
@@ -554,15 +554,15 @@ pub struct CheckpointDurableExecution {
 }
 
 impl CheckpointDurableExecution {
-    /// A new request with its required members (`CheckpointToken`, `DurableExecutionArn`).
+    /// A new request with its required members (`DurableExecutionArn`, `CheckpointToken`).
     pub fn new(
-        checkpoint_token: impl Into<String>,
         durable_execution_arn: impl Into<String>,
+        checkpoint_token: impl Into<String>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
-            checkpoint_token: checkpoint_token.into(),
             durable_execution_arn: durable_execution_arn.into(),
+            checkpoint_token: checkpoint_token.into(),
             ..Default::default()
         }
     }
@@ -664,6 +664,15 @@ impl Operation for CheckpointDurableExecution {
         crate::validate::Validate::validate(self, &mut crate::validate::Ctx::new(Self::NAME))
     }
 
+    fn fill_idempotency_token(&mut self, token: &str) -> bool {
+        let mut set = false;
+        if self.client_token.is_none() {
+            self.client_token = Some(token.to_string());
+            set = true;
+        }
+        set
+    }
+
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
@@ -737,17 +746,17 @@ pub struct CreateAlias {
 }
 
 impl CreateAlias {
-    /// A new request with its required members (`FunctionName`, `FunctionVersion`, `Name`).
+    /// A new request with its required members (`FunctionName`, `Name`, `FunctionVersion`).
     pub fn new(
         function_name: impl Into<String>,
-        function_version: impl Into<String>,
         name: impl Into<String>,
+        function_version: impl Into<String>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
-            function_version: function_version.into(),
             name: name.into(),
+            function_version: function_version.into(),
             ..Default::default()
         }
     }
@@ -943,17 +952,17 @@ pub struct CreateCapacityProvider {
 }
 
 impl CreateCapacityProvider {
-    /// A new request with its required members (`CapacityProviderName`, `PermissionsConfig`, `VpcConfig`).
+    /// A new request with its required members (`CapacityProviderName`, `VpcConfig`, `PermissionsConfig`).
     pub fn new(
         capacity_provider_name: impl Into<String>,
-        permissions_config: impl Into<crate::types::CapacityProviderPermissionsConfig>,
         vpc_config: impl Into<crate::types::CapacityProviderVpcConfig>,
+        permissions_config: impl Into<crate::types::CapacityProviderPermissionsConfig>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
             capacity_provider_name: capacity_provider_name.into(),
-            permissions_config: permissions_config.into(),
             vpc_config: vpc_config.into(),
+            permissions_config: permissions_config.into(),
             ..Default::default()
         }
     }
@@ -2211,17 +2220,17 @@ pub struct CreateFunction {
 }
 
 impl CreateFunction {
-    /// A new request with its required members (`Code`, `FunctionName`, `Role`).
+    /// A new request with its required members (`FunctionName`, `Role`, `Code`).
     pub fn new(
-        code: impl Into<crate::types::FunctionCode>,
         function_name: impl Into<String>,
         role: impl Into<String>,
+        code: impl Into<crate::types::FunctionCode>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
-            code: code.into(),
             function_name: function_name.into(),
             role: role.into(),
+            code: code.into(),
             ..Default::default()
         }
     }
@@ -2712,15 +2721,15 @@ pub struct CreateFunctionUrlConfig {
 }
 
 impl CreateFunctionUrlConfig {
-    /// A new request with its required members (`AuthType`, `FunctionName`).
+    /// A new request with its required members (`FunctionName`, `AuthType`).
     pub fn new(
-        auth_type: impl Into<crate::types::FunctionUrlAuthType>,
         function_name: impl Into<String>,
+        auth_type: impl Into<crate::types::FunctionUrlAuthType>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
-            auth_type: auth_type.into(),
             function_name: function_name.into(),
+            auth_type: auth_type.into(),
             ..Default::default()
         }
     }
@@ -3180,7 +3189,7 @@ impl Operation for DeleteCodeSigningConfig {
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
-        let out: crate::types::DeleteCodeSigningConfigResponse = rest_json::json_body(&response)?;
+        let out = crate::types::DeleteCodeSigningConfigResponse::default();
         Ok(out)
     }
 }
@@ -3518,7 +3527,7 @@ impl Operation for DeleteFunction {
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
-        let mut out: crate::types::DeleteFunctionResponse = rest_json::json_body(&response)?;
+        let mut out = crate::types::DeleteFunctionResponse::default();
         out.status_code = Some(i32::from(response.status().as_u16()));
         Ok(out)
     }
@@ -5079,15 +5088,15 @@ pub struct GetDurableExecutionState {
 }
 
 impl GetDurableExecutionState {
-    /// A new request with its required members (`CheckpointToken`, `DurableExecutionArn`).
+    /// A new request with its required members (`DurableExecutionArn`, `CheckpointToken`).
     pub fn new(
-        checkpoint_token: impl Into<String>,
         durable_execution_arn: impl Into<String>,
+        checkpoint_token: impl Into<String>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
-            checkpoint_token: checkpoint_token.into(),
             durable_execution_arn: durable_execution_arn.into(),
+            checkpoint_token: checkpoint_token.into(),
             ..Default::default()
         }
     }
@@ -7403,6 +7412,7 @@ impl Operation for Invoke {
     type Error = InvokeError;
 
     fn validate(&self) -> Result<(), crate::ValidationError> {
+        self.validate_client_context()?;
         crate::validate::Validate::validate(self, &mut crate::validate::Ctx::new(Self::NAME))
     }
 
@@ -7690,7 +7700,7 @@ impl Operation for InvokeAsync {
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
-        let mut out: crate::types::InvokeAsyncResponse = rest_json::json_body(&response)?;
+        let mut out = crate::types::InvokeAsyncResponse::default();
         out.status = Some(i32::from(response.status().as_u16()));
         Ok(out)
     }
@@ -8063,6 +8073,7 @@ impl Operation for InvokeWithResponseStream {
     type Error = InvokeWithResponseStreamError;
 
     fn validate(&self) -> Result<(), crate::ValidationError> {
+        self.validate_client_context()?;
         crate::validate::Validate::validate(self, &mut crate::validate::Ctx::new(Self::NAME))
     }
 
@@ -10405,6 +10416,15 @@ impl Operation for PauseDurableExecution {
         crate::validate::Validate::validate(self, &mut crate::validate::Ctx::new(Self::NAME))
     }
 
+    fn fill_idempotency_token(&mut self, token: &str) -> bool {
+        let mut set = false;
+        if self.client_token.is_none() {
+            self.client_token = Some(token.to_string());
+            set = true;
+        }
+        set
+    }
+
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
@@ -10441,7 +10461,7 @@ impl Operation for PauseDurableExecution {
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
-        let out: crate::types::PauseDurableExecutionResponse = rest_json::json_body(&response)?;
+        let out = crate::types::PauseDurableExecutionResponse::default();
         Ok(out)
     }
 }
@@ -10491,15 +10511,15 @@ pub struct PublishLayerVersion {
 }
 
 impl PublishLayerVersion {
-    /// A new request with its required members (`Content`, `LayerName`).
+    /// A new request with its required members (`LayerName`, `Content`).
     pub fn new(
-        content: impl Into<crate::types::LayerVersionContentInput>,
         layer_name: impl Into<String>,
+        content: impl Into<crate::types::LayerVersionContentInput>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
-            content: content.into(),
             layer_name: layer_name.into(),
+            content: content.into(),
             ..Default::default()
         }
     }
@@ -11606,16 +11626,16 @@ pub struct PutProvisionedConcurrencyConfig {
 }
 
 impl PutProvisionedConcurrencyConfig {
-    /// A new request with its required members (`FunctionName`, `ProvisionedConcurrentExecutions`, `Qualifier`).
+    /// A new request with its required members (`FunctionName`, `Qualifier`, `ProvisionedConcurrentExecutions`).
     pub fn new(
         function_name: impl Into<String>,
-        provisioned_concurrent_executions: impl Into<i32>,
         qualifier: impl Into<String>,
+        provisioned_concurrent_executions: impl Into<i32>,
     ) -> Self {
         Self {
             function_name: function_name.into(),
-            provisioned_concurrent_executions: provisioned_concurrent_executions.into(),
             qualifier: qualifier.into(),
+            provisioned_concurrent_executions: provisioned_concurrent_executions.into(),
         }
     }
 }
@@ -11755,12 +11775,12 @@ pub struct PutResourcePolicy {
 }
 
 impl PutResourcePolicy {
-    /// A new request with its required members (`Policy`, `ResourceArn`).
-    pub fn new(policy: impl Into<String>, resource_arn: impl Into<String>) -> Self {
+    /// A new request with its required members (`ResourceArn`, `Policy`).
+    pub fn new(resource_arn: impl Into<String>, policy: impl Into<String>) -> Self {
         #[allow(clippy::needless_update)]
         Self {
-            policy: policy.into(),
             resource_arn: resource_arn.into(),
+            policy: policy.into(),
             ..Default::default()
         }
     }
@@ -12079,17 +12099,17 @@ pub struct RemoveLayerVersionPermission {
 }
 
 impl RemoveLayerVersionPermission {
-    /// A new request with its required members (`LayerName`, `StatementId`, `VersionNumber`).
+    /// A new request with its required members (`LayerName`, `VersionNumber`, `StatementId`).
     pub fn new(
         layer_name: impl Into<String>,
-        statement_id: impl Into<String>,
         version_number: impl Into<i64>,
+        statement_id: impl Into<String>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
             layer_name: layer_name.into(),
-            statement_id: statement_id.into(),
             version_number: version_number.into(),
+            statement_id: statement_id.into(),
             ..Default::default()
         }
     }
@@ -12507,6 +12527,15 @@ impl Operation for ResumeDurableExecution {
         crate::validate::Validate::validate(self, &mut crate::validate::Ctx::new(Self::NAME))
     }
 
+    fn fill_idempotency_token(&mut self, token: &str) -> bool {
+        let mut set = false;
+        if self.client_token.is_none() {
+            self.client_token = Some(token.to_string());
+            set = true;
+        }
+        set
+    }
+
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
@@ -12537,7 +12566,7 @@ impl Operation for ResumeDurableExecution {
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
-        let out: crate::types::ResumeDurableExecutionResponse = rest_json::json_body(&response)?;
+        let out = crate::types::ResumeDurableExecutionResponse::default();
         Ok(out)
     }
 }
@@ -12678,8 +12707,7 @@ impl Operation for SendDurableExecutionCallbackFailure {
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
-        let out: crate::types::SendDurableExecutionCallbackFailureResponse =
-            rest_json::json_body(&response)?;
+        let out = crate::types::SendDurableExecutionCallbackFailureResponse::default();
         Ok(out)
     }
 }
@@ -12786,8 +12814,7 @@ impl Operation for SendDurableExecutionCallbackHeartbeat {
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
-        let out: crate::types::SendDurableExecutionCallbackHeartbeatResponse =
-            rest_json::json_body(&response)?;
+        let out = crate::types::SendDurableExecutionCallbackHeartbeatResponse::default();
         Ok(out)
     }
 }
@@ -12945,8 +12972,7 @@ impl Operation for SendDurableExecutionCallbackSuccess {
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
-        let out: crate::types::SendDurableExecutionCallbackSuccessResponse =
-            rest_json::json_body(&response)?;
+        let out = crate::types::SendDurableExecutionCallbackSuccessResponse::default();
         Ok(out)
     }
 }

@@ -10,7 +10,11 @@ use crate::serde_util::model_enum;
 #[non_exhaustive]
 pub struct AcceleratorConfig {
     /// Model member `AcceleratorMemorySize` (shape `AcceleratorMemoryGB`). Required. JSON member `AcceleratorMemorySize`.
-    #[serde(rename = "AcceleratorMemorySize", default)]
+    #[serde(
+        rename = "AcceleratorMemorySize",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub accelerator_memory_size: i32,
 }
 
@@ -228,7 +232,11 @@ impl crate::validate::Validate for AliasRoutingConfiguration {
 #[non_exhaustive]
 pub struct AllowedPublishers {
     /// Model member `SigningProfileVersionArns` (shape `SigningProfileVersionArns`). Required. Constraint: items 1..=20. JSON member `SigningProfileVersionArns`.
-    #[serde(rename = "SigningProfileVersionArns", default)]
+    #[serde(
+        rename = "SigningProfileVersionArns",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub signing_profile_version_arns: Vec<String>,
 }
 
@@ -373,7 +381,11 @@ impl std::fmt::Debug for CallbackDetails {
 #[non_exhaustive]
 pub struct CallbackFailedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(rename = "Error", default)]
+    #[serde(
+        rename = "Error",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub error: crate::types::EventError,
 }
 
@@ -442,7 +454,11 @@ impl crate::validate::Validate for CallbackOptions {
 #[non_exhaustive]
 pub struct CallbackStartedDetails {
     /// Model member `CallbackId` (shape `CallbackId`). Required. Constraint: length (characters) 1..=1024. JSON member `CallbackId`.
-    #[serde(rename = "CallbackId", default)]
+    #[serde(
+        rename = "CallbackId",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub callback_id: String,
     /// Model member `HeartbeatTimeout` (shape `DurationSeconds`). Constraint: value >= 0. JSON member `HeartbeatTimeout`.
     #[serde(
@@ -461,7 +477,11 @@ pub struct CallbackStartedDetails {
 #[non_exhaustive]
 pub struct CallbackSucceededDetails {
     /// Model member `Result` (shape `EventResult`). Required. JSON member `Result`.
-    #[serde(rename = "Result", default)]
+    #[serde(
+        rename = "Result",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub result: crate::types::EventResult,
 }
 
@@ -470,7 +490,11 @@ pub struct CallbackSucceededDetails {
 #[non_exhaustive]
 pub struct CallbackTimedOutDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(rename = "Error", default)]
+    #[serde(
+        rename = "Error",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub error: crate::types::EventError,
 }
 
@@ -500,7 +524,11 @@ impl CallbackTimeoutException {
 #[non_exhaustive]
 pub struct CapacityProvider {
     /// Model member `CapacityProviderArn` (shape `CapacityProviderArn`). Required. Constraint: length (characters) 1..=140. JSON member `CapacityProviderArn`.
-    #[serde(rename = "CapacityProviderArn", default)]
+    #[serde(
+        rename = "CapacityProviderArn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub capacity_provider_arn: String,
     /// Model member `CapacityProviderScalingConfig` (shape `CapacityProviderScalingConfig`). JSON member `CapacityProviderScalingConfig`.
     #[serde(
@@ -527,7 +555,11 @@ pub struct CapacityProvider {
     )]
     pub last_modified: Option<String>,
     /// Model member `PermissionsConfig` (shape `CapacityProviderPermissionsConfig`). Required. JSON member `PermissionsConfig`.
-    #[serde(rename = "PermissionsConfig", default)]
+    #[serde(
+        rename = "PermissionsConfig",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub permissions_config: crate::types::CapacityProviderPermissionsConfig,
     /// Model member `PropagateTags` (shape `PropagateTags`). JSON member `PropagateTags`.
     #[serde(
@@ -537,7 +569,11 @@ pub struct CapacityProvider {
     )]
     pub propagate_tags: Option<crate::types::PropagateTags>,
     /// Model member `State` (shape `CapacityProviderState`). Required. One of [`CapacityProviderState`](crate::types::CapacityProviderState). JSON member `State`.
-    #[serde(rename = "State", default)]
+    #[serde(
+        rename = "State",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub state: crate::types::CapacityProviderState,
     /// Model member `TelemetryConfig` (shape `CapacityProviderTelemetryConfig`). JSON member `TelemetryConfig`.
     #[serde(
@@ -547,7 +583,11 @@ pub struct CapacityProvider {
     )]
     pub telemetry_config: Option<crate::types::CapacityProviderTelemetryConfig>,
     /// Model member `VpcConfig` (shape `CapacityProviderVpcConfig`). Required. JSON member `VpcConfig`.
-    #[serde(rename = "VpcConfig", default)]
+    #[serde(
+        rename = "VpcConfig",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub vpc_config: crate::types::CapacityProviderVpcConfig,
 }
 
@@ -556,7 +596,11 @@ pub struct CapacityProvider {
 #[non_exhaustive]
 pub struct CapacityProviderConfig {
     /// Model member `LambdaManagedInstancesCapacityProviderConfig` (shape `LambdaManagedInstancesCapacityProviderConfig`). Required. JSON member `LambdaManagedInstancesCapacityProviderConfig`.
-    #[serde(rename = "LambdaManagedInstancesCapacityProviderConfig", default)]
+    #[serde(
+        rename = "LambdaManagedInstancesCapacityProviderConfig",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub lambda_managed_instances_capacity_provider_config:
         crate::types::LambdaManagedInstancesCapacityProviderConfig,
 }
@@ -663,7 +707,11 @@ impl crate::validate::Validate for CapacityProviderLoggingConfig {
 #[non_exhaustive]
 pub struct CapacityProviderPermissionsConfig {
     /// Model member `CapacityProviderOperatorRoleArn` (shape `RoleArn`). Required. Constraint: length (characters) 0..=10000. JSON member `CapacityProviderOperatorRoleArn`.
-    #[serde(rename = "CapacityProviderOperatorRoleArn", default)]
+    #[serde(
+        rename = "CapacityProviderOperatorRoleArn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub capacity_provider_operator_role_arn: String,
 }
 
@@ -846,22 +894,30 @@ impl crate::validate::Validate for CapacityProviderTelemetryConfig {
 #[non_exhaustive]
 pub struct CapacityProviderVpcConfig {
     /// Model member `SecurityGroupIds` (shape `CapacityProviderSecurityGroupIds`). Required. Constraint: items 0..=5. JSON member `SecurityGroupIds`.
-    #[serde(rename = "SecurityGroupIds", default)]
+    #[serde(
+        rename = "SecurityGroupIds",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub security_group_ids: Vec<String>,
     /// Model member `SubnetIds` (shape `CapacityProviderSubnetIds`). Required. Constraint: items 1..=16. JSON member `SubnetIds`.
-    #[serde(rename = "SubnetIds", default)]
+    #[serde(
+        rename = "SubnetIds",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub subnet_ids: Vec<String>,
 }
 
 impl CapacityProviderVpcConfig {
-    /// A new value with its required members (`SecurityGroupIds`, `SubnetIds`).
+    /// A new value with its required members (`SubnetIds`, `SecurityGroupIds`).
     pub fn new(
-        security_group_ids: impl Into<Vec<String>>,
         subnet_ids: impl Into<Vec<String>>,
+        security_group_ids: impl Into<Vec<String>>,
     ) -> Self {
         Self {
-            security_group_ids: security_group_ids.into(),
             subnet_ids: subnet_ids.into(),
+            security_group_ids: security_group_ids.into(),
         }
     }
 }
@@ -915,7 +971,11 @@ impl std::fmt::Debug for ChainedInvokeDetails {
 #[non_exhaustive]
 pub struct ChainedInvokeFailedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(rename = "Error", default)]
+    #[serde(
+        rename = "Error",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub error: crate::types::EventError,
 }
 
@@ -997,7 +1057,11 @@ pub struct ChainedInvokeStartedDetails {
     )]
     pub executed_version: Option<String>,
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. JSON member `FunctionName`.
-    #[serde(rename = "FunctionName", default)]
+    #[serde(
+        rename = "FunctionName",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub function_name: String,
     /// Model member `Input` (shape `EventInput`). JSON member `Input`.
     #[serde(rename = "Input", default, skip_serializing_if = "Option::is_none")]
@@ -1012,7 +1076,11 @@ pub struct ChainedInvokeStartedDetails {
 #[non_exhaustive]
 pub struct ChainedInvokeStoppedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(rename = "Error", default)]
+    #[serde(
+        rename = "Error",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub error: crate::types::EventError,
 }
 
@@ -1021,7 +1089,11 @@ pub struct ChainedInvokeStoppedDetails {
 #[non_exhaustive]
 pub struct ChainedInvokeSucceededDetails {
     /// Model member `Result` (shape `EventResult`). Required. JSON member `Result`.
-    #[serde(rename = "Result", default)]
+    #[serde(
+        rename = "Result",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub result: crate::types::EventResult,
 }
 
@@ -1030,7 +1102,11 @@ pub struct ChainedInvokeSucceededDetails {
 #[non_exhaustive]
 pub struct ChainedInvokeTimedOutDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(rename = "Error", default)]
+    #[serde(
+        rename = "Error",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub error: crate::types::EventError,
 }
 
@@ -1049,7 +1125,11 @@ pub struct CheckpointDurableExecutionResponse {
     )]
     pub checkpoint_token: Option<String>,
     /// Model member `NewExecutionState` (shape `CheckpointUpdatedExecutionState`). Required. JSON member `NewExecutionState`.
-    #[serde(rename = "NewExecutionState", default)]
+    #[serde(
+        rename = "NewExecutionState",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub new_execution_state: crate::types::CheckpointUpdatedExecutionState,
 }
 
@@ -1141,16 +1221,32 @@ impl CodeArtifactUserPendingException {
 #[non_exhaustive]
 pub struct CodeSigningConfig {
     /// Model member `AllowedPublishers` (shape `AllowedPublishers`). Required. JSON member `AllowedPublishers`.
-    #[serde(rename = "AllowedPublishers", default)]
+    #[serde(
+        rename = "AllowedPublishers",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub allowed_publishers: crate::types::AllowedPublishers,
     /// Model member `CodeSigningConfigArn` (shape `CodeSigningConfigArn`). Required. Constraint: length (characters) 0..=200. JSON member `CodeSigningConfigArn`.
-    #[serde(rename = "CodeSigningConfigArn", default)]
+    #[serde(
+        rename = "CodeSigningConfigArn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub code_signing_config_arn: String,
     /// Model member `CodeSigningConfigId` (shape `CodeSigningConfigId`). Required. JSON member `CodeSigningConfigId`.
-    #[serde(rename = "CodeSigningConfigId", default)]
+    #[serde(
+        rename = "CodeSigningConfigId",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub code_signing_config_id: String,
     /// Model member `CodeSigningPolicies` (shape `CodeSigningPolicies`). Required. JSON member `CodeSigningPolicies`.
-    #[serde(rename = "CodeSigningPolicies", default)]
+    #[serde(
+        rename = "CodeSigningPolicies",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub code_signing_policies: crate::types::CodeSigningPolicies,
     /// Model member `Description` (shape `Description`). Constraint: length (characters) 0..=256. JSON member `Description`.
     #[serde(
@@ -1160,7 +1256,11 @@ pub struct CodeSigningConfig {
     )]
     pub description: Option<String>,
     /// Model member `LastModified` (shape `Timestamp`). Required. Constraint: length (characters) 0..=100. JSON member `LastModified`.
-    #[serde(rename = "LastModified", default)]
+    #[serde(
+        rename = "LastModified",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub last_modified: String,
 }
 
@@ -1324,7 +1424,11 @@ impl std::fmt::Debug for ContextDetails {
 #[non_exhaustive]
 pub struct ContextFailedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(rename = "Error", default)]
+    #[serde(
+        rename = "Error",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub error: crate::types::EventError,
 }
 
@@ -1367,7 +1471,11 @@ pub struct ContextStartedDetails {}
 #[non_exhaustive]
 pub struct ContextSucceededDetails {
     /// Model member `Result` (shape `EventResult`). Required. JSON member `Result`.
-    #[serde(rename = "Result", default)]
+    #[serde(
+        rename = "Result",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub result: crate::types::EventResult,
 }
 
@@ -1510,7 +1618,11 @@ pub type CreateCapacityProviderRequest = crate::operations::CreateCapacityProvid
 #[non_exhaustive]
 pub struct CreateCapacityProviderResponse {
     /// Model member `CapacityProvider` (shape `CapacityProvider`). Required. JSON member `CapacityProvider`.
-    #[serde(rename = "CapacityProvider", default)]
+    #[serde(
+        rename = "CapacityProvider",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub capacity_provider: crate::types::CapacityProvider,
 }
 
@@ -1522,7 +1634,11 @@ pub type CreateCodeSigningConfigRequest = crate::operations::CreateCodeSigningCo
 #[non_exhaustive]
 pub struct CreateCodeSigningConfigResponse {
     /// Model member `CodeSigningConfig` (shape `CodeSigningConfig`). Required. JSON member `CodeSigningConfig`.
-    #[serde(rename = "CodeSigningConfig", default)]
+    #[serde(
+        rename = "CodeSigningConfig",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub code_signing_config: crate::types::CodeSigningConfig,
 }
 
@@ -1540,19 +1656,35 @@ pub type CreateFunctionUrlConfigRequest = crate::operations::CreateFunctionUrlCo
 #[non_exhaustive]
 pub struct CreateFunctionUrlConfigResponse {
     /// Model member `AuthType` (shape `FunctionUrlAuthType`). Required. One of [`FunctionUrlAuthType`](crate::types::FunctionUrlAuthType). JSON member `AuthType`.
-    #[serde(rename = "AuthType", default)]
+    #[serde(
+        rename = "AuthType",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub auth_type: crate::types::FunctionUrlAuthType,
     /// Model member `Cors` (shape `Cors`). JSON member `Cors`.
     #[serde(rename = "Cors", default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<crate::types::Cors>,
     /// Model member `CreationTime` (shape `Timestamp`). Required. Constraint: length (characters) 0..=100. JSON member `CreationTime`.
-    #[serde(rename = "CreationTime", default)]
+    #[serde(
+        rename = "CreationTime",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub creation_time: String,
     /// Model member `FunctionArn` (shape `FunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(rename = "FunctionArn", default)]
+    #[serde(
+        rename = "FunctionArn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub function_arn: String,
     /// Model member `FunctionUrl` (shape `FunctionUrl`). Required. Constraint: length (characters) 40..=100. JSON member `FunctionUrl`.
-    #[serde(rename = "FunctionUrl", default)]
+    #[serde(
+        rename = "FunctionUrl",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub function_url: String,
     /// Model member `InvokeMode` (shape `InvokeMode`). One of [`InvokeMode`](crate::types::InvokeMode). JSON member `InvokeMode`.
     #[serde(
@@ -1609,7 +1741,11 @@ pub type DeleteCapacityProviderRequest = crate::operations::DeleteCapacityProvid
 #[non_exhaustive]
 pub struct DeleteCapacityProviderResponse {
     /// Model member `CapacityProvider` (shape `CapacityProvider`). Required. JSON member `CapacityProvider`.
-    #[serde(rename = "CapacityProvider", default)]
+    #[serde(
+        rename = "CapacityProvider",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub capacity_provider: crate::types::CapacityProvider,
 }
 
@@ -2192,7 +2328,11 @@ impl std::fmt::Debug for EnvironmentResponse {
 #[non_exhaustive]
 pub struct EphemeralStorage {
     /// Model member `Size` (shape `EphemeralStorageSize`). Required. Constraint: value 512..=32768. JSON member `Size`.
-    #[serde(rename = "Size", default)]
+    #[serde(
+        rename = "Size",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub size: i32,
 }
 
@@ -2960,10 +3100,18 @@ model_enum! {
 #[non_exhaustive]
 pub struct Execution {
     /// Model member `DurableExecutionArn` (shape `DurableExecutionArn`). Required. Constraint: length (characters) 1..=1024. JSON member `DurableExecutionArn`.
-    #[serde(rename = "DurableExecutionArn", default)]
+    #[serde(
+        rename = "DurableExecutionArn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub durable_execution_arn: String,
     /// Model member `DurableExecutionName` (shape `DurableExecutionName`). Required. Constraint: length (characters) 1..=64. JSON member `DurableExecutionName`.
-    #[serde(rename = "DurableExecutionName", default)]
+    #[serde(
+        rename = "DurableExecutionName",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub durable_execution_name: String,
     /// Model member `EndTimestamp` (shape `ExecutionTimestamp`). JSON member `EndTimestamp`.
     #[serde(
@@ -2974,7 +3122,11 @@ pub struct Execution {
     )]
     pub end_timestamp: Option<time::OffsetDateTime>,
     /// Model member `FunctionArn` (shape `NameSpacedFunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(rename = "FunctionArn", default)]
+    #[serde(
+        rename = "FunctionArn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub function_arn: String,
     /// Model member `KMSKeyArn` (shape `KMSKeyArn`). Constraint: length (characters) 0..=10000. JSON member `KMSKeyArn`.
     #[serde(rename = "KMSKeyArn", default, skip_serializing_if = "Option::is_none")]
@@ -2988,7 +3140,11 @@ pub struct Execution {
     )]
     pub start_timestamp: Option<time::OffsetDateTime>,
     /// Model member `Status` (shape `ExecutionStatus`). Required. One of [`ExecutionStatus`](crate::types::ExecutionStatus). JSON member `Status`.
-    #[serde(rename = "Status", default)]
+    #[serde(
+        rename = "Status",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub status: crate::types::ExecutionStatus,
 }
 
@@ -3018,7 +3174,11 @@ impl std::fmt::Debug for ExecutionDetails {
 #[non_exhaustive]
 pub struct ExecutionFailedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(rename = "Error", default)]
+    #[serde(
+        rename = "Error",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub error: crate::types::EventError,
 }
 
@@ -3027,7 +3187,11 @@ pub struct ExecutionFailedDetails {
 #[non_exhaustive]
 pub struct ExecutionPausedDetails {
     /// Model member `ExecutionTimeoutPaused` (shape `ExecutionTimeoutPaused`). Required. JSON member `ExecutionTimeoutPaused`.
-    #[serde(rename = "ExecutionTimeoutPaused", default)]
+    #[serde(
+        rename = "ExecutionTimeoutPaused",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub execution_timeout_paused: bool,
     /// Model member `PauseRequestTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `PauseRequestTimestamp`.
     #[serde(
@@ -3064,10 +3228,18 @@ pub struct ExecutionResumedDetails {
 #[non_exhaustive]
 pub struct ExecutionStartedDetails {
     /// Model member `ExecutionTimeout` (shape `DurationSeconds`). Required. Constraint: value >= 0. JSON member `ExecutionTimeout`.
-    #[serde(rename = "ExecutionTimeout", default)]
+    #[serde(
+        rename = "ExecutionTimeout",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub execution_timeout: i32,
     /// Model member `Input` (shape `EventInput`). Required. JSON member `Input`.
-    #[serde(rename = "Input", default)]
+    #[serde(
+        rename = "Input",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub input: crate::types::EventInput,
 }
 
@@ -3090,7 +3262,11 @@ model_enum! {
 #[non_exhaustive]
 pub struct ExecutionStoppedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(rename = "Error", default)]
+    #[serde(
+        rename = "Error",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub error: crate::types::EventError,
 }
 
@@ -3099,7 +3275,11 @@ pub struct ExecutionStoppedDetails {
 #[non_exhaustive]
 pub struct ExecutionSucceededDetails {
     /// Model member `Result` (shape `EventResult`). Required. JSON member `Result`.
-    #[serde(rename = "Result", default)]
+    #[serde(
+        rename = "Result",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub result: crate::types::EventResult,
 }
 
@@ -3117,10 +3297,18 @@ pub struct ExecutionTimedOutDetails {
 #[non_exhaustive]
 pub struct FileSystemConfig {
     /// Model member `Arn` (shape `FileSystemArn`). Required. Constraint: length (characters) 0..=256. JSON member `Arn`.
-    #[serde(rename = "Arn", default)]
+    #[serde(
+        rename = "Arn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub arn: String,
     /// Model member `LocalMountPath` (shape `LocalMountPath`). Required. Constraint: length (characters) 0..=160. JSON member `LocalMountPath`.
-    #[serde(rename = "LocalMountPath", default)]
+    #[serde(
+        rename = "LocalMountPath",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub local_mount_path: String,
     /// Model member `S3FilesConfig` (shape `S3FilesConfig`). JSON member `S3FilesConfig`.
     #[serde(
@@ -3765,19 +3953,27 @@ model_enum! {
 #[non_exhaustive]
 pub struct FunctionRuntimeConfig {
     /// Model member `RuntimeAlias` (shape `FunctionRuntimeAlias`). Required. Constraint: length (characters) 1..=128. JSON member `RuntimeAlias`.
-    #[serde(rename = "RuntimeAlias", default)]
+    #[serde(
+        rename = "RuntimeAlias",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub runtime_alias: String,
     /// Model member `RuntimeArn` (shape `FunctionRuntimeArn`). Required. Constraint: length (characters) 48..=2048. JSON member `RuntimeArn`.
-    #[serde(rename = "RuntimeArn", default)]
+    #[serde(
+        rename = "RuntimeArn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub runtime_arn: String,
 }
 
 impl FunctionRuntimeConfig {
-    /// A new value with its required members (`RuntimeAlias`, `RuntimeArn`).
-    pub fn new(runtime_alias: impl Into<String>, runtime_arn: impl Into<String>) -> Self {
+    /// A new value with its required members (`RuntimeArn`, `RuntimeAlias`).
+    pub fn new(runtime_arn: impl Into<String>, runtime_alias: impl Into<String>) -> Self {
         Self {
-            runtime_alias: runtime_alias.into(),
             runtime_arn: runtime_arn.into(),
+            runtime_alias: runtime_alias.into(),
         }
     }
 }
@@ -3875,19 +4071,35 @@ model_enum! {
 #[non_exhaustive]
 pub struct FunctionUrlConfig {
     /// Model member `AuthType` (shape `FunctionUrlAuthType`). Required. One of [`FunctionUrlAuthType`](crate::types::FunctionUrlAuthType). JSON member `AuthType`.
-    #[serde(rename = "AuthType", default)]
+    #[serde(
+        rename = "AuthType",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub auth_type: crate::types::FunctionUrlAuthType,
     /// Model member `Cors` (shape `Cors`). JSON member `Cors`.
     #[serde(rename = "Cors", default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<crate::types::Cors>,
     /// Model member `CreationTime` (shape `Timestamp`). Required. Constraint: length (characters) 0..=100. JSON member `CreationTime`.
-    #[serde(rename = "CreationTime", default)]
+    #[serde(
+        rename = "CreationTime",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub creation_time: String,
     /// Model member `FunctionArn` (shape `FunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(rename = "FunctionArn", default)]
+    #[serde(
+        rename = "FunctionArn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub function_arn: String,
     /// Model member `FunctionUrl` (shape `FunctionUrl`). Required. Constraint: length (characters) 40..=100. JSON member `FunctionUrl`.
-    #[serde(rename = "FunctionUrl", default)]
+    #[serde(
+        rename = "FunctionUrl",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub function_url: String,
     /// Model member `InvokeMode` (shape `InvokeMode`). One of [`InvokeMode`](crate::types::InvokeMode). JSON member `InvokeMode`.
     #[serde(
@@ -3897,7 +4109,11 @@ pub struct FunctionUrlConfig {
     )]
     pub invoke_mode: Option<crate::types::InvokeMode>,
     /// Model member `LastModifiedTime` (shape `Timestamp`). Required. Constraint: length (characters) 0..=100. JSON member `LastModifiedTime`.
-    #[serde(rename = "LastModifiedTime", default)]
+    #[serde(
+        rename = "LastModifiedTime",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub last_modified_time: String,
 }
 
@@ -3920,10 +4136,18 @@ model_enum! {
 #[non_exhaustive]
 pub struct FunctionVersionsByCapacityProviderListItem {
     /// Model member `FunctionArn` (shape `NameSpacedFunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(rename = "FunctionArn", default)]
+    #[serde(
+        rename = "FunctionArn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub function_arn: String,
     /// Model member `State` (shape `State`). Required. One of [`State`](crate::types::State). JSON member `State`.
-    #[serde(rename = "State", default)]
+    #[serde(
+        rename = "State",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub state: crate::types::State,
 }
 
@@ -3982,7 +4206,11 @@ pub type GetCapacityProviderRequest = crate::operations::GetCapacityProvider;
 #[non_exhaustive]
 pub struct GetCapacityProviderResponse {
     /// Model member `CapacityProvider` (shape `CapacityProvider`). Required. JSON member `CapacityProvider`.
-    #[serde(rename = "CapacityProvider", default)]
+    #[serde(
+        rename = "CapacityProvider",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub capacity_provider: crate::types::CapacityProvider,
 }
 
@@ -3994,7 +4222,11 @@ pub type GetCodeSigningConfigRequest = crate::operations::GetCodeSigningConfig;
 #[non_exhaustive]
 pub struct GetCodeSigningConfigResponse {
     /// Model member `CodeSigningConfig` (shape `CodeSigningConfig`). Required. JSON member `CodeSigningConfig`.
-    #[serde(rename = "CodeSigningConfig", default)]
+    #[serde(
+        rename = "CodeSigningConfig",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub code_signing_config: crate::types::CodeSigningConfig,
 }
 
@@ -4006,7 +4238,11 @@ pub type GetDurableExecutionHistoryRequest = crate::operations::GetDurableExecut
 #[non_exhaustive]
 pub struct GetDurableExecutionHistoryResponse {
     /// Model member `Events` (shape `Events`). Required. JSON member `Events`.
-    #[serde(rename = "Events", default)]
+    #[serde(
+        rename = "Events",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub events: Vec<crate::types::Event>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
     #[serde(
@@ -4032,10 +4268,18 @@ pub struct GetDurableExecutionResponse {
     )]
     pub durable_config: Option<crate::types::DurableConfig>,
     /// Model member `DurableExecutionArn` (shape `DurableExecutionArn`). Required. Constraint: length (characters) 1..=1024. JSON member `DurableExecutionArn`.
-    #[serde(rename = "DurableExecutionArn", default)]
+    #[serde(
+        rename = "DurableExecutionArn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub durable_execution_arn: String,
     /// Model member `DurableExecutionName` (shape `DurableExecutionName`). Required. Constraint: length (characters) 1..=64. JSON member `DurableExecutionName`.
-    #[serde(rename = "DurableExecutionName", default)]
+    #[serde(
+        rename = "DurableExecutionName",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub durable_execution_name: String,
     /// Model member `EndTimestamp` (shape `ExecutionTimestamp`). JSON member `EndTimestamp`.
     #[serde(
@@ -4064,7 +4308,11 @@ pub struct GetDurableExecutionResponse {
     )]
     pub expected_execution_timeout_timestamp: Option<time::OffsetDateTime>,
     /// Model member `FunctionArn` (shape `NameSpacedFunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(rename = "FunctionArn", default)]
+    #[serde(
+        rename = "FunctionArn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub function_arn: String,
     /// Model member `InputPayload` (shape `InputPayload`). Constraint: length (characters) 0..=6291456, sensitive (redacted in `Debug`). JSON member `InputPayload`.
     #[serde(
@@ -4092,7 +4340,11 @@ pub struct GetDurableExecutionResponse {
     )]
     pub start_timestamp: Option<time::OffsetDateTime>,
     /// Model member `Status` (shape `ExecutionStatus`). Required. One of [`ExecutionStatus`](crate::types::ExecutionStatus). JSON member `Status`.
-    #[serde(rename = "Status", default)]
+    #[serde(
+        rename = "Status",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub status: crate::types::ExecutionStatus,
     /// Model member `TraceHeader` (shape `TraceHeader`). JSON member `TraceHeader`.
     #[serde(
@@ -4146,7 +4398,11 @@ pub struct GetDurableExecutionStateResponse {
     )]
     pub next_marker: Option<String>,
     /// Model member `Operations` (shape `Operations`). Required. JSON member `Operations`.
-    #[serde(rename = "Operations", default)]
+    #[serde(
+        rename = "Operations",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub operations: Vec<crate::types::Operation>,
 }
 
@@ -4161,10 +4417,18 @@ pub type GetFunctionCodeSigningConfigRequest = crate::operations::GetFunctionCod
 #[non_exhaustive]
 pub struct GetFunctionCodeSigningConfigResponse {
     /// Model member `CodeSigningConfigArn` (shape `CodeSigningConfigArn`). Required. Constraint: length (characters) 0..=200. JSON member `CodeSigningConfigArn`.
-    #[serde(rename = "CodeSigningConfigArn", default)]
+    #[serde(
+        rename = "CodeSigningConfigArn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub code_signing_config_arn: String,
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. JSON member `FunctionName`.
-    #[serde(rename = "FunctionName", default)]
+    #[serde(
+        rename = "FunctionName",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub function_name: String,
 }
 
@@ -4276,19 +4540,35 @@ pub type GetFunctionUrlConfigRequest = crate::operations::GetFunctionUrlConfig;
 #[non_exhaustive]
 pub struct GetFunctionUrlConfigResponse {
     /// Model member `AuthType` (shape `FunctionUrlAuthType`). Required. One of [`FunctionUrlAuthType`](crate::types::FunctionUrlAuthType). JSON member `AuthType`.
-    #[serde(rename = "AuthType", default)]
+    #[serde(
+        rename = "AuthType",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub auth_type: crate::types::FunctionUrlAuthType,
     /// Model member `Cors` (shape `Cors`). JSON member `Cors`.
     #[serde(rename = "Cors", default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<crate::types::Cors>,
     /// Model member `CreationTime` (shape `Timestamp`). Required. Constraint: length (characters) 0..=100. JSON member `CreationTime`.
-    #[serde(rename = "CreationTime", default)]
+    #[serde(
+        rename = "CreationTime",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub creation_time: String,
     /// Model member `FunctionArn` (shape `FunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(rename = "FunctionArn", default)]
+    #[serde(
+        rename = "FunctionArn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub function_arn: String,
     /// Model member `FunctionUrl` (shape `FunctionUrl`). Required. Constraint: length (characters) 40..=100. JSON member `FunctionUrl`.
-    #[serde(rename = "FunctionUrl", default)]
+    #[serde(
+        rename = "FunctionUrl",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub function_url: String,
     /// Model member `InvokeMode` (shape `InvokeMode`). One of [`InvokeMode`](crate::types::InvokeMode). JSON member `InvokeMode`.
     #[serde(
@@ -4298,7 +4578,11 @@ pub struct GetFunctionUrlConfigResponse {
     )]
     pub invoke_mode: Option<crate::types::InvokeMode>,
     /// Model member `LastModifiedTime` (shape `Timestamp`). Required. Constraint: length (characters) 0..=100. JSON member `LastModifiedTime`.
-    #[serde(rename = "LastModifiedTime", default)]
+    #[serde(
+        rename = "LastModifiedTime",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub last_modified_time: String,
 }
 
@@ -4850,7 +5134,11 @@ pub struct InvocationCompletedDetails {
     #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::EventError>,
     /// Model member `RequestId` (shape `String`). Required. JSON member `RequestId`.
-    #[serde(rename = "RequestId", default)]
+    #[serde(
+        rename = "RequestId",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub request_id: String,
     /// Model member `StartTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `StartTimestamp`.
     #[serde(
@@ -5335,7 +5623,11 @@ impl crate::validate::Validate for KafkaSchemaValidationConfig {
 #[non_exhaustive]
 pub struct LambdaManagedInstancesCapacityProviderConfig {
     /// Model member `CapacityProviderArn` (shape `CapacityProviderArn`). Required. Constraint: length (characters) 1..=140. JSON member `CapacityProviderArn`.
-    #[serde(rename = "CapacityProviderArn", default)]
+    #[serde(
+        rename = "CapacityProviderArn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub capacity_provider_arn: String,
     /// Model member `ExecutionEnvironmentMemoryGiBPerVCpu` (shape `ExecutionEnvironmentMemoryGiBPerVCpu`). Constraint: value 2..=8. JSON member `ExecutionEnvironmentMemoryGiBPerVCpu`.
     #[serde(
@@ -5726,7 +6018,11 @@ pub type ListCapacityProvidersRequest = crate::operations::ListCapacityProviders
 #[non_exhaustive]
 pub struct ListCapacityProvidersResponse {
     /// Model member `CapacityProviders` (shape `CapacityProvidersList`). Required. Constraint: items 0..=50. JSON member `CapacityProviders`.
-    #[serde(rename = "CapacityProviders", default)]
+    #[serde(
+        rename = "CapacityProviders",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub capacity_providers: Vec<crate::types::CapacityProvider>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
     #[serde(
@@ -5838,7 +6134,11 @@ pub type ListFunctionUrlConfigsRequest = crate::operations::ListFunctionUrlConfi
 #[non_exhaustive]
 pub struct ListFunctionUrlConfigsResponse {
     /// Model member `FunctionUrlConfigs` (shape `FunctionUrlConfigList`). Required. JSON member `FunctionUrlConfigs`.
-    #[serde(rename = "FunctionUrlConfigs", default)]
+    #[serde(
+        rename = "FunctionUrlConfigs",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub function_url_configs: Vec<crate::types::FunctionUrlConfig>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
     #[serde(
@@ -5858,10 +6158,18 @@ pub type ListFunctionVersionsByCapacityProviderRequest =
 #[non_exhaustive]
 pub struct ListFunctionVersionsByCapacityProviderResponse {
     /// Model member `CapacityProviderArn` (shape `CapacityProviderArn`). Required. Constraint: length (characters) 1..=140. JSON member `CapacityProviderArn`.
-    #[serde(rename = "CapacityProviderArn", default)]
+    #[serde(
+        rename = "CapacityProviderArn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub capacity_provider_arn: String,
     /// Model member `FunctionVersions` (shape `FunctionVersionsByCapacityProviderList`). Required. Constraint: items 0..=50. JSON member `FunctionVersions`.
-    #[serde(rename = "FunctionVersions", default)]
+    #[serde(
+        rename = "FunctionVersions",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub function_versions: Vec<crate::types::FunctionVersionsByCapacityProviderListItem>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
     #[serde(
@@ -6272,7 +6580,11 @@ pub struct Operation {
     )]
     pub execution_details: Option<crate::types::ExecutionDetails>,
     /// Model member `Id` (shape `OperationId`). Required. Constraint: length (characters) 1..=64. JSON member `Id`.
-    #[serde(rename = "Id", default)]
+    #[serde(
+        rename = "Id",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub id: String,
     /// Model member `Name` (shape `OperationName`). Constraint: length (characters) 1..=256. JSON member `Name`.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
@@ -6289,7 +6601,11 @@ pub struct Operation {
     )]
     pub start_timestamp: Option<time::OffsetDateTime>,
     /// Model member `Status` (shape `OperationStatus`). Required. One of [`OperationStatus`](crate::types::OperationStatus). JSON member `Status`.
-    #[serde(rename = "Status", default)]
+    #[serde(
+        rename = "Status",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub status: crate::types::OperationStatus,
     /// Model member `StepDetails` (shape `StepDetails`). JSON member `StepDetails`.
     #[serde(
@@ -6302,7 +6618,11 @@ pub struct Operation {
     #[serde(rename = "SubType", default, skip_serializing_if = "Option::is_none")]
     pub sub_type: Option<String>,
     /// Model member `Type` (shape `OperationType`). Required. One of [`OperationType`](crate::types::OperationType). JSON member `Type`.
-    #[serde(rename = "Type", default)]
+    #[serde(
+        rename = "Type",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub r#type: crate::types::OperationType,
     /// Model member `WaitDetails` (shape `WaitDetails`). JSON member `WaitDetails`.
     #[serde(
@@ -6436,17 +6756,17 @@ impl std::fmt::Debug for OperationUpdate {
 }
 
 impl OperationUpdate {
-    /// A new value with its required members (`Action`, `Id`, `Type`).
+    /// A new value with its required members (`Id`, `Type`, `Action`).
     pub fn new(
-        action: impl Into<crate::types::OperationAction>,
         id: impl Into<String>,
         r#type: impl Into<crate::types::OperationType>,
+        action: impl Into<crate::types::OperationAction>,
     ) -> Self {
         #[allow(clippy::needless_update)]
         Self {
-            action: action.into(),
             id: id.into(),
             r#type: r#type.into(),
+            action: action.into(),
             ..Default::default()
         }
     }
@@ -6571,7 +6891,11 @@ model_enum! {
 #[non_exhaustive]
 pub struct PauseDetails {
     /// Model member `ExecutionTimeoutPaused` (shape `ExecutionTimeoutPaused`). Required. JSON member `ExecutionTimeoutPaused`.
-    #[serde(rename = "ExecutionTimeoutPaused", default)]
+    #[serde(
+        rename = "ExecutionTimeoutPaused",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub execution_timeout_paused: bool,
     /// Model member `PauseRequestTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `PauseRequestTimestamp`.
     #[serde(
@@ -6958,10 +7282,18 @@ pub type PutFunctionCodeSigningConfigRequest = crate::operations::PutFunctionCod
 #[non_exhaustive]
 pub struct PutFunctionCodeSigningConfigResponse {
     /// Model member `CodeSigningConfigArn` (shape `CodeSigningConfigArn`). Required. Constraint: length (characters) 0..=200. JSON member `CodeSigningConfigArn`.
-    #[serde(rename = "CodeSigningConfigArn", default)]
+    #[serde(
+        rename = "CodeSigningConfigArn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub code_signing_config_arn: String,
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. JSON member `FunctionName`.
-    #[serde(rename = "FunctionName", default)]
+    #[serde(
+        rename = "FunctionName",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub function_name: String,
 }
 
@@ -7078,7 +7410,11 @@ pub type PutRuntimeManagementConfigRequest = crate::operations::PutRuntimeManage
 #[non_exhaustive]
 pub struct PutRuntimeManagementConfigResponse {
     /// Model member `FunctionArn` (shape `FunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(rename = "FunctionArn", default)]
+    #[serde(
+        rename = "FunctionArn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub function_arn: String,
     /// Model member `RuntimeVersionArn` (shape `RuntimeVersionArn`). Constraint: length (characters) 26..=2048. JSON member `RuntimeVersionArn`.
     #[serde(
@@ -7088,7 +7424,11 @@ pub struct PutRuntimeManagementConfigResponse {
     )]
     pub runtime_version_arn: Option<String>,
     /// Model member `UpdateRuntimeOn` (shape `UpdateRuntimeOn`). Required. One of [`UpdateRuntimeOn`](crate::types::UpdateRuntimeOn). JSON member `UpdateRuntimeOn`.
-    #[serde(rename = "UpdateRuntimeOn", default)]
+    #[serde(
+        rename = "UpdateRuntimeOn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub update_runtime_on: crate::types::UpdateRuntimeOn,
 }
 
@@ -8115,10 +8455,18 @@ impl std::fmt::Debug for StepDetails {
 #[non_exhaustive]
 pub struct StepFailedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(rename = "Error", default)]
+    #[serde(
+        rename = "Error",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub error: crate::types::EventError,
     /// Model member `RetryDetails` (shape `RetryDetails`). Required. JSON member `RetryDetails`.
-    #[serde(rename = "RetryDetails", default)]
+    #[serde(
+        rename = "RetryDetails",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub retry_details: crate::types::RetryDetails,
 }
 
@@ -8176,10 +8524,18 @@ pub struct StepStartedDetails {}
 #[non_exhaustive]
 pub struct StepSucceededDetails {
     /// Model member `Result` (shape `EventResult`). Required. JSON member `Result`.
-    #[serde(rename = "Result", default)]
+    #[serde(
+        rename = "Result",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub result: crate::types::EventResult,
     /// Model member `RetryDetails` (shape `RetryDetails`). Required. JSON member `RetryDetails`.
-    #[serde(rename = "RetryDetails", default)]
+    #[serde(
+        rename = "RetryDetails",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub retry_details: crate::types::RetryDetails,
 }
 
@@ -8238,10 +8594,18 @@ pub type TagResourceRequest = crate::operations::TagResource;
 #[non_exhaustive]
 pub struct TagsError {
     /// Model member `ErrorCode` (shape `TagsErrorCode`). Required. Constraint: length (characters) 10..=21. JSON member `ErrorCode`.
-    #[serde(rename = "ErrorCode", default)]
+    #[serde(
+        rename = "ErrorCode",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub error_code: String,
     /// Model member `Message` (shape `TagsErrorMessage`). Required. Constraint: length (characters) 84..=1000. JSON member `Message`.
-    #[serde(rename = "Message", default)]
+    #[serde(
+        rename = "Message",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub message: String,
 }
 
@@ -8250,10 +8614,18 @@ pub struct TagsError {
 #[non_exhaustive]
 pub struct TargetTrackingScalingPolicy {
     /// Model member `PredefinedMetricType` (shape `CapacityProviderPredefinedMetricType`). Required. One of [`CapacityProviderPredefinedMetricType`](crate::types::CapacityProviderPredefinedMetricType). JSON member `PredefinedMetricType`.
-    #[serde(rename = "PredefinedMetricType", default)]
+    #[serde(
+        rename = "PredefinedMetricType",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub predefined_metric_type: crate::types::CapacityProviderPredefinedMetricType,
     /// Model member `TargetValue` (shape `MetricTargetValue`). Required. Constraint: value 0..=100. JSON member `TargetValue`.
-    #[serde(rename = "TargetValue", default)]
+    #[serde(
+        rename = "TargetValue",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub target_value: f64,
 }
 
@@ -8290,7 +8662,11 @@ impl crate::validate::Validate for TargetTrackingScalingPolicy {
 #[non_exhaustive]
 pub struct TenancyConfig {
     /// Model member `TenantIsolationMode` (shape `TenantIsolationMode`). Required. One of [`TenantIsolationMode`](crate::types::TenantIsolationMode). JSON member `TenantIsolationMode`.
-    #[serde(rename = "TenantIsolationMode", default)]
+    #[serde(
+        rename = "TenantIsolationMode",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub tenant_isolation_mode: crate::types::TenantIsolationMode,
 }
 
@@ -8468,7 +8844,11 @@ pub type UpdateCapacityProviderRequest = crate::operations::UpdateCapacityProvid
 #[non_exhaustive]
 pub struct UpdateCapacityProviderResponse {
     /// Model member `CapacityProvider` (shape `CapacityProvider`). Required. JSON member `CapacityProvider`.
-    #[serde(rename = "CapacityProvider", default)]
+    #[serde(
+        rename = "CapacityProvider",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub capacity_provider: crate::types::CapacityProvider,
 }
 
@@ -8480,7 +8860,11 @@ pub type UpdateCodeSigningConfigRequest = crate::operations::UpdateCodeSigningCo
 #[non_exhaustive]
 pub struct UpdateCodeSigningConfigResponse {
     /// Model member `CodeSigningConfig` (shape `CodeSigningConfig`). Required. JSON member `CodeSigningConfig`.
-    #[serde(rename = "CodeSigningConfig", default)]
+    #[serde(
+        rename = "CodeSigningConfig",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub code_signing_config: crate::types::CodeSigningConfig,
 }
 
@@ -8505,19 +8889,35 @@ pub type UpdateFunctionUrlConfigRequest = crate::operations::UpdateFunctionUrlCo
 #[non_exhaustive]
 pub struct UpdateFunctionUrlConfigResponse {
     /// Model member `AuthType` (shape `FunctionUrlAuthType`). Required. One of [`FunctionUrlAuthType`](crate::types::FunctionUrlAuthType). JSON member `AuthType`.
-    #[serde(rename = "AuthType", default)]
+    #[serde(
+        rename = "AuthType",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub auth_type: crate::types::FunctionUrlAuthType,
     /// Model member `Cors` (shape `Cors`). JSON member `Cors`.
     #[serde(rename = "Cors", default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<crate::types::Cors>,
     /// Model member `CreationTime` (shape `Timestamp`). Required. Constraint: length (characters) 0..=100. JSON member `CreationTime`.
-    #[serde(rename = "CreationTime", default)]
+    #[serde(
+        rename = "CreationTime",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub creation_time: String,
     /// Model member `FunctionArn` (shape `FunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(rename = "FunctionArn", default)]
+    #[serde(
+        rename = "FunctionArn",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub function_arn: String,
     /// Model member `FunctionUrl` (shape `FunctionUrl`). Required. Constraint: length (characters) 40..=100. JSON member `FunctionUrl`.
-    #[serde(rename = "FunctionUrl", default)]
+    #[serde(
+        rename = "FunctionUrl",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub function_url: String,
     /// Model member `InvokeMode` (shape `InvokeMode`). One of [`InvokeMode`](crate::types::InvokeMode). JSON member `InvokeMode`.
     #[serde(
@@ -8527,7 +8927,11 @@ pub struct UpdateFunctionUrlConfigResponse {
     )]
     pub invoke_mode: Option<crate::types::InvokeMode>,
     /// Model member `LastModifiedTime` (shape `Timestamp`). Required. Constraint: length (characters) 0..=100. JSON member `LastModifiedTime`.
-    #[serde(rename = "LastModifiedTime", default)]
+    #[serde(
+        rename = "LastModifiedTime",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub last_modified_time: String,
 }
 
@@ -8705,7 +9109,11 @@ impl crate::validate::Validate for WaitOptions {
 #[non_exhaustive]
 pub struct WaitStartedDetails {
     /// Model member `Duration` (shape `DurationSeconds`). Required. Constraint: value >= 0. JSON member `Duration`.
-    #[serde(rename = "Duration", default)]
+    #[serde(
+        rename = "Duration",
+        default,
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
     pub duration: i32,
     /// Model member `ScheduledEndTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `ScheduledEndTimestamp`.
     #[serde(

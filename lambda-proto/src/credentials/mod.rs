@@ -1,9 +1,62 @@
-//! AWS credentials: an access key pair, an optional session token and expiry.
+//! AWS credentials and where they come from.
 //!
-//! Where credentials come from (environment, profiles, instance metadata, ...) is the
-//! drivers' business; the core only receives them as values. See
-//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html> for how they are
-//! used to sign requests.
+//! [`Credentials`] is the value requests are signed with (see
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html>).
+//!
+//! The rest of this module finds credentials the way the AWS SDKs do, without doing any IO
+//! itself:
+//!
+//! * [`default_chain`] looks at the environment and the shared `config` and `credentials`
+//!   files (their text is passed in) and picks the first configured source, in the order of
+//!   the AWS SDKs: environment variables, the profile (static keys, `role_arn` with
+//!   `source_profile` or `credential_source`, `web_identity_token_file`,
+//!   `credential_process`, IAM Identity Center (SSO)), web identity from the environment,
+//!   the container endpoint, the EC2 instance metadata service (IMDS).
+//! * [`CredentialsSource::provider`] starts a [`Provider`], a state machine that says what
+//!   it needs next ([`Action`]: an HTTP request, a file, a process) and is given the result;
+//!   a driver runs it to [`Action::Done`].
+//! * [`CredentialsCache`] keeps the current credentials and says when to refresh them, so
+//!   that many concurrent callers trigger one refresh.
+//!
+//! ```
+//! use lambda_proto::credentials::{default_chain, Action, ChainInput};
+//! use time::macros::datetime;
+//!
+//! let env = |name: &str| match name {
+//!     "AWS_PROFILE" => Some("ci".to_string()),
+//!     _ => None,
+//! };
+//! let config = "[profile ci]\ncredential_process = /usr/bin/get-creds --role ci\n";
+//! let source = default_chain(&ChainInput::new(&env, Some(config), None, Some("/home/me"))).unwrap();
+//! let mut provider = source.provider();
+//! let now = datetime!(2024-01-02 03:04:05 UTC);
+//! let Action::RunProcess(command) = provider.next(now) else { panic!() };
+//! assert_eq!(command, "/usr/bin/get-creds --role ci");
+//! provider.on_process(Ok(lambda_proto::credentials::ProcessOutput {
+//!     exit_code: Some(0),
+//!     stdout: br#"{"Version": 1, "AccessKeyId": "AKIDEXAMPLE", "SecretAccessKey": "secret"}"#.to_vec(),
+//!     stderr: Vec::new(),
+//! }));
+//! let Action::Done(Ok(creds)) = provider.next(now) else { panic!() };
+//! assert_eq!(creds.access_key_id(), "AKIDEXAMPLE");
+//! ```
+
+mod cache;
+mod chain;
+pub mod container;
+mod error;
+pub mod imds;
+pub mod process;
+mod provider;
+pub mod sso;
+pub mod sts;
+#[cfg(test)]
+mod tests;
+
+pub use cache::{CacheLookup, CredentialsCache, DEFAULT_REFRESH_WINDOW, RETRY_AFTER_FAILURE};
+pub use chain::{default_chain, ChainInput, CredentialsSource, SourceKind};
+pub use error::{CredentialsError, CredentialsErrorKind};
+pub use provider::{Action, ProcessOutput, Provider, TimeoutHint, TransportFailure};
 
 use std::fmt;
 
@@ -83,8 +136,23 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// Parses an RFC 3339 time, e.g. `2024-01-02T03:04:05Z` or `2011-07-15T23:28:33.359Z`.
+pub(crate) fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// A sensitive string (a token) whose `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Secret(pub(crate) String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
 #[cfg(test)]
-mod tests {
+mod credentials_tests {
     use super::*;
 
     const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";

@@ -1,0 +1,152 @@
+//! The tokio driver: hyper-util's pooled client with rustls, tokio's timer, and
+//! configuration from the environment and the shared files.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::future::BoxFuture;
+use http_body_util::Full;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use lambda_proto::error::{TransportError, TransportErrorKind};
+
+use crate::client::{BuildError, Builder, Client};
+use crate::rt::Sleep;
+use crate::transport::{boxed_body, error_kind, transport_error, Body, Transport};
+
+/// Default time to open a connection (TCP and TLS).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long an idle pooled connection is kept.
+pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// tokio's timer.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokioSleep;
+
+impl Sleep for TokioSleep {
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+
+/// The default transport: hyper-util's pooled client (HTTP/1.1 keep-alive, HTTP/2 when
+/// the server offers it through ALPN), HTTPS with rustls and the webpki roots.
+#[derive(Clone, Debug)]
+pub struct HyperTransport {
+    client: hyper_util::client::legacy::Client<Connector, Full<Bytes>>,
+}
+
+/// Settings of a [`HyperTransport`].
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct HyperTransportBuilder {
+    connect_timeout: Duration,
+    max_idle_per_host: usize,
+}
+
+impl HyperTransport {
+    /// Settings with the defaults (10 s connect timeout).
+    pub fn builder() -> HyperTransportBuilder {
+        HyperTransportBuilder {
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_idle_per_host: crate::client::DEFAULT_MAX_CONCURRENCY,
+        }
+    }
+}
+
+impl HyperTransportBuilder {
+    /// The time to open a TCP connection.
+    pub fn connect_timeout(mut self, limit: Duration) -> Self {
+        self.connect_timeout = limit;
+        self
+    }
+
+    /// How many idle connections per host the pool keeps.
+    pub fn max_idle_per_host(mut self, connections: usize) -> Self {
+        self.max_idle_per_host = connections;
+        self
+    }
+
+    /// Builds the transport (no connection is opened yet).
+    pub fn build(self) -> HyperTransport {
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(self.connect_timeout));
+        http.set_nodelay(true);
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .wrap_connector(http);
+        let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+            .pool_max_idle_per_host(self.max_idle_per_host)
+            .build(https);
+        HyperTransport { client }
+    }
+}
+
+impl Transport for HyperTransport {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> BoxFuture<'static, Result<http::Response<Body>, TransportError>> {
+        let client = self.client.clone();
+        Box::pin(async move {
+            let request = request.map(|body| Full::new(Bytes::from(body)));
+            match client.request(request).await {
+                Ok(response) => Ok(response.map(boxed_body)),
+                Err(err) => {
+                    let mut kind = error_kind(&err);
+                    if err.is_connect() && kind != TransportErrorKind::Timeout {
+                        kind = TransportErrorKind::Connect;
+                    }
+                    Err(transport_error(kind, err))
+                }
+            }
+        })
+    }
+}
+
+impl Client {
+    /// A client configured like the AWS CLI: region, credentials, endpoint URL, FIPS and
+    /// dual-stack, retry mode and attempts from the environment (`AWS_REGION`,
+    /// `AWS_ACCESS_KEY_ID`, `AWS_PROFILE`, `AWS_ENDPOINT_URL_LAMBDA`, ...) and the shared
+    /// config and credentials files. Credentials come from the default chain of the AWS
+    /// SDKs (environment, profile with roles, SSO, `credential_process` and web identity,
+    /// web identity from the environment, container endpoint, instance metadata; see
+    /// [`lambda_proto::credentials::default_chain`]), fetched when first needed and
+    /// refreshed before they expire.
+    pub async fn from_env() -> Result<Client, BuildError> {
+        Self::builder_from_env()?.build()
+    }
+
+    /// Like [`Client::from_env`], returning the builder so more settings can be changed.
+    pub fn builder_from_env() -> Result<Builder, BuildError> {
+        let local =
+            lambda_env::LocalConfig::load(&lambda_env::process_env).map_err(|e| match e {
+                lambda_env::LoadError::ReadFile { path, source } => {
+                    BuildError::ReadFile { path, source }
+                }
+                lambda_env::LoadError::Config(e) => BuildError::Config(e),
+            })?;
+        let config = local.config;
+        let region = config.require_region().map_err(BuildError::Config)?;
+        let source = local.credentials.map_err(BuildError::Credentials)?;
+        let mut builder = Client::builder()
+            .region(region)
+            .credentials_source(source)
+            .use_fips(config.use_fips())
+            .use_dual_stack(config.use_dualstack())
+            .retry(config.retry_config());
+        if let Some(url) = config.endpoint_url() {
+            builder = builder.endpoint_url(url);
+        }
+        Ok(builder)
+    }
+}

@@ -1,0 +1,91 @@
+//! Code shared by the integration tests.
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use lambda_async::{BoxError, ProvideCredentials};
+use lambda_proto::credentials::Credentials;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use time::OffsetDateTime;
+
+/// Delays from this length on are taken for timeouts by [`RecordingSleep`].
+pub const TIMEOUT_THRESHOLD: Duration = Duration::from_secs(60);
+
+/// A fixed instant the test clocks start at.
+pub const T0: OffsetDateTime = time::macros::datetime!(2026-01-01 12:00 UTC);
+
+/// A timer that records every delay shorter than [`TIMEOUT_THRESHOLD`] and completes it at
+/// once (backoff and waiter delays); longer ones are timeouts, which never fire. With it, a
+/// clock that advances by the recorded delays.
+#[derive(Clone, Default)]
+pub struct RecordingSleep {
+    pub delays: Arc<Mutex<Vec<Duration>>>,
+}
+
+impl RecordingSleep {
+    pub fn delays(&self) -> Vec<Duration> {
+        self.delays.lock().unwrap().clone()
+    }
+
+    /// A clock that starts at [`T0`] and moves by the recorded delays.
+    pub fn clock(&self) -> impl Fn() -> OffsetDateTime + Send + Sync + 'static {
+        let delays = self.delays.clone();
+        move || {
+            let slept: Duration = delays.lock().unwrap().iter().sum();
+            T0 + slept
+        }
+    }
+}
+
+impl lambda_async::Sleep for RecordingSleep {
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        if duration >= TIMEOUT_THRESHOLD {
+            return Box::pin(futures_util::future::pending());
+        }
+        self.delays.lock().unwrap().push(duration);
+        Box::pin(async {})
+    }
+}
+
+/// Static credentials that count how often they are asked for.
+#[derive(Clone, Default)]
+pub struct CountingCredentials {
+    pub lookups: Arc<AtomicUsize>,
+}
+
+impl CountingCredentials {
+    pub fn lookups(&self) -> usize {
+        self.lookups.load(Ordering::SeqCst)
+    }
+}
+
+impl ProvideCredentials for CountingCredentials {
+    fn provide(&self) -> BoxFuture<'_, Result<Credentials, BoxError>> {
+        self.lookups.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async { Ok(Credentials::new("AKIDTEST", "secret", None, None)) })
+    }
+}
+
+/// Test credentials.
+pub fn creds() -> Credentials {
+    Credentials::new(
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        None,
+        None,
+    )
+}
+
+/// A GetFunction answer for `name`.
+pub fn function_json(name: &str, state: &str) -> String {
+    serde_json::json!({
+        "Configuration": {
+            "FunctionName": name,
+            "FunctionArn": format!("arn:aws:lambda:us-east-1:123456789012:function:{name}"),
+            "State": state,
+        }
+    })
+    .to_string()
+}

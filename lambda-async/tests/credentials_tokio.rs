@@ -1,0 +1,340 @@
+//! Credentials through the async driver: the default chain against loopback servers
+//! speaking IMDSv2 and the container protocol, a real `credential_process`, and moto for
+//! STS `AssumeRole`; expiry with a fake clock under 100 concurrent calls.
+#![cfg(feature = "tokio")]
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use lambda_async::Client;
+use lambda_proto::credentials::{
+    default_chain, ChainInput, CredentialsErrorKind, CredentialsSource, SourceKind,
+};
+use lambda_proto::operations::{GetAccountSettings, ListFunctions};
+use lambda_proto::Error;
+use test_support::{LoopbackServer, MotoServer, RecordedRequest, Response};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+fn source(vars: &[(&str, String)], config: Option<&str>) -> CredentialsSource {
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    let env = move |name: &str| map.get(name).cloned();
+    default_chain(&ChainInput::new(
+        &env,
+        config,
+        None,
+        Some("/nonexistent-home"),
+    ))
+    .unwrap()
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lambda-async-creds-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn key_of(r: &RecordedRequest) -> String {
+    let auth = r.header("authorization").unwrap_or_default();
+    auth.split("Credential=")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn lambda_server() -> LoopbackServer {
+    LoopbackServer::with_handler(|_| Response::json(200, "{}"))
+}
+
+/// IMDSv2 with keys `ASIAIMDS<n>` valid `lifetime` from the shared (fake) clock.
+fn imds_server(
+    clock: Arc<AtomicI64>,
+    lifetime: time::Duration,
+    fetches: Arc<AtomicUsize>,
+) -> LoopbackServer {
+    LoopbackServer::with_handler(move |r| match (r.method.as_str(), r.path()) {
+        ("PUT", "/latest/api/token") => Response::new(200).body("TOKEN"),
+        _ if r.header("x-aws-ec2-metadata-token") != Some("TOKEN") => Response::new(401),
+        ("GET", "/latest/meta-data/iam/security-credentials/") => Response::new(200).body("role"),
+        ("GET", "/latest/meta-data/iam/security-credentials/role") => {
+            let n = fetches.fetch_add(1, Ordering::SeqCst) + 1;
+            let now = OffsetDateTime::from_unix_timestamp(clock.load(Ordering::SeqCst)).unwrap();
+            let expiry = (now + lifetime).format(&Rfc3339).unwrap();
+            Response::json(
+                200,
+                format!(
+                    r#"{{"Code": "Success", "AccessKeyId": "ASIAIMDS{n}", "SecretAccessKey": "s{n}",
+                        "Token": "t{n}", "Expiration": "{expiry}"}}"#
+                ),
+            )
+        }
+        _ => Response::new(404),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn expiry_refreshes_once_for_100_concurrent_calls() {
+    let clock = Arc::new(AtomicI64::new(OffsetDateTime::now_utc().unix_timestamp()));
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let imds = imds_server(
+        Arc::clone(&clock),
+        time::Duration::minutes(10),
+        Arc::clone(&fetches),
+    );
+    let lambda = lambda_server();
+    let source = source(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url())], None);
+    assert_eq!(source.kind(), SourceKind::Imds);
+    let fake = Arc::clone(&clock);
+    let client = Client::builder()
+        .region("us-east-1")
+        .endpoint_url(lambda.url())
+        .credentials_source(source)
+        .clock(move || OffsetDateTime::from_unix_timestamp(fake.load(Ordering::SeqCst)).unwrap())
+        .build()
+        .unwrap();
+    let burst = |client: &Client| {
+        let calls: Vec<_> = (0..100)
+            .map(|_| {
+                let client = client.clone();
+                tokio::spawn(async move { client.send(GetAccountSettings::new()).await.unwrap() })
+            })
+            .collect();
+        async move {
+            for c in calls {
+                c.await.unwrap();
+            }
+        }
+    };
+    burst(&client).await;
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    assert!(lambda.requests().iter().all(|r| key_of(r) == "ASIAIMDS1"));
+    assert_eq!(lambda.request_count(), 100);
+
+    clock.fetch_add(11 * 60, Ordering::SeqCst);
+    burst(&client).await;
+    assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    let second: Vec<String> = lambda.requests()[100..].iter().map(key_of).collect();
+    assert_eq!(second.len(), 100);
+    assert!(second.iter().all(|k| k == "ASIAIMDS2"), "{second:?}");
+}
+
+#[tokio::test]
+async fn container_rejection_fails_the_call_unsent() {
+    let server = LoopbackServer::with_handler(|r| {
+        if r.header("authorization") == Some("Bearer right") {
+            let expiry = (OffsetDateTime::now_utc() + time::Duration::hours(1))
+                .format(&Rfc3339)
+                .unwrap();
+            Response::json(
+                200,
+                format!(
+                    r#"{{"AccessKeyId": "ASIACONTAINER", "SecretAccessKey": "s", "Token": "t",
+                        "Expiration": "{expiry}"}}"#
+                ),
+            )
+        } else {
+            Response::json(
+                403,
+                r#"{"code": "AccessDenied", "message": "token mismatch"}"#,
+            )
+        }
+    });
+    let lambda = lambda_server();
+    for (token, ok) in [("Bearer right", true), ("Bearer wrong", false)] {
+        let client = Client::builder()
+            .region("us-east-1")
+            .endpoint_url(lambda.url())
+            .credentials_source(source(
+                &[
+                    (
+                        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                        format!("{}/creds", server.url()),
+                    ),
+                    ("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.to_string()),
+                ],
+                None,
+            ))
+            .build()
+            .unwrap();
+        let result = client.send(GetAccountSettings::new()).await;
+        if ok {
+            result.unwrap();
+            assert_eq!(key_of(&lambda.requests()[0]), "ASIACONTAINER");
+        } else {
+            match result.unwrap_err() {
+                Error::Transport(t) => {
+                    assert_eq!(
+                        t.kind(),
+                        lambda_proto::error::TransportErrorKind::Credentials
+                    );
+                    let text = format!("{t} {:?}", std::error::Error::source(&t));
+                    assert!(text.contains("AccessDenied"), "{text}");
+                }
+                other => panic!("{other:?}"),
+            }
+            assert_eq!(
+                lambda.request_count(),
+                1,
+                "nothing sent without credentials"
+            );
+        }
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn credential_process_is_run() {
+    let dir = temp_dir("process");
+    let script = dir.join("creds.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nprintf '%s' '{\"Version\": 1, \"AccessKeyId\": \"AKIDPROCESS\", \"SecretAccessKey\": \"p\"}'\n",
+    )
+    .unwrap();
+    let lambda = lambda_server();
+    let config = format!("[default]\ncredential_process = sh {}\n", script.display());
+    let client = Client::builder()
+        .region("us-east-1")
+        .endpoint_url(lambda.url())
+        .credentials_source(source(&[], Some(&config)))
+        .build()
+        .unwrap();
+    client.send(GetAccountSettings::new()).await.unwrap();
+    assert_eq!(key_of(&lambda.requests()[0]), "AKIDPROCESS");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// AssumeRole through a profile against moto with signature checking on, then a Lambda call
+/// signed with the assumed role's credentials.
+#[tokio::test]
+async fn assume_role_against_moto() {
+    let moto = MotoServer::start();
+    let trust = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{}:user/ci", MotoServer::ACCOUNT_ID)},
+            "Action": "sts:AssumeRole",
+        }],
+    })
+    .to_string();
+    let created = moto.request(
+        "POST",
+        "/",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/us-east-1/iam/\
+                 aws4_request, SignedHeaders=host, Signature=0",
+            ),
+        ],
+        test_support::http::form_encode(&[
+            ("Action", "CreateRole"),
+            ("Version", "2010-05-08"),
+            ("RoleName", "deploy"),
+            ("AssumeRolePolicyDocument", &trust),
+        ])
+        .as_bytes(),
+    );
+    assert_eq!(created.status, 200, "{created:?}");
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "lambda:*", "Resource": "*"}],
+    })
+    .to_string();
+    let put = moto.request(
+        "POST",
+        "/",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/us-east-1/iam/\
+                 aws4_request, SignedHeaders=host, Signature=0",
+            ),
+        ],
+        test_support::http::form_encode(&[
+            ("Action", "PutRolePolicy"),
+            ("Version", "2010-05-08"),
+            ("RoleName", "deploy"),
+            ("PolicyName", "lambda"),
+            ("PolicyDocument", &policy),
+        ])
+        .as_bytes(),
+    );
+    assert_eq!(put.status, 200, "{put:?}");
+    let key = moto.create_user_with_policy(
+        "ci",
+        &serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+        })
+        .to_string(),
+    );
+    let config = format!(
+        "[default]\nrole_arn = arn:aws:iam::{}:role/deploy\nsource_profile = ci\n\
+         [profile ci]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        MotoServer::ACCOUNT_ID,
+        key.access_key_id,
+        key.secret_access_key
+    );
+    let source = source(
+        &[
+            ("AWS_REGION", MotoServer::REGION.to_string()),
+            ("AWS_ENDPOINT_URL_STS", moto.endpoint_url()),
+        ],
+        Some(&config),
+    );
+    moto.enable_auth();
+    let client = Client::builder()
+        .region(MotoServer::REGION)
+        .endpoint_url(moto.endpoint_url())
+        .credentials_source(source)
+        .build()
+        .unwrap();
+    // moto checks both signatures: AssumeRole's with the user's key, then ListFunctions'
+    // with the role's temporary key and session token (allowed by the role's policy).
+    client.send(ListFunctions::new()).await.unwrap();
+    moto.disable_auth();
+
+    // A wrong secret: STS refuses the AssumeRole signature.
+    let bad = config.replace(&key.secret_access_key, "wrong-secret");
+    let source_bad = source_with(&moto, &bad);
+    moto.enable_auth();
+    let client = Client::builder()
+        .region(MotoServer::REGION)
+        .endpoint_url(moto.endpoint_url())
+        .credentials_source(source_bad)
+        .build()
+        .unwrap();
+    match client.send(ListFunctions::new()).await.unwrap_err() {
+        Error::Transport(t) => {
+            let text = format!("{:?}", std::error::Error::source(&t));
+            assert!(text.contains("SignatureDoesNotMatch"), "{text}");
+            assert!(
+                text.contains(&format!("{:?}", CredentialsErrorKind::Rejected)),
+                "{text}"
+            );
+            assert!(!text.contains("wrong-secret"), "{text}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+fn source_with(moto: &MotoServer, config: &str) -> CredentialsSource {
+    source(
+        &[
+            ("AWS_REGION", MotoServer::REGION.to_string()),
+            ("AWS_ENDPOINT_URL_STS", moto.endpoint_url()),
+        ],
+        Some(config),
+    )
+}

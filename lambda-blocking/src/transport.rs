@@ -1,0 +1,184 @@
+//! Moving bytes with ureq: one shared connection pool, per-request timeouts, a bounded
+//! body read, and ureq's errors mapped to [`TransportErrorKind`].
+
+use std::io::{self, Read};
+use std::time::Duration;
+
+use lambda_proto::error::{Error, TransportError, TransportErrorKind};
+
+/// A transport failure with its kind.
+pub(crate) fn transport_error(
+    kind: TransportErrorKind,
+    source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> TransportError {
+    match Error::<()>::transport(kind, source) {
+        Error::Transport(e) => e,
+        _ => unreachable!("Error::transport builds Error::Transport"),
+    }
+}
+
+/// Maps an error of ureq.
+pub(crate) fn from_ureq(err: ureq::Error) -> TransportError {
+    let kind = match &err {
+        ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
+        ureq::Error::Io(e) => io_kind(e),
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportErrorKind::Connect,
+        ureq::Error::Protocol(_) => TransportErrorKind::Reset,
+        ureq::Error::BodyExceedsLimit(_) => TransportErrorKind::BodyTooLarge,
+        _ => TransportErrorKind::Other,
+    };
+    transport_error(kind, err)
+}
+
+/// Maps an IO error (ureq errors wrapped in IO errors are unwrapped first).
+pub(crate) fn from_io(err: io::Error) -> TransportError {
+    from_ureq(ureq::Error::from(err))
+}
+
+fn io_kind(e: &io::Error) -> TransportErrorKind {
+    use io::ErrorKind as K;
+    match e.kind() {
+        K::ConnectionRefused | K::AddrNotAvailable | K::NotConnected => TransportErrorKind::Connect,
+        K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof | K::BrokenPipe => {
+            TransportErrorKind::Reset
+        }
+        K::TimedOut | K::WouldBlock => TransportErrorKind::Timeout,
+        _ => TransportErrorKind::Io,
+    }
+}
+
+/// Timeouts of one request.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RequestTimeouts {
+    pub connect: Option<Duration>,
+    pub read: Option<Duration>,
+    /// Whether `read` also bounds the whole body (not for streamed bodies).
+    pub body: Option<Duration>,
+}
+
+/// The shared ureq agent.
+#[derive(Debug, Clone)]
+pub(crate) struct Transport {
+    agent: ureq::Agent,
+}
+
+impl Transport {
+    pub(crate) fn new(user_agent: &str) -> Self {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .user_agent(user_agent)
+            .build();
+        Transport {
+            agent: ureq::Agent::new_with_config(config),
+        }
+    }
+
+    /// Sends `request`; returns the response head and the unread body.
+    pub(crate) fn start(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeouts: RequestTimeouts,
+    ) -> Result<http::Response<ureq::Body>, TransportError> {
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_connect(timeouts.connect)
+            .timeout_recv_response(timeouts.read)
+            .timeout_recv_body(timeouts.body)
+            .build();
+        self.agent.run(request).map_err(from_ureq)
+    }
+
+    /// Sends `request` and reads the whole body, at most `limit` bytes.
+    pub(crate) fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeouts: RequestTimeouts,
+        limit: u64,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let response = self.start(request, timeouts)?;
+        let (parts, body) = response.into_parts();
+        let body = read_limited(body.into_reader(), body_len_hint(&parts.headers), limit)?;
+        Ok(http::Response::from_parts(parts, body))
+    }
+}
+
+fn body_len_hint(headers: &http::HeaderMap) -> Option<u64> {
+    headers
+        .get(http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Reads `reader` to its end; more than `limit` bytes is [`TransportErrorKind::BodyTooLarge`].
+pub(crate) fn read_limited(
+    reader: impl Read,
+    content_length: Option<u64>,
+    limit: u64,
+) -> Result<Vec<u8>, TransportError> {
+    let too_large = |n: &dyn std::fmt::Display| {
+        transport_error(
+            TransportErrorKind::BodyTooLarge,
+            format!("response body of {n} bytes is over the limit of {limit} bytes"),
+        )
+    };
+    if let Some(len) = content_length {
+        if len > limit {
+            return Err(too_large(&len));
+        }
+    }
+    // Bounded first allocation; the vector grows only as bytes arrive.
+    let initial = content_length.unwrap_or(0).min(limit).min(1 << 20);
+    let mut body = Vec::with_capacity(usize::try_from(initial).unwrap_or(0));
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut body)
+        .map_err(from_io)?;
+    if body.len() as u64 > limit {
+        return Err(too_large(&format_args!("more than {limit}")));
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_is_inclusive() {
+        let data = [7u8; 100];
+        assert_eq!(read_limited(&data[..], None, 100).unwrap().len(), 100);
+        let err = read_limited(&data[..], None, 99).unwrap_err();
+        assert_eq!(err.kind(), TransportErrorKind::BodyTooLarge);
+        let err = read_limited(&data[..0], Some(1000), 999).unwrap_err();
+        assert_eq!(err.kind(), TransportErrorKind::BodyTooLarge);
+    }
+
+    #[test]
+    fn io_errors_map_to_kinds() {
+        let cases = [
+            (
+                io::ErrorKind::ConnectionRefused,
+                TransportErrorKind::Connect,
+            ),
+            (io::ErrorKind::ConnectionReset, TransportErrorKind::Reset),
+            (io::ErrorKind::UnexpectedEof, TransportErrorKind::Reset),
+            (io::ErrorKind::TimedOut, TransportErrorKind::Timeout),
+            (io::ErrorKind::PermissionDenied, TransportErrorKind::Io),
+        ];
+        for (io_kind, want) in cases {
+            assert_eq!(
+                from_io(io::Error::new(io_kind, "x")).kind(),
+                want,
+                "{io_kind:?}"
+            );
+        }
+        let t = from_ureq(ureq::Error::Timeout(ureq::Timeout::RecvResponse));
+        assert_eq!(t.kind(), TransportErrorKind::Timeout);
+    }
+}

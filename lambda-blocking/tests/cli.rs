@@ -1,0 +1,397 @@
+//! The `lambda` program against moto, and its dry run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+use test_support::MotoServer;
+
+const BIN: &str = env!("CARGO_BIN_EXE_lambda");
+
+/// A fresh, empty directory for one test's home and shared files.
+fn temp_dir() -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "lambda-cli-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The program with a clean environment: no AWS variables, `home` as the home directory.
+fn lambda(home: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd
+}
+
+fn with_keys(cmd: &mut Command) -> &mut Command {
+    cmd.env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE").env(
+        "AWS_SECRET_ACCESS_KEY",
+        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    )
+}
+
+fn stdout_json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "status {:?}, stderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stdout));
+    })
+}
+
+#[test]
+fn create_get_list_and_errors_against_moto() {
+    let moto = MotoServer::start();
+    let role = moto.create_role("cli-role");
+    let home = temp_dir();
+    let url = moto.endpoint_url();
+    let zip = base64::engine::general_purpose::STANDARD
+        .encode(b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0");
+
+    for name in ["one", "two"] {
+        let input = json!({
+            "FunctionName": name,
+            "Role": role,
+            "Runtime": "python3.12",
+            "Handler": "index.handler",
+            "Code": {"ZipFile": zip},
+        });
+        let out = with_keys(&mut lambda(&home))
+            .args([
+                "--region",
+                "us-east-1",
+                "--endpoint-url",
+                &url,
+                "create-function",
+            ])
+            .args(["--cli-input-json", &input.to_string()])
+            .output()
+            .unwrap();
+        let created = stdout_json(&out);
+        assert_eq!(created["FunctionName"], name);
+        assert_eq!(created["Runtime"], "python3.12");
+    }
+
+    // Input from a file.
+    let input_file = home.join("get.json");
+    std::fs::write(&input_file, r#"{"FunctionName": "one"}"#).unwrap();
+    let out = with_keys(&mut lambda(&home))
+        .args([
+            "get-function",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &url,
+        ])
+        .arg("--cli-input-json")
+        .arg(format!("file://{}", input_file.display()))
+        .output()
+        .unwrap();
+    let got = stdout_json(&out);
+    assert_eq!(got["Configuration"]["FunctionName"], "one");
+    assert_eq!(got["Configuration"]["Role"], role.as_str());
+
+    let out = with_keys(&mut lambda(&home))
+        .env("AWS_REGION", "us-east-1")
+        .args(["--endpoint-url", &url, "list-functions"])
+        .output()
+        .unwrap();
+    let listed = stdout_json(&out);
+    let mut names: Vec<&str> = listed["Functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["FunctionName"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["one", "two"]);
+    assert!(listed.get("NextMarker").is_none());
+
+    // A service error: JSON on standard error, exit status 254.
+    let out = with_keys(&mut lambda(&home))
+        .args([
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &url,
+            "get-function",
+        ])
+        .args(["--cli-input-json", r#"{"FunctionName":"missing"}"#])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(254));
+    assert!(out.stdout.is_empty());
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["code"], "ResourceNotFoundException");
+    assert_eq!(err["status"], 404);
+
+    // Invoke echoes the payload (base64 in and out).
+    let payload = base64::engine::general_purpose::STANDARD.encode(br#"{"n":1}"#);
+    let out = with_keys(&mut lambda(&home))
+        .args(["--region", "us-east-1", "--endpoint-url", &url, "invoke"])
+        .args([
+            "--cli-input-json",
+            &json!({"FunctionName": "one", "Payload": payload}).to_string(),
+        ])
+        .output()
+        .unwrap();
+    let invoked = stdout_json(&out);
+    assert_eq!(invoked["StatusCode"], 200);
+    assert_eq!(invoked["Payload"], payload.as_str());
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+fn dry_run(home: &Path, extra: &[&str]) -> Output {
+    with_keys(&mut lambda(home))
+        .args(["--region", "eu-west-1", "--dry-run"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn dry_run_is_deterministic_with_a_signing_time() {
+    let home = temp_dir();
+    let args = [
+        "--signing-time",
+        "2024-01-02T03:04:05Z",
+        "invoke",
+        "--cli-input-json",
+        r#"{"FunctionName":"my-fn","Qualifier":"live","Payload":"eyJhIjoxfQ=="}"#,
+    ];
+    let first = stdout_json(&dry_run(&home, &args));
+    let second = stdout_json(&dry_run(&home, &args));
+    assert_eq!(first, second);
+    assert_eq!(first["method"], "POST");
+    assert_eq!(
+        first["url"],
+        "https://lambda.eu-west-1.amazonaws.com/2015-03-31/functions/my-fn/invocations?Qualifier=live"
+    );
+    assert_eq!(first["body_base64"], "eyJhIjoxfQ==");
+    let headers = &first["headers"];
+    assert_eq!(headers["x-amz-date"], "20240102T030405Z");
+    assert_eq!(headers["host"], "lambda.eu-west-1.amazonaws.com");
+    let auth = headers["authorization"].as_str().unwrap();
+    assert!(
+        auth.starts_with(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240102/eu-west-1/lambda/aws4_request, SignedHeaders="
+        ),
+        "{auth}"
+    );
+    let signature = auth.rsplit("Signature=").next().unwrap();
+    assert_eq!(signature.len(), 64);
+    assert!(signature.bytes().all(|b| b.is_ascii_hexdigit()));
+
+    // Another time gives another signature.
+    let mut later = args;
+    later[1] = "2024-01-02T03:04:06Z";
+    let third = stdout_json(&dry_run(&home, &later));
+    assert_ne!(third["headers"]["authorization"], headers["authorization"]);
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn profiles_come_from_the_shared_files() {
+    let home = temp_dir();
+    std::fs::create_dir_all(home.join(".aws")).unwrap();
+    std::fs::write(
+        home.join(".aws/config"),
+        "[profile dev]\nregion = ap-southeast-2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        home.join(".aws/credentials"),
+        "[dev]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret\n",
+    )
+    .unwrap();
+    let out = lambda(&home)
+        .args([
+            "--profile",
+            "dev",
+            "--dry-run",
+            "--signing-time",
+            "2024-01-01T00:00:00Z",
+        ])
+        .args(["get-account-settings"])
+        .output()
+        .unwrap();
+    let req = stdout_json(&out);
+    assert_eq!(
+        req["url"],
+        "https://lambda.ap-southeast-2.amazonaws.com/2016-08-19/account-settings"
+    );
+    assert!(req["headers"]["authorization"]
+        .as_str()
+        .unwrap()
+        .contains("Credential=AKIDPROFILE/20240101/ap-southeast-2/lambda/aws4_request"));
+
+    // Without the profile there is no region: the error says where it looked.
+    let out = lambda(&home)
+        .args(["--dry-run", "list-functions"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(255));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no region"), "{stderr}");
+    assert!(stderr.contains("default"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn usage_errors() {
+    let home = temp_dir();
+    let out = with_keys(&mut lambda(&home))
+        .args(["--region", "us-east-1", "no-such-operation"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(252));
+    let out = with_keys(&mut lambda(&home))
+        .args([
+            "--region",
+            "us-east-1",
+            "--dry-run",
+            "get-function",
+            "--cli-input-json",
+            "{}",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(252));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("FunctionName"));
+    let out = with_keys(&mut lambda(&home))
+        .args(["get-function", "--cli-input-json", "[1]"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(252));
+    let out = lambda(&home).arg("--list").output().unwrap();
+    let list = String::from_utf8(out.stdout).unwrap();
+    assert!(list.lines().any(|l| l == "invoke-with-response-stream"));
+    assert_eq!(
+        list.lines().count(),
+        lambda_proto::dynamic::operations().len()
+    );
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+/// A loopback server paging ListFunctions three functions at a time over `total`.
+fn paging_server(total: usize) -> test_support::LoopbackServer {
+    test_support::LoopbackServer::with_handler(move |r: &test_support::RecordedRequest| {
+        let start: usize = r.query_param("Marker").map_or(0, |m| m.parse().unwrap());
+        let end = (start + 3).min(total);
+        let functions: Vec<_> = (start..end)
+            .map(|i| json!({"FunctionName": format!("f{i}")}))
+            .collect();
+        let mut out = json!({"Functions": functions});
+        if end < total {
+            out["NextMarker"] = json!(end.to_string());
+        }
+        let http = lambda_proto::model::encode_response("ListFunctions", &out).unwrap();
+        test_support::Response::new(http.status().as_u16()).body(http.body().clone())
+    })
+}
+
+#[test]
+fn list_operations_follow_all_pages_unless_told_not_to() {
+    let server = paging_server(10);
+    let home = temp_dir();
+    let out = with_keys(&mut lambda(&home))
+        .args([
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &server.url(),
+            "list-functions",
+        ])
+        .output()
+        .unwrap();
+    let all = stdout_json(&out);
+    let names: Vec<&str> = all["Functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["FunctionName"].as_str().unwrap())
+        .collect();
+    let want: Vec<String> = (0..10).map(|i| format!("f{i}")).collect();
+    assert_eq!(names, want);
+    assert!(all.get("NextMarker").is_none());
+    assert_eq!(server.request_count(), 4);
+
+    let out = with_keys(&mut lambda(&home))
+        .args(["--region", "us-east-1", "--endpoint-url", &server.url()])
+        .args([
+            "--no-paginate",
+            "list-functions",
+            "--cli-input-json",
+            r#"{"Marker":"3"}"#,
+        ])
+        .output()
+        .unwrap();
+    let page = stdout_json(&out);
+    assert_eq!(page["Functions"].as_array().unwrap().len(), 3);
+    assert_eq!(page["Functions"][0]["FunctionName"], "f3");
+    assert_eq!(page["NextMarker"], "6");
+    assert_eq!(server.request_count(), 5);
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn streamed_invocation_prints_one_line_per_event() {
+    use lambda_proto::event_stream::Message;
+    let event = |event_type: &str, payload: &[u8]| {
+        Message::new(payload.to_vec())
+            .with_header(":message-type", "event")
+            .with_header(":event-type", event_type)
+            .encode()
+            .unwrap()
+    };
+    let mut body = event("PayloadChunk", b"hello ");
+    body.extend(event("PayloadChunk", b"world"));
+    body.extend(event("InvokeComplete", br#"{"ErrorCode":"Unhandled"}"#));
+    let server = test_support::LoopbackServer::start(vec![test_support::Step::Respond(
+        test_support::Response::new(200)
+            .header("Content-Type", "application/vnd.amazon.eventstream")
+            .body(body),
+    )]);
+    let home = temp_dir();
+    let out = with_keys(&mut lambda(&home))
+        .args(["--region", "us-east-1", "--endpoint-url", &server.url()])
+        .args([
+            "invoke-with-response-stream",
+            "--cli-input-json",
+            r#"{"FunctionName":"f"}"#,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    assert_eq!(
+        lines,
+        vec![
+            json!({"PayloadChunk": {"Payload": b64(b"hello ")}}),
+            json!({"PayloadChunk": {"Payload": b64(b"world")}}),
+            json!({"InvokeComplete": {"ErrorCode": "Unhandled", "ErrorDetails": null, "LogResult": null}}),
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&home);
+}

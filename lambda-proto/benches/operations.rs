@@ -1,0 +1,216 @@
+//! Build + sign + parse of whole operations against the floor of the cryptography they
+//! must do (SHA-256 of the body and the canonical request, the HMAC chain), and against a
+//! bare `serde_json::Value` parse of the same response body.
+//!
+//! Criterion measures each; the run ends by timing them again over a fixed number of
+//! iterations in the same process and printing the ratios.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+use hmac::{Hmac, Mac};
+use lambda_proto::credentials::Credentials;
+use lambda_proto::endpoint::Endpoint;
+use lambda_proto::operations::{GetFunction, Invoke, ListFunctions};
+use lambda_proto::sigv4::{Signer, SigningParams};
+use lambda_proto::Operation;
+use sha2::{Digest, Sha256};
+use time::macros::datetime;
+
+const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+fn function_json(i: usize) -> serde_json::Value {
+    serde_json::json!({
+        "FunctionName": format!("function-{i}"),
+        "FunctionArn": format!("arn:aws:lambda:us-east-1:123456789012:function:function-{i}"),
+        "Runtime": "python3.12", "Role": "arn:aws:iam::123456789012:role/lambda-role",
+        "Handler": "app.handler", "CodeSize": 1024 + i, "Description": "benchmark function",
+        "Timeout": 30, "MemorySize": 256, "LastModified": "2024-05-06T07:08:09.000+0000",
+        "CodeSha256": "hD9Ne4s1Yx8Mnb7Ysg1M8oj0n0LHeM3Hc6ZN2x8Xbdw=", "Version": "$LATEST",
+        "Environment": {"Variables": {"STAGE": "prod", "LOG_LEVEL": "info"}},
+        "TracingConfig": {"Mode": "PassThrough"}, "RevisionId": "5a3e0f3c-0000-4000-8000-000000000000",
+        "State": "Active", "LastUpdateStatus": "Successful", "PackageType": "Zip",
+        "Architectures": ["x86_64"], "EphemeralStorage": {"Size": 512},
+        "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+        "LoggingConfig": {"LogFormat": "Text", "LogGroup": format!("/aws/lambda/function-{i}")}
+    })
+}
+
+struct Case {
+    name: &'static str,
+    /// Build, sign and parse once.
+    run: Box<dyn Fn(&Signer) -> usize>,
+    /// The unavoidable SHA-256 and HMAC work for the same request.
+    floor: Box<dyn Fn() -> usize>,
+    /// A bare JSON parse of the response body.
+    json: Box<dyn Fn() -> usize>,
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+fn crypto_floor(body: &[u8], canonical_request_len: usize) -> usize {
+    let body_hash = Sha256::digest(body);
+    let creq = vec![b'c'; canonical_request_len];
+    let creq_hash = Sha256::digest(&creq);
+    let k = hmac(format!("AWS4{SECRET}").as_bytes(), b"20240506");
+    let k = hmac(&k, b"us-east-1");
+    let k = hmac(&k, b"lambda");
+    let k = hmac(&k, b"aws4_request");
+    let sig = hmac(&k, &creq_hash);
+    black_box((body_hash, sig)).1[0] as usize
+}
+
+fn sign(signer: &Signer, request: &mut http::Request<Vec<u8>>) {
+    let creds = Credentials::new("AKIDEXAMPLE", SECRET, None, None);
+    let params = SigningParams::new(
+        &creds,
+        "us-east-1",
+        "lambda",
+        datetime!(2024-05-06 07:08:09 UTC),
+    );
+    signer.sign(request, &params).expect("signs");
+}
+
+fn response(body: Vec<u8>) -> http::Response<Vec<u8>> {
+    http::Response::builder()
+        .status(200)
+        .header("x-amzn-RequestId", "5a3e0f3c-0000-4000-8000-000000000000")
+        .body(body)
+        .expect("response")
+}
+
+fn cases() -> Vec<Case> {
+    let endpoint = Endpoint::parse("https://lambda.us-east-1.amazonaws.com").expect("endpoint");
+    let get_body = serde_json::to_vec(&serde_json::json!({
+        "Configuration": function_json(0),
+        "Code": {"RepositoryType": "S3", "Location": "https://example.com/code.zip"},
+        "Tags": {"team": "a"}
+    }))
+    .expect("json");
+    let list_body = serde_json::to_vec(&serde_json::json!({
+        "Functions": (0..50).map(function_json).collect::<Vec<_>>(),
+        "NextMarker": "next"
+    }))
+    .expect("json");
+    let payload = vec![b'x'; 1 << 20];
+
+    let e1 = endpoint.clone();
+    let b1 = get_body.clone();
+    let b1f = get_body.clone();
+    let e2 = endpoint.clone();
+    let b2 = list_body.clone();
+    let b2f = list_body.clone();
+    let e3 = endpoint;
+    let p3 = payload.clone();
+    let p3f = payload.clone();
+    vec![
+        Case {
+            name: "GetFunction",
+            run: Box::new(move |signer| {
+                let mut req = GetFunction::new("my-fn")
+                    .qualifier("live")
+                    .build(&e1)
+                    .expect("build");
+                sign(signer, &mut req);
+                let out = GetFunction::parse(response(b1.clone())).expect("parse");
+                req.headers().len() + out.tags.map_or(0, |t| t.len())
+            }),
+            floor: Box::new(|| crypto_floor(b"", 300)),
+            json: Box::new(move || {
+                let v: serde_json::Value = serde_json::from_slice(&b1f).expect("json");
+                v.as_object().map_or(0, |o| o.len())
+            }),
+        },
+        Case {
+            name: "ListFunctions (50 items)",
+            run: Box::new(move |signer| {
+                let mut req = ListFunctions::new()
+                    .max_items(50)
+                    .build(&e2)
+                    .expect("build");
+                sign(signer, &mut req);
+                let out = ListFunctions::parse(response(b2.clone())).expect("parse");
+                req.headers().len() + out.functions.map_or(0, |f| f.len())
+            }),
+            floor: Box::new(|| crypto_floor(b"", 300)),
+            json: Box::new(move || {
+                let v: serde_json::Value = serde_json::from_slice(&b2f).expect("json");
+                v["Functions"].as_array().map_or(0, |a| a.len())
+            }),
+        },
+        Case {
+            name: "Invoke (1 MiB)",
+            run: Box::new(move |signer| {
+                let mut req = Invoke::new("my-fn")
+                    .payload(p3.clone())
+                    .build(&e3)
+                    .expect("build");
+                sign(signer, &mut req);
+                let out = Invoke::parse(response(p3.clone())).expect("parse");
+                req.body().len() + out.payload.map_or(0, |p| p.len())
+            }),
+            floor: Box::new(move || crypto_floor(&p3f, 300)),
+            json: Box::new(|| 0),
+        },
+    ]
+}
+
+fn mean(iterations: u32, mut f: impl FnMut()) -> Duration {
+    f();
+    let start = Instant::now();
+    for _ in 0..iterations {
+        f();
+    }
+    start.elapsed() / iterations
+}
+
+fn main() {
+    let benching = std::env::args().any(|a| a == "--bench");
+    let cases = cases();
+    let signer = Signer::new();
+    let mut c = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+        .configure_from_args();
+    for case in &cases {
+        let mut group = c.benchmark_group(case.name);
+        group.bench_function("build+sign+parse", |b| {
+            b.iter(|| black_box((case.run)(&signer)))
+        });
+        group.bench_function("sha256+hmac floor", |b| {
+            b.iter(|| black_box((case.floor)()))
+        });
+        group.finish();
+    }
+    c.final_summary();
+    for case in &cases {
+        let iterations = match (benching, case.name.starts_with("Invoke")) {
+            (false, _) => 1,
+            (true, false) => 2_000,
+            (true, true) => 30,
+        };
+        let run = mean(iterations, || {
+            black_box((case.run)(&signer));
+        });
+        let floor = mean(iterations, || {
+            black_box((case.floor)());
+        });
+        let json = mean(iterations, || {
+            black_box((case.json)());
+        });
+        eprintln!(
+            "{}: build+sign+parse {:?}; sha256+hmac floor {:?} (ratio {:.2}); bare JSON parse {:?}",
+            case.name,
+            run,
+            floor,
+            run.as_secs_f64() / floor.as_secs_f64().max(1e-12),
+            json,
+        );
+    }
+}

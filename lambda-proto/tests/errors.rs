@@ -1,0 +1,225 @@
+//! Error responses: code, message, request id, status and retry hint, and the typed error.
+
+use std::time::Duration;
+
+use lambda_proto::operations::{GetFunction, GetFunctionError, Invoke, InvokeError};
+use lambda_proto::types::ThrottleReason;
+use lambda_proto::{Error, Operation};
+
+fn response(status: u16, headers: &[(&str, &str)], body: &str) -> http::Response<Vec<u8>> {
+    let mut b = http::Response::builder().status(status);
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    b.body(body.as_bytes().to_vec()).unwrap()
+}
+
+/// `(status, headers, body, code, message)`.
+type Case<'a> = (
+    u16,
+    &'a [(&'a str, &'a str)],
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+);
+
+/// `(status, headers, body) -> (code, message)`, one line per case.
+#[test]
+fn error_code_and_message() {
+    let cases: &[Case] = &[
+        (
+            404,
+            &[("x-amzn-ErrorType", "ResourceNotFoundException")],
+            r#"{"Type":"User","Message":"Function not found"}"#,
+            "ResourceNotFoundException",
+            Some("Function not found"),
+        ),
+        (
+            404,
+            &[(
+                "x-amzn-ErrorType",
+                "ResourceNotFoundException:http://internal.amazon.com/coral/com.amazonaws.lambda/",
+            )],
+            "{}",
+            "ResourceNotFoundException",
+            None,
+        ),
+        (
+            400,
+            &[],
+            r#"{"__type":"com.amazonaws.lambda#InvalidParameterValueException","message":"bad"}"#,
+            "InvalidParameterValueException",
+            Some("bad"),
+        ),
+        (
+            400,
+            &[],
+            r#"{"code":"InvalidParameterValueException","Type":"User"}"#,
+            "InvalidParameterValueException",
+            None,
+        ),
+        (
+            400,
+            &[],
+            r#"{"Code":"ServiceException"}"#,
+            "ServiceException",
+            None,
+        ),
+        (
+            400,
+            &[("x-amzn-ErrorType", "ServiceException")],
+            r#"{"__type":"Other"}"#,
+            "ServiceException",
+            None,
+        ),
+        (
+            404,
+            &[],
+            "<html><body>Not Found</body></html>",
+            "Unknown",
+            None,
+        ),
+        (500, &[], "", "Unknown", None),
+        (
+            403,
+            &[],
+            r#"{"Message":"User is not authorized"}"#,
+            "Unknown",
+            Some("User is not authorized"),
+        ),
+    ];
+    for (status, headers, body, code, message) in cases {
+        let err = GetFunction::parse(response(*status, headers, body)).unwrap_err();
+        let Error::Service(e) = err else {
+            panic!("{body}: not a service error")
+        };
+        assert_eq!(e.code(), *code, "{body}");
+        assert_eq!(e.message(), *message, "{body}");
+        assert_eq!(e.status(), *status);
+    }
+}
+
+#[test]
+fn typed_errors_carry_their_members() {
+    let err = GetFunction::parse(response(
+        404,
+        &[
+            ("x-amzn-ErrorType", "ResourceNotFoundException"),
+            ("x-amzn-RequestId", "req-1"),
+        ],
+        r#"{"Type":"User","Message":"Function not found: arn:x"}"#,
+    ))
+    .unwrap_err();
+    let e = err.service_error().unwrap();
+    assert_eq!(e.request_id(), Some("req-1"));
+    match e.kind() {
+        GetFunctionError::ResourceNotFoundException(x) => {
+            assert_eq!(x.r#type.as_deref(), Some("User"));
+            assert_eq!(x.message.as_deref(), Some("Function not found: arn:x"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        err.to_string(),
+        "ResourceNotFoundException (HTTP 404): Function not found: arn:x [request id req-1]"
+    );
+}
+
+#[test]
+fn throttling_binds_retry_after() {
+    let err = Invoke::parse(response(
+        429,
+        &[
+            ("x-amzn-ErrorType", "TooManyRequestsException"),
+            ("Retry-After", "3"),
+        ],
+        r#"{"Reason":"ConcurrentInvocationLimitExceeded","Type":"User","message":"Rate exceeded"}"#,
+    ))
+    .unwrap_err();
+    let e = err.service_error().unwrap();
+    assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+    match e.kind() {
+        InvokeError::TooManyRequestsException(x) => {
+            assert_eq!(x.retry_after_seconds.as_deref(), Some("3"));
+            assert_eq!(
+                x.reason,
+                Some(ThrottleReason::ConcurrentInvocationLimitExceeded)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let hint = |headers: &[(&str, &str)]| {
+        GetFunction::parse(response(429, headers, "{}"))
+            .unwrap_err()
+            .service_error()
+            .unwrap()
+            .retry_after()
+    };
+    assert_eq!(
+        hint(&[("x-amz-retry-after", "1500")]),
+        Some(Duration::from_millis(1500))
+    );
+    assert_eq!(hint(&[("Retry-After", "soon")]), None);
+    assert_eq!(hint(&[("Retry-After", "-1")]), None);
+}
+
+#[test]
+fn unknown_codes_are_unknown_variants() {
+    let err = GetFunction::parse(response(
+        400,
+        &[("x-amzn-ErrorType", "BrandNewException")],
+        "{}",
+    ))
+    .unwrap_err();
+    assert!(matches!(
+        err.service_error().unwrap().kind(),
+        GetFunctionError::Unknown
+    ));
+    assert_eq!(err.code(), Some("BrandNewException"));
+}
+
+#[test]
+fn function_errors_are_successful_invocations() {
+    let out = Invoke::parse(response(
+        200,
+        &[
+            ("X-Amz-Function-Error", "Unhandled"),
+            ("X-Amz-Log-Result", "U1RBUlQ="),
+            ("X-Amz-Executed-Version", "3"),
+        ],
+        r#"{"errorMessage":"boom","errorType":"Error"}"#,
+    ))
+    .unwrap();
+    assert_eq!(out.status_code, Some(200));
+    assert_eq!(out.function_error.as_deref(), Some("Unhandled"));
+    assert_eq!(out.log_result.as_deref(), Some("U1RBUlQ="));
+    assert_eq!(out.executed_version.as_deref(), Some("3"));
+    assert_eq!(
+        out.payload.as_deref(),
+        Some(&br#"{"errorMessage":"boom","errorType":"Error"}"#[..])
+    );
+}
+
+#[test]
+fn malformed_success_bodies_are_response_errors() {
+    let err = GetFunction::parse(response(200, &[], "{not json")).unwrap_err();
+    assert!(matches!(err, Error::Response(_)), "{err:?}");
+    let err = GetFunction::parse(response(200, &[], &"[".repeat(10_000))).unwrap_err();
+    assert!(matches!(err, Error::Response(_)), "{err:?}");
+}
+
+#[test]
+fn null_required_members_and_bodiless_outputs_parse() {
+    use lambda_proto::operations::{GetFunctionCodeSigningConfig, InvokeAsync};
+    let out = GetFunctionCodeSigningConfig::parse(response(
+        200,
+        &[],
+        r#"{"CodeSigningConfigArn":null,"FunctionName":"f"}"#,
+    ))
+    .unwrap();
+    assert_eq!(out.code_signing_config_arn, "");
+    assert_eq!(out.function_name, "f");
+    // InvokeAsync's output has no body members: whatever the body is, the status counts.
+    let out = InvokeAsync::parse(response(202, &[], "Simple Lambda happy path OK")).unwrap();
+    assert_eq!(out.status, Some(202));
+}

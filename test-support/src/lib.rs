@@ -1,0 +1,22 @@
+//! Test harness shared by the integration tests of the Lambda clients.
+//!
+//! * [`MotoServer`]: a real local Lambda API server (moto in server mode, one process per
+//!   value, stopped on drop) with setup methods for the resources Lambda calls need (IAM role,
+//!   IAM user with an access key, SQS queue) and for scripting Invoke results.
+//!   Needs the Python packages installed by `bash scripts/install-test-deps.sh`.
+//! * [`LoopbackServer`]: a scriptable HTTP/1.1 server for fault, retry, timeout and
+//!   paging tests, recording every request it receives.
+//!
+//! Only the standard library (and `serde_json`) is used: the control calls go over plain
+//! [`std::net::TcpStream`] HTTP/1.1.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod http;
+mod loopback;
+mod moto;
+pub mod zip;
+
+pub use http::HttpResponse;
+pub use loopback::{LoopbackServer, RecordedRequest, Response, Step};
+pub use moto::{is_listening, AccessKey, MotoServer};
