@@ -257,7 +257,8 @@ pub fn error_code(
     (!code.is_empty()).then(|| code.to_string())
 }
 
-/// The retry hint of a response: `Retry-After` seconds or `x-amz-retry-after` milliseconds.
+/// The retry hint of a response: `Retry-After` seconds or `x-amz-retry-after` milliseconds;
+/// a hint of 10^9 seconds or more is ignored.
 pub fn retry_after(response: &http::Response<Vec<u8>>) -> Option<Duration> {
     let header = |name: &str| {
         response
@@ -266,7 +267,11 @@ pub fn retry_after(response: &http::Response<Vec<u8>>) -> Option<Duration> {
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
-    if let Some(ms) = header("x-amz-retry-after").and_then(|v| v.parse::<u64>().ok()) {
+    // Hints of 10^9 seconds or more are ignored, in either header.
+    if let Some(ms) = header("x-amz-retry-after")
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|ms| *ms < 1_000_000_000_000)
+    {
         return Some(Duration::from_millis(ms));
     }
     header("retry-after")
