@@ -225,52 +225,13 @@ async fn assume_role_against_moto() {
         }],
     })
     .to_string();
-    let created = moto.request(
-        "POST",
-        "/",
-        &[
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            (
-                "Authorization",
-                "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/us-east-1/iam/\
-                 aws4_request, SignedHeaders=host, Signature=0",
-            ),
-        ],
-        test_support::http::form_encode(&[
-            ("Action", "CreateRole"),
-            ("Version", "2010-05-08"),
-            ("RoleName", "deploy"),
-            ("AssumeRolePolicyDocument", &trust),
-        ])
-        .as_bytes(),
-    );
-    assert_eq!(created.status, 200, "{created:?}");
+    moto.create_role_with_trust("deploy", &trust);
     let policy = serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "lambda:*", "Resource": "*"}],
     })
     .to_string();
-    let put = moto.request(
-        "POST",
-        "/",
-        &[
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            (
-                "Authorization",
-                "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/us-east-1/iam/\
-                 aws4_request, SignedHeaders=host, Signature=0",
-            ),
-        ],
-        test_support::http::form_encode(&[
-            ("Action", "PutRolePolicy"),
-            ("Version", "2010-05-08"),
-            ("RoleName", "deploy"),
-            ("PolicyName", "lambda"),
-            ("PolicyDocument", &policy),
-        ])
-        .as_bytes(),
-    );
-    assert_eq!(put.status, 200, "{put:?}");
+    moto.put_role_policy("deploy", "lambda", &policy);
     let key = moto.create_user_with_policy(
         "ci",
         &serde_json::json!({

@@ -496,26 +496,7 @@ fn sts_against_moto() {
         }],
     })
     .to_string();
-    let created = moto.request(
-        "POST",
-        "/",
-        &[
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            (
-                "Authorization",
-                "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/us-east-1/iam/\
-                 aws4_request, SignedHeaders=host, Signature=0",
-            ),
-        ],
-        test_support::http::form_encode(&[
-            ("Action", "CreateRole"),
-            ("Version", "2010-05-08"),
-            ("RoleName", "cross-account"),
-            ("AssumeRolePolicyDocument", &trust),
-        ])
-        .as_bytes(),
-    );
-    assert_eq!(created.status, 200, "{created:?}");
+    moto.create_role_with_trust("cross-account", &trust);
     let role_arn = format!("arn:aws:iam::{}:role/cross-account", MotoServer::ACCOUNT_ID);
     let key = moto.create_user_with_policy(
         "deployer",

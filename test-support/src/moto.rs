@@ -296,6 +296,12 @@ impl MotoServer {
             }],
         })
         .to_string();
+        self.create_role_with_trust(name, &trust)
+    }
+
+    /// Creates an IAM role `name` with the trust policy `trust_policy` (JSON) and returns
+    /// its ARN.
+    pub fn create_role_with_trust(&self, name: &str, trust_policy: &str) -> String {
         let xml = self.unchecked(|| {
             self.query(
                 "iam",
@@ -303,11 +309,27 @@ impl MotoServer {
                     ("Action", "CreateRole"),
                     ("Version", "2010-05-08"),
                     ("RoleName", name),
-                    ("AssumeRolePolicyDocument", &trust),
+                    ("AssumeRolePolicyDocument", trust_policy),
                 ],
             )
         });
         xml_text(&xml, "Arn").unwrap_or_else(|| panic!("CreateRole answered without an Arn: {xml}"))
+    }
+
+    /// Attaches the inline policy `policy` (JSON) named `policy_name` to role `role`.
+    pub fn put_role_policy(&self, role: &str, policy_name: &str, policy: &str) {
+        self.unchecked(|| {
+            self.query(
+                "iam",
+                &[
+                    ("Action", "PutRolePolicy"),
+                    ("Version", "2010-05-08"),
+                    ("RoleName", role),
+                    ("PolicyName", policy_name),
+                    ("PolicyDocument", policy),
+                ],
+            )
+        });
     }
 
     /// Creates an IAM user `user_name` with an inline policy allowing `lambda:*` on all
