@@ -16,6 +16,7 @@
 //! | `endpoint`       | `[flags]` then region `\n` custom endpoint URL (flags: 1 FIPS, 2 dual-stack, 4 use the URL) |
 //! | `sigv4`          | `[flags]` then `METHOD path?query` line, `name: value` lines, an empty line, the body |
 //! | `json_roundtrip` | `[op]` then a JSON document (an output of that operation) |
+//! | `credentials`    | `[parser][status]` then head and body as above (the parser byte picks IMDS token/role/credentials, container, STS, SSO portal, SSO token cache, process) |
 //!
 //! `[op]` is an index into `lambda_proto::dynamic::operations()`, taken modulo its length.
 
@@ -713,6 +714,65 @@ fn same_output(a: &serde_json::Value, b: &serde_json::Value) -> bool {
 pub type Target = fn(&[u8]);
 
 /// Every target by name, for the corpus replay.
+/// The credential-provider answer parsers: each must give credentials or a typed error,
+/// and neither its `Debug` nor its message may echo a secret from the answer.
+pub fn credentials(data: &[u8]) {
+    use lambda_proto::credentials::{container, imds, process, sso, sts, ProcessOutput};
+    let [parser, status, rest @ ..] = data else {
+        return;
+    };
+    let status = if *status < 128 {
+        200
+    } else {
+        200 + u16::from(*status) % 400
+    };
+    let (head, body) = split_head(rest);
+    let Some(response) = response(status, head, body) else {
+        return;
+    };
+    let Ok(now) = time::OffsetDateTime::from_unix_timestamp(1_717_243_200) else {
+        return;
+    };
+    let text = std::str::from_utf8(body).unwrap_or("");
+    let result: Result<Option<Credentials>, lambda_proto::credentials::CredentialsError> =
+        match parser % 8 {
+            0 => imds::parse_token(&response).map(|_| None),
+            1 => imds::parse_role(&response).map(|_| None),
+            2 => imds::parse_credentials(&response, "role").map(Some),
+            3 => container::parse_response(&response).map(Some),
+            4 => sts::parse_response(&response, "AssumeRole").map(Some),
+            5 => sso::parse_response(&response, "aws sso login").map(Some),
+            6 => sso::parse_cached_token(text, now, "aws sso login").map(|_| None),
+            _ => process::parse_output(
+                &ProcessOutput {
+                    exit_code: Some(i32::from(status != 200)),
+                    stdout: body.to_vec(),
+                    stderr: Vec::new(),
+                },
+                now,
+            )
+            .map(Some),
+        };
+    match result {
+        Ok(Some(creds)) => {
+            let debug = format!("{creds:?}");
+            if !creds.secret_access_key().is_empty() {
+                assert!(
+                    !debug.contains(creds.secret_access_key()),
+                    "Debug shows the secret"
+                );
+            }
+            if let Some(token) = creds.session_token().filter(|t| !t.is_empty()) {
+                assert!(!debug.contains(token), "Debug shows the session token");
+            }
+        }
+        Ok(None) => {}
+        Err(e) => {
+            let _ = (e.kind(), e.to_string(), format!("{e:?}"));
+        }
+    }
+}
+
 pub const TARGETS: &[(&str, Target)] = &[
     ("parse_response", parse_response),
     ("error_response", error_response),
@@ -721,4 +781,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("endpoint", endpoint),
     ("sigv4", sigv4),
     ("json_roundtrip", json_roundtrip),
+    ("credentials", credentials),
 ];

@@ -58,7 +58,8 @@ replay_tests!(
     profile,
     endpoint,
     sigv4,
-    json_roundtrip
+    json_roundtrip,
+    credentials
 );
 
 #[test]
@@ -224,4 +225,54 @@ fn write_seed_corpus() {
         data.extend(bytes);
         write("event_stream", name, &data);
     }
+}
+
+/// The hand-made credential seeds are real answers: each good one parses.
+#[test]
+fn credential_seeds_are_valid_answers() {
+    use lambda_proto::credentials::{container, imds, process, sso, sts, ProcessOutput};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/credentials");
+    let read = |name: &str| {
+        let data = std::fs::read(dir.join(name)).expect("seed file");
+        let at = data
+            .windows(2)
+            .position(|w| w == b"\n\n")
+            .expect("head and body");
+        data[at + 2..].to_vec()
+    };
+    let ok = |body: Vec<u8>| http::Response::builder().status(200).body(body).unwrap();
+    let now = time::macros::datetime!(2024-06-01 12:00 UTC);
+    assert!(imds::parse_token(&ok(read("imds-token"))).is_ok());
+    assert_eq!(
+        imds::parse_role(&ok(read("imds-role"))).unwrap(),
+        "my-instance-role"
+    );
+    for creds in [
+        imds::parse_credentials(&ok(read("imds-credentials")), "r").unwrap(),
+        container::parse_response(&ok(read("container"))).unwrap(),
+        sts::parse_response(&ok(read("sts")), "AssumeRole").unwrap(),
+        sso::parse_response(&ok(read("sso-portal")), "aws sso login").unwrap(),
+        process::parse_output(
+            &ProcessOutput {
+                exit_code: Some(0),
+                stdout: read("process"),
+                stderr: vec![],
+            },
+            now,
+        )
+        .unwrap(),
+    ] {
+        assert_eq!(creds.access_key_id(), "ASIAFUZZEXAMPLE");
+        assert_eq!(creds.secret_access_key(), "fuzzsecretvalue");
+    }
+    let token = String::from_utf8(read("sso-cache")).unwrap();
+    assert_eq!(
+        sso::parse_cached_token(&token, now, "aws sso login").unwrap(),
+        "fuzzaccesstoken"
+    );
+    let expired = String::from_utf8(read("sso-cache-expired")).unwrap();
+    assert!(sso::parse_cached_token(&expired, now, "aws sso login")
+        .unwrap_err()
+        .to_string()
+        .contains("aws sso login"));
 }
