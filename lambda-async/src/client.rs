@@ -285,6 +285,14 @@ pub enum BuildError {
         /// The error.
         source: std::io::Error,
     },
+    /// A root certificate given to `add_root_certificate_pem` is not valid PEM, holds no
+    /// `CERTIFICATE` section, or is not a usable X.509 certificate.
+    InvalidRootCertificate {
+        /// Which call of `add_root_certificate_pem` (0 is the first).
+        index: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl fmt::Display for BuildError {
@@ -299,6 +307,9 @@ impl fmt::Display for BuildError {
             BuildError::Config(e) => write!(f, "configuration: {e}"),
             BuildError::ReadFile { path, source } => {
                 write!(f, "cannot read {}: {source}", path.display())
+            }
+            BuildError::InvalidRootCertificate { index, reason } => {
+                write!(f, "invalid root certificate PEM #{index}: {reason}")
             }
         }
     }
@@ -352,6 +363,7 @@ pub struct Builder {
     read_timeout: Option<Option<Duration>>,
     operation_timeout: Option<Duration>,
     pub(crate) connect_timeout: Option<Duration>,
+    root_certificates: Vec<Vec<u8>>,
 }
 
 impl fmt::Debug for Builder {
@@ -467,6 +479,16 @@ impl Builder {
         self
     }
 
+    /// Trusts the certificates in `pem` as root certificates besides the webpki roots, in
+    /// the default transport (see [`HyperTransportBuilder::add_root_certificate_pem`]).
+    /// Like [`Builder::connect_timeout`], unused when a transport is given.
+    ///
+    /// [`HyperTransportBuilder::add_root_certificate_pem`]: crate::HyperTransportBuilder::add_root_certificate_pem
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        self.root_certificates.push(pem.to_vec());
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, BuildError> {
         let region = self.region.ok_or(BuildError::MissingRegion)?;
@@ -489,7 +511,11 @@ impl Builder {
             .max(1);
         let transport: Arc<dyn Transport> = match self.transport {
             Some(t) => Arc::from(t),
-            None => Arc::from(default_transport(self.connect_timeout, concurrency)?),
+            None => Arc::from(default_transport(
+                self.connect_timeout,
+                concurrency,
+                &self.root_certificates,
+            )?),
         };
         let sleep: Arc<dyn Sleep> = match self.sleep {
             Some(s) => Arc::from(s),
@@ -533,18 +559,23 @@ impl Builder {
 fn default_transport(
     connect_timeout: Option<Duration>,
     max_idle: usize,
+    roots: &[Vec<u8>],
 ) -> Result<Box<dyn Transport>, BuildError> {
     let mut transport = crate::tokio_rt::HyperTransport::builder();
     if let Some(limit) = connect_timeout {
         transport = transport.connect_timeout(limit);
     }
-    Ok(Box::new(transport.max_idle_per_host(max_idle).build()))
+    for pem in roots {
+        transport = transport.add_root_certificate_pem(pem);
+    }
+    Ok(Box::new(transport.max_idle_per_host(max_idle).build()?))
 }
 
 #[cfg(not(feature = "tokio"))]
 fn default_transport(
     _connect_timeout: Option<Duration>,
     _max_idle: usize,
+    _roots: &[Vec<u8>],
 ) -> Result<Box<dyn Transport>, BuildError> {
     Err(BuildError::MissingTransport)
 }

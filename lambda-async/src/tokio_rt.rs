@@ -44,6 +44,7 @@ pub struct HyperTransport {
 pub struct HyperTransportBuilder {
     connect_timeout: Duration,
     max_idle_per_host: usize,
+    root_certificates: Vec<Vec<u8>>,
 }
 
 impl HyperTransport {
@@ -52,6 +53,7 @@ impl HyperTransport {
         HyperTransportBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_idle_per_host: crate::client::DEFAULT_MAX_CONCURRENCY,
+            root_certificates: Vec::new(),
         }
     }
 }
@@ -69,14 +71,45 @@ impl HyperTransportBuilder {
         self
     }
 
-    /// Builds the transport (no connection is opened yet).
-    pub fn build(self) -> HyperTransport {
+    /// Trusts the certificates in `pem` (one or more `CERTIFICATE` sections) as root
+    /// certificates, in addition to the built-in Mozilla (webpki) roots: for a corporate CA or
+    /// a local HTTPS endpoint. Checked by [`HyperTransportBuilder::build`], which fails with
+    /// [`BuildError::InvalidRootCertificate`] if `pem` holds no certificate or a malformed one.
+    ///
+    /// ```
+    /// # fn run(ca_pem: &[u8]) -> Result<(), lambda_async::BuildError> {
+    /// use lambda_async::HyperTransport;
+    ///
+    /// let transport = HyperTransport::builder()
+    ///     .add_root_certificate_pem(ca_pem)
+    ///     .build()?;
+    /// let client = lambda_async::Client::builder()
+    ///     .region("eu-west-1")
+    ///     .endpoint_url("https://lambda.internal.example:8443")
+    ///     .transport(transport)
+    ///     # .credentials(lambda_proto::credentials::Credentials::new("AKID", "secret", None, None))
+    ///     .build()?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        self.root_certificates.push(pem.to_vec());
+        self
+    }
+
+    /// Builds the transport (no connection is opened yet); fails only on an invalid root
+    /// certificate.
+    pub fn build(self) -> Result<HyperTransport, BuildError> {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_connect_timeout(Some(self.connect_timeout));
         http.set_nodelay(true);
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_webpki_roots()
+        let tls = hyper_rustls::HttpsConnectorBuilder::new();
+        let tls = if self.root_certificates.is_empty() {
+            tls.with_webpki_roots()
+        } else {
+            tls.with_tls_config(tls_config(&self.root_certificates)?)
+        };
+        let https = tls
             .https_or_http()
             .enable_http1()
             .enable_http2()
@@ -87,8 +120,33 @@ impl HyperTransportBuilder {
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .pool_max_idle_per_host(self.max_idle_per_host)
             .build(https);
-        HyperTransport { client }
+        Ok(HyperTransport { client })
     }
+}
+
+/// A rustls configuration trusting the webpki roots and the certificates in `pems`.
+fn tls_config(pems: &[Vec<u8>]) -> Result<rustls::ClientConfig, BuildError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    for (index, pem) in pems.iter().enumerate() {
+        let invalid = |reason: String| BuildError::InvalidRootCertificate { index, reason };
+        let mut found = false;
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|e| invalid(e.to_string()))?;
+            roots.add(cert).map_err(|e| invalid(e.to_string()))?;
+            found = true;
+        }
+        if !found {
+            return Err(invalid("no CERTIFICATE section found".to_string()));
+        }
+    }
+    Ok(rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 impl Transport for HyperTransport {

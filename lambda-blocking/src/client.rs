@@ -52,6 +52,14 @@ pub enum BuildError {
         /// The IO error.
         source: std::io::Error,
     },
+    /// A root certificate given to [`ClientBuilder::add_root_certificate_pem`] is not valid
+    /// PEM, or holds no `CERTIFICATE` section.
+    InvalidRootCertificate {
+        /// Which call of `add_root_certificate_pem` (0 is the first).
+        index: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl fmt::Display for BuildError {
@@ -66,6 +74,9 @@ impl fmt::Display for BuildError {
             BuildError::Credentials(e) => e.fmt(f),
             BuildError::ReadFile { path, source } => {
                 write!(f, "cannot read {}: {source}", path.display())
+            }
+            BuildError::InvalidRootCertificate { index, reason } => {
+                write!(f, "invalid root certificate PEM #{index}: {reason}")
             }
         }
     }
@@ -116,6 +127,7 @@ pub struct ClientBuilder {
     sleeper: Arc<dyn Sleeper>,
     random: Option<Arc<dyn RandomSource>>,
     user_agent: String,
+    extra_roots: Vec<Vec<u8>>,
 }
 
 impl Default for ClientBuilder {
@@ -139,6 +151,7 @@ impl Default for ClientBuilder {
             sleeper: Arc::new(ThreadSleeper),
             random: None,
             user_agent: concat!("lambda-blocking/", env!("CARGO_PKG_VERSION")).to_string(),
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -281,6 +294,26 @@ impl ClientBuilder {
         self
     }
 
+    /// Trusts the certificates in `pem` (one or more `CERTIFICATE` sections) as root
+    /// certificates, in addition to the built-in Mozilla (webpki) roots: for a corporate CA or
+    /// a local HTTPS endpoint. Checked by [`ClientBuilder::build`], which fails with
+    /// [`BuildError::InvalidRootCertificate`] if `pem` holds no certificate or is malformed.
+    ///
+    /// ```
+    /// # fn run(ca_pem: &[u8]) -> Result<(), lambda_blocking::BuildError> {
+    /// let client = lambda_blocking::Client::builder()
+    ///     .region("eu-west-1")
+    ///     .endpoint_url("https://lambda.internal.example:8443")
+    ///     .add_root_certificate_pem(ca_pem)
+    ///     # .credentials(lambda_blocking::lambda_proto::credentials::Credentials::new("AKID", "SECRET", None, None))
+    ///     .build()?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        self.extra_roots.push(pem.to_vec());
+        self
+    }
+
     /// Resolves region, credentials and endpoint, and builds the client.
     pub fn build(self) -> Result<Client, BuildError> {
         let shared = self.shared.as_ref();
@@ -321,7 +354,9 @@ impl ClientBuilder {
         let random = self
             .random
             .unwrap_or_else(|| Arc::new(XorShiftRandom::from_entropy()));
-        let transport = Transport::new(&self.user_agent);
+        let roots = crate::transport::parse_root_pems(&self.extra_roots)
+            .map_err(|(index, reason)| BuildError::InvalidRootCertificate { index, reason })?;
+        let transport = Transport::new(&self.user_agent, roots);
         let clock = self
             .clock
             .unwrap_or_else(|| Clock(Arc::new(time::OffsetDateTime::now_utc)));

@@ -47,6 +47,26 @@ fn io_kind(e: &io::Error) -> TransportErrorKind {
     }
 }
 
+/// Parses PEM root certificates; an error names the index of the bad input and the reason.
+pub(crate) fn parse_root_pems(
+    pems: &[Vec<u8>],
+) -> Result<Vec<ureq::tls::Certificate<'static>>, (usize, String)> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::CertificateDer;
+    let mut out = Vec::new();
+    for (index, pem) in pems.iter().enumerate() {
+        let before = out.len();
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|e| (index, e.to_string()))?;
+            out.push(ureq::tls::Certificate::from_der(cert.as_ref()).to_owned());
+        }
+        if out.len() == before {
+            return Err((index, "no CERTIFICATE section found".to_string()));
+        }
+    }
+    Ok(out)
+}
+
 /// Timeouts of one request.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RequestTimeouts {
@@ -63,8 +83,18 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    pub(crate) fn new(user_agent: &str) -> Self {
+    /// `extra_roots`: DER root certificates trusted besides the webpki roots (none: ureq's
+    /// default webpki roots).
+    pub(crate) fn new(user_agent: &str, extra_roots: Vec<ureq::tls::Certificate<'static>>) -> Self {
+        let mut tls = ureq::tls::TlsConfig::builder();
+        if !extra_roots.is_empty() {
+            let webpki = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                .iter()
+                .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned());
+            tls = tls.root_certs(ureq::tls::RootCerts::from(webpki.chain(extra_roots)));
+        }
         let config = ureq::Agent::config_builder()
+            .tls_config(tls.build())
             .http_status_as_error(false)
             .max_redirects(0)
             .max_redirects_will_error(false)

@@ -7,7 +7,10 @@
 //! * [`LoopbackServer`]: a scriptable HTTP/1.1 server for fault, retry, timeout and
 //!   paging tests, recording every request it receives.
 //!
-//! Only the standard library (and `serde_json`) is used: the control calls go over plain
+//! * [`TlsProxy`] (feature `tls`): a loopback HTTPS front end for either server, with a
+//!   certificate for `localhost` issued by a fresh test CA ([`TestCa`]).
+//!
+//! Without the `tls` feature only the standard library (and `serde_json`) is used: the control calls go over plain
 //! [`std::net::TcpStream`] HTTP/1.1.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -15,8 +18,12 @@
 pub mod http;
 mod loopback;
 mod moto;
+#[cfg(feature = "tls")]
+mod tls;
 pub mod zip;
 
 pub use http::HttpResponse;
 pub use loopback::{LoopbackServer, RecordedRequest, Response, Step};
 pub use moto::{is_listening, AccessKey, MotoServer};
+#[cfg(feature = "tls")]
+pub use tls::{TestCa, TlsProxy};

@@ -1,0 +1,115 @@
+//! HTTPS: a loopback TLS proxy with a test CA in front of a scripted server.
+
+mod common;
+
+use common::{builder, RecordingSleeper};
+use lambda_blocking::BuildError;
+use lambda_proto::operations::GetFunction;
+use lambda_proto::Error;
+use test_support::{LoopbackServer, Step, TlsProxy};
+
+const FUNCTION: &str = r#"{"Configuration":{"FunctionName":"f","Runtime":"python3.12"}}"#;
+
+/// The messages of `err` and its sources, joined.
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut next = err.source();
+    while let Some(e) = next {
+        out.push_str(" / ");
+        out.push_str(&e.to_string());
+        next = e.source();
+    }
+    out
+}
+
+#[test]
+fn get_function_over_https_with_the_test_ca() {
+    let server = LoopbackServer::start(vec![Step::json(200, FUNCTION)]);
+    let proxy = TlsProxy::start(server.addr());
+    let sleeper = RecordingSleeper::default();
+    let client = builder(&proxy.url(), &sleeper, 0.5)
+        .add_root_certificate_pem(proxy.ca_pem().as_bytes())
+        .build()
+        .unwrap();
+    let out = client.send(GetFunction::new("f")).unwrap();
+    assert_eq!(
+        out.configuration.unwrap().function_name.as_deref(),
+        Some("f")
+    );
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request.path(), "/2015-03-31/functions/f");
+    assert_eq!(
+        request.header("host"),
+        Some(format!("localhost:{}", proxy.addr().port()).as_str())
+    );
+    let auth = request.header("authorization").unwrap();
+    assert!(auth.starts_with("AWS4-HMAC-SHA256 "), "{auth}");
+    assert!(auth.contains("SignedHeaders="), "{auth}");
+    assert!(auth.contains("host"), "{auth}");
+    assert_eq!(proxy.handshake_failures(), 0);
+    // One connection, one completed handshake.
+    assert_eq!(proxy.negotiated_alpn().len(), 1);
+}
+
+#[test]
+fn untrusted_certificate_is_a_transport_error() {
+    let server = LoopbackServer::start(vec![Step::json(200, FUNCTION)]);
+    let proxy = TlsProxy::start(server.addr());
+    let sleeper = RecordingSleeper::default();
+    let client = builder(&proxy.url(), &sleeper, 0.5).build().unwrap();
+    let err = client.send(GetFunction::new("f")).unwrap_err();
+    let Error::Transport(t) = &err else {
+        panic!("expected a transport error, got {err:?}");
+    };
+    let text = chain(t).to_lowercase();
+    assert!(text.contains("certificate"), "{text}");
+    // Nothing reached the server behind the proxy.
+    assert_eq!(server.request_count(), 0);
+    assert!(proxy.handshake_failures() >= 1);
+}
+
+#[test]
+fn another_ca_is_not_trusted_either() {
+    let server = LoopbackServer::start(vec![Step::json(200, FUNCTION)]);
+    let proxy = TlsProxy::start(server.addr());
+    let other = test_support::TestCa::new();
+    let sleeper = RecordingSleeper::default();
+    let client = builder(&proxy.url(), &sleeper, 0.5)
+        .add_root_certificate_pem(other.ca_pem().as_bytes())
+        .build()
+        .unwrap();
+    let err = client.send(GetFunction::new("f")).unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert_eq!(server.request_count(), 0);
+}
+
+#[test]
+fn invalid_pem_is_a_build_error() {
+    let sleeper = RecordingSleeper::default();
+    let ca = test_support::TestCa::new();
+    let cases: [(&[u8], &str); 3] = [
+        (b"not a certificate", "no CERTIFICATE"),
+        (
+            b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
+            "",
+        ),
+        (b"-----BEGIN CERTIFICATE-----\nMIIB\n", ""),
+    ];
+    for (pem, needle) in cases {
+        let err = builder("https://localhost:1", &sleeper, 0.5)
+            .add_root_certificate_pem(ca.ca_pem().as_bytes())
+            .add_root_certificate_pem(pem)
+            .build()
+            .unwrap_err();
+        match &err {
+            BuildError::InvalidRootCertificate { index, reason } => {
+                assert_eq!(*index, 1, "{err}");
+                assert!(reason.contains(needle), "{reason}");
+            }
+            other => panic!("expected InvalidRootCertificate, got {other:?}"),
+        }
+        assert!(err.to_string().contains("root certificate"), "{err}");
+    }
+}
