@@ -90,17 +90,7 @@ pub fn error_kind(err: &(dyn StdError + 'static)) -> TransportErrorKind {
 
 /// Classifies an I/O error kind.
 pub fn io_kind(kind: io::ErrorKind) -> TransportErrorKind {
-    match kind {
-        io::ErrorKind::ConnectionRefused
-        | io::ErrorKind::NotFound
-        | io::ErrorKind::AddrNotAvailable => TransportErrorKind::Connect,
-        io::ErrorKind::ConnectionReset
-        | io::ErrorKind::ConnectionAborted
-        | io::ErrorKind::BrokenPipe
-        | io::ErrorKind::UnexpectedEof => TransportErrorKind::Reset,
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportErrorKind::Timeout,
-        _ => TransportErrorKind::Io,
-    }
+    TransportErrorKind::from_io(kind)
 }
 
 #[cfg(test)]

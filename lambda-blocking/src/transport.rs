@@ -36,15 +36,7 @@ pub(crate) fn from_io(err: io::Error) -> TransportError {
 }
 
 fn io_kind(e: &io::Error) -> TransportErrorKind {
-    use io::ErrorKind as K;
-    match e.kind() {
-        K::ConnectionRefused | K::AddrNotAvailable | K::NotConnected => TransportErrorKind::Connect,
-        K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof | K::BrokenPipe => {
-            TransportErrorKind::Reset
-        }
-        K::TimedOut | K::WouldBlock => TransportErrorKind::Timeout,
-        _ => TransportErrorKind::Io,
-    }
+    TransportErrorKind::from_io(e.kind())
 }
 
 /// Parses PEM root certificates; an error names the index of the bad input and the reason.

@@ -357,6 +357,25 @@ pub enum TransportErrorKind {
     Other,
 }
 
+impl TransportErrorKind {
+    /// Classifies an I/O error of a driver's transport, for the retry policy: refused or
+    /// unreachable is `Connect`, reset, aborted, broken or cut short is `Reset`, timed out
+    /// is `Timeout`, anything else `Io`.
+    pub fn from_io(kind: std::io::ErrorKind) -> Self {
+        use std::io::ErrorKind as K;
+        match kind {
+            K::ConnectionRefused | K::NotFound | K::AddrNotAvailable | K::NotConnected => {
+                TransportErrorKind::Connect
+            }
+            K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
+                TransportErrorKind::Reset
+            }
+            K::TimedOut | K::WouldBlock => TransportErrorKind::Timeout,
+            _ => TransportErrorKind::Io,
+        }
+    }
+}
+
 /// A transport failure of a driver.
 #[derive(Debug)]
 pub struct TransportError {

@@ -223,3 +223,24 @@ fn null_required_members_and_bodiless_outputs_parse() {
     let out = InvokeAsync::parse(response(202, &[], "Simple Lambda happy path OK")).unwrap();
     assert_eq!(out.status, Some(202));
 }
+
+#[test]
+fn io_errors_classify_for_retries() {
+    use lambda_proto::error::TransportErrorKind as T;
+    use std::io::ErrorKind as K;
+    for (io, kind) in [
+        (K::ConnectionRefused, T::Connect),
+        (K::NotFound, T::Connect),
+        (K::AddrNotAvailable, T::Connect),
+        (K::NotConnected, T::Connect),
+        (K::ConnectionReset, T::Reset),
+        (K::ConnectionAborted, T::Reset),
+        (K::BrokenPipe, T::Reset),
+        (K::UnexpectedEof, T::Reset),
+        (K::TimedOut, T::Timeout),
+        (K::WouldBlock, T::Timeout),
+        (K::PermissionDenied, T::Io),
+    ] {
+        assert_eq!(T::from_io(io), kind, "{io:?}");
+    }
+}

@@ -353,21 +353,30 @@ impl Iterator for Messages<'_, '_> {
     type Item = Result<Message, EventStreamError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.decoder.decode(&mut self.input) {
-            Ok(Some(message)) => Some(Ok(message)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(err) => {
-                self.done = true;
-                Some(Err(err))
-            }
-        }
+        feed_step(&mut self.done, || self.decoder.decode(&mut self.input))
     }
 }
 
 impl std::iter::FusedIterator for Messages<'_, '_> {}
+
+/// One step of a feed iterator: the next decoded item, or the end (no complete item left in
+/// the chunk, or an error, which is yielded once).
+pub(crate) fn feed_step<T, E>(
+    done: &mut bool,
+    decode: impl FnOnce() -> Result<Option<T>, E>,
+) -> Option<Result<T, E>> {
+    if *done {
+        return None;
+    }
+    match decode() {
+        Ok(Some(item)) => Some(Ok(item)),
+        Ok(None) => {
+            *done = true;
+            None
+        }
+        Err(err) => {
+            *done = true;
+            Some(Err(err))
+        }
+    }
+}

@@ -344,20 +344,7 @@ impl Iterator for Events<'_, '_> {
     type Item = Result<ResponseStreamEvent, ResponseStreamError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.decoder.decode(&mut self.input) {
-            Ok(Some(event)) => Some(Ok(event)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(err) => {
-                self.done = true;
-                Some(Err(err))
-            }
-        }
+        super::decoder::feed_step(&mut self.done, || self.decoder.decode(&mut self.input))
     }
 }
 
