@@ -536,6 +536,7 @@ impl Builder {
                 }),
                 (None, None) => return Err(BuildError::MissingCredentials),
             };
+        let credentials = CredentialsCache::new(credentials, Arc::clone(&clock));
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
@@ -545,7 +546,7 @@ impl Builder {
                 random: self
                     .random
                     .unwrap_or_else(|| Box::new(rt::default_random())),
-                credentials: CredentialsCache::new(credentials),
+                credentials,
                 limiter: Limiter::new(concurrency),
                 max_body_size: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY_SIZE),
                 read_timeout: self.read_timeout.unwrap_or(Some(DEFAULT_READ_TIMEOUT)),

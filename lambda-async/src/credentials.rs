@@ -1,10 +1,9 @@
 //! Where the client gets its credentials, and the cache in front of the source.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex as StdMutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
-use futures_util::lock::Mutex;
+use futures_util::future::{BoxFuture, FutureExt, Shared};
 use lambda_proto::credentials::{
     Action, CacheLookup, Credentials, CredentialsError, CredentialsErrorKind, CredentialsSource,
     TimeoutHint, TransportFailure,
@@ -34,40 +33,105 @@ impl ProvideCredentials for Credentials {
     }
 }
 
+/// The result of one refresh, shared by every caller that waits for it.
+type Refresh = Shared<BoxFuture<'static, Result<Credentials, CredentialsError>>>;
+
 /// The cache: one refresh at a time, shared by all clones of a client.
 ///
 /// The timing (refresh 5 minutes before expiry, still-valid credentials kept when a refresh
-/// fails) is [`lambda_proto::credentials::CredentialsCache`]'s; an async lock held across
-/// the refresh makes concurrent callers wait for one lookup instead of starting their own.
+/// fails) is [`lambda_proto::credentials::CredentialsCache`]'s, behind a lock that is never
+/// held across an `.await`. The provider runs as one shared future: callers without usable
+/// credentials await that future instead of starting their own, and callers that still have
+/// valid ones go on without waiting. Any caller awaiting the refresh drives it, so a
+/// cancelled refresher does not strand the others; when the last of them is dropped, the
+/// refresh is abandoned and the next caller starts a new one.
 pub(crate) struct CredentialsCache {
-    source: Box<dyn ProvideCredentials>,
-    cached: Mutex<lambda_proto::credentials::CredentialsCache>,
+    source: Arc<dyn ProvideCredentials>,
+    clock: Arc<Clock>,
+    state: Arc<StdMutex<CacheState>>,
+}
+
+struct CacheState {
+    cache: lambda_proto::credentials::CredentialsCache,
+    refresh: Option<Refresh>,
+}
+
+fn lock(state: &StdMutex<CacheState>) -> MutexGuard<'_, CacheState> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl CredentialsCache {
-    pub(crate) fn new(source: Box<dyn ProvideCredentials>) -> Self {
+    pub(crate) fn new(source: Box<dyn ProvideCredentials>, clock: Arc<Clock>) -> Self {
         CredentialsCache {
-            source,
-            cached: Mutex::new(lambda_proto::credentials::CredentialsCache::new()),
+            source: Arc::from(source),
+            clock,
+            state: Arc::new(StdMutex::new(CacheState {
+                cache: lambda_proto::credentials::CredentialsCache::new(),
+                refresh: None,
+            })),
         }
     }
 
     /// Cached credentials, or fresh ones when there are none or they expire soon.
     pub(crate) async fn get(&self, now: OffsetDateTime) -> Result<Credentials, CredentialsError> {
-        let mut cache = self.cached.lock().await;
-        match cache.lookup(now) {
-            CacheLookup::Fresh(creds) => return Ok(creds),
-            CacheLookup::Refresh => {}
-            CacheLookup::Wait => {
-                // A refresher was cancelled while holding the lock: take over.
-                cache.abandon();
-                if let CacheLookup::Fresh(creds) = cache.lookup(now) {
-                    return Ok(creds);
-                }
+        let refresh = {
+            let mut state = lock(&self.state);
+            match state.cache.lookup(now) {
+                CacheLookup::Fresh(creds) => return Ok(creds),
+                CacheLookup::Wait if state.refresh.is_some() => state.refresh.clone(),
+                // `Wait` without a refresh cannot happen (both change under this lock);
+                // starting one is the safe answer anyway.
+                CacheLookup::Refresh | CacheLookup::Wait => None,
             }
+            .unwrap_or_else(|| {
+                let refresh = self.start_refresh();
+                state.refresh = Some(refresh.clone());
+                refresh
+            })
+        };
+        let mut waiting = Waiting {
+            refresh,
+            state: &self.state,
+        };
+        (&mut waiting.refresh).await
+    }
+
+    /// The provider call, completing the sans-IO cache when it ends.
+    fn start_refresh(&self) -> Refresh {
+        let source = Arc::clone(&self.source);
+        let clock = Arc::clone(&self.clock);
+        let state = Arc::clone(&self.state);
+        async move {
+            let result = source.provide().await.map_err(into_credentials_error);
+            let mut state = lock(&state);
+            state.refresh = None;
+            state.cache.complete(result, clock())
         }
-        let result = self.source.provide().await.map_err(into_credentials_error);
-        cache.complete(result, now)
+        .boxed()
+        .shared()
+    }
+}
+
+/// One caller awaiting a refresh. Dropped unfinished as the last one, it abandons the
+/// refresh (the cache's handle does not count: nobody would drive it).
+struct Waiting<'a> {
+    refresh: Refresh,
+    state: &'a StdMutex<CacheState>,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let mut state = lock(self.state);
+        let ours = state
+            .refresh
+            .as_ref()
+            .is_some_and(|r| r.ptr_eq(&self.refresh));
+        // Two handles left: the cache's and this one.
+        let last = Shared::strong_count(&self.refresh) == Some(2);
+        if ours && last {
+            state.refresh = None;
+            state.cache.abandon();
+        }
     }
 }
 
@@ -156,50 +220,188 @@ impl ProvideCredentials for SourceProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::task::{Context, Poll, Waker};
 
-    struct Counting {
-        calls: Arc<AtomicUsize>,
-        expiry: Option<OffsetDateTime>,
+    use time::macros::datetime;
+
+    const T0: OffsetDateTime = datetime!(2024-01-01 0:00 UTC);
+
+    /// Answers `AK<n>` for its n-th call, valid `life` from `T0`; calls whose number is in
+    /// `gated` wait until the gate opens.
+    struct Provider {
+        calls: AtomicUsize,
+        life: Option<time::Duration>,
+        gated: Vec<usize>,
+        gate: Arc<Gate>,
     }
 
-    impl ProvideCredentials for Counting {
+    #[derive(Default)]
+    struct Gate {
+        open: AtomicBool,
+        wakers: StdMutex<Vec<Waker>>,
+    }
+
+    impl Gate {
+        fn open(&self) {
+            self.open.store(true, Ordering::SeqCst);
+            for waker in self.wakers.lock().unwrap().drain(..) {
+                waker.wake();
+            }
+        }
+
+        async fn passed(&self) {
+            std::future::poll_fn(|cx| {
+                if self.open.load(Ordering::SeqCst) {
+                    return Poll::Ready(());
+                }
+                self.wakers.lock().unwrap().push(cx.waker().clone());
+                Poll::Pending
+            })
+            .await
+        }
+    }
+
+    impl ProvideCredentials for Provider {
         fn provide(&self) -> BoxFuture<'_, Result<Credentials, BoxError>> {
             let n = self.calls.fetch_add(1, Ordering::SeqCst);
-            let expiry = self.expiry;
-            Box::pin(async move { Ok(Credentials::new(format!("AK{n}"), "s", None, expiry)) })
+            let expiry = self.life.map(|life| T0 + life);
+            Box::pin(async move {
+                if self.gated.contains(&n) {
+                    self.gate.passed().await;
+                }
+                Ok(Credentials::new(format!("AK{n}"), "s", None, expiry))
+            })
+        }
+    }
+
+    struct Fixture {
+        cache: CredentialsCache,
+        provider: Arc<Provider>,
+        now: Arc<StdMutex<OffsetDateTime>>,
+    }
+
+    impl ProvideCredentials for Arc<Provider> {
+        fn provide(&self) -> BoxFuture<'_, Result<Credentials, BoxError>> {
+            (**self).provide()
+        }
+    }
+
+    fn fixture(life: Option<time::Duration>, gated: &[usize]) -> Fixture {
+        let provider = Arc::new(Provider {
+            calls: AtomicUsize::new(0),
+            life,
+            gated: gated.to_vec(),
+            gate: Arc::default(),
+        });
+        let now = Arc::new(StdMutex::new(T0));
+        let clock_now = Arc::clone(&now);
+        let clock: Arc<Clock> = Arc::new(move || *clock_now.lock().unwrap());
+        Fixture {
+            cache: CredentialsCache::new(Box::new(Arc::clone(&provider)), clock),
+            provider,
+            now,
+        }
+    }
+
+    impl Fixture {
+        fn at(&self, minutes: i64) -> OffsetDateTime {
+            let now = T0 + time::Duration::minutes(minutes);
+            *self.now.lock().unwrap() = now;
+            now
+        }
+
+        fn calls(&self) -> usize {
+            self.provider.calls.load(Ordering::SeqCst)
+        }
+
+        fn key(&self, minutes: i64) -> String {
+            let now = self.at(minutes);
+            let creds = futures_executor::block_on(self.cache.get(now)).unwrap();
+            creds.access_key_id().to_string()
+        }
+    }
+
+    type Call<'a> = Pin<Box<dyn Future<Output = Result<Credentials, CredentialsError>> + 'a>>;
+
+    /// Polls once; `None` while it is still waiting.
+    fn poll_once(call: &mut Call<'_>) -> Option<String> {
+        let mut cx = Context::from_waker(futures_util::task::noop_waker_ref());
+        match call.as_mut().poll(&mut cx) {
+            Poll::Ready(result) => Some(result.unwrap().access_key_id().to_string()),
+            Poll::Pending => None,
         }
     }
 
     #[test]
     fn cached_until_five_minutes_before_expiry() {
-        let t0 = time::macros::datetime!(2024-01-01 0:00 UTC);
-        let calls = Arc::new(AtomicUsize::new(0));
-        let cache = CredentialsCache::new(Box::new(Counting {
-            calls: calls.clone(),
-            expiry: Some(t0 + time::Duration::minutes(10)),
-        }));
-        let get = |now| futures_executor::block_on(cache.get(now)).unwrap();
-        assert_eq!(get(t0).access_key_id(), "AK0");
-        assert_eq!(get(t0 + time::Duration::minutes(4)).access_key_id(), "AK0");
-        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        let f = fixture(Some(time::Duration::minutes(10)), &[]);
+        assert_eq!(f.key(0), "AK0");
+        assert_eq!(f.key(4), "AK0");
+        assert_eq!(f.calls(), 1);
         // Inside the refresh window: looked up again.
-        assert_eq!(get(t0 + time::Duration::minutes(6)).access_key_id(), "AK1");
-        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        assert_eq!(f.key(6), "AK1");
+        assert_eq!(f.calls(), 2);
     }
 
     #[test]
     fn without_expiry_looked_up_once() {
-        let calls = Arc::new(AtomicUsize::new(0));
-        let cache = CredentialsCache::new(Box::new(Counting {
-            calls: calls.clone(),
-            expiry: None,
-        }));
-        let now = time::macros::datetime!(2030-01-01 0:00 UTC);
-        for _ in 0..5 {
-            futures_executor::block_on(cache.get(now)).unwrap();
+        let f = fixture(None, &[]);
+        for minute in 0..5 {
+            assert_eq!(f.key(minute * 1000), "AK0");
         }
-        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(f.calls(), 1);
+    }
+
+    #[test]
+    fn callers_keep_valid_credentials_while_one_refreshes() {
+        let f = fixture(Some(time::Duration::minutes(10)), &[1]);
+        assert_eq!(f.key(0), "AK0");
+        let now = f.at(6);
+        let mut refresher: Call = Box::pin(f.cache.get(now));
+        assert_eq!(
+            poll_once(&mut refresher),
+            None,
+            "the refresh waits at the gate"
+        );
+        // Others get the still-valid credentials at once, without a second lookup.
+        for _ in 0..10 {
+            let mut other: Call = Box::pin(f.cache.get(now));
+            assert_eq!(poll_once(&mut other).as_deref(), Some("AK0"));
+        }
+        assert_eq!(f.calls(), 2);
+        f.provider.gate.open();
+        assert_eq!(poll_once(&mut refresher).as_deref(), Some("AK1"));
+        assert_eq!(f.key(7), "AK1");
+        assert_eq!(f.calls(), 2);
+    }
+
+    #[test]
+    fn a_cancelled_refresh_is_started_again_by_the_next_caller() {
+        let f = fixture(Some(time::Duration::minutes(10)), &[1]);
+        assert_eq!(f.key(0), "AK0");
+        let now = f.at(6);
+        let mut refresher: Call = Box::pin(f.cache.get(now));
+        assert_eq!(poll_once(&mut refresher), None);
+        drop(refresher);
+        // Without a refresher the next caller refreshes (call 2 is not gated).
+        assert_eq!(f.key(6), "AK2");
+        assert_eq!(f.calls(), 3);
+    }
+
+    #[test]
+    fn waiters_drive_the_refresh_when_the_refresher_is_cancelled() {
+        let f = fixture(Some(time::Duration::minutes(10)), &[0]);
+        let now = f.at(0);
+        let mut first: Call = Box::pin(f.cache.get(now));
+        let mut second: Call = Box::pin(f.cache.get(now));
+        assert_eq!(poll_once(&mut first), None);
+        assert_eq!(poll_once(&mut second), None, "no credentials yet: it waits");
+        drop(first);
+        f.provider.gate.open();
+        assert_eq!(poll_once(&mut second).as_deref(), Some("AK0"));
+        assert_eq!(f.calls(), 1, "the waiter finished the one refresh");
     }
 }

@@ -14,6 +14,8 @@ use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use lambda_proto::config::{self, Config, ConfigError};
 use lambda_proto::credentials::{
@@ -130,9 +132,20 @@ pub fn read_file(path: &Path) -> std::io::Result<String> {
     Ok(text)
 }
 
+/// How long a `credential_process` may run before it is killed: one minute.
+pub const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Runs a `credential_process` command through the shell (`sh -c`, `cmd /C` on Windows),
-/// keeping at most [`MAX_PROCESS_OUTPUT`] (+1, so that overflow shows) bytes of each output.
+/// keeping at most [`MAX_PROCESS_OUTPUT`] (+1, so that overflow shows) bytes of each output,
+/// and killing it after [`PROCESS_TIMEOUT`].
 pub fn run_process(command: &str) -> std::io::Result<ProcessOutput> {
+    run_process_within(command, PROCESS_TIMEOUT)
+}
+
+/// As [`run_process`], with another time limit. Past `limit` the process is killed and the
+/// error is of kind [`TimedOut`](std::io::ErrorKind::TimedOut).
+pub fn run_process_within(command: &str, limit: Duration) -> std::io::Result<ProcessOutput> {
+    let deadline = Instant::now() + limit;
     let mut cmd = if cfg!(windows) {
         let mut c = Command::new("cmd");
         c.arg("/C").arg(command);
@@ -147,29 +160,65 @@ pub fn run_process(command: &str) -> std::io::Result<ProcessOutput> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()?;
-    // Read standard error on a thread so a chatty process cannot block on a full pipe.
-    let stderr = child.stderr.take().map(|mut err| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = (&mut err).take(MAX_PROCESS_OUTPUT).read_to_end(&mut buf);
-            let _ = std::io::copy(&mut err, &mut std::io::sink());
-            buf
-        })
-    });
-    let mut stdout = Vec::new();
-    if let Some(mut out) = child.stdout.take() {
-        (&mut out)
-            .take(MAX_PROCESS_OUTPUT + 1)
-            .read_to_end(&mut stdout)?;
-        let _ = std::io::copy(&mut out, &mut std::io::sink());
-    }
-    let status = child.wait()?;
-    let stderr = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
+    // Both outputs are read on threads, so a chatty process cannot block on a full pipe and
+    // a silent one cannot block this thread past the deadline.
+    let stdout = child
+        .stdout
+        .take()
+        .map(|out| read_bounded(out, MAX_PROCESS_OUTPUT + 1));
+    let stderr = child
+        .stderr
+        .take()
+        .map(|err| read_bounded(err, MAX_PROCESS_OUTPUT));
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(timed_out(limit));
+        }
+        std::thread::sleep(left.min(Duration::from_millis(5)));
+    };
+    // A process that left a child holding its outputs open is not waited for past the
+    // deadline either.
+    let collect = |reader: Option<mpsc::Receiver<std::io::Result<Vec<u8>>>>| match reader {
+        None => Ok(Vec::new()),
+        Some(rx) => rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .map_err(|_| timed_out(limit))?,
+    };
+    let stdout = collect(stdout)?;
+    let stderr = collect(stderr).unwrap_or_default();
     Ok(ProcessOutput {
         exit_code: status.code(),
         stdout,
         stderr,
     })
+}
+
+/// Reads at most `max` bytes of `source` on a thread (draining the rest).
+fn read_bounded(
+    mut source: impl Read + Send + 'static,
+    max: u64,
+) -> mpsc::Receiver<std::io::Result<Vec<u8>>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let result = (&mut source).take(max).read_to_end(&mut buf).map(|_| buf);
+        let _ = std::io::copy(&mut source, &mut std::io::sink());
+        let _ = tx.send(result);
+    });
+    rx
+}
+
+fn timed_out(limit: Duration) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        format!("credential_process did not finish within {limit:?}"),
+    )
 }
 
 #[cfg(test)]
@@ -237,5 +286,22 @@ mod tests {
         assert_eq!(out.exit_code, Some(3));
         assert_eq!(out.stdout.len() as u64, MAX_PROCESS_OUTPUT + 1);
         assert_eq!(out.stderr, b"err\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_process_past_its_time_limit_is_killed() {
+        let started = Instant::now();
+        let err = run_process_within("sleep 30", Duration::from_millis(200)).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+        assert!(started.elapsed() < Duration::from_secs(10));
+        // A child left holding the output open does not hold the caller either.
+        let started = Instant::now();
+        let err = run_process_within("sleep 30 & echo {}", Duration::from_millis(300));
+        assert_eq!(err.unwrap_err().kind(), std::io::ErrorKind::TimedOut);
+        assert!(started.elapsed() < Duration::from_secs(10));
+        // A quick one within the limit is answered.
+        let out = run_process_within("echo ok", Duration::from_secs(20)).unwrap();
+        assert_eq!(out.stdout, b"ok\n");
     }
 }

@@ -260,11 +260,7 @@ pub fn default_chain(input: &ChainInput<'_>) -> Result<CredentialsSource, Creden
             .into(),
     );
 
-    let disabled = input.var("AWS_EC2_METADATA_DISABLED");
-    if disabled
-        .as_deref()
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-    {
+    if imds_disabled(input) {
         tried.push("instance metadata (AWS_EC2_METADATA_DISABLED is true)".into());
         return Err(CredentialsError::new(
             CredentialsErrorKind::NotFound,
@@ -281,6 +277,13 @@ pub fn default_chain(input: &ChainInput<'_>) -> Result<CredentialsSource, Creden
             roles: Vec::new(),
         },
     })
+}
+
+/// `AWS_EC2_METADATA_DISABLED=true`: no request goes to the instance metadata service.
+fn imds_disabled(input: &ChainInput<'_>) -> bool {
+    input
+        .var("AWS_EC2_METADATA_DISABLED")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
 fn env_credentials(input: &ChainInput<'_>) -> Result<Option<Credentials>, CredentialsError> {
@@ -637,6 +640,13 @@ impl<'a> Ctx<'a> {
                     ),
                 )),
             },
+            "Ec2InstanceMetadata" if imds_disabled(self.input) => Err(CredentialsError::config(
+                "profile",
+                format!(
+                    "profile `{name}` has credential_source = Ec2InstanceMetadata but \
+                     AWS_EC2_METADATA_DISABLED is true"
+                ),
+            )),
             "Ec2InstanceMetadata" => {
                 let config = self.imds_config(None)?;
                 let d = format!("instance metadata service {}", config.endpoint);

@@ -354,6 +354,11 @@ impl Machine for ProcessMachine {
         }
         done(match input {
             Some(Input::Process(Ok(output))) => process::parse_output(&output, now),
+            Some(Input::Process(Err(io::ErrorKind::TimedOut))) => Err(CredentialsError::new(
+                CredentialsErrorKind::Io,
+                "process",
+                "credential_process ran past its time limit and was stopped",
+            )),
             Some(Input::Process(Err(kind))) => Err(CredentialsError::new(
                 CredentialsErrorKind::Io,
                 "process",

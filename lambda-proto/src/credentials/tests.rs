@@ -332,6 +332,15 @@ fn cases() -> Vec<Case> {
             expect: Source(S::Profile, IMDS_TOKEN),
         },
         Case {
+            name: "credential_source = Ec2InstanceMetadata with the metadata service disabled",
+            env: &[("AWS_EC2_METADATA_DISABLED", "true")],
+            config: Some(
+                "[default]\nrole_arn = arn:aws:iam::1:role/r\ncredential_source = Ec2InstanceMetadata\n",
+            ),
+            credentials: None,
+            expect: Error(K::InvalidConfig, &["Ec2InstanceMetadata", "AWS_EC2_METADATA_DISABLED"]),
+        },
+        Case {
             name: "credential_source = EcsContainer",
             env: &[("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc")],
             config: Some(
@@ -573,6 +582,16 @@ fn cases() -> Vec<Case> {
             expect: Source(
                 S::Imds,
                 "PUT http://[fd00:ec2::254]/latest/api/token x-aws-ec2-metadata-token-ttl-seconds=21600",
+            ),
+        },
+        Case {
+            name: "IMDS endpoint from the profile",
+            env: &[],
+            config: Some("[default]\nec2_metadata_service_endpoint = http://169.254.1.1:80\n"),
+            credentials: None,
+            expect: Source(
+                S::Imds,
+                "PUT http://169.254.1.1:80/latest/api/token x-aws-ec2-metadata-token-ttl-seconds=21600",
             ),
         },
         Case {
@@ -1413,6 +1432,14 @@ fn process_answers() {
     );
     assert_eq!(seen, ["run nope"]);
     assert_eq!(result.unwrap_err().kind(), CredentialsErrorKind::Io);
+    // The driver stopped it at its time limit.
+    let (_, result) = run(
+        &mut source.provider(),
+        vec![Answer::Process(Err(io::ErrorKind::TimedOut))],
+    );
+    let e = result.unwrap_err();
+    assert_eq!(e.kind(), CredentialsErrorKind::Io);
+    assert!(e.to_string().contains("time limit"), "{e}");
 }
 
 const SSO_CONFIG: &str = "[profile dev]\nsso_session = my-sso\nsso_account_id = 123456789012\n\
