@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http_body_util::BodyExt;
-use lambda_proto::call::{Call, ClientConfig, Step};
+use lambda_proto::call::{runs_function, Call, ClientConfig, Step, DEFAULT_INVOKE_TIMEOUT};
 use lambda_proto::config::ConfigError;
 use lambda_proto::credentials::{Credentials, CredentialsError, CredentialsSource};
 use lambda_proto::endpoint::{Endpoint, EndpointError, EndpointParams};
@@ -61,6 +61,7 @@ pub(crate) struct Inner {
     pub(crate) limiter: Arc<Limiter>,
     pub(crate) max_body_size: usize,
     pub(crate) read_timeout: Option<Duration>,
+    pub(crate) invoke_timeout: Option<Duration>,
     pub(crate) operation_timeout: Option<Duration>,
 }
 
@@ -71,14 +72,10 @@ impl fmt::Debug for Client {
             .field("region", &self.inner.config.region())
             .field("max_body_size", &self.inner.max_body_size)
             .field("read_timeout", &self.inner.read_timeout)
+            .field("invoke_timeout", &self.inner.invoke_timeout)
             .field("operation_timeout", &self.inner.operation_timeout)
             .finish_non_exhaustive()
     }
-}
-
-/// Operations that run a function: they are exempt from the control-plane read timeout.
-fn runs_function(name: &str) -> bool {
-    matches!(name, "Invoke" | "InvokeAsync" | "InvokeWithResponseStream")
 }
 
 impl Client {
@@ -96,7 +93,7 @@ impl Client {
     /// Sends one operation: builds and validates it, signs each attempt, retries as the
     /// standard retry mode says, and parses the answer.
     ///
-    /// Control-plane operations are bounded by the read timeout per attempt; all
+    /// Each attempt is bounded by the read timeout (invocations: the invoke timeout); all
     /// operations by the operation timeout, retries included. Response bodies larger
     /// than the body limit fail with [`TransportErrorKind::BodyTooLarge`]. An empty
     /// idempotency token (`ClientToken`) is filled with a random UUID, the same for all
@@ -127,7 +124,7 @@ impl Client {
     {
         let inner = &*self.inner;
         let read_timeout = if runs_function(O::NAME) {
-            None
+            inner.invoke_timeout
         } else {
             inner.read_timeout
         };
@@ -212,7 +209,7 @@ pub(crate) fn operation_timed_out<E>(limit: Option<Duration>) -> Error<E> {
     )
 }
 
-fn read_timed_out(limit: Option<Duration>) -> TransportError {
+pub(crate) fn read_timed_out(limit: Option<Duration>) -> TransportError {
     transport_error(
         TransportErrorKind::Timeout,
         format!("read timeout: no complete response within {limit:?}"),
@@ -361,6 +358,7 @@ pub struct Builder {
     max_body_size: Option<usize>,
     max_concurrency: Option<usize>,
     read_timeout: Option<Option<Duration>>,
+    invoke_timeout: Option<Option<Duration>>,
     operation_timeout: Option<Duration>,
     pub(crate) connect_timeout: Option<Duration>,
     root_certificates: Vec<Vec<u8>>,
@@ -461,9 +459,19 @@ impl Builder {
     }
 
     /// The time one attempt of a control-plane operation may take, from sending to the
-    /// last body byte (default 60 s; `None` for no limit). Invocations are exempt.
+    /// last body byte (default 60 s; `None` for no limit). Invocations have their own,
+    /// [`invoke_timeout`](Self::invoke_timeout).
     pub fn read_timeout(mut self, limit: impl Into<Option<Duration>>) -> Self {
         self.read_timeout = Some(limit.into());
+        self
+    }
+
+    /// The time an invocation may wait for its answer (default 16 minutes: the longest
+    /// function run and one more; `None` for no limit). For `Invoke` and `InvokeAsync` it
+    /// bounds each attempt like the read timeout; for `InvokeWithResponseStream` the wait
+    /// for the response head and then each wait for more of the stream.
+    pub fn invoke_timeout(mut self, limit: impl Into<Option<Duration>>) -> Self {
+        self.invoke_timeout = Some(limit.into());
         self
     }
 
@@ -550,6 +558,7 @@ impl Builder {
                 limiter: Limiter::new(concurrency),
                 max_body_size: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY_SIZE),
                 read_timeout: self.read_timeout.unwrap_or(Some(DEFAULT_READ_TIMEOUT)),
+                invoke_timeout: self.invoke_timeout.unwrap_or(Some(DEFAULT_INVOKE_TIMEOUT)),
                 operation_timeout: self.operation_timeout,
             }),
         })

@@ -3,9 +3,12 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures_core::Stream;
+use futures_util::future::BoxFuture;
 use hyper::body::Body as _;
 use lambda_proto::call::{Call, Step};
 use lambda_proto::error::{Error, ResponseError, TransportError};
@@ -13,9 +16,9 @@ use lambda_proto::event_stream::{ResponseStreamDecoder, ResponseStreamError, Res
 use lambda_proto::operations::{InvokeWithResponseStream, InvokeWithResponseStreamError};
 use lambda_proto::types::InvokeWithResponseStreamResponse;
 
-use crate::client::{collect, operation_timed_out, Client};
+use crate::client::{collect, operation_timed_out, read_timed_out, Client};
 use crate::limit::Permit;
-use crate::rt;
+use crate::rt::{self, Sleep};
 use crate::transport::{error_kind, transport_error, Body};
 
 /// Why the event stream of a response ended early.
@@ -56,6 +59,7 @@ impl std::error::Error for StreamError {
 pub struct ResponseStream {
     output: InvokeWithResponseStreamResponse,
     body: Body,
+    idle: IdleTimer,
     decoder: ResponseStreamDecoder,
     pending: VecDeque<Result<ResponseStreamEvent, ResponseStreamError>>,
     done: bool,
@@ -95,8 +99,17 @@ impl Stream for ResponseStream {
                 return Poll::Ready(None);
             }
             match Pin::new(&mut this.body).poll_frame(cx) {
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    if this.idle.expired(cx) {
+                        this.done = true;
+                        return Poll::Ready(Some(Err(StreamError::Transport(read_timed_out(
+                            this.idle.limit,
+                        )))));
+                    }
+                    return Poll::Pending;
+                }
                 Poll::Ready(Some(Ok(frame))) => {
+                    this.idle.reset();
                     if let Ok(data) = frame.into_data() {
                         let events = this.decoder.feed(&data);
                         this.pending.extend(events);
@@ -120,13 +133,38 @@ impl Stream for ResponseStream {
     }
 }
 
+/// The longest wait for more of the stream: a timer started when the body has nothing to
+/// give and dropped when it gives a frame.
+struct IdleTimer {
+    limit: Option<Duration>,
+    sleep: Arc<dyn Sleep>,
+    running: Option<BoxFuture<'static, ()>>,
+}
+
+impl IdleTimer {
+    /// Whether the limit has passed since the body last gave a frame (starting the timer
+    /// on the first wait).
+    fn expired(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(limit) = self.limit else {
+            return false;
+        };
+        let timer = self.running.get_or_insert_with(|| self.sleep.sleep(limit));
+        timer.as_mut().poll(cx).is_ready()
+    }
+
+    fn reset(&mut self) {
+        self.running = None;
+    }
+}
+
 type StreamResult = Result<ResponseStream, Error<InvokeWithResponseStreamError>>;
 
 impl Client {
     /// Sends `InvokeWithResponseStream` and returns the events as a stream.
     ///
     /// Retries apply until a 2xx head arrives; the operation timeout bounds the wait for
-    /// that head, not the reading of the stream.
+    /// that head, not the reading of the stream. The invoke timeout bounds each attempt's
+    /// wait for the head, then each wait for more of the stream.
     ///
     /// ```no_run
     /// # async fn example(client: lambda_async::Client) -> Result<(), Box<dyn std::error::Error>> {
@@ -159,7 +197,13 @@ impl Client {
             let credentials = self.credentials().await?;
             let request = call.request(&credentials, self.now())?;
             let permit = self.permit().await;
-            let step = match inner.transport.send(request).await {
+            let limit = inner.invoke_timeout;
+            let sent = match rt::timeout(&*inner.sleep, limit, inner.transport.send(request)).await
+            {
+                Some(sent) => sent,
+                None => Err(read_timed_out(limit)),
+            };
+            let step = match sent {
                 Err(err) => call.on_transport_error(err, (inner.random)()),
                 Ok(response) if response.status().is_success() => {
                     let (head, body) = response.into_parts();
@@ -169,6 +213,11 @@ impl Client {
                         Step::Done(Ok(output)) => Ok(ResponseStream {
                             output,
                             body,
+                            idle: IdleTimer {
+                                limit,
+                                sleep: Arc::clone(&inner.sleep),
+                                running: None,
+                            },
                             decoder: ResponseStreamDecoder::new(),
                             pending: VecDeque::new(),
                             done: false,

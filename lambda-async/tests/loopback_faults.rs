@@ -233,6 +233,29 @@ async fn invoke_is_exempt_from_the_read_timeout() {
 }
 
 #[tokio::test]
+async fn invoke_is_bounded_by_the_invoke_timeout() {
+    let server = LoopbackServer::start_then(vec![], |_| Step::Stall(Duration::from_secs(5)));
+    let client = Client::builder()
+        .region("us-east-1")
+        .endpoint_url(server.url())
+        .credentials(creds())
+        .read_timeout(None)
+        .invoke_timeout(Duration::from_millis(200))
+        .random(|| 0.1)
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = client.send(Invoke::new("f")).await.unwrap_err();
+    match err {
+        Error::Transport(t) => assert_eq!(t.kind(), TransportErrorKind::Timeout),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    // Timeouts are transient: three attempts, each cut at the invoke timeout.
+    assert_eq!(server.request_count(), 3);
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
 async fn body_over_the_limit_is_refused() {
     let big = format!(
         r#"{{"Configuration":{{"Description":"{}"}}}}"#,

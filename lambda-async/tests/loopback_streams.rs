@@ -263,3 +263,105 @@ async fn response_stream_corrupt_frame_is_an_error() {
         Err(StreamError::Decode(ResponseStreamError::Frame(_)))
     ));
 }
+
+/// A stream whose body pauses after the first event: the head and that event, then
+/// nothing for `pause`, then the rest.
+fn pausing_stream(pause: Duration) -> Step {
+    let first = event("PayloadChunk", b"first");
+    let mut body = first.clone();
+    body.extend(event("PayloadChunk", b"second"));
+    body.extend(event("InvokeComplete", b"{}"));
+    let response = stream_response(body.clone());
+    let head = response.to_bytes(false).len() - body.len();
+    Step::Pause {
+        response,
+        bytes: head + first.len(),
+        pause,
+    }
+}
+
+#[tokio::test]
+async fn response_stream_yields_events_before_the_body_ends() {
+    let server = LoopbackServer::start(vec![pausing_stream(Duration::from_secs(2))]);
+    let started = std::time::Instant::now();
+    let mut stream = client(&server, &RecordingSleep::default())
+        .invoke_with_response_stream(&InvokeWithResponseStream::new("f"))
+        .await
+        .unwrap();
+    let first = stream.next().await.unwrap().unwrap();
+    assert_eq!(first, ResponseStreamEvent::PayloadChunk(b"first".to_vec()));
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "the first event waited for the rest of the body: {:?}",
+        started.elapsed()
+    );
+    let second = stream.next().await.unwrap().unwrap();
+    assert_eq!(
+        second,
+        ResponseStreamEvent::PayloadChunk(b"second".to_vec())
+    );
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    assert!(matches!(
+        stream.next().await,
+        Some(Ok(ResponseStreamEvent::InvokeComplete { .. }))
+    ));
+    assert!(stream.next().await.is_none());
+}
+
+#[tokio::test]
+async fn a_silent_stream_ends_at_the_invoke_timeout() {
+    let server = LoopbackServer::start(vec![pausing_stream(Duration::from_secs(10))]);
+    let client = Client::builder()
+        .region("us-east-1")
+        .endpoint_url(server.url())
+        .credentials(creds())
+        .invoke_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut stream = client
+        .invoke_with_response_stream(&InvokeWithResponseStream::new("f"))
+        .await
+        .unwrap();
+    assert!(matches!(stream.next().await, Some(Ok(_))));
+    match stream.next().await {
+        Some(Err(StreamError::Transport(e))) => {
+            assert_eq!(e.kind(), lambda_proto::error::TransportErrorKind::Timeout)
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert!(stream.next().await.is_none(), "nothing after the timeout");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn an_unread_stream_stops_the_sender() {
+    // 32 MiB of events: far more than the socket buffers and hyper's read buffer hold.
+    let chunk = vec![b'x'; 1024 * 1024];
+    let mut body = Vec::new();
+    for _ in 0..32 {
+        body.extend(event("PayloadChunk", &chunk));
+    }
+    body.extend(event("InvokeComplete", b"{}"));
+    let total = body.len();
+    let server = LoopbackServer::start(vec![Step::Respond(stream_response(body))]);
+    let mut stream = client(&server, &RecordingSleep::default())
+        .invoke_with_response_stream(&InvokeWithResponseStream::new("f"))
+        .await
+        .unwrap();
+    assert!(matches!(stream.next().await, Some(Ok(_))));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sent = server.bytes_sent();
+    assert!(
+        sent < total / 2,
+        "{sent} of {total} bytes were sent while nobody read the stream"
+    );
+    let mut chunks = 1;
+    while let Some(event) = stream.next().await {
+        if let ResponseStreamEvent::PayloadChunk(bytes) = event.unwrap() {
+            assert_eq!(bytes.len(), chunk.len());
+            chunks += 1;
+        }
+    }
+    assert_eq!(chunks, 32);
+}

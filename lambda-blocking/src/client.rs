@@ -23,11 +23,9 @@ pub const DEFAULT_MAX_BODY_SIZE: u64 = 16 * 1024 * 1024;
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default time allowed for the answer of a control-plane call (head, then body).
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
-/// The default time allowed for the answer of an invocation (a function may run 15 minutes).
-pub const DEFAULT_INVOKE_READ_TIMEOUT: Duration = Duration::from_secs(15 * 60);
-
-/// Operations whose answers wait for the function to run.
-const INVOKE_OPERATIONS: &[&str] = &["Invoke", "InvokeAsync", "InvokeWithResponseStream"];
+/// The default time allowed for the answer of an invocation (a function may run 15
+/// minutes, plus start-up and the network).
+pub const DEFAULT_INVOKE_READ_TIMEOUT: Duration = lambda_proto::call::DEFAULT_INVOKE_TIMEOUT;
 
 /// Why a client could not be built.
 #[derive(Debug)]
@@ -257,7 +255,8 @@ impl ClientBuilder {
     }
 
     /// As [`read_timeout`](Self::read_timeout), for `Invoke`, `InvokeAsync` and
-    /// `InvokeWithResponseStream` (default 15 minutes).
+    /// `InvokeWithResponseStream` (default 16 minutes: 15 of the longest function run, one
+    /// for start-up and the network).
     pub fn invoke_read_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.invoke_read_timeout = timeout;
         self
@@ -478,7 +477,7 @@ impl Client {
     }
 
     pub(crate) fn timeouts_for(&self, name: &str) -> RequestTimeouts {
-        if INVOKE_OPERATIONS.contains(&name) {
+        if lambda_proto::call::runs_function(name) {
             self.inner.invoke_timeouts
         } else {
             self.inner.control_timeouts
@@ -744,11 +743,10 @@ mod tests {
             .read_timeout(Some(Duration::from_secs(5)))
             .build()
             .unwrap();
-        for name in INVOKE_OPERATIONS {
-            assert_eq!(
-                client.timeouts_for(name).read,
-                Some(DEFAULT_INVOKE_READ_TIMEOUT)
-            );
+        // A function may run 900 s: its answer must be waited for longer than that.
+        for name in lambda_proto::call::INVOCATIONS {
+            let read = client.timeouts_for(name).read.unwrap();
+            assert!(read > Duration::from_secs(900), "{name}: {read:?}");
         }
         assert_eq!(
             client.timeouts_for("GetFunction").read,

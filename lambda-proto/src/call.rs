@@ -43,6 +43,25 @@ use crate::sigv4::{Signer, SigningParams};
 /// The signing name of Lambda.
 pub const SIGNING_NAME: &str = "lambda";
 
+/// The operations whose answer waits for a function to run: a function runs for up to
+/// 15 minutes, so drivers give these [`DEFAULT_INVOKE_TIMEOUT`], not the control-plane
+/// read timeout.
+pub const INVOCATIONS: [&str; 3] = ["Invoke", "InvokeAsync", "InvokeWithResponseStream"];
+
+/// The default time an invocation may wait for its answer: the longest function run
+/// (15 minutes) plus one minute for start-up and the network.
+pub const DEFAULT_INVOKE_TIMEOUT: Duration = Duration::from_secs(16 * 60);
+
+/// Whether the operation named `name` (the model's name) runs a function.
+///
+/// ```
+/// assert!(lambda_proto::call::runs_function("Invoke"));
+/// assert!(!lambda_proto::call::runs_function("GetFunction"));
+/// ```
+pub fn runs_function(name: &str) -> bool {
+    INVOCATIONS.contains(&name)
+}
+
 /// What every call of a client shares: endpoint, region, retry settings and quota, the
 /// signing-key cache and the clock-skew correction learnt from the service.
 #[derive(Debug, Clone)]

@@ -141,6 +141,16 @@ pub enum Step {
         /// How many bytes of it are sent.
         bytes: usize,
     },
+    /// Sends the first `bytes` bytes of the response (head included), waits `pause`, then
+    /// sends the rest.
+    Pause {
+        /// The response to send.
+        response: Response,
+        /// How many bytes go before the pause.
+        bytes: usize,
+        /// The pause.
+        pause: Duration,
+    },
     /// Sends nothing for the given time, then closes the connection.
     Stall(Duration),
     /// Closes the connection without answering.
@@ -234,6 +244,7 @@ struct Shared {
     handler: Option<Handler>,
     requests: Mutex<Vec<RecordedRequest>>,
     connections: AtomicUsize,
+    bytes_sent: AtomicUsize,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -312,6 +323,7 @@ impl LoopbackServer {
             handler,
             requests: Mutex::new(Vec::new()),
             connections: AtomicUsize::new(0),
+            bytes_sent: AtomicUsize::new(0),
         });
         let thread_shared = Arc::clone(&shared);
         let accept_thread = thread::Builder::new()
@@ -348,6 +360,13 @@ impl LoopbackServer {
     /// How many connections were accepted so far.
     pub fn connection_count(&self) -> usize {
         self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// How many bytes of responses were written to the connections so far (accepted by
+    /// the kernel: a client that stops reading stops this count once the socket buffers
+    /// are full).
+    pub fn bytes_sent(&self) -> usize {
+        self.shared.bytes_sent.load(Ordering::SeqCst)
     }
 
     /// How many scripted steps are still unused.
@@ -515,7 +534,10 @@ impl Conn<'_> {
             }
             match self.stream.write(data) {
                 Ok(0) => return false,
-                Ok(n) => data = &data[n..],
+                Ok(n) => {
+                    self.shared.bytes_sent.fetch_add(n, Ordering::SeqCst);
+                    data = &data[n..];
+                }
                 Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => return false,
             }
@@ -634,6 +656,15 @@ fn run_step(conn: &mut Conn<'_>, request: &RecordedRequest, step: Step) -> bool 
                 }
             }
             keep(&response)
+        }
+        Step::Pause {
+            response,
+            bytes,
+            pause,
+        } => {
+            let all = response.to_bytes(head_only);
+            let (before, after) = all.split_at(bytes.min(all.len()));
+            conn.write_all(before) && conn.sleep(pause) && conn.write_all(after) && keep(&response)
         }
         Step::Truncate { response, bytes } => {
             let all = response.to_bytes(head_only);
