@@ -85,6 +85,33 @@ impl Client {
         Builder::default()
     }
 
+    /// The settings of the environment and the shared files, as `Client::from_env` uses
+    /// them (region, credentials chain, endpoint URL, FIPS, dual-stack, retries), in a
+    /// builder so more can be set. Needs no runtime: without the `tokio` feature, give it
+    /// a transport and a timer before building.
+    pub fn builder_from_env() -> Result<Builder, BuildError> {
+        let local =
+            lambda_env::LocalConfig::load(&lambda_env::process_env).map_err(|e| match e {
+                lambda_env::LoadError::ReadFile { path, source } => {
+                    BuildError::ReadFile { path, source }
+                }
+                lambda_env::LoadError::Config(e) => BuildError::Config(e),
+            })?;
+        let config = local.config;
+        let region = config.require_region().map_err(BuildError::Config)?;
+        let source = local.credentials.map_err(BuildError::Credentials)?;
+        let mut builder = Client::builder()
+            .region(region)
+            .credentials_source(source)
+            .use_fips(config.use_fips())
+            .use_dual_stack(config.use_dualstack())
+            .retry(config.retry_config());
+        if let Some(url) = config.endpoint_url() {
+            builder = builder.endpoint_url(url);
+        }
+        Ok(builder)
+    }
+
     /// The shared call configuration (endpoint, region, retry settings, clock skew).
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
@@ -488,10 +515,9 @@ impl Builder {
     }
 
     /// Trusts the certificates in `pem` as root certificates besides the webpki roots, in
-    /// the default transport (see [`HyperTransportBuilder::add_root_certificate_pem`]).
-    /// Like [`Builder::connect_timeout`], unused when a transport is given.
-    ///
-    /// [`HyperTransportBuilder::add_root_certificate_pem`]: crate::HyperTransportBuilder::add_root_certificate_pem
+    /// the default transport of the `tokio` feature (see
+    /// `HyperTransportBuilder::add_root_certificate_pem`). Like
+    /// [`Builder::connect_timeout`], unused when a transport is given.
     pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
         self.root_certificates.push(pem.to_vec());
         self
@@ -500,6 +526,9 @@ impl Builder {
     /// Builds the client.
     pub fn build(self) -> Result<Client, BuildError> {
         let region = self.region.ok_or(BuildError::MissingRegion)?;
+        if self.credentials.is_none() && self.credentials_source.is_none() {
+            return Err(BuildError::MissingCredentials);
+        }
         let endpoint = match &self.endpoint_url {
             Some(url) => Endpoint::parse(url),
             None => lambda_proto::endpoint::resolve(

@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 mod client;
+mod conn;
 mod credentials;
 mod limit;
 mod paginate;
@@ -44,6 +45,7 @@ pub use client::{
     BuildError, Builder, Client, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONCURRENCY,
     DEFAULT_READ_TIMEOUT,
 };
+pub use conn::{ConnTransport, Connect, FuturesIo, Spawn};
 pub use credentials::{ProvideCredentials, REFRESH_BEFORE_EXPIRY};
 pub use rt::{Clock, Random, Sleep};
 pub use stream::{ResponseStream, StreamError};

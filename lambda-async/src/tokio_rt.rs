@@ -183,28 +183,4 @@ impl Client {
     pub async fn from_env() -> Result<Client, BuildError> {
         Self::builder_from_env()?.build()
     }
-
-    /// Like [`Client::from_env`], returning the builder so more settings can be changed.
-    pub fn builder_from_env() -> Result<Builder, BuildError> {
-        let local =
-            lambda_env::LocalConfig::load(&lambda_env::process_env).map_err(|e| match e {
-                lambda_env::LoadError::ReadFile { path, source } => {
-                    BuildError::ReadFile { path, source }
-                }
-                lambda_env::LoadError::Config(e) => BuildError::Config(e),
-            })?;
-        let config = local.config;
-        let region = config.require_region().map_err(BuildError::Config)?;
-        let source = local.credentials.map_err(BuildError::Credentials)?;
-        let mut builder = Client::builder()
-            .region(region)
-            .credentials_source(source)
-            .use_fips(config.use_fips())
-            .use_dual_stack(config.use_dualstack())
-            .retry(config.retry_config());
-        if let Some(url) = config.endpoint_url() {
-            builder = builder.endpoint_url(url);
-        }
-        Ok(builder)
-    }
 }
