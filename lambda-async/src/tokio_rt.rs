@@ -10,7 +10,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use lambda_proto::error::{TransportError, TransportErrorKind};
 
-use crate::client::{BuildError, Builder, Client};
+use crate::client::{BuildError, Client};
 use crate::rt::Sleep;
 use crate::transport::{boxed_body, error_kind, transport_error, Body, Transport};
 
