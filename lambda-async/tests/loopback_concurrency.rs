@@ -47,8 +47,11 @@ async fn two_hundred_concurrent_calls_over_bounded_connections() {
     }
     assert_eq!(server.request_count(), CALLS);
     let connections = server.connection_count();
+    // At most SLOTS requests are in flight; a request that starts just before the pool
+    // has taken back a finished connection opens another (hyper-util's pool gives no way
+    // to wait for it), which is why the bound is not exactly SLOTS.
     assert!(
-        (1..=SLOTS * 3).contains(&connections),
+        (1..=SLOTS * 2).contains(&connections),
         "{connections} connections for {CALLS} calls"
     );
     assert_eq!(credentials.lookups(), 1);
