@@ -14,7 +14,8 @@ use crate::client::{BuildError, Client};
 use crate::rt::Sleep;
 use crate::transport::{boxed_body, error_kind, transport_error, Body, Transport};
 
-/// Default time to open a connection (TCP and TLS).
+/// Default time to open a TCP connection (the TLS handshake after it counts against the
+/// attempt's read timeout).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long an idle pooled connection is kept.
 pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
