@@ -235,26 +235,28 @@ pub fn json_body<T: DeserializeOwned>(
 }
 
 /// The error code of an error response: the `x-amzn-ErrorType` header, then the body's
-/// `code`/`Code`, then `__type`; cut at the first `:` and keeping what follows `#`.
+/// `code`/`Code`, then `__type`; each cut at the first `:` and keeping what follows `#`. The
+/// first that leaves a non-empty code wins.
 pub fn error_code(
     response: &http::Response<Vec<u8>>,
     body: Option<&serde_json::Value>,
 ) -> Option<String> {
+    let normalized = |raw: &str| {
+        let cut = raw.split(':').next().unwrap_or("");
+        let code = cut.rsplit('#').next().unwrap_or("").trim();
+        (!code.is_empty()).then(|| code.to_string())
+    };
     let from_header = response
         .headers()
         .get("x-amzn-errortype")
         .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let from_body = || {
+        .and_then(normalized);
+    from_header.or_else(|| {
         let body = body?.as_object()?;
         ["code", "Code", "__type"]
             .iter()
-            .find_map(|k| body.get(*k)?.as_str().map(str::to_string))
-    };
-    let raw = from_header.or_else(from_body)?;
-    let cut = raw.split(':').next().unwrap_or("");
-    let code = cut.rsplit('#').next().unwrap_or("").trim();
-    (!code.is_empty()).then(|| code.to_string())
+            .find_map(|k| body.get(*k)?.as_str().and_then(normalized))
+    })
 }
 
 /// The retry hint of a response: `Retry-After` seconds or `x-amz-retry-after` milliseconds;

@@ -80,6 +80,29 @@ fn error_code_and_message() {
             None,
         ),
         (500, &[], "", "Unknown", None),
+        // The body's `code` comes before its `__type`.
+        (
+            400,
+            &[],
+            r#"{"code":"TooManyRequestsException","__type":"com.amazonaws.lambda#ServiceException"}"#,
+            "TooManyRequestsException",
+            None,
+        ),
+        // A header that gives no code (empty, or only a `:` suffix) defers to the body.
+        (
+            500,
+            &[("x-amzn-ErrorType", "")],
+            r#"{"__type":"ServiceException","message":"m"}"#,
+            "ServiceException",
+            Some("m"),
+        ),
+        (
+            500,
+            &[("x-amzn-ErrorType", ":http://internal.amazon.com/")],
+            r#"{"Code":"ServiceException"}"#,
+            "ServiceException",
+            None,
+        ),
         (
             403,
             &[],
