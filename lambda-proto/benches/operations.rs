@@ -45,12 +45,14 @@ struct Inputs {
     response: http::Response<Vec<u8>>,
 }
 
+/// Build, sign and parse once.
+type Run = dyn Fn(&Signer, Inputs) -> usize;
+
 struct Case {
     name: &'static str,
     /// A fresh set of inputs.
     prepare: Box<dyn Fn() -> Inputs>,
-    /// Build, sign and parse once.
-    run: Box<dyn Fn(&Signer, Inputs) -> usize>,
+    run: Box<Run>,
     /// The unavoidable SHA-256 and HMAC work for the same request.
     floor: Box<dyn Fn() -> usize>,
     /// A bare JSON parse of the response body.
