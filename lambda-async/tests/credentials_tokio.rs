@@ -1,12 +1,14 @@
 //! Credentials through the async driver: the default chain against loopback servers
-//! speaking IMDSv2 and the container protocol, a real `credential_process`, and moto for
-//! STS `AssumeRole`; expiry with a fake clock under 100 concurrent calls.
+//! speaking IMDSv2, the container protocol and the SSO portal (with their failure answers
+//! and stalls), a real `credential_process`, and moto for STS `AssumeRole` and
+//! `AssumeRoleWithWebIdentity`; expiry with a fake clock under 100 concurrent calls.
 #![cfg(feature = "tokio")]
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use lambda_async::Client;
 use lambda_proto::credentials::{
@@ -14,7 +16,7 @@ use lambda_proto::credentials::{
 };
 use lambda_proto::operations::{GetAccountSettings, ListFunctions};
 use lambda_proto::Error;
-use test_support::{LoopbackServer, MotoServer, RecordedRequest, Response};
+use test_support::{LoopbackServer, MotoServer, RecordedRequest, Response, Step};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -298,4 +300,276 @@ fn source_with(moto: &MotoServer, config: &str) -> CredentialsSource {
         ],
         Some(config),
     )
+}
+
+/// A client whose credentials come from `source`, calling a Lambda stand-in.
+fn client_for(source: CredentialsSource, lambda: &LoopbackServer) -> Client {
+    Client::builder()
+        .region("us-east-1")
+        .endpoint_url(lambda.url())
+        .credentials_source(source)
+        .build()
+        .unwrap()
+}
+
+/// The text of a credentials failure of a call (its message and its source's).
+fn credentials_failure<E: std::fmt::Debug>(err: Error<E>) -> String {
+    match err {
+        Error::Transport(t) => {
+            assert_eq!(
+                t.kind(),
+                lambda_proto::error::TransportErrorKind::Credentials
+            );
+            format!("{t} {:?}", std::error::Error::source(&t))
+        }
+        other => panic!("expected a credentials failure, got {other:?}"),
+    }
+}
+
+fn text(status: u16, body: &str) -> Step {
+    Step::Respond(Response::new(status).body(body.to_string()))
+}
+
+const IMDS_CREDENTIALS: &str = r#"{"Code": "Success", "Type": "AWS-HMAC",
+    "AccessKeyId": "ASIASCRIPTED", "SecretAccessKey": "s", "Token": "t",
+    "Expiration": "2100-01-01T00:00:00Z"}"#;
+
+/// One call with credentials from an IMDS server answering `script`.
+async fn with_scripted_imds(
+    script: Vec<Step>,
+) -> (LoopbackServer, LoopbackServer, Result<(), String>, Duration) {
+    let imds = LoopbackServer::start(script);
+    let lambda = lambda_server();
+    let client = client_for(
+        source(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url())], None),
+        &lambda,
+    );
+    let started = Instant::now();
+    let result = client
+        .send(GetAccountSettings::new())
+        .await
+        .map(|_| ())
+        .map_err(credentials_failure);
+    (imds, lambda, result, started.elapsed())
+}
+
+#[tokio::test]
+async fn imds_failure_answers() {
+    // No role attached to the instance.
+    let (imds, lambda, result, _) = with_scripted_imds(vec![text(200, "T"), text(404, "")]).await;
+    let err = result.unwrap_err();
+    assert!(err.contains("404"), "{err}");
+    assert_eq!((imds.request_count(), lambda.request_count()), (2, 0));
+
+    // Two 500s are retried, then the credentials sign the call.
+    let (imds, lambda, result, _) = with_scripted_imds(vec![
+        text(200, "T"),
+        text(200, "role"),
+        text(500, ""),
+        text(500, ""),
+        Step::json(200, IMDS_CREDENTIALS),
+    ])
+    .await;
+    result.unwrap();
+    assert_eq!(imds.request_count(), 5);
+    assert_eq!(key_of(&lambda.requests()[0]), "ASIASCRIPTED");
+
+    // Three: the source gives up and says why.
+    let (_, lambda, result, _) = with_scripted_imds(vec![
+        text(200, "T"),
+        text(200, "role"),
+        text(500, ""),
+        text(500, ""),
+        text(500, ""),
+    ])
+    .await;
+    let err = result.unwrap_err();
+    assert!(err.contains("500"), "{err}");
+    assert_eq!(lambda.request_count(), 0);
+}
+
+#[tokio::test]
+async fn imds_that_stalls_times_out() {
+    let (_, lambda, result, took) =
+        with_scripted_imds(vec![Step::Stall(Duration::from_secs(30)); 4]).await;
+    let err = result.unwrap_err();
+    assert!(err.contains("instance metadata"), "{err}");
+    assert_eq!(lambda.request_count(), 0);
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
+#[tokio::test]
+async fn imds_stale_token_is_replaced() {
+    let tokens = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&tokens);
+    let imds = LoopbackServer::with_handler(move |r| match (r.method.as_str(), r.path()) {
+        ("PUT", "/latest/api/token") => {
+            let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+            Response::new(200).body(format!("TOKEN-{n}"))
+        }
+        // The first token is stale at once.
+        _ if r.header("x-aws-ec2-metadata-token") != Some("TOKEN-2") => Response::new(401),
+        ("GET", "/latest/meta-data/iam/security-credentials/") => Response::new(200).body("role"),
+        ("GET", "/latest/meta-data/iam/security-credentials/role") => {
+            Response::json(200, IMDS_CREDENTIALS)
+        }
+        _ => Response::new(404),
+    });
+    let lambda = lambda_server();
+    let client = client_for(
+        source(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url())], None),
+        &lambda,
+    );
+    client.send(GetAccountSettings::new()).await.unwrap();
+    assert_eq!(
+        tokens.load(Ordering::SeqCst),
+        2,
+        "a second token after the 401"
+    );
+    assert_eq!(key_of(&lambda.requests()[0]), "ASIASCRIPTED");
+}
+
+#[tokio::test]
+async fn container_failure_answers() {
+    let lambda = lambda_server();
+    let call = |script: Vec<Step>| {
+        let server = LoopbackServer::start(script);
+        let client = client_for(
+            source(
+                &[(
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                    format!("{}/creds", server.url()),
+                )],
+                None,
+            ),
+            &lambda,
+        );
+        async move {
+            let started = Instant::now();
+            let err = client.send(GetAccountSettings::new()).await.unwrap_err();
+            (server, credentials_failure(err), started.elapsed())
+        }
+    };
+    let (_, err, _) = call(vec![
+        Step::json(
+            500,
+            r#"{"code": "InternalError", "message": "agent failed"}"#
+        );
+        4
+    ])
+    .await;
+    assert!(err.contains("500"), "{err}");
+    let (_, err, took) = call(vec![Step::Stall(Duration::from_secs(30)); 4]).await;
+    assert!(err.contains("container"), "{err}");
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+    assert_eq!(lambda.request_count(), 0);
+}
+
+#[tokio::test]
+async fn sso_portal_with_cached_token() {
+    let home = temp_dir("sso");
+    let cache_dir = home.join(".aws").join("sso").join("cache");
+    std::fs::create_dir_all(&cache_dir).unwrap();
+    let config = "[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\n\
+                  sso_role_name = ReadOnly\n\
+                  [sso-session corp]\nsso_region = eu-west-1\n\
+                  sso_start_url = https://d-abc123.awsapps.com/start\n";
+    // SHA-1 of "corp", computed independently (Python hashlib).
+    let cache = cache_dir.join("ee0bfd2552fbd840c02cc48b6e823320543c450f.json");
+    let write_token = |expires: OffsetDateTime| {
+        let expires = expires.format(&Rfc3339).unwrap();
+        let token = format!(
+            r#"{{"accessToken": "sso-access-token", "expiresAt": "{expires}",
+                "region": "eu-west-1", "startUrl": "https://d-abc123.awsapps.com/start"}}"#
+        );
+        std::fs::write(&cache, token).unwrap();
+    };
+    let expiry_ms = (OffsetDateTime::now_utc() + time::Duration::hours(1)).unix_timestamp() * 1000;
+    let portal = LoopbackServer::with_handler(move |r| {
+        if r.path() != "/federation/credentials"
+            || r.header("x-amz-sso_bearer_token") != Some("sso-access-token")
+        {
+            return Response::json(401, r#"{"message": "Session token not found or invalid"}"#);
+        }
+        Response::json(
+            200,
+            format!(
+                r#"{{"roleCredentials": {{"accessKeyId": "ASIASSO", "secretAccessKey": "s",
+                    "sessionToken": "sso-session", "expiration": {expiry_ms}}}}}"#
+            ),
+        )
+    });
+    let sso_source = || {
+        let vars: HashMap<&str, String> = [
+            ("AWS_PROFILE", "dev".to_string()),
+            ("AWS_ENDPOINT_URL_SSO", portal.url()),
+        ]
+        .into_iter()
+        .collect();
+        let env = move |name: &str| vars.get(name).cloned();
+        let home = home.display().to_string();
+        default_chain(&ChainInput::new(&env, Some(config), None, Some(&home))).unwrap()
+    };
+    let lambda = lambda_server();
+
+    write_token(OffsetDateTime::now_utc() + time::Duration::hours(1));
+    let client = client_for(sso_source(), &lambda);
+    client.send(GetAccountSettings::new()).await.unwrap();
+    let r = &portal.requests()[0];
+    assert_eq!(r.query_param("role_name"), Some("ReadOnly"));
+    assert_eq!(r.query_param("account_id"), Some("123456789012"));
+    assert_eq!(key_of(&lambda.requests()[0]), "ASIASSO");
+
+    // An expired token: the error says to log in, and the portal is not asked.
+    write_token(OffsetDateTime::now_utc() - time::Duration::minutes(1));
+    let client = client_for(sso_source(), &lambda);
+    let err = credentials_failure(client.send(GetAccountSettings::new()).await.unwrap_err());
+    assert!(err.contains("aws sso login --profile dev"), "{err}");
+    assert_eq!(portal.request_count(), 1);
+    let _ = std::fs::remove_dir_all(home);
+}
+
+/// Web identity from the environment (EKS IRSA) against moto's STS, then a call to moto
+/// signed with the role's temporary credentials.
+#[tokio::test]
+async fn web_identity_against_moto() {
+    let moto = MotoServer::start();
+    let trust = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/example.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+        }],
+    })
+    .to_string();
+    let role_arn = moto.create_role_with_trust("pod-role", &trust);
+    let dir = temp_dir("web-identity");
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, "eyJhbGciOiJSUzI1NiJ9.secret-web-identity.sig").unwrap();
+    let source = source(
+        &[
+            ("AWS_REGION", MotoServer::REGION.to_string()),
+            (
+                "AWS_WEB_IDENTITY_TOKEN_FILE",
+                token_file.display().to_string(),
+            ),
+            ("AWS_ROLE_ARN", role_arn),
+            ("AWS_ROLE_SESSION_NAME", "pod-7".to_string()),
+            ("AWS_ENDPOINT_URL_STS", moto.endpoint_url()),
+        ],
+        None,
+    );
+    assert_eq!(source.kind(), SourceKind::WebIdentity);
+    assert!(!format!("{source:?}").contains("secret-web-identity"));
+    let client = Client::builder()
+        .region(MotoServer::REGION)
+        .endpoint_url(moto.endpoint_url())
+        .credentials_source(source)
+        .build()
+        .unwrap();
+    let out = client.send(ListFunctions::new()).await.unwrap();
+    assert_eq!(out.functions.map(|f| f.len()), Some(0));
+    assert!(!format!("{client:?}").contains("secret-web-identity"));
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -6,12 +6,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
 
 use lambda_blocking::{BuildError, Client, ClientBuilder};
 use lambda_proto::credentials::{CredentialsErrorKind, SourceKind};
 use lambda_proto::operations::{GetAccountSettings, ListFunctions};
 use lambda_proto::Error;
-use test_support::{LoopbackServer, MotoServer, RecordedRequest, Response};
+use test_support::{LoopbackServer, MotoServer, RecordedRequest, Response, Step};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -333,6 +334,122 @@ fn container_rejection_is_an_error() {
         err.to_string().contains("AccessDenied: token mismatch"),
         "{err}"
     );
+}
+
+const IMDS_CREDENTIALS: &str = r#"{"Code": "Success", "Type": "AWS-HMAC",
+    "AccessKeyId": "ASIASCRIPTED", "SecretAccessKey": "s", "Token": "t",
+    "Expiration": "2100-01-01T00:00:00Z"}"#;
+
+/// Credentials from an IMDS server that answers with `script`, one step per request.
+fn imds_scripted(
+    script: Vec<Step>,
+) -> (
+    LoopbackServer,
+    Result<lambda_proto::credentials::Credentials, lambda_proto::credentials::CredentialsError>,
+    Duration,
+) {
+    let imds = LoopbackServer::start(script);
+    let env = lookup(vec![
+        ("AWS_REGION", "us-east-1".into()),
+        ("HOME", "/nonexistent-home".into()),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url()),
+    ]);
+    let client = ClientBuilder::from_env_lookup(&env)
+        .unwrap()
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let result = client.credentials();
+    (imds, result, started.elapsed())
+}
+
+fn text(status: u16, body: &str) -> Step {
+    Step::Respond(Response::new(status).body(body.to_string()))
+}
+
+#[test]
+fn imds_failure_answers() {
+    // No role attached to the instance.
+    let (imds, result, _) = imds_scripted(vec![text(200, "TOKEN"), text(404, "")]);
+    let err = result.unwrap_err();
+    assert!(err.to_string().contains("404"), "{err}");
+    assert_eq!(imds.request_count(), 2);
+
+    // Server errors are retried: two 500s, then the answer.
+    let (imds, result, _) = imds_scripted(vec![
+        text(200, "TOKEN"),
+        text(200, "web-role"),
+        text(500, ""),
+        text(500, ""),
+        Step::json(200, IMDS_CREDENTIALS),
+    ]);
+    assert_eq!(result.unwrap().access_key_id(), "ASIASCRIPTED");
+    assert_eq!(imds.request_count(), 5);
+
+    // Three 500s: the source gives up and says why.
+    let (imds, result, _) = imds_scripted(vec![
+        text(200, "TOKEN"),
+        text(200, "web-role"),
+        text(500, ""),
+        text(500, ""),
+        text(500, ""),
+    ]);
+    let err = result.unwrap_err();
+    assert_eq!(err.kind(), CredentialsErrorKind::Rejected);
+    assert!(err.to_string().contains("500"), "{err}");
+    assert_eq!(imds.request_count(), 5);
+}
+
+#[test]
+fn imds_that_stalls_times_out() {
+    let (imds, result, took) = imds_scripted(vec![
+        Step::Stall(Duration::from_secs(30)),
+        Step::Stall(Duration::from_secs(30)),
+        Step::Stall(Duration::from_secs(30)),
+        Step::Stall(Duration::from_secs(30)),
+    ]);
+    let err = result.unwrap_err();
+    assert!(err.to_string().contains("instance metadata"), "{err}");
+    assert!(imds.request_count() >= 1);
+    // One second per IMDS request, a few tries at most: never the 30 s of the stall.
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
+#[test]
+fn container_failure_answers() {
+    let credentials = |script: Vec<Step>| {
+        let server = LoopbackServer::start(script);
+        let env = lookup(vec![
+            ("AWS_REGION", "us-east-1".into()),
+            ("HOME", "/nonexistent-home".into()),
+            (
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                format!("{}/creds", server.url()),
+            ),
+        ]);
+        let client = ClientBuilder::from_env_lookup(&env)
+            .unwrap()
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        let result = client.credentials();
+        (server, result, started.elapsed())
+    };
+    let (server, result, _) = credentials(vec![
+        Step::json(
+            500,
+            r#"{"code": "InternalError", "message": "agent failed"}"#,
+        );
+        4
+    ]);
+    let err = result.unwrap_err();
+    assert!(err.to_string().contains("500"), "{err}");
+    assert!(server.request_count() >= 1);
+
+    let (_, result, took) = credentials(vec![Step::Stall(Duration::from_secs(30)); 4]);
+    let err = result.unwrap_err();
+    assert!(err.to_string().contains("container"), "{err}");
+    assert!(took < Duration::from_secs(15), "took {took:?}");
 }
 
 #[test]
