@@ -218,30 +218,14 @@ async fn credential_process_is_run() {
 #[tokio::test]
 async fn assume_role_against_moto() {
     let moto = MotoServer::start();
-    let trust = serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"AWS": format!("arn:aws:iam::{}:user/ci", MotoServer::ACCOUNT_ID)},
-            "Action": "sts:AssumeRole",
-        }],
-    })
-    .to_string();
-    moto.create_role_with_trust("deploy", &trust);
-    let policy = serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "lambda:*", "Resource": "*"}],
-    })
-    .to_string();
-    moto.put_role_policy("deploy", "lambda", &policy);
-    let key = moto.create_user_with_policy(
-        "ci",
-        &serde_json::json!({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
-        })
-        .to_string(),
+    let trust = test_support::trust_policy(
+        serde_json::json!({"AWS": format!("arn:aws:iam::{}:user/ci", MotoServer::ACCOUNT_ID)}),
+        "sts:AssumeRole",
     );
+    moto.create_role_with_trust("deploy", &trust);
+    let policy = test_support::allow_policy("lambda:*");
+    moto.put_role_policy("deploy", "lambda", &policy);
+    let key = moto.create_user_with_policy("ci", &test_support::allow_policy("sts:AssumeRole"));
     let config = format!(
         "[default]\nrole_arn = arn:aws:iam::{}:role/deploy\nsource_profile = ci\n\
          [profile ci]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
@@ -485,20 +469,7 @@ async fn sso_portal_with_cached_token() {
         std::fs::write(&cache, token).unwrap();
     };
     let expiry_ms = (OffsetDateTime::now_utc() + time::Duration::hours(1)).unix_timestamp() * 1000;
-    let portal = LoopbackServer::with_handler(move |r| {
-        if r.path() != "/federation/credentials"
-            || r.header("x-amz-sso_bearer_token") != Some("sso-access-token")
-        {
-            return Response::json(401, r#"{"message": "Session token not found or invalid"}"#);
-        }
-        Response::json(
-            200,
-            format!(
-                r#"{{"roleCredentials": {{"accessKeyId": "ASIASSO", "secretAccessKey": "s",
-                    "sessionToken": "sso-session", "expiration": {expiry_ms}}}}}"#
-            ),
-        )
-    });
+    let portal = LoopbackServer::sso_portal("sso-access-token", "ASIASSO", expiry_ms);
     let sso_source = || {
         let vars: HashMap<&str, String> = [
             ("AWS_PROFILE", "dev".to_string()),
@@ -534,15 +505,10 @@ async fn sso_portal_with_cached_token() {
 #[tokio::test]
 async fn web_identity_against_moto() {
     let moto = MotoServer::start();
-    let trust = serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/example.com"},
-            "Action": "sts:AssumeRoleWithWebIdentity",
-        }],
-    })
-    .to_string();
+    let trust = test_support::trust_policy(
+        serde_json::json!({"Federated": "arn:aws:iam::123456789012:oidc-provider/example.com"}),
+        "sts:AssumeRoleWithWebIdentity",
+    );
     let role_arn = moto.create_role_with_trust("pod-role", &trust);
     let dir = temp_dir("web-identity");
     let token_file = dir.join("token");

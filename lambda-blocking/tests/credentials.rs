@@ -483,20 +483,7 @@ fn sso_portal_with_cached_token() {
     };
     write_token(OffsetDateTime::now_utc() + time::Duration::hours(1));
     let expiry_ms = (OffsetDateTime::now_utc() + time::Duration::hours(1)).unix_timestamp() * 1000;
-    let portal = LoopbackServer::with_handler(move |r| {
-        if r.path() != "/federation/credentials"
-            || r.header("x-amz-sso_bearer_token") != Some("sso-access-token")
-        {
-            return Response::json(401, r#"{"message": "Session token not found or invalid"}"#);
-        }
-        Response::json(
-            200,
-            format!(
-                r#"{{"roleCredentials": {{"accessKeyId": "ASIASSO", "secretAccessKey": "s",
-                    "sessionToken": "sso-session", "expiration": {expiry_ms}}}}}"#
-            ),
-        )
-    });
+    let portal = LoopbackServer::sso_portal("sso-access-token", "ASIASSO", expiry_ms);
     let lambda = lambda_server();
     let env = lookup(vec![
         ("AWS_PROFILE", "dev".into()),
@@ -604,25 +591,14 @@ fn sts_against_moto() {
     let moto = MotoServer::start();
     let home = temp_dir("sts");
     // A role the account's users may assume (moto checks the trust policy).
-    let trust = serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"AWS": format!("arn:aws:iam::{}:user/deployer", MotoServer::ACCOUNT_ID)},
-            "Action": "sts:AssumeRole",
-        }],
-    })
-    .to_string();
+    let trust = test_support::trust_policy(
+        serde_json::json!({"AWS": format!("arn:aws:iam::{}:user/deployer", MotoServer::ACCOUNT_ID)}),
+        "sts:AssumeRole",
+    );
     moto.create_role_with_trust("cross-account", &trust);
     let role_arn = format!("arn:aws:iam::{}:role/cross-account", MotoServer::ACCOUNT_ID);
-    let key = moto.create_user_with_policy(
-        "deployer",
-        &serde_json::json!({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
-        })
-        .to_string(),
-    );
+    let key =
+        moto.create_user_with_policy("deployer", &test_support::allow_policy("sts:AssumeRole"));
     let write_config = |secret: &str| {
         let config = home.join("config");
         std::fs::write(

@@ -6,20 +6,18 @@
 //! Criterion measures each; the run ends by timing them again over a fixed number of
 //! iterations in the same process and printing the ratios.
 
+mod common;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use common::{credentials, hmac, mean, params, signing_key, STS_PREFIX};
 use criterion::{BatchSize, Criterion};
-use hmac::{Hmac, Mac};
-use lambda_proto::credentials::Credentials;
 use lambda_proto::endpoint::Endpoint;
 use lambda_proto::operations::{GetFunction, Invoke, ListFunctions};
-use lambda_proto::sigv4::{canonical_request, SignatureLocation, Signer, SigningParams};
+use lambda_proto::sigv4::{canonical_request, SignatureLocation, Signer};
 use lambda_proto::Operation;
 use sha2::{Digest, Sha256};
-use time::macros::datetime;
-
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
 fn function_json(i: usize) -> serde_json::Value {
     serde_json::json!({
@@ -59,25 +57,6 @@ struct Case {
     json: Box<dyn Fn() -> usize>,
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
-    mac.update(data);
-    mac.finalize().into_bytes().into()
-}
-
-fn credentials() -> Credentials {
-    Credentials::new("AKIDEXAMPLE", SECRET, None, None)
-}
-
-fn params(creds: &Credentials) -> SigningParams<'_> {
-    SigningParams::new(
-        creds,
-        "us-east-1",
-        "lambda",
-        datetime!(2024-05-06 07:08:09 UTC),
-    )
-}
-
 /// The cryptography signing `request` cannot avoid: SHA-256 of its body and of its real
 /// canonical request, and the HMAC of the string to sign. The key is derived beforehand:
 /// the signer derives it once per day, region and service too.
@@ -88,17 +67,11 @@ fn crypto_floor(request: &http::Request<Vec<u8>>) -> impl Fn() -> usize {
         .as_str()
         .to_owned();
     let body = request.body().clone();
-    let k = hmac(format!("AWS4{SECRET}").as_bytes(), b"20240506");
-    let k = hmac(&k, b"us-east-1");
-    let k = hmac(&k, b"lambda");
-    let key = hmac(&k, b"aws4_request");
+    let key = signing_key();
     move || {
         let body_hash = Sha256::digest(&body);
         let creq_hash = Sha256::digest(creq.as_bytes());
-        let sts = format!(
-            "AWS4-HMAC-SHA256\n20240506T070809Z\n20240506/us-east-1/lambda/aws4_request\n{}",
-            hex::encode(creq_hash)
-        );
+        let sts = format!("{STS_PREFIX}{}", hex::encode(creq_hash));
         let sig = hmac(&key, sts.as_bytes());
         black_box((body_hash, sig)).1[0] as usize
     }
@@ -199,15 +172,6 @@ fn cases() -> Vec<Case> {
             json: Box::new(|| 0),
         },
     ]
-}
-
-fn mean(iterations: u32, mut f: impl FnMut()) -> Duration {
-    f();
-    let start = Instant::now();
-    for _ in 0..iterations {
-        f();
-    }
-    start.elapsed() / iterations
 }
 
 /// The mean time of `run` over inputs prepared before the timer starts.

@@ -7,17 +7,15 @@
 //! Criterion measures each; the run ends by timing both again over a fixed number of
 //! iterations and printing signing / floor.
 
+mod common;
+
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::{credentials, hmac, mean, params, signing_key, STS_PREFIX};
 use criterion::Criterion;
-use hmac::{Hmac, Mac};
-use lambda_proto::credentials::Credentials;
-use lambda_proto::sigv4::{canonical_request, SignatureLocation, Signer, SigningParams};
+use lambda_proto::sigv4::{canonical_request, SignatureLocation, Signer};
 use sha2::{Digest, Sha256};
-use time::macros::datetime;
-
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
 struct Case {
     name: &'static str,
@@ -25,19 +23,6 @@ struct Case {
     creq: String,
     sts: String,
     key: [u8; 32],
-}
-
-fn credentials() -> Credentials {
-    Credentials::new("AKIDEXAMPLE", SECRET, None, None)
-}
-
-fn params(creds: &Credentials) -> SigningParams<'_> {
-    SigningParams::new(
-        creds,
-        "us-east-1",
-        "lambda",
-        datetime!(2024-05-06 07:08:09 UTC),
-    )
 }
 
 fn cases() -> Vec<Case> {
@@ -63,7 +48,7 @@ fn cases() -> Vec<Case> {
                 .as_str()
                 .to_owned();
             let sts = format!(
-                "AWS4-HMAC-SHA256\n20240506T070809Z\n20240506/us-east-1/lambda/aws4_request\n{}",
+                "{STS_PREFIX}{}",
                 hex::encode(Sha256::digest(creq.as_bytes()))
             );
             Case {
@@ -75,20 +60,6 @@ fn cases() -> Vec<Case> {
             }
         })
         .collect()
-}
-
-fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
-    mac.update(data);
-    mac.finalize().into_bytes().into()
-}
-
-/// The signing key of the day, region and service (derived once, as the signer does).
-fn signing_key() -> [u8; 32] {
-    let k = hmac(format!("AWS4{SECRET}").as_bytes(), b"20240506");
-    let k = hmac(&k, b"us-east-1");
-    let k = hmac(&k, b"lambda");
-    hmac(&k, b"aws4_request")
 }
 
 /// The unavoidable work of one request: the two hashes and the signature's HMAC.
@@ -120,15 +91,6 @@ fn bench(c: &mut Criterion, cases: &mut [Case]) {
         group.bench_function("floor", |b| b.iter(|| floor(black_box(case))));
         group.finish();
     }
-}
-
-fn mean(iterations: u32, mut f: impl FnMut()) -> Duration {
-    f();
-    let start = Instant::now();
-    for _ in 0..iterations {
-        f();
-    }
-    start.elapsed() / iterations
 }
 
 fn ratios(cases: &mut [Case], benching: bool) {

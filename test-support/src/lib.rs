@@ -24,6 +24,6 @@ pub mod zip;
 
 pub use http::HttpResponse;
 pub use loopback::{LoopbackServer, RecordedRequest, Response, Step};
-pub use moto::{is_listening, AccessKey, MotoServer};
+pub use moto::{allow_policy, is_listening, trust_policy, AccessKey, MotoServer};
 #[cfg(feature = "tls")]
 pub use tls::{TestCa, TlsProxy};

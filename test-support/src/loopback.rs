@@ -337,6 +337,27 @@ impl LoopbackServer {
         }
     }
 
+    /// An AWS SSO portal answering `GET /federation/credentials` for the bearer token
+    /// `access_token` with role credentials `key_id` expiring at `expiry_ms` (Unix
+    /// milliseconds); 401 for any other token or path.
+    pub fn sso_portal(access_token: &str, key_id: &str, expiry_ms: i64) -> LoopbackServer {
+        let (token, key) = (access_token.to_string(), key_id.to_string());
+        Self::with_handler(move |r| {
+            if r.path() != "/federation/credentials"
+                || r.header("x-amz-sso_bearer_token") != Some(token.as_str())
+            {
+                return Response::json(401, r#"{"message": "Session token not found or invalid"}"#);
+            }
+            Response::json(
+                200,
+                format!(
+                    r#"{{"roleCredentials": {{"accessKeyId": "{key}", "secretAccessKey": "s",
+                        "sessionToken": "sso-session", "expiration": {expiry_ms}}}}}"#
+                ),
+            )
+        })
+    }
+
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr

@@ -287,15 +287,10 @@ impl MotoServer {
     /// Creates an IAM role that Lambda may assume and returns its ARN
     /// (`arn:aws:iam::123456789012:role/NAME`). CreateFunction needs one.
     pub fn create_role(&self, name: &str) -> String {
-        let trust = serde_json::json!({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }],
-        })
-        .to_string();
+        let trust = trust_policy(
+            serde_json::json!({"Service": "lambda.amazonaws.com"}),
+            "sts:AssumeRole",
+        );
         self.create_role_with_trust(name, &trust)
     }
 
@@ -335,14 +330,7 @@ impl MotoServer {
     /// Creates an IAM user `user_name` with an inline policy allowing `lambda:*` on all
     /// resources, and an access key for it.
     pub fn create_user_with_lambda_access(&self, user_name: &str) -> AccessKey {
-        self.create_user_with_policy(
-            user_name,
-            &serde_json::json!({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "lambda:*", "Resource": "*"}],
-            })
-            .to_string(),
-        )
+        self.create_user_with_policy(user_name, &allow_policy("lambda:*"))
     }
 
     /// Creates an IAM user with the inline policy document `policy_json` and an access
@@ -596,4 +584,23 @@ mod tests {
         assert!(shown.contains("AKIDEXAMPLE"));
         assert!(!shown.contains("wJalr"));
     }
+}
+
+/// A trust policy (JSON) letting `principal` (e.g. `{"AWS": "arn:aws:iam::1:user/ci"}`) take
+/// `action` (e.g. `sts:AssumeRole`).
+pub fn trust_policy(principal: serde_json::Value, action: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": principal, "Action": action}],
+    })
+    .to_string()
+}
+
+/// A policy (JSON) allowing `action` (e.g. `lambda:*`) on every resource.
+pub fn allow_policy(action: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}],
+    })
+    .to_string()
 }
