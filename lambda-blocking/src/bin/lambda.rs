@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use base64::Engine as _;
 use lambda_blocking::{Client, ClientBuilder, StreamError};
-use lambda_proto::dynamic::{self, OperationInfo};
+use lambda_proto::dynamic::{self, JsonPaginator, OperationInfo};
 use lambda_proto::endpoint::Endpoint;
 use lambda_proto::error::ValidationError;
 use lambda_proto::event_stream::ResponseStreamEvent;
@@ -309,40 +309,30 @@ fn send(client: &Client, info: &'static OperationInfo, input: Value) -> Result<V
     info.parse(response).map_err(|e| Failure::call(&e))
 }
 
-/// Follows `NextMarker` and merges the result lists of all pages.
+/// Follows all pages the model's way (the core's [`JsonPaginator`]) and merges them as the
+/// AWS CLI does: the first page with the items of all pages and no next token.
 fn all_pages(
     client: &Client,
     info: &'static OperationInfo,
-    mut input: Value,
+    input: Value,
 ) -> Result<Value, Failure> {
-    let key = info.result_key.unwrap_or_default();
+    let Some(mut pages) = JsonPaginator::new(info, input.clone()) else {
+        return send(client, info, input);
+    };
+    let p = *pages.info();
     let mut merged: Option<Value> = None;
     let mut items = Vec::new();
-    loop {
-        let mut page = send(client, info, input.clone())?;
-        let next = page
-            .get("NextMarker")
-            .and_then(Value::as_str)
-            .filter(|m| !m.is_empty())
-            .map(str::to_string);
-        if let Some(Value::Array(list)) = page.get_mut(key).map(Value::take) {
-            items.extend(list);
-        }
+    while let Some(input) = pages.next_request().cloned() {
+        let page = send(client, info, input)?;
         if merged.is_none() {
-            merged = Some(page);
+            merged = Some(page.clone());
         }
-        let sent = input.get("Marker").and_then(Value::as_str);
-        match next {
-            Some(marker) if sent != Some(marker.as_str()) => {
-                input["Marker"] = Value::String(marker);
-            }
-            _ => break,
-        }
+        items.extend(pages.on_page(page));
     }
     let mut merged = merged.unwrap_or_else(|| Value::Object(Map::new()));
     if let Value::Object(o) = &mut merged {
-        o.remove("NextMarker");
-        o.insert(key.to_string(), Value::Array(items));
+        o.remove(p.output_token);
+        o.insert(p.result_key.to_string(), Value::Array(items));
     }
     Ok(merged)
 }
