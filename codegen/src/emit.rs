@@ -1056,12 +1056,15 @@ impl<'m> Gen<'m> {
                 .map(|m| format!("{:?}", m.name))
                 .collect();
             let pag = match self.m.paginators.get(&op.name) {
-                Some(p) => format!("Some({:?})", p.result_key),
+                Some(p) => format!(
+                    "Some(crate::dynamic::PaginatorInfo {{ input_token: {:?}, output_token: {:?}, result_key: {:?}, limit_key: {:?} }})",
+                    p.input_token, p.output_token, p.result_key, p.limit_key
+                ),
                 None => "None".into(),
             };
             let _ = writeln!(
                 o,
-                "    OperationInfo {{ name: {:?}, cli_name: {:?}, method: {:?}, request_uri: {:?}, required: &[{}], result_key: {pag}, build: crate::dynamic::build_json::<{}>, parse: crate::dynamic::parse_json::<{}>, input_json: crate::dynamic::reencode::<{}>, output_json: {} }},",
+                "    OperationInfo {{ name: {:?}, cli_name: {:?}, method: {:?}, request_uri: {:?}, required: &[{}], paginator: {pag}, build: crate::dynamic::build_json::<{}>, parse: crate::dynamic::parse_json::<{}>, input_json: crate::dynamic::reencode::<{}>, output_json: {} }},",
                 op.name,
                 kebab(&op.name),
                 op.method,

@@ -78,17 +78,19 @@ impl Client {
     /// ```
     pub async fn wait<O>(
         &self,
-        mut waiter: Waiter<O>,
+        waiter: Waiter<O>,
         max_wait: Duration,
     ) -> Result<Option<O::Output>, WaitError<O::Error>>
     where
         O: Operation + Clone + Sync,
         O::Output: serde::Serialize,
     {
+        let mut waiter = waiter.time_limit(Some(max_wait));
         let start = self.now();
         loop {
             let result = self.send_ref(waiter.request()).await;
-            let poll = waiter.on_response(result.as_ref());
+            let elapsed = Duration::try_from(self.now() - start).unwrap_or_default();
+            let poll = waiter.on_response_at(result.as_ref(), elapsed);
             let attempts = waiter.attempts();
             match poll {
                 Poll::Success => return Ok(result.ok()),
@@ -100,16 +102,8 @@ impl Client {
                     })
                 }
                 Poll::Exhausted => return Err(WaitError::Exhausted { attempts }),
-                Poll::RetryAfter(delay) => {
-                    let elapsed = Duration::try_from(self.now() - start).unwrap_or_default();
-                    if elapsed.saturating_add(delay) > max_wait {
-                        return Err(WaitError::TimedOut {
-                            attempts,
-                            limit: max_wait,
-                        });
-                    }
-                    self.pause(delay).await;
-                }
+                Poll::TimedOut(limit) => return Err(WaitError::TimedOut { attempts, limit }),
+                Poll::RetryAfter(delay) => self.pause(delay).await,
             }
         }
     }

@@ -25,9 +25,9 @@ fn client(server: &LoopbackServer, sleep: &RecordingSleep) -> Client {
         .unwrap()
 }
 
-/// Standard mode: `random * min(1 s * 2^(attempt - 1), 20 s)`.
+/// Standard mode (botocore, AWS SDK for Rust): `min(random * 1 s * 2^(attempt - 1), 20 s)`.
 fn standard_backoff(attempt: u32) -> Duration {
-    Duration::from_secs_f64(RANDOM * f64::min(2f64.powi(attempt as i32 - 1), 20.0))
+    Duration::from_secs_f64(f64::min(RANDOM * 2f64.powi(attempt as i32 - 1), 20.0))
 }
 
 fn ok(name: &str) -> Step {

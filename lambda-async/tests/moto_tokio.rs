@@ -475,6 +475,7 @@ async fn signatures_are_checked_by_the_server() {
     let moto = tokio::task::spawn_blocking(MotoServer::start)
         .await
         .unwrap();
+    let role = moto.create_role("signed-exec");
     let key = moto.create_user_with_lambda_access("deployer");
     moto.enable_auth();
     let good = client_for(
@@ -498,4 +499,42 @@ async fn signatures_are_checked_by_the_server() {
     let err = bad.send(ListFunctions::new()).await.unwrap_err();
     let service = err.service_error().expect("a service error");
     assert_eq!(service.status(), 403);
+    // moto answers with an XML body and no x-amzn-ErrorType: the code and message come
+    // from its <Error> element.
+    assert_eq!(service.code(), "SignatureDoesNotMatch", "{err:?}");
+    let message = service.message().unwrap_or_default();
+    assert!(message.contains("signature"), "{message}");
+
+    // Signed requests with a body: create a function, tag it, change its configuration.
+    let zip = stored_zip("index.py", CODE.as_bytes());
+    let created = good
+        .send(
+            CreateFunction::new("signed", role, FunctionCode::new().zip_file(zip))
+                .runtime("python3.12")
+                .handler("index.handler"),
+        )
+        .await
+        .unwrap();
+    let arn = created.function_arn.unwrap();
+    good.send(TagResource::new(arn.clone(), map(&[("team", "core")])))
+        .await
+        .unwrap();
+    let tags = good.send(ListTags::new(arn)).await.unwrap();
+    assert_eq!(tags.tags.unwrap_or_default(), map(&[("team", "core")]));
+    let updated = good
+        .send(UpdateFunctionConfiguration::new("signed").description("signed body"))
+        .await
+        .unwrap();
+    assert_eq!(updated.description.as_deref(), Some("signed body"));
+    // The same body with the wrong secret is refused.
+    let err = bad
+        .send(UpdateFunctionConfiguration::new("signed").description("forged"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("SignatureDoesNotMatch"), "{err:?}");
+    let read = good
+        .send(GetFunctionConfiguration::new("signed"))
+        .await
+        .unwrap();
+    assert_eq!(read.description.as_deref(), Some("signed body"));
 }

@@ -116,6 +116,7 @@ pub struct ClientBuilder {
     credentials_source: Option<CredentialsSource>,
     chain: Option<Result<CredentialsSource, CredentialsError>>,
     clock: Option<Clock>,
+    signing_clock: Option<Clock>,
     retry: Option<RetryConfig>,
     connect_timeout: Option<Duration>,
     read_timeout: Option<Duration>,
@@ -140,6 +141,7 @@ impl Default for ClientBuilder {
             credentials_source: None,
             chain: None,
             clock: None,
+            signing_clock: None,
             retry: None,
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
             read_timeout: Some(DEFAULT_READ_TIMEOUT),
@@ -232,6 +234,16 @@ impl ClientBuilder {
         clock: impl Fn() -> time::OffsetDateTime + Send + Sync + 'static,
     ) -> Self {
         self.clock = Some(Clock(Arc::new(clock)));
+        self
+    }
+
+    /// The clock requests are signed by (default: the system clock), e.g. a fixed instant
+    /// to sign as of; a clock-skew correction learnt from the service is still added.
+    pub fn signing_clock(
+        mut self,
+        clock: impl Fn() -> time::OffsetDateTime + Send + Sync + 'static,
+    ) -> Self {
+        self.signing_clock = Some(Clock(Arc::new(clock)));
         self
     }
 
@@ -359,6 +371,9 @@ impl ClientBuilder {
         let clock = self
             .clock
             .unwrap_or_else(|| Clock(Arc::new(time::OffsetDateTime::now_utc)));
+        let signing_clock = self
+            .signing_clock
+            .unwrap_or_else(|| Clock(Arc::new(time::OffsetDateTime::now_utc)));
         Ok(Client {
             inner: Arc::new(Inner {
                 config: ClientConfig::new(endpoint, region).with_retry(retry),
@@ -376,6 +391,7 @@ impl ClientBuilder {
                 },
                 max_body_size: self.max_body_size,
                 waiter_timeout: self.waiter_timeout,
+                signing_clock,
                 sleeper: self.sleeper,
                 random,
             }),
@@ -413,6 +429,7 @@ pub(crate) struct Inner {
     pub(crate) invoke_timeouts: RequestTimeouts,
     pub(crate) max_body_size: u64,
     pub(crate) waiter_timeout: Option<Duration>,
+    pub(crate) signing_clock: Clock,
     pub(crate) sleeper: Arc<dyn Sleeper>,
     pub(crate) random: Arc<dyn RandomSource>,
 }
@@ -506,14 +523,10 @@ impl Client {
                 .credentials
                 .get()
                 .map_err(|e| Error::transport(TransportErrorKind::Credentials, e))?;
-            let request = call.request(&credentials, time::OffsetDateTime::now_utc())?;
+            let request = call.request(&credentials, inner.signing_clock.now())?;
             let (step, extra) = match exchange(request) {
                 Ok((response, extra)) => (
-                    call.on_response(
-                        response,
-                        time::OffsetDateTime::now_utc(),
-                        inner.random.next_f64(),
-                    ),
+                    call.on_response(response, inner.signing_clock.now(), inner.random.next_f64()),
                     Some(extra),
                 ),
                 Err(err) => (call.on_transport_error(err, inner.random.next_f64()), None),

@@ -22,7 +22,7 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) struct Clock(pub(crate) Arc<dyn Fn() -> OffsetDateTime + Send + Sync>);
 
 impl Clock {
-    fn now(&self) -> OffsetDateTime {
+    pub(crate) fn now(&self) -> OffsetDateTime {
         (self.0)()
     }
 }

@@ -8,7 +8,7 @@ use lambda_proto::error::TransportError;
 use lambda_proto::event_stream::{ResponseStreamDecoder, ResponseStreamError, ResponseStreamEvent};
 use lambda_proto::operations::InvokeWithResponseStream;
 use lambda_proto::types::InvokeWithResponseStreamResponse;
-use lambda_proto::{Error, Operation};
+use lambda_proto::{rest_json, Error, Operation};
 
 use crate::transport::{from_io, read_limited};
 use crate::Client;
@@ -61,22 +61,26 @@ impl Client {
         let timeouts = self.timeouts_for(InvokeWithResponseStream::NAME);
         let limit = self.inner.max_body_size;
         let transport = &self.inner.transport;
-        let (output, body) = self.run(&op, |request| {
+        let (output, (body, request_id)) = self.run(&op, |request| {
             let response = transport.start(request, timeouts)?;
             let (parts, body) = response.into_parts();
+            let request_id = rest_json::request_id(&parts.headers).map(str::to_string);
             if parts.status.is_success() {
                 // The head alone is parsed; the body is the event stream.
-                Ok((http::Response::from_parts(parts, Vec::new()), Some(body)))
+                let head = http::Response::from_parts(parts, Vec::new());
+                Ok((head, (Some(body), request_id)))
             } else {
                 let bytes = read_limited(body.into_reader(), None, limit)?;
-                Ok((http::Response::from_parts(parts, bytes), None))
+                Ok((http::Response::from_parts(parts, bytes), (None, request_id)))
             }
         })?;
         let reader: Box<dyn Read + Send> = match body {
             Some(body) => Box::new(body.into_reader()),
             None => Box::new(std::io::empty()),
         };
-        Ok(EventStream::new(output, reader))
+        let mut stream = EventStream::new(output, reader);
+        stream.request_id = request_id;
+        Ok(stream)
     }
 }
 
@@ -86,6 +90,7 @@ impl Client {
 /// (an error if the stream ended without an `InvokeComplete` event).
 pub struct EventStream {
     output: InvokeWithResponseStreamResponse,
+    request_id: Option<String>,
     reader: Box<dyn Read + Send>,
     decoder: ResponseStreamDecoder,
     ready: VecDeque<ResponseStreamEvent>,
@@ -108,6 +113,7 @@ impl EventStream {
     pub fn new(output: InvokeWithResponseStreamResponse, reader: Box<dyn Read + Send>) -> Self {
         EventStream {
             output,
+            request_id: None,
             reader,
             decoder: ResponseStreamDecoder::new(),
             ready: VecDeque::new(),
@@ -120,6 +126,11 @@ impl EventStream {
     /// The response head: status code, executed version, content type.
     pub fn output(&self) -> &InvokeWithResponseStreamResponse {
         &self.output
+    }
+
+    /// The request id of the response head (`x-amzn-RequestId`), if the service sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
     }
 
     fn fail(&mut self, err: StreamError) -> Option<Result<ResponseStreamEvent, StreamError>> {

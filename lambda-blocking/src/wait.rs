@@ -77,9 +77,12 @@ mod sealed {
 
 /// An operation the model's waiters poll (`GetFunction`, `GetFunctionConfiguration`).
 pub trait Pollable: Operation + sealed::Sealed + Sized {
-    /// Feeds one poll's outcome to the waiter.
-    fn poll(waiter: &mut Waiter<Self>, outcome: Result<&Self::Output, &Error<Self::Error>>)
-        -> Poll;
+    /// Feeds one poll's outcome to the waiter, `elapsed` after the wait began.
+    fn poll(
+        waiter: &mut Waiter<Self>,
+        outcome: Result<&Self::Output, &Error<Self::Error>>,
+        elapsed: Duration,
+    ) -> Poll;
     /// The waiter's model name.
     fn waiter_name(waiter: &Waiter<Self>) -> &'static str;
     /// The request the waiter polls with.
@@ -95,8 +98,9 @@ macro_rules! pollable {
             fn poll(
                 waiter: &mut Waiter<Self>,
                 outcome: Result<&Self::Output, &Error<Self::Error>>,
+                elapsed: Duration,
             ) -> Poll {
-                waiter.on_response(outcome)
+                waiter.on_response_at(outcome, elapsed)
             }
             fn waiter_name(waiter: &Waiter<Self>) -> &'static str {
                 waiter.spec().name
@@ -116,24 +120,28 @@ pollable!(GetFunction, GetFunctionConfiguration);
 impl Client {
     /// Polls until the waiter succeeds; returns the output of the successful poll.
     ///
-    /// Gives up after the waiter's attempts or the client's
-    /// [`waiter_timeout`](crate::ClientBuilder::waiter_timeout), whichever comes first.
+    /// Gives up after the waiter's attempts or its [`time_limit`](Waiter::time_limit)
+    /// (default: the client's [`waiter_timeout`](crate::ClientBuilder::waiter_timeout)),
+    /// whichever comes first.
     pub fn wait<O: Pollable>(&self, waiter: Waiter<O>) -> Result<O::Output, WaitError<O::Error>> {
-        self.wait_timeout(waiter, self.inner.waiter_timeout)
+        let limit = waiter.limit().or(self.inner.waiter_timeout);
+        self.wait_timeout(waiter, limit)
     }
 
     /// As [`wait`](Self::wait) with an overall time limit (`None`: attempts only).
     pub fn wait_timeout<O: Pollable>(
         &self,
-        mut waiter: Waiter<O>,
+        waiter: Waiter<O>,
         limit: Option<Duration>,
     ) -> Result<O::Output, WaitError<O::Error>> {
+        let mut waiter = waiter.time_limit(limit);
         let sleeper = &self.inner.sleeper;
         let start = sleeper.now();
         let name = O::waiter_name(&waiter);
         loop {
             let result = self.send_ref(O::poll_request(&waiter));
-            match O::poll(&mut waiter, result.as_ref()) {
+            let elapsed = sleeper.now().saturating_duration_since(start);
+            match O::poll(&mut waiter, result.as_ref(), elapsed) {
                 Poll::Success => return result.map_err(WaitError::Call),
                 Poll::Failure(matcher) => {
                     return Err(WaitError::Failure {
@@ -156,19 +164,14 @@ impl Client {
                         attempts: O::polls(&waiter),
                     })
                 }
-                Poll::RetryAfter(delay) => {
-                    if let Some(limit) = limit {
-                        let elapsed = sleeper.now().saturating_duration_since(start);
-                        if elapsed + delay > limit {
-                            return Err(WaitError::Timeout {
-                                waiter: name,
-                                attempts: O::polls(&waiter),
-                                limit,
-                            });
-                        }
-                    }
-                    self.sleep(delay);
+                Poll::TimedOut(limit) => {
+                    return Err(WaitError::Timeout {
+                        waiter: name,
+                        attempts: O::polls(&waiter),
+                        limit,
+                    })
                 }
+                Poll::RetryAfter(delay) => self.sleep(delay),
             }
         }
     }

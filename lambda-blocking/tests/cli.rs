@@ -136,6 +136,10 @@ fn create_get_list_and_errors_against_moto() {
     let err: Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(err["code"], "ResourceNotFoundException");
     assert_eq!(err["status"], 404);
+    let message = err["message"].as_str().expect("a message");
+    assert!(message.contains(":function:missing"), "{message}");
+    let request_id = err["request_id"].as_str().expect("a request id");
+    assert!(!request_id.is_empty());
 
     // Invoke echoes the payload (base64 in and out).
     let payload = base64::engine::general_purpose::STANDARD.encode(br#"{"n":1}"#);
@@ -285,26 +289,33 @@ fn usage_errors() {
     let _ = std::fs::remove_dir_all(&home);
 }
 
-/// A loopback server paging ListFunctions three functions at a time over `total`.
-fn paging_server(total: usize) -> test_support::LoopbackServer {
+/// A loopback server paging operation `op` three items at a time over `total`: the items
+/// are `{member: "<prefix><i>"}` in the output member `key`.
+fn paging_server(
+    total: usize,
+    op: &'static str,
+    key: &'static str,
+    member: &'static str,
+    prefix: &'static str,
+) -> test_support::LoopbackServer {
     test_support::LoopbackServer::with_handler(move |r: &test_support::RecordedRequest| {
         let start: usize = r.query_param("Marker").map_or(0, |m| m.parse().unwrap());
         let end = (start + 3).min(total);
-        let functions: Vec<_> = (start..end)
-            .map(|i| json!({"FunctionName": format!("f{i}")}))
+        let items: Vec<_> = (start..end)
+            .map(|i| json!({ member: format!("{prefix}{i}") }))
             .collect();
-        let mut out = json!({"Functions": functions});
+        let mut out = json!({ key: items });
         if end < total {
             out["NextMarker"] = json!(end.to_string());
         }
-        let http = lambda_proto::model::encode_response("ListFunctions", &out).unwrap();
+        let http = lambda_proto::model::encode_response(op, &out).unwrap();
         test_support::Response::new(http.status().as_u16()).body(http.body().clone())
     })
 }
 
 #[test]
 fn list_operations_follow_all_pages_unless_told_not_to() {
-    let server = paging_server(10);
+    let server = paging_server(10, "ListFunctions", "Functions", "FunctionName", "f");
     let home = temp_dir();
     let out = with_keys(&mut lambda(&home))
         .args([
@@ -392,6 +403,186 @@ fn streamed_invocation_prints_one_line_per_event() {
             json!({"PayloadChunk": {"Payload": b64(b"world")}}),
             json!({"InvokeComplete": {"ErrorCode": "Unhandled", "ErrorDetails": null, "LogResult": null}}),
         ]
+    );
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn every_paginated_operation_follows_its_pages() {
+    let server = paging_server(7, "ListAliases", "Aliases", "Name", "a");
+    let home = temp_dir();
+    let out = with_keys(&mut lambda(&home))
+        .args(["--region", "us-east-1", "--endpoint-url", &server.url()])
+        .args([
+            "list-aliases",
+            "--cli-input-json",
+            r#"{"FunctionName":"f"}"#,
+        ])
+        .output()
+        .unwrap();
+    let all = stdout_json(&out);
+    let names: Vec<&str> = all["Aliases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["Name"].as_str().unwrap())
+        .collect();
+    let want: Vec<String> = (0..7).map(|i| format!("a{i}")).collect();
+    assert_eq!(names, want);
+    assert!(all.get("NextMarker").is_none());
+    // Each page after the first asked for the marker the previous page gave.
+    let markers: Vec<Option<String>> = server
+        .requests()
+        .iter()
+        .map(|r| r.query_param("Marker").map(str::to_string))
+        .collect();
+    assert_eq!(markers, [None, Some("3".into()), Some("6".into())]);
+    assert!(server
+        .requests()
+        .iter()
+        .all(|r| r.path() == "/2015-03-31/functions/f/aliases"));
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn service_errors_carry_code_message_and_request_id() {
+    let server = test_support::LoopbackServer::start(vec![test_support::Step::Respond(
+        test_support::Response::json(404, r#"{"Type":"User","Message":"Function not found: f"}"#)
+            .header("x-amzn-ErrorType", "ResourceNotFoundException")
+            .header("x-amzn-RequestId", "req-42"),
+    )]);
+    let home = temp_dir();
+    let out = with_keys(&mut lambda(&home))
+        .args(["--region", "us-east-1", "--endpoint-url", &server.url()])
+        .args([
+            "get-function",
+            "--cli-input-json",
+            r#"{"FunctionName":"f"}"#,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(254));
+    assert!(out.stdout.is_empty());
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(
+        err,
+        json!({
+            "code": "ResourceNotFoundException",
+            "message": "Function not found: f",
+            "request_id": "req-42",
+            "status": 404,
+        })
+    );
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn timestamps_print_as_rfc3339_and_the_signing_time_applies_to_sends() {
+    use time::format_description::well_known::Rfc3339;
+    const UUID: &str = "6d2f2b1e-0b1c-4c54-9f3b-1a2b3c4d5e6f";
+    let input = json!({ "UUID": UUID }).to_string();
+    // GetEventSourceMapping's LastModified is a timestamp shape: epoch seconds on the wire.
+    let last_modified = 1_704_164_645.5;
+    let server =
+        test_support::LoopbackServer::with_handler(move |_: &test_support::RecordedRequest| {
+            test_support::Response::json(
+                200,
+                json!({"UUID": UUID, "LastModified": last_modified, "State": "Enabled"})
+                    .to_string(),
+            )
+        });
+    let home = temp_dir();
+    let args = [
+        "--region",
+        "us-east-1",
+        "--endpoint-url",
+        &server.url(),
+        "--signing-time",
+        "2024-01-02T03:04:05Z",
+        "get-event-source-mapping",
+        "--cli-input-json",
+        &input,
+    ];
+    let out = with_keys(&mut lambda(&home)).args(args).output().unwrap();
+    let got = stdout_json(&out);
+    assert_eq!(got["UUID"], UUID);
+    let printed = got["LastModified"].as_str().expect("a string");
+    let parsed = time::OffsetDateTime::parse(printed, &Rfc3339)
+        .unwrap_or_else(|e| panic!("{printed:?} is not RFC 3339: {e}"));
+    assert_eq!(parsed.unix_timestamp_nanos(), 1_704_164_645_500_000_000);
+
+    // The request was signed as of --signing-time, exactly as the dry run signs it.
+    let sent = server.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].header("x-amz-date"), Some("20240102T030405Z"));
+    let auth = sent[0].header("authorization").unwrap();
+    assert!(
+        auth.contains("Credential=AKIDEXAMPLE/20240102/us-east-1/lambda/aws4_request"),
+        "{auth}"
+    );
+    let mut dry = args.to_vec();
+    dry.insert(0, "--dry-run");
+    let dry = stdout_json(&with_keys(&mut lambda(&home)).args(&dry).output().unwrap());
+    assert_eq!(dry["headers"]["authorization"], auth);
+
+    // A malformed time is a usage error, sent or not.
+    let mut bad = args.to_vec();
+    bad[5] = "yesterday";
+    let out = with_keys(&mut lambda(&home)).args(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(252));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--signing-time"));
+    assert_eq!(server.request_count(), 1);
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn an_exception_event_is_a_service_error() {
+    use lambda_proto::event_stream::Message;
+    let mut body = Message::new(b"partial".to_vec())
+        .with_header(":message-type", "event")
+        .with_header(":event-type", "PayloadChunk")
+        .encode()
+        .unwrap();
+    body.extend(
+        Message::new(br#"{"message":"the function ran out of memory"}"#.to_vec())
+            .with_header(":message-type", "exception")
+            .with_header(":exception-type", "ServiceException")
+            .encode()
+            .unwrap(),
+    );
+    let server = test_support::LoopbackServer::start(vec![test_support::Step::Respond(
+        test_support::Response::new(200)
+            .header("Content-Type", "application/vnd.amazon.eventstream")
+            .header("x-amzn-RequestId", "req-stream-7")
+            .body(body),
+    )]);
+    let home = temp_dir();
+    let out = with_keys(&mut lambda(&home))
+        .args(["--region", "us-east-1", "--endpoint-url", &server.url()])
+        .args([
+            "invoke-with-response-stream",
+            "--cli-input-json",
+            r#"{"FunctionName":"f"}"#,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(254));
+    // The chunk before the exception was printed.
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(b"partial");
+    assert_eq!(
+        serde_json::from_str::<Value>(stdout.trim()).unwrap(),
+        json!({"PayloadChunk": {"Payload": b64}})
+    );
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(
+        err,
+        json!({
+            "code": "ServiceException",
+            "message": "the function ran out of memory",
+            "request_id": "req-stream-7",
+            "status": null,
+        })
     );
     let _ = std::fs::remove_dir_all(&home);
 }

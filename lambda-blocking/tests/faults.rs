@@ -21,9 +21,9 @@ fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
 }
 
-/// The standard mode backoff: random * min(2^(n-1) s, 20 s).
+/// The standard mode backoff (botocore, AWS SDK for Rust): min(random * 2^(n-1) s, 20 s).
 fn standard_backoff(attempt: u32, random: f64) -> Duration {
-    secs(random * 2f64.powi(attempt as i32 - 1).min(20.0))
+    secs((random * 2f64.powi(attempt as i32 - 1)).min(20.0))
 }
 
 fn transport_kind<E: std::fmt::Debug>(err: &Error<E>) -> TransportErrorKind {
@@ -185,8 +185,9 @@ fn delays_follow_the_standard_formula() {
         }
     }
     assert_eq!(server.request_count(), 4 * attempts as usize);
-    // The cap: attempt 6 would be 32 s uncapped.
+    // The cap: attempt 6 would be 32 s uncapped; the jitter scales the uncapped delay.
     assert_eq!(standard_backoff(6, 1.0), Duration::from_secs(20));
+    assert_eq!(standard_backoff(6, 0.3), secs(0.3 * 32.0));
 }
 
 #[test]

@@ -453,6 +453,7 @@ fn every_operation_moto_supports() {
 #[test]
 fn signatures_are_checked() {
     let moto = MotoServer::start();
+    let role = moto.create_role("signed-exec");
     let key = moto.create_user_with_lambda_access("deployer");
     moto.enable_auth();
 
@@ -460,6 +461,11 @@ fn signatures_are_checked() {
     let err = wrong.send(ListFunctions::new()).unwrap_err();
     let service = err.service_error().expect("a service error");
     assert_eq!(service.status(), 403, "{err:?}");
+    // moto answers with an XML body and no x-amzn-ErrorType: the code and message come
+    // from its <Error> element.
+    assert_eq!(service.code(), "SignatureDoesNotMatch", "{err:?}");
+    let message = service.message().unwrap_or_default();
+    assert!(message.contains("signature"), "{message}");
 
     let right = client_for(&moto, &key.access_key_id, &key.secret_access_key);
     let listed = right.send(ListFunctions::new()).unwrap();
@@ -471,6 +477,39 @@ fn signatures_are_checked() {
         )
         .unwrap_err();
     assert_eq!(err.code(), Some("ResourceNotFoundException"));
+
+    // Signed requests with a body: create a function, tag it, change its configuration.
+    let zip = handler_zip("def handler(event, context):\n    return event\n");
+    let created = right
+        .send(
+            CreateFunction::new("signed", &role, FunctionCode::default().zip_file(zip))
+                .runtime("python3.12")
+                .handler("index.handler"),
+        )
+        .unwrap();
+    let arn = created.function_arn.unwrap();
+    right
+        .send(TagResource::new(
+            &arn,
+            BTreeMap::from([("team".to_string(), "core".to_string())]),
+        ))
+        .unwrap();
+    let tags = right.send(ListTags::new(&arn)).unwrap();
+    assert_eq!(
+        tags.tags.unwrap_or_default(),
+        BTreeMap::from([("team".to_string(), "core".to_string())])
+    );
+    let updated = right
+        .send(UpdateFunctionConfiguration::new("signed").description("signed body"))
+        .unwrap();
+    assert_eq!(updated.description.as_deref(), Some("signed body"));
+    // The same body with the wrong secret is refused.
+    let err = wrong
+        .send(UpdateFunctionConfiguration::new("signed").description("forged"))
+        .unwrap_err();
+    assert_eq!(err.code(), Some("SignatureDoesNotMatch"), "{err:?}");
+    let read = right.send(GetFunctionConfiguration::new("signed")).unwrap();
+    assert_eq!(read.description.as_deref(), Some("signed body"));
 
     let unknown = client_for(&moto, "AKIAUNKNOWNKEY000000", "whatever");
     let err = unknown.send(ListFunctions::new()).unwrap_err();

@@ -44,8 +44,8 @@ pub struct OperationInfo {
     pub request_uri: &'static str,
     /// The required input members.
     pub required: &'static [&'static str],
-    /// For paginated operations, the output member holding the items.
-    pub result_key: Option<&'static str>,
+    /// For paginated operations, how they page.
+    pub paginator: Option<PaginatorInfo>,
     pub(crate) build: BuildFn,
     pub(crate) parse: ParseFn,
     pub(crate) input_json: ReencodeFn,
@@ -94,9 +94,97 @@ impl OperationInfo {
         (self.output_json)(output)
     }
 
-    /// Whether the operation is paginated (`Marker` / `NextMarker`).
+    /// Whether the operation is paginated.
     pub fn is_paginated(&self) -> bool {
-        self.result_key.is_some()
+        self.paginator.is_some()
+    }
+}
+
+/// How a paginated operation pages (its entry of `paginators-1.json`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PaginatorInfo {
+    /// The input member naming the page to read (`Marker`).
+    pub input_token: &'static str,
+    /// The output member naming the next page (`NextMarker`); absent on the last page.
+    pub output_token: &'static str,
+    /// The output member holding the page's items.
+    pub result_key: &'static str,
+    /// The input member setting the page size (`MaxItems`), if any.
+    pub limit_key: Option<&'static str>,
+}
+
+/// Walks the pages of a paginated operation of the table in JSON, by the same rules as
+/// [`Paginator`](crate::paginate::Paginator): which input to send next, and when to stop.
+///
+/// ```
+/// use lambda_proto::dynamic::{self, JsonPaginator};
+/// use serde_json::json;
+///
+/// let info = dynamic::find("list-aliases").unwrap();
+/// let mut pages = JsonPaginator::new(info, json!({"FunctionName": "f"})).unwrap();
+/// let items = pages.on_page(json!({"Aliases": [{"Name": "a"}], "NextMarker": "m1"}));
+/// assert_eq!(items, [json!({"Name": "a"})]);
+/// assert_eq!(pages.next_request(), Some(&json!({"FunctionName": "f", "Marker": "m1"})));
+/// pages.on_page(json!({"Aliases": []})); // no marker: last page
+/// assert!(pages.next_request().is_none());
+/// ```
+#[derive(Clone, Debug)]
+pub struct JsonPaginator {
+    paginator: PaginatorInfo,
+    next: Option<serde_json::Value>,
+}
+
+impl JsonPaginator {
+    /// Starts at the page the input's token names; `None` when `info` does not page.
+    pub fn new(info: &OperationInfo, input: serde_json::Value) -> Option<Self> {
+        Some(JsonPaginator {
+            paginator: info.paginator?,
+            next: Some(input),
+        })
+    }
+
+    /// How the operation pages.
+    pub fn info(&self) -> &PaginatorInfo {
+        &self.paginator
+    }
+
+    /// The input to send next, or `None` when all pages have been read.
+    pub fn next_request(&self) -> Option<&serde_json::Value> {
+        self.next.as_ref()
+    }
+
+    /// Feeds the output of the input [`next_request`](Self::next_request) gave; returns
+    /// the page's items.
+    pub fn on_page(&mut self, mut output: serde_json::Value) -> Vec<serde_json::Value> {
+        let p = self.paginator;
+        let received = output.get(p.output_token).and_then(|t| t.as_str());
+        self.next = match self.next.take() {
+            Some(mut input) => {
+                let sent = input.get(p.input_token).and_then(|t| t.as_str());
+                match crate::paginate::next_token(sent, received) {
+                    Some(token) if input.is_object() => {
+                        input[p.input_token] = serde_json::Value::String(token);
+                        Some(input)
+                    }
+                    _ => None,
+                }
+            }
+            None => None,
+        };
+        match output.get_mut(p.result_key).map(serde_json::Value::take) {
+            Some(serde_json::Value::Array(items)) => items,
+            _ => Vec::new(),
+        }
+    }
+
+    /// Stops paging (for example after an error).
+    pub fn stop(&mut self) {
+        self.next = None;
+    }
+
+    /// Whether there are no more pages.
+    pub fn is_done(&self) -> bool {
+        self.next.is_none()
     }
 }
 

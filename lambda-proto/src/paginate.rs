@@ -61,16 +61,11 @@ impl<O: Paginated> Paginator<O> {
     /// Feeds the output of the request [`next_request`](Self::next_request) gave; returns
     /// the page's items.
     pub fn on_page(&mut self, output: O::Output) -> Vec<O::Item> {
-        let token = O::next_page_token(&output)
-            .filter(|t| !t.is_empty())
-            .map(str::to_string);
-        self.next = match (self.next.take(), token) {
-            (Some(mut op), Some(token)) if op.page_token() != Some(token.as_str()) => {
-                op.set_page_token(Some(token));
-                Some(op)
-            }
-            _ => None,
-        };
+        self.next = self.next.take().and_then(|mut op| {
+            let token = next_token(op.page_token(), O::next_page_token(&output))?;
+            op.set_page_token(Some(token));
+            Some(op)
+        });
         O::into_items(output)
     }
 
@@ -83,4 +78,12 @@ impl<O: Paginated> Paginator<O> {
     pub fn is_done(&self) -> bool {
         self.next.is_none()
     }
+}
+
+/// The token of the next page: the one received, unless it is absent, empty, or the token
+/// just sent (then the last page has been read).
+pub(crate) fn next_token(sent: Option<&str>, received: Option<&str>) -> Option<String> {
+    received
+        .filter(|t| !t.is_empty() && Some(*t) != sent)
+        .map(str::to_string)
 }

@@ -282,9 +282,46 @@ pub fn retry_after(response: &http::Response<Vec<u8>>) -> Option<Duration> {
         .map(Duration::from_secs_f64)
 }
 
-/// Builds the typed service error of an error response.
+/// The request id the service gave the response (`x-amzn-RequestId`), if any.
+pub fn request_id(headers: &http::HeaderMap) -> Option<&str> {
+    headers
+        .get("x-amzn-requestid")
+        .and_then(|v| v.to_str().ok())
+}
+
+/// The `Code` and `Message` of an XML error body (`<ErrorResponse><Error><Code>..`), as a
+/// JSON object: what a proxy or a generic AWS front end (and moto, for signature errors)
+/// may send in place of Lambda's JSON.
+fn xml_error_body(body: &[u8]) -> Option<serde_json::Value> {
+    let text = std::str::from_utf8(body).ok()?;
+    if !text.trim_start().starts_with('<') {
+        return None;
+    }
+    let doc = roxmltree::Document::parse(text).ok()?;
+    let error = doc
+        .descendants()
+        .find(|n| n.is_element() && n.tag_name().name() == "Error")
+        .unwrap_or_else(|| doc.root_element());
+    let mut out = serde_json::Map::new();
+    for name in ["Code", "Message"] {
+        let value = error
+            .children()
+            .find(|n| n.is_element() && n.tag_name().name() == name)
+            .and_then(|n| n.text())
+            .map(str::trim);
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            out.insert(name.into(), v.into());
+        }
+    }
+    (!out.is_empty()).then_some(serde_json::Value::Object(out))
+}
+
+/// Builds the typed service error of an error response (a JSON body, or failing that an
+/// XML `Error` element with `Code` and `Message`).
 pub fn parse_error<E: OperationError>(response: &http::Response<Vec<u8>>) -> Error<E> {
-    let body: Option<serde_json::Value> = serde_json::from_slice(response.body()).ok();
+    let body: Option<serde_json::Value> = serde_json::from_slice(response.body())
+        .ok()
+        .or_else(|| xml_error_body(response.body()));
     let code = error_code(response, body.as_ref());
     let message = body.as_ref().and_then(|b| {
         let b = b.as_object()?;
@@ -295,11 +332,7 @@ pub fn parse_error<E: OperationError>(response: &http::Response<Vec<u8>>) -> Err
     let meta = ErrorMetadata {
         code: code.clone().unwrap_or_else(|| "Unknown".to_string()),
         message,
-        request_id: response
-            .headers()
-            .get("x-amzn-requestid")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
+        request_id: request_id(response.headers()).map(str::to_string),
         status: response.status().as_u16(),
         retry_after: retry_after(response),
     };

@@ -13,9 +13,11 @@
 //!   HTTP 500/502/503/504, the codes `RequestTimeout`, `RequestTimeoutException`,
 //!   `PriorRequestNotComplete`) and throttling (HTTP 429 and the throttling error codes listed
 //!   in [`THROTTLING_ERROR_CODES`]). Other 4xx errors are not retried.
-//! - **Backoff**: full jitter, `random * min(initial_backoff * 2^(attempt - 1), max_backoff)`
+//! - **Backoff**: full jitter, `min(random * initial_backoff * 2^(attempt - 1), max_backoff)`
 //!   with `initial_backoff` 1 s and `max_backoff` 20 s, where `attempt` is the number of
-//!   attempts made so far (1 before the first retry).
+//!   attempts made so far (1 before the first retry). This is the formula of botocore's
+//!   standard mode and of the AWS SDK for Rust: the jitter scales the uncapped delay, so
+//!   once it passes the cap, most delays are the cap.
 //! - **Retry quota**: a token bucket shared by all requests of a client ([`RetryQuota`],
 //!   500 tokens). A retry takes 5 tokens, or 10 after a timeout; when the bucket cannot pay,
 //!   the request is not retried. A success on the first attempt returns 1 token; a success
@@ -262,7 +264,7 @@ impl RetryConfig {
     }
 
     /// The jittered delay after `attempts` failed attempts (1 before the first retry):
-    /// `random * min(initial_backoff * 2^(attempts - 1), max_backoff)`.
+    /// `min(random * initial_backoff * 2^(attempts - 1), max_backoff)`.
     ///
     /// `random` is clamped to `[0, 1]`; NaN counts as 0.
     pub fn backoff(&self, attempts: u32, random: f64) -> Duration {
@@ -273,12 +275,11 @@ impl RetryConfig {
         };
         let exp = attempts.saturating_sub(1).min(63);
         let factor = 2f64.powi(exp as i32);
-        let uncapped = self.initial_backoff.as_secs_f64() * factor;
-        let capped = match Duration::try_from_secs_f64(uncapped) {
+        let jittered = random * self.initial_backoff.as_secs_f64() * factor;
+        match Duration::try_from_secs_f64(jittered) {
             Ok(d) => d.min(self.max_backoff),
             Err(_) => self.max_backoff,
-        };
-        capped.mul_f64(random)
+        }
     }
 }
 

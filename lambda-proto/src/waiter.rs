@@ -1,6 +1,7 @@
 //! Waiters as state machines: poll an operation until an acceptor of the model matches.
 //!
 //! ```
+//! use std::time::Duration;
 //! use lambda_proto::waiter::{Poll, function_active_v2};
 //! use lambda_proto::types::{FunctionConfiguration, GetFunctionResponse, State};
 //!
@@ -13,6 +14,12 @@
 //! config.state = Some(State::Active);
 //! response.configuration = Some(config);
 //! assert!(matches!(waiter.on_response(Ok(&response)), Poll::Success));
+//!
+//! // An overall limit: a retry whose delay (1 s) would end past it stops the wait.
+//! let mut waiter = function_active_v2("my-fn").time_limit(Some(Duration::from_secs(10)));
+//! response.configuration = Some(FunctionConfiguration::default());
+//! let poll = waiter.on_response_at(Ok(&response), Duration::from_millis(9_500));
+//! assert_eq!(poll, Poll::TimedOut(Duration::from_secs(10)));
 //! ```
 
 use std::time::Duration;
@@ -84,8 +91,10 @@ pub enum Poll {
     RetryAfter(Duration),
     /// Done: an error no acceptor matched (the waiter must give up and report it).
     UnexpectedError,
-    /// Done: the attempts of the model (or the caller's overall timeout) ran out.
+    /// Done: the attempts of the model (or the caller's) ran out.
     Exhausted,
+    /// Done: the next poll would start after the overall time limit (given here).
+    TimedOut(Duration),
 }
 
 /// A running waiter over operation `O`.
@@ -96,12 +105,10 @@ pub struct Waiter<O> {
     attempts: u32,
     max_attempts: u32,
     delay: Duration,
+    limit: Option<Duration>,
 }
 
-impl<O: Operation> Waiter<O>
-where
-    O::Output: serde::Serialize,
-{
+impl<O> Waiter<O> {
     /// A waiter of `spec` polling with `input`.
     pub fn new(spec: &'static WaiterSpec, input: O) -> Self {
         Waiter {
@@ -110,6 +117,7 @@ where
             attempts: 0,
             max_attempts: spec.max_attempts,
             delay: Duration::from_secs(spec.delay_seconds),
+            limit: None,
         }
     }
 
@@ -123,6 +131,18 @@ where
     pub fn max_attempts(mut self, max: u32) -> Self {
         self.max_attempts = max;
         self
+    }
+
+    /// Sets an overall time limit (`None`: attempts only): a retry whose delay would end
+    /// past it gives [`Poll::TimedOut`] instead (see [`on_response_at`](Self::on_response_at)).
+    pub fn time_limit(mut self, limit: Option<Duration>) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// The overall time limit, if any.
+    pub fn limit(&self) -> Option<Duration> {
+        self.limit
     }
 
     /// The waiter's model facts.
@@ -140,8 +160,31 @@ where
         self.attempts
     }
 
-    /// Feeds the outcome of one poll.
+    fn retry(&self, elapsed: Duration) -> Poll {
+        match self.limit {
+            _ if self.attempts >= self.max_attempts => Poll::Exhausted,
+            Some(limit) if elapsed.saturating_add(self.delay) > limit => Poll::TimedOut(limit),
+            _ => Poll::RetryAfter(self.delay),
+        }
+    }
+}
+
+impl<O: Operation> Waiter<O>
+where
+    O::Output: serde::Serialize,
+{
+    /// Feeds the outcome of one poll, as if no time had passed since the wait began.
     pub fn on_response(&mut self, outcome: Result<&O::Output, &Error<O::Error>>) -> Poll {
+        self.on_response_at(outcome, Duration::ZERO)
+    }
+
+    /// Feeds the outcome of one poll; `elapsed` is the time since the wait began, on the
+    /// driver's clock, and is judged against the [`time_limit`](Self::time_limit).
+    pub fn on_response_at(
+        &mut self,
+        outcome: Result<&O::Output, &Error<O::Error>>,
+        elapsed: Duration,
+    ) -> Poll {
         self.attempts += 1;
         let json = match outcome {
             Ok(out) => serde_json::to_value(out).ok(),
@@ -161,22 +204,14 @@ where
                 return match acceptor.state {
                     State::Success => Poll::Success,
                     State::Failure => Poll::Failure(acceptor.matcher),
-                    State::Retry => self.retry(),
+                    State::Retry => self.retry(elapsed),
                 };
             }
         }
         if outcome.is_err() {
             return Poll::UnexpectedError;
         }
-        self.retry()
-    }
-
-    fn retry(&self) -> Poll {
-        if self.attempts >= self.max_attempts {
-            Poll::Exhausted
-        } else {
-            Poll::RetryAfter(self.delay)
-        }
+        self.retry(elapsed)
     }
 }
 

@@ -103,6 +103,32 @@ fn error_code_and_message() {
             "ServiceException",
             None,
         ),
+        // An XML error body (generic AWS front ends, moto's signature check).
+        (
+            403,
+            &[],
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse><Errors><Error>\
+             <Code>SignatureDoesNotMatch</Code><Message> The signature does not match. </Message>\
+             <RequestID>r1</RequestID></Error></Errors></ErrorResponse>",
+            "SignatureDoesNotMatch",
+            Some("The signature does not match."),
+        ),
+        (
+            403,
+            &[],
+            "<Error><Code>AccessDenied</Code></Error>",
+            "AccessDenied",
+            None,
+        ),
+        (
+            403,
+            &[("x-amzn-ErrorType", "InvalidSignatureException")],
+            "<Error><Code>SignatureDoesNotMatch</Code><Message>m</Message></Error>",
+            "InvalidSignatureException",
+            Some("m"),
+        ),
+        (400, &[], "<Error><Code></Code></Error>", "Unknown", None),
+        (400, &[], "<Error><Code>unclosed", "Unknown", None),
         (
             403,
             &[],

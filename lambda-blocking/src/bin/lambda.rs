@@ -7,8 +7,11 @@
 //!
 //! `<operation>` is the kebab-case name (`get-function`); the input is a JSON object of the
 //! model's member names, as the AWS CLI's `--cli-input-json` takes it. The output is printed
-//! as JSON. Service errors go to standard error as `{"code","message","request_id"}` with
-//! exit status 254; usage errors exit with 252, other failures with 255.
+//! as JSON; paginated operations follow all pages (unless `--no-paginate`) and print them
+//! merged. Service errors, and exception events of a streamed invocation, go to standard
+//! error as `{"code","message","request_id","status"}` (`status` is null for an event) with
+//! exit status 254; usage errors exit with 252, other failures with 255. `--signing-time`
+//! signs every request as of that instant, sent or dry run.
 #![forbid(unsafe_code)]
 
 use std::io::Write;
@@ -16,7 +19,7 @@ use std::process::ExitCode;
 
 use base64::Engine as _;
 use lambda_blocking::{Client, ClientBuilder, StreamError};
-use lambda_proto::dynamic::{self, OperationInfo};
+use lambda_proto::dynamic::{self, JsonPaginator, OperationInfo};
 use lambda_proto::endpoint::Endpoint;
 use lambda_proto::error::ValidationError;
 use lambda_proto::event_stream::ResponseStreamEvent;
@@ -115,18 +118,30 @@ impl Failure {
         E: std::fmt::Debug,
     {
         match err {
-            Error::Service(e) => Failure {
-                status: SERVICE,
-                message: json!({
-                    "code": e.code(),
-                    "message": e.message(),
-                    "request_id": e.request_id(),
-                    "status": e.status(),
-                })
-                .to_string(),
-            },
+            Error::Service(e) => {
+                Failure::service(e.code(), e.message(), e.request_id(), Some(e.status()))
+            }
             Error::Validation(e) => Failure::usage(e.to_string()),
             other => Failure::other(other),
+        }
+    }
+
+    /// A service error as JSON: `{"code","message","request_id","status"}`.
+    fn service(
+        code: &str,
+        message: Option<&str>,
+        request_id: Option<&str>,
+        status: Option<u16>,
+    ) -> Self {
+        Failure {
+            status: SERVICE,
+            message: json!({
+                "code": code,
+                "message": message,
+                "request_id": request_id,
+                "status": status,
+            })
+            .to_string(),
         }
     }
 }
@@ -179,16 +194,20 @@ fn run() -> Result<(), Failure> {
     if info.name.starts_with("Invoke") {
         builder = builder.read_timeout(Some(lambda_blocking::DEFAULT_INVOKE_READ_TIMEOUT));
     }
+    let signing_time = match &args.signing_time {
+        Some(t) => Some(
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                .map_err(|e| Failure::usage(format!("--signing-time {t:?}: {e}")))?,
+        ),
+        None => None,
+    };
+    if let Some(t) = signing_time {
+        builder = builder.signing_clock(move || t);
+    }
     let client = builder.build().map_err(Failure::other)?;
 
     if args.dry_run {
-        let time = match &args.signing_time {
-            Some(t) => {
-                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
-                    .map_err(|e| Failure::usage(format!("--signing-time {t:?}: {e}")))?
-            }
-            None => time::OffsetDateTime::now_utc(),
-        };
+        let time = signing_time.unwrap_or_else(time::OffsetDateTime::now_utc);
         return dry_run(&client, info, &input, time);
     }
     if info.name == InvokeWithResponseStream::NAME {
@@ -309,40 +328,30 @@ fn send(client: &Client, info: &'static OperationInfo, input: Value) -> Result<V
     info.parse(response).map_err(|e| Failure::call(&e))
 }
 
-/// Follows `NextMarker` and merges the result lists of all pages.
+/// Follows all pages the model's way (the core's [`JsonPaginator`]) and merges them as the
+/// AWS CLI does: the first page with the items of all pages and no next token.
 fn all_pages(
     client: &Client,
     info: &'static OperationInfo,
-    mut input: Value,
+    input: Value,
 ) -> Result<Value, Failure> {
-    let key = info.result_key.unwrap_or_default();
+    let Some(mut pages) = JsonPaginator::new(info, input.clone()) else {
+        return send(client, info, input);
+    };
+    let p = *pages.info();
     let mut merged: Option<Value> = None;
     let mut items = Vec::new();
-    loop {
-        let mut page = send(client, info, input.clone())?;
-        let next = page
-            .get("NextMarker")
-            .and_then(Value::as_str)
-            .filter(|m| !m.is_empty())
-            .map(str::to_string);
-        if let Some(Value::Array(list)) = page.get_mut(key).map(Value::take) {
-            items.extend(list);
-        }
+    while let Some(input) = pages.next_request().cloned() {
+        let page = send(client, info, input)?;
         if merged.is_none() {
-            merged = Some(page);
+            merged = Some(page.clone());
         }
-        let sent = input.get("Marker").and_then(Value::as_str);
-        match next {
-            Some(marker) if sent != Some(marker.as_str()) => {
-                input["Marker"] = Value::String(marker);
-            }
-            _ => break,
-        }
+        items.extend(pages.on_page(page));
     }
     let mut merged = merged.unwrap_or_else(|| Value::Object(Map::new()));
     if let Value::Object(o) = &mut merged {
-        o.remove("NextMarker");
-        o.insert(key.to_string(), Value::Array(items));
+        o.remove(p.output_token);
+        o.insert(p.result_key.to_string(), Value::Array(items));
     }
     Ok(merged)
 }
@@ -355,6 +364,7 @@ fn stream(client: &Client, input: &Value) -> Result<(), Failure> {
         .invoke_with_response_stream(op)
         .map_err(|e| Failure::call(&e))?;
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let request_id = events.request_id().map(str::to_string);
     let mut stdout = std::io::stdout().lock();
     for event in events {
         let line = match event {
@@ -376,7 +386,15 @@ fn stream(client: &Client, input: &Value) -> Result<(), Failure> {
             }) => {
                 json!({ event_type: {"Payload": b64(&message.payload)} })
             }
-            Err(StreamError::Decode(e)) => return Err(Failure::other(e)),
+            // An exception or error event is a service error (the head said 200).
+            Err(StreamError::Decode(e)) => {
+                return Err(match e.service_code() {
+                    Some(code) => {
+                        Failure::service(code, e.service_message(), request_id.as_deref(), None)
+                    }
+                    None => Failure::other(e),
+                })
+            }
             Err(e) => return Err(Failure::other(e)),
         };
         let _ = writeln!(stdout, "{line}");

@@ -122,6 +122,27 @@ impl std::error::Error for ResponseStreamError {
     }
 }
 
+impl ResponseStreamError {
+    /// The error code the service sent: the `:exception-type` of an exception message or
+    /// the `:error-code` of an error message (`None` for the other errors).
+    pub fn service_code(&self) -> Option<&str> {
+        match self {
+            ResponseStreamError::Exception { exception_type, .. } => Some(exception_type),
+            ResponseStreamError::Error { error_code, .. } => Some(error_code),
+            _ => None,
+        }
+    }
+
+    /// The message the service sent with [`service_code`](Self::service_code), if any.
+    pub fn service_message(&self) -> Option<&str> {
+        match self {
+            ResponseStreamError::Exception { message, .. } => message.as_deref(),
+            ResponseStreamError::Error { error_message, .. } => error_message.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 impl From<EventStreamError> for ResponseStreamError {
     fn from(err: EventStreamError) -> Self {
         ResponseStreamError::Frame(err)

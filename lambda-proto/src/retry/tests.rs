@@ -146,16 +146,28 @@ fn run(policy: &RetryPolicy, outcomes: &[Outcome<'_>], randoms: &[f64]) -> Vec<D
         .collect()
 }
 
+/// The standard-mode formula of botocore and the AWS SDK for Rust, evaluated here on its
+/// own: `min(random * base * 2^(n - 1), cap)` for `n` attempts made.
+fn formula(base: Duration, cap: Duration, n: u32, random: f64) -> Duration {
+    let uncapped = random * base.as_secs_f64() * 2f64.powi(n as i32 - 1);
+    Duration::from_secs_f64(uncapped.min(cap.as_secs_f64()))
+}
+
+/// [`formula`] with the standard base (1 s) and cap (20 s).
+fn standard(n: u32, random: f64) -> Duration {
+    formula(Duration::from_secs(1), Duration::from_secs(20), n, random)
+}
+
 #[test]
 fn delay_sequence_three_attempts() {
-    // 2^(n-1) seconds times the random number, n = attempts made.
     let policy = RetryPolicy::new(RetryConfig::standard());
-    let got = run(&policy, &[svc(503, None); 3], &[0.75, 0.25, 0.5]);
+    let randoms = [0.75, 0.25, 0.5];
+    let got = run(&policy, &[svc(503, None); 3], &randoms);
     assert_eq!(
         got,
         vec![
-            Decision::RetryAfter(ms(750)),
-            Decision::RetryAfter(ms(500)),
+            Decision::RetryAfter(standard(1, randoms[0])),
+            Decision::RetryAfter(standard(2, randoms[1])),
             Decision::GiveUp(GiveUpReason::AttemptsExhausted),
         ]
     );
@@ -164,67 +176,71 @@ fn delay_sequence_three_attempts() {
 #[test]
 fn delay_sequence_five_attempts() {
     let policy = RetryPolicy::new(RetryConfig::standard().with_max_attempts(5));
-    let got = run(&policy, &[svc(500, None); 5], &[0.5, 0.5, 0.5, 0.5, 0.5]);
-    assert_eq!(
-        got,
-        vec![
-            Decision::RetryAfter(ms(500)),
-            Decision::RetryAfter(ms(1000)),
-            Decision::RetryAfter(ms(2000)),
-            Decision::RetryAfter(ms(4000)),
-            Decision::GiveUp(GiveUpReason::AttemptsExhausted),
-        ]
-    );
+    let got = run(&policy, &[svc(500, None); 5], &[0.5; 5]);
+    let mut want: Vec<Decision> = (1..5)
+        .map(|n| Decision::RetryAfter(standard(n, 0.5)))
+        .collect();
+    want.push(Decision::GiveUp(GiveUpReason::AttemptsExhausted));
+    assert_eq!(got, want);
     // Success on the fifth attempt instead.
     let mut outcomes = vec![svc(500, None); 4];
     outcomes.push(Outcome::Success);
     let got = run(&policy, &outcomes, &[0.125, 0.125, 0.125, 0.125, 0.0]);
-    assert_eq!(
-        got,
-        vec![
-            Decision::RetryAfter(ms(125)),
-            Decision::RetryAfter(ms(250)),
-            Decision::RetryAfter(ms(500)),
-            Decision::RetryAfter(ms(1000)),
-            Decision::Done,
-        ]
-    );
+    let mut want: Vec<Decision> = (1..5)
+        .map(|n| Decision::RetryAfter(standard(n, 0.125)))
+        .collect();
+    want.push(Decision::Done);
+    assert_eq!(got, want);
 }
 
 #[test]
 fn backoff_is_capped_at_twenty_seconds() {
     let c = RetryConfig::standard();
-    // Uncapped 2^(n-1): 16 s at n = 5, 32 s at n = 6, so the cap applies from n = 6.
-    assert_eq!(c.backoff(5, 1.0), Duration::from_secs(16));
-    assert_eq!(c.backoff(6, 1.0), Duration::from_secs(20));
-    assert_eq!(c.backoff(6, 0.5), Duration::from_secs(10));
-    assert_eq!(c.backoff(40, 0.5), Duration::from_secs(10));
-    assert_eq!(c.backoff(u32::MAX, 0.25), Duration::from_secs(5));
-    assert_eq!(c.backoff(1, 0.0), Duration::ZERO);
-    // Out-of-range random numbers are clamped.
-    assert_eq!(c.backoff(1, 7.0), Duration::from_secs(1));
+    for (n, random) in [
+        (1, 0.0),
+        (1, 0.5),
+        (5, 1.0),
+        (6, 1.0),
+        (6, 0.5),
+        (6, 0.25),
+        (9, 0.03125),
+    ] {
+        assert_eq!(
+            c.backoff(n, random),
+            standard(n, random),
+            "n {n}, random {random}"
+        );
+    }
+    // The jitter scales the uncapped delay, then the cap applies: at n = 6 (32 s uncapped)
+    // a random of 0.5 gives 16 s, not half of the cap.
+    assert_eq!(c.backoff(6, 0.5), Duration::from_secs(16));
+    assert_eq!(c.backoff(6, 1.0), c.max_backoff());
+    // Huge attempt counts reach the cap for any non-zero random (no overflow).
+    assert_eq!(c.backoff(40, 0.5), c.max_backoff());
+    assert_eq!(c.backoff(u32::MAX, 0.25), c.max_backoff());
+    // Out-of-range random numbers are clamped to [0, 1]; NaN counts as 0.
+    assert_eq!(c.backoff(1, 7.0), standard(1, 1.0));
     assert_eq!(c.backoff(1, -1.0), Duration::ZERO);
     assert_eq!(c.backoff(1, f64::NAN), Duration::ZERO);
     // A custom cap and base.
+    let (base, cap) = (ms(100), Duration::from_secs(1));
     let c = RetryConfig::standard()
-        .with_initial_backoff(ms(100))
-        .with_max_backoff(Duration::from_secs(1));
-    assert_eq!(c.backoff(3, 1.0), ms(400));
-    assert_eq!(c.backoff(5, 1.0), Duration::from_secs(1));
+        .with_initial_backoff(base)
+        .with_max_backoff(cap);
+    for (n, random) in [(3, 1.0), (5, 1.0), (5, 0.5), (6, 0.25), (7, 0.125)] {
+        assert_eq!(
+            c.backoff(n, random),
+            formula(base, cap, n, random),
+            "n {n}, random {random}"
+        );
+    }
 
     let policy = RetryPolicy::new(RetryConfig::standard().with_max_attempts(10));
     let got = run(&policy, &[svc(503, None); 9], &[0.5; 9]);
-    let delays: Vec<u64> = got
-        .iter()
-        .map(|d| match d {
-            Decision::RetryAfter(d) => d.as_millis() as u64,
-            other => panic!("{other:?}"),
-        })
+    let want: Vec<Decision> = (1..10)
+        .map(|n| Decision::RetryAfter(standard(n, 0.5)))
         .collect();
-    assert_eq!(
-        delays,
-        vec![500, 1000, 2000, 4000, 8000, 10000, 10000, 10000, 10000]
-    );
+    assert_eq!(got, want);
 }
 
 #[test]
@@ -551,6 +567,8 @@ proptest! {
         let exp = attempts.saturating_sub(1).min(63);
         let full = Duration::from_secs(1u64 << exp.min(5)).min(c.max_backoff());
         prop_assert!(d <= full);
+        let want = (r * 2f64.powi(exp as i32)).min(20.0);
+        prop_assert!((d.as_secs_f64() - want).abs() < 1e-6, "{d:?} vs {want}");
     }
 
     #[test]
