@@ -563,6 +563,25 @@ pub fn is_listening(addr: SocketAddr) -> bool {
     TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok()
 }
 
+/// A trust policy (JSON) letting `principal` (e.g. `{"AWS": "arn:aws:iam::1:user/ci"}`) take
+/// `action` (e.g. `sts:AssumeRole`).
+pub fn trust_policy(principal: serde_json::Value, action: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": principal, "Action": action}],
+    })
+    .to_string()
+}
+
+/// A policy (JSON) allowing `action` (e.g. `lambda:*`) on every resource.
+pub fn allow_policy(action: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}],
+    })
+    .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -584,23 +603,4 @@ mod tests {
         assert!(shown.contains("AKIDEXAMPLE"));
         assert!(!shown.contains("wJalr"));
     }
-}
-
-/// A trust policy (JSON) letting `principal` (e.g. `{"AWS": "arn:aws:iam::1:user/ci"}`) take
-/// `action` (e.g. `sts:AssumeRole`).
-pub fn trust_policy(principal: serde_json::Value, action: &str) -> String {
-    serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": principal, "Action": action}],
-    })
-    .to_string()
-}
-
-/// A policy (JSON) allowing `action` (e.g. `lambda:*`) on every resource.
-pub fn allow_policy(action: &str) -> String {
-    serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}],
-    })
-    .to_string()
 }
