@@ -116,19 +116,27 @@ pub fn write_head_and_body(response: &http::Response<Vec<u8>>) -> Vec<u8> {
 
 // ------------------------------------------------------------------------ parse_response
 
+/// A `parse_response` input read: the operation and the response (`None` when the input
+/// is too short or its head makes no response).
+pub fn parse_response_input(
+    data: &[u8],
+) -> Option<(&'static OperationInfo, http::Response<Vec<u8>>)> {
+    let [op, hi, lo, rest @ ..] = data else {
+        return None;
+    };
+    let status = 100 + u16::from_be_bytes([*hi, *lo]) % 900;
+    let (head, body) = split_head(rest);
+    Some((operation_at(*op), response(status, head, body)?))
+}
+
 /// Any response through an operation's parser: no panic; a non-2xx status is an error; a
 /// 2xx status is the output or a malformed-response error (never a service error), and a
 /// parsed output is already in canonical form.
 pub fn parse_response(data: &[u8]) {
-    let [op, hi, lo, rest @ ..] = data else {
+    let Some((op, response)) = parse_response_input(data) else {
         return;
     };
-    let op = operation_at(*op);
-    let status = 100 + u16::from_be_bytes([*hi, *lo]) % 900;
-    let (head, body) = split_head(rest);
-    let Some(response) = response(status, head, body) else {
-        return;
-    };
+    let status = response.status().as_u16();
     let result = op.parse(response);
     let success = (200..300).contains(&status);
     match result {

@@ -418,3 +418,53 @@ fn sigv4_oracle_agrees_with_the_suite() {
     let path = sigv4_oracle::canonical_uri(&target);
     assert_eq!(path, path_line("double-encode-path"));
 }
+
+// ------------------------------------------------------------------------ moto seeds
+
+/// The `moto-*` seeds of `parse_response` (written by `scripts/capture-moto-seeds.py`) are
+/// real answers of the operation their name says, and parse to what the script set up.
+#[test]
+fn moto_seeds_are_real_answers() {
+    // (file, operation, JSON pointer into the output, text its value contains)
+    let answers = [
+        (
+            "GetFunction",
+            "GetFunction",
+            "/Configuration/FunctionName",
+            "seed-function",
+        ),
+        (
+            "ListFunctions",
+            "ListFunctions",
+            "/Functions/0/Handler",
+            "index.handler",
+        ),
+        ("GetAlias", "GetAlias", "/Name", "live"),
+        ("GetPolicy", "GetPolicy", "/Policy", "seed-permission"),
+        ("ListTags", "ListTags", "/Tags/team", "fuzz"),
+        ("Invoke", "Invoke", "/StatusCode", "200"),
+    ];
+    let read = |file: &str| {
+        let path = corpus_dir("parse_response").join(format!("moto-{file}"));
+        let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        targets::parse_response_input(&data).expect("a response")
+    };
+    for (file, operation, pointer, expected) in answers {
+        let (op, response) = read(file);
+        assert_eq!(op.name, operation, "{file}");
+        let output = op.parse(response).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let value = output
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("{file}: {output}"));
+        assert!(value.to_string().contains(expected), "{file}: {value}");
+    }
+
+    let (op, response) = read("GetFunction-not-found");
+    assert_eq!(op.name, "GetFunction");
+    let err = op.parse(response).unwrap_err();
+    let lambda_proto::Error::Service(e) = *err else {
+        panic!("not a service error: {err:?}");
+    };
+    assert_eq!((e.status(), e.code()), (404, "ResourceNotFoundException"));
+    assert!(e.message().unwrap_or_default().contains("no-such-function"));
+}
