@@ -14,7 +14,7 @@
 //! | `event_stream`   | `[chunking seed]` then the event-stream bytes |
 //! | `profile`        | config file `\0` credentials file `\0` environment (`KEY=value` lines) |
 //! | `endpoint`       | `[flags]` then region `\n` custom endpoint URL (flags: 1 FIPS, 2 dual-stack, 4 use the URL) |
-//! | `sigv4`          | `[flags]` then `METHOD path?query` line, `name: value` lines, an empty line, the body |
+//! | `sigv4`          | `[flags]` then `METHOD path?query` line, `name: value` lines, an empty line, the body (flags: bit 0 session token, bits 1-7 the time in seconds, bits 5-7 also the region) |
 //! | `json_roundtrip` | `[op]` then a JSON document (an output of that operation) |
 //! | `credentials`    | `[parser][status]` then head and body as above (the parser byte picks IMDS token/role/credentials, container, STS, SSO portal, SSO token cache, process) |
 //!
@@ -33,6 +33,9 @@ use lambda_proto::event_stream::{
 };
 use lambda_proto::sigv4::{self, SignatureLocation, Signer, SigningParams};
 use lambda_proto::{model, Error, Operation};
+
+#[path = "sigv4_oracle.rs"]
+pub mod sigv4_oracle;
 
 /// The secret access key the `sigv4` target signs with.
 pub const SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -113,19 +116,27 @@ pub fn write_head_and_body(response: &http::Response<Vec<u8>>) -> Vec<u8> {
 
 // ------------------------------------------------------------------------ parse_response
 
+/// A `parse_response` input read: the operation and the response (`None` when the input
+/// is too short or its head makes no response).
+pub fn parse_response_input(
+    data: &[u8],
+) -> Option<(&'static OperationInfo, http::Response<Vec<u8>>)> {
+    let [op, hi, lo, rest @ ..] = data else {
+        return None;
+    };
+    let status = 100 + u16::from_be_bytes([*hi, *lo]) % 900;
+    let (head, body) = split_head(rest);
+    Some((operation_at(*op), response(status, head, body)?))
+}
+
 /// Any response through an operation's parser: no panic; a non-2xx status is an error; a
 /// 2xx status is the output or a malformed-response error (never a service error), and a
 /// parsed output is already in canonical form.
 pub fn parse_response(data: &[u8]) {
-    let [op, hi, lo, rest @ ..] = data else {
+    let Some((op, response)) = parse_response_input(data) else {
         return;
     };
-    let op = operation_at(*op);
-    let status = 100 + u16::from_be_bytes([*hi, *lo]) % 900;
-    let (head, body) = split_head(rest);
-    let Some(response) = response(status, head, body) else {
-        return;
-    };
+    let status = response.status().as_u16();
     let result = op.parse(response);
     let success = (200..300).contains(&status);
     match result {
@@ -502,9 +513,23 @@ pub fn endpoint(data: &[u8]) {
 
 // ------------------------------------------------------------------------ sigv4
 
-/// Any request signed: the `Authorization` header equals the signature recomputed from the
-/// stage functions; the signed request's `Debug` shows neither the signature nor the
-/// secrets; a failed signing leaves the request unchanged.
+/// Headers the signer never signs (as `sigv4::UNSIGNED_HEADERS` documents).
+const UNSIGNED: &[&str] = &[
+    "authorization",
+    "connection",
+    "expect",
+    "transfer-encoding",
+    "user-agent",
+    "x-amzn-trace-id",
+];
+/// Headers signing replaces.
+const REPLACED: &[&str] = &["authorization", "x-amz-date", "x-amz-security-token"];
+
+/// Any request signed: the `Authorization` header equals the one [`sigv4_oracle`] computes
+/// for the signed request's headers; the signer adds `host`, `x-amz-date` and the session
+/// token and leaves every other header alone; its `Debug` shows neither the signature nor
+/// the secrets. A request fails to sign only when the oracle cannot sign a header value,
+/// `Host` is given twice, or there is no host at all; it is then left unchanged.
 pub fn sigv4(data: &[u8]) {
     let [flags, rest @ ..] = data else {
         return;
@@ -531,9 +556,12 @@ pub fn sigv4(data: &[u8]) {
     }
 
     let token = (flags & 1 != 0).then(|| SESSION_TOKEN.to_string());
-    let creds = Credentials::new(ACCESS_KEY_ID, SECRET_ACCESS_KEY, token, None);
+    let creds = Credentials::new(ACCESS_KEY_ID, SECRET_ACCESS_KEY, token.clone(), None);
+    let seconds = 20 + u32::from(flags >> 1);
     let time = time::OffsetDateTime::from_unix_timestamp(1_700_000_000 + i64::from(flags >> 1))
         .expect("a valid time");
+    // 1_700_000_000 is 2023-11-14 22:13:20 UTC.
+    let amz_date = format!("20231114T22{:02}{:02}Z", 13 + seconds / 60, seconds % 60);
     let regions = ["us-east-1", "eu-west-1", "cn-north-1", "us-gov-west-1"];
     let region = regions[usize::from(flags >> 5) % regions.len()];
     let params = SigningParams::new(&creds, region, "lambda", time);
@@ -548,6 +576,16 @@ pub fn sigv4(data: &[u8]) {
                 Some(e.clone()),
                 "sign and canonical_request disagree"
             );
+            let signed = |name: &str| !UNSIGNED.contains(&name) && !REPLACED.contains(&name);
+            let unsignable = original.headers().iter().any(|(name, value)| {
+                signed(name.as_str()) && sigv4_oracle::canonical_value(value.as_bytes()).is_none()
+            });
+            let hosts = original.headers().get_all("host").iter().count();
+            let uri_host = original.uri().host().is_some_and(|h| !h.is_empty());
+            assert!(
+                unsignable || hosts > 1 || (hosts == 0 && !uri_host),
+                "a signable request failed: {e}"
+            );
             assert_eq!(
                 request.headers(),
                 original.headers(),
@@ -558,44 +596,57 @@ pub fn sigv4(data: &[u8]) {
         }
         Ok(()) => {
             let creq = creq.expect("canonical_request succeeds when signing does");
-            // The canonical request's frame, line by line.
-            let lines: Vec<&str> = creq.as_str().split('\n').collect();
-            assert_eq!(lines[0], original.method().as_str());
-            assert_eq!(lines[1], sigv4::canonical_uri(original.uri().path()));
+            let headers = request.headers();
+
+            // What signing adds, and that it keeps everything else.
+            assert_eq!(headers["x-amz-date"], amz_date.as_str());
             assert_eq!(
-                lines[2],
-                sigv4::canonical_query_string(original.uri().query().unwrap_or(""))
+                headers.get("x-amz-security-token").map(|v| v.as_bytes()),
+                token.as_deref().map(str::as_bytes)
             );
-            assert_eq!(lines[lines.len() - 1], sigv4::payload_hash(original.body()));
-            assert_eq!(lines[lines.len() - 2], creq.signed_headers());
-            let signed: Vec<&str> = creq.signed_headers().split(';').collect();
-            assert!(
-                signed.windows(2).all(|w| w[0] < w[1]),
-                "signed headers unsorted"
-            );
-            for name in &signed {
-                assert_eq!(*name, name.to_ascii_lowercase());
-                assert!(
-                    request.headers().contains_key(*name),
-                    "{name} signed, not sent"
-                );
+            if !original.headers().contains_key("host") {
+                let authority = original.uri().authority().expect("an authority");
+                let host = match authority.port().filter(|p| p.as_str() != "443") {
+                    Some(port) => format!("{}:{port}", authority.host()),
+                    None => authority.host().to_string(),
+                };
+                assert_eq!(headers["host"], host.as_str(), "added host");
+            }
+            for name in original.headers().keys() {
+                if !REPLACED.contains(&name.as_str()) {
+                    let before: Vec<_> = original.headers().get_all(name).iter().collect();
+                    let after: Vec<_> = headers.get_all(name).iter().collect();
+                    assert_eq!(before, after, "signing changed {name}");
+                }
             }
 
-            // The signature, recomputed from the stage functions.
-            let amz_date = sigv4::amz_date(time).expect("a valid time");
-            let date = &amz_date[..8];
-            let scope = sigv4::credential_scope(date, region, "lambda");
-            let sts = sigv4::string_to_sign(&amz_date, &scope, creq.as_str());
-            let key = sigv4::signing_key(SECRET_ACCESS_KEY, date, region, "lambda");
-            let sig = sigv4::signature(&key, &sts);
-            let expected = format!(
-                "AWS4-HMAC-SHA256 Credential={ACCESS_KEY_ID}/{scope}, SignedHeaders={}, Signature={}",
-                creq.signed_headers(),
-                sig.as_str()
+            // The signature, computed again by the oracle from the signed request.
+            let oracle = sigv4_oracle::Request {
+                method: original.method().as_str(),
+                path: original.uri().path(),
+                query: original.uri().query().unwrap_or(""),
+                headers: headers
+                    .iter()
+                    .filter(|(name, _)| !UNSIGNED.contains(&name.as_str()))
+                    .map(|(name, value)| (name.as_str(), value.as_bytes()))
+                    .collect(),
+                body: original.body(),
+                amz_date: &amz_date,
+                access_key_id: ACCESS_KEY_ID,
+                secret_access_key: SECRET_ACCESS_KEY,
+                region,
+                service: "lambda",
+            };
+            let expected = sigv4_oracle::sign(&oracle).expect("the oracle signs it too");
+            assert_eq!(
+                creq.as_str(),
+                expected.canonical_request,
+                "canonical requests differ"
             );
-            let authorization = request.headers().get("authorization").expect("signed");
-            assert_eq!(authorization.to_str().ok(), Some(expected.as_str()));
-            assert_eq!(request.headers()["x-amz-date"], amz_date.as_str());
+            assert_eq!(
+                headers["authorization"].to_str().ok(),
+                Some(expected.authorization.as_str())
+            );
 
             // Signing the signed request again gives the same canonical request.
             let again = sigv4::canonical_request(&request, &params, SignatureLocation::Headers)
@@ -608,7 +659,7 @@ pub fn sigv4(data: &[u8]) {
 
             // Debug of the signed request hides the signature and the secrets.
             let shown = format!("{request:?}");
-            assert!(!shown.contains(sig.as_str()), "signature in Debug");
+            assert!(!shown.contains(&expected.signature), "signature in Debug");
             if !contains(data, SECRET_ACCESS_KEY.as_bytes()) {
                 assert!(!shown.contains(SECRET_ACCESS_KEY), "secret in Debug");
             }
@@ -710,14 +761,139 @@ fn same_output(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     }
 }
 
-/// A target body.
-pub type Target = fn(&[u8]);
+// ------------------------------------------------------------------------ credentials
 
-/// Every target by name, for the corpus replay.
-/// The credential-provider answer parsers: each must give credentials or a typed error,
-/// and neither its `Debug` nor its message may echo a secret from the answer.
-pub fn credentials(data: &[u8]) {
+/// What the `credentials` target puts in place of every secret of an answer, to see where
+/// the secrets end up.
+const MARKER: &str = "fuzz-marked-secret";
+/// The JSON members that hold secrets in the answers (any depth, any parser).
+const SECRET_MEMBERS: &[&str] = &[
+    "SecretAccessKey",
+    "Token",
+    "SessionToken",
+    "secretAccessKey",
+    "sessionToken",
+    "accessToken",
+];
+/// The STS XML elements that hold secrets.
+const SECRET_ELEMENTS: &[&str] = &["SecretAccessKey", "SessionToken"];
+
+type Answer = Result<Option<Credentials>, lambda_proto::credentials::CredentialsError>;
+
+fn parse_answer(parser: u8, response: &http::Response<Vec<u8>>) -> Answer {
     use lambda_proto::credentials::{container, imds, process, sso, sts, ProcessOutput};
+    let now = time::OffsetDateTime::from_unix_timestamp(1_717_243_200).expect("a valid time");
+    let body = response.body();
+    match parser % 8 {
+        0 => imds::parse_token(response).map(|_| None),
+        1 => imds::parse_role(response).map(|_| None),
+        2 => imds::parse_credentials(response, "role").map(Some),
+        3 => container::parse_response(response).map(Some),
+        4 => sts::parse_response(response, "AssumeRole").map(Some),
+        5 => sso::parse_response(response, "aws sso login").map(Some),
+        6 => {
+            let text = std::str::from_utf8(body).unwrap_or("");
+            sso::parse_cached_token(text, now, "aws sso login").map(|_| None)
+        }
+        _ => process::parse_output(
+            &ProcessOutput {
+                exit_code: Some(i32::from(response.status() != 200)),
+                stdout: body.clone(),
+                stderr: Vec::new(),
+            },
+            now,
+        )
+        .map(Some),
+    }
+}
+
+/// The answer's body with every secret replaced by [`MARKER`], when it holds one: JSON
+/// members rewritten in the parsed document, STS XML element texts rewritten and kept only
+/// if the marker then is the text of secret elements and of nothing else.
+fn mark_secrets(parser: u8, body: &[u8]) -> Option<Vec<u8>> {
+    match parser % 8 {
+        // The IMDS token and role list are not documents (and the role list is quoted).
+        0 | 1 => None,
+        4 => mark_xml_secrets(std::str::from_utf8(body).ok()?),
+        _ => {
+            let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+            mark_json_secrets(&mut value).then(|| serde_json::to_vec(&value).ok())?
+        }
+    }
+}
+
+fn mark_json_secrets(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    let mut marked = false;
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if SECRET_MEMBERS.contains(&key.as_str()) && v.is_string() {
+                    *v = MARKER.into();
+                    marked = true;
+                } else {
+                    marked |= mark_json_secrets(v);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                marked |= mark_json_secrets(v);
+            }
+        }
+        _ => {}
+    }
+    marked
+}
+
+fn mark_xml_secrets(text: &str) -> Option<Vec<u8>> {
+    let mut text = text.to_string();
+    for tag in SECRET_ELEMENTS {
+        let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+        let Some(start) = text.find(&open).map(|i| i + open.len()) else {
+            continue;
+        };
+        if let Some(len) = text[start..].find(&close) {
+            text.replace_range(start..start + len, MARKER);
+        }
+    }
+    let doc = roxmltree::Document::parse(&text).ok()?;
+    let mut marked = 0;
+    for node in doc.descendants() {
+        if node.attributes().any(|a| a.value().contains(MARKER)) {
+            return None;
+        }
+        if node.is_text() && node.text().is_some_and(|t| t.contains(MARKER)) {
+            let parent = node.parent_element().map(|p| p.tag_name().name());
+            if !parent.is_some_and(|p| SECRET_ELEMENTS.contains(&p)) {
+                return None;
+            }
+            marked += 1;
+        }
+    }
+    (marked > 0).then(|| text.into_bytes())
+}
+
+/// Credentials' `Debug` shows neither the secret nor the session token.
+fn assert_debug_redacts(creds: &Credentials) {
+    let debug = format!("{creds:?}");
+    if !creds.secret_access_key().is_empty() {
+        assert!(
+            !debug.contains(creds.secret_access_key()),
+            "Debug shows the secret"
+        );
+    }
+    if let Some(token) = creds.session_token().filter(|t| !t.is_empty()) {
+        assert!(!debug.contains(token), "Debug shows the session token");
+    }
+}
+
+/// The credential-provider answer parsers: each gives credentials or a typed error; the
+/// credentials' `Debug` hides the secrets. The answer is parsed again with its secrets
+/// replaced by a marker (where its body is JSON or STS XML holding secrets, and the input
+/// does not hold the marker already): neither the error's message nor its `Debug` may
+/// then show the marker.
+pub fn credentials(data: &[u8]) {
     let [parser, status, rest @ ..] = data else {
         return;
     };
@@ -730,49 +906,36 @@ pub fn credentials(data: &[u8]) {
     let Some(response) = response(status, head, body) else {
         return;
     };
-    let Ok(now) = time::OffsetDateTime::from_unix_timestamp(1_717_243_200) else {
-        return;
-    };
-    let text = std::str::from_utf8(body).unwrap_or("");
-    let result: Result<Option<Credentials>, lambda_proto::credentials::CredentialsError> =
-        match parser % 8 {
-            0 => imds::parse_token(&response).map(|_| None),
-            1 => imds::parse_role(&response).map(|_| None),
-            2 => imds::parse_credentials(&response, "role").map(Some),
-            3 => container::parse_response(&response).map(Some),
-            4 => sts::parse_response(&response, "AssumeRole").map(Some),
-            5 => sso::parse_response(&response, "aws sso login").map(Some),
-            6 => sso::parse_cached_token(text, now, "aws sso login").map(|_| None),
-            _ => process::parse_output(
-                &ProcessOutput {
-                    exit_code: Some(i32::from(status != 200)),
-                    stdout: body.to_vec(),
-                    stderr: Vec::new(),
-                },
-                now,
-            )
-            .map(Some),
-        };
-    match result {
-        Ok(Some(creds)) => {
-            let debug = format!("{creds:?}");
-            if !creds.secret_access_key().is_empty() {
-                assert!(
-                    !debug.contains(creds.secret_access_key()),
-                    "Debug shows the secret"
-                );
-            }
-            if let Some(token) = creds.session_token().filter(|t| !t.is_empty()) {
-                assert!(!debug.contains(token), "Debug shows the session token");
-            }
-        }
+    match parse_answer(*parser, &response) {
+        Ok(Some(creds)) => assert_debug_redacts(&creds),
         Ok(None) => {}
         Err(e) => {
             let _ = (e.kind(), e.to_string(), format!("{e:?}"));
         }
     }
+
+    if contains(data, MARKER.as_bytes()) {
+        return;
+    }
+    let Some(marked) = mark_secrets(*parser, body) else {
+        return;
+    };
+    let mut response = response;
+    *response.body_mut() = marked;
+    match parse_answer(*parser, &response) {
+        Ok(Some(creds)) => assert_debug_redacts(&creds),
+        Ok(None) => {}
+        Err(e) => {
+            let shown = format!("{e} {e:?}");
+            assert!(!shown.contains(MARKER), "an error shows a secret: {shown}");
+        }
+    }
 }
 
+/// A target body.
+pub type Target = fn(&[u8]);
+
+/// Every target by name, for the corpus replay.
 pub const TARGETS: &[(&str, Target)] = &[
     ("parse_response", parse_response),
     ("error_response", error_response),

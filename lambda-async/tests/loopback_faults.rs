@@ -44,7 +44,7 @@ fn error(status: u16, code: &str) -> Step {
     )
 }
 
-fn expect_transport(err: &Error<GetFunctionError>) -> TransportErrorKind {
+fn expect_transport<E: std::fmt::Debug>(err: &Error<E>) -> TransportErrorKind {
     match err {
         Error::Transport(t) => t.kind(),
         other => panic!("expected a transport error, got {other:?}"),
@@ -285,6 +285,32 @@ async fn body_over_the_limit_is_refused() {
     }
     // Not retried.
     assert_eq!(server.request_count(), 2);
+}
+
+/// The documented default limit on response bodies (README, Resource bounds).
+const DEFAULT_LIMIT: usize = 16 * 1024 * 1024;
+
+/// At the default limit, the largest synchronous Invoke answer (6 MB) and a body of exactly
+/// the limit pass; one byte more is refused, and not retried.
+#[tokio::test]
+async fn default_body_limit_passes_the_largest_invoke_answer() {
+    assert_eq!(lambda_async::DEFAULT_MAX_BODY_SIZE, DEFAULT_LIMIT);
+    let payload = |len: usize| -> Vec<u8> { (0..len).map(|i| b"0123456789"[i % 10]).collect() };
+    let six_mb = payload(6 * 1024 * 1024);
+    let server = LoopbackServer::start(vec![
+        Step::respond(200, &[], six_mb.clone()),
+        Step::respond(200, &[], payload(DEFAULT_LIMIT)),
+        Step::respond(200, &[], payload(DEFAULT_LIMIT + 1)),
+    ]);
+    let sleep = RecordingSleep::default();
+    let client = client(&server, &sleep);
+    let out = client.send(Invoke::new("f")).await.unwrap();
+    assert!(out.payload.as_deref() == Some(&six_mb[..]), "6 MB payload");
+    let out = client.send(Invoke::new("f")).await.unwrap();
+    assert_eq!(out.payload.map(|p| p.len()), Some(DEFAULT_LIMIT));
+    let err = client.send(Invoke::new("f")).await.unwrap_err();
+    assert_eq!(expect_transport(&err), TransportErrorKind::BodyTooLarge);
+    assert_eq!(server.request_count(), 3);
 }
 
 #[tokio::test]

@@ -294,6 +294,33 @@ fn body_over_the_limit_is_refused_and_not_retried() {
     assert_eq!(transport_kind(&err), TransportErrorKind::BodyTooLarge);
 }
 
+/// The documented default limit on response bodies (README, Resource bounds).
+const DEFAULT_LIMIT: usize = 16 * 1024 * 1024;
+
+/// At the default limit, the largest synchronous Invoke answer (6 MB) and a body of exactly
+/// the limit pass; one byte more is refused, and not retried.
+#[test]
+fn default_body_limit_passes_the_largest_invoke_answer() {
+    use lambda_proto::operations::Invoke;
+    assert_eq!(lambda_blocking::DEFAULT_MAX_BODY_SIZE, DEFAULT_LIMIT as u64);
+    let payload = |len: usize| -> Vec<u8> { (0..len).map(|i| b"0123456789"[i % 10]).collect() };
+    let six_mb = payload(6 * 1024 * 1024);
+    let server = LoopbackServer::start(vec![
+        Step::respond(200, &[], six_mb.clone()),
+        Step::respond(200, &[], payload(DEFAULT_LIMIT)),
+        Step::respond(200, &[], payload(DEFAULT_LIMIT + 1)),
+    ]);
+    let sleeper = RecordingSleeper::default();
+    let client = builder(&server.url(), &sleeper, 0.5).build().unwrap();
+    let out = client.send(Invoke::new("f")).unwrap();
+    assert!(out.payload.as_deref() == Some(&six_mb[..]), "6 MB payload");
+    let out = client.send(Invoke::new("f")).unwrap();
+    assert_eq!(out.payload.map(|p| p.len()), Some(DEFAULT_LIMIT));
+    let err = client.send(Invoke::new("f")).unwrap_err();
+    assert_eq!(transport_kind(&err), TransportErrorKind::BodyTooLarge);
+    assert_eq!(server.request_count(), 3);
+}
+
 #[test]
 fn connections_are_reused() {
     let server = LoopbackServer::start(vec![ok(), ok(), ok()]);

@@ -422,3 +422,68 @@ fn error_event_vector_is_a_typed_error() {
         })
     );
 }
+
+// ------------------------------------------------------------------------ fuzz seeds
+
+/// Published frames that seed the `event_stream` fuzz target: `(file, chunking seed,
+/// frames)`, stored in `fuzz/corpus/event_stream/<file>` as the seed byte then the frames.
+fn fuzz_seeds() -> Vec<(&'static str, u8, Vec<u8>)> {
+    let cases = positive_cases();
+    let frame = |source: &str| {
+        let (_, bytes, _) = cases
+            .iter()
+            .find(|(s, _, _)| s.starts_with(source))
+            .unwrap_or_else(|| panic!("no vector {source}"));
+        bytes.clone()
+    };
+    vec![
+        (
+            "aws-empty-message",
+            0,
+            frame("[C] test_incoming_no_op_valid"),
+        ),
+        (
+            "aws-payload-no-headers",
+            3,
+            frame("[C] test_incoming_application_data_no_headers_valid"),
+        ),
+        (
+            "aws-int32-header",
+            0,
+            frame("[C] test_incoming_application_int32_header_valid"),
+        ),
+        ("aws-all-header-types", 5, frame("[PY] ALL_HEADERS_TYPES")),
+        ("aws-error-event", 0, frame("[PY] ERROR_EVENT_MESSAGE")),
+        (
+            "aws-all-positive-cases",
+            11,
+            cases.iter().flat_map(|(_, b, _)| b.clone()).collect(),
+        ),
+    ]
+}
+
+fn fuzz_seed_path(file: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus/event_stream")
+        .join(file)
+}
+
+/// The committed `aws-*` seeds are exactly the published frames (rewrite them with
+/// `cargo test -p lambda-proto --test event_stream_vectors -- --ignored write_fuzz_seeds`).
+#[test]
+fn fuzz_seeds_are_the_published_frames() {
+    for (file, seed, frames) in fuzz_seeds() {
+        let committed = std::fs::read(fuzz_seed_path(file))
+            .unwrap_or_else(|e| panic!("fuzz/corpus/event_stream/{file}: {e}"));
+        assert_eq!(committed[0], seed, "{file}");
+        assert_eq!(committed[1..], frames[..], "{file}");
+    }
+}
+
+#[test]
+#[ignore = "writes the aws-* seeds of the event_stream fuzz target"]
+fn write_fuzz_seeds() {
+    for (file, seed, frames) in fuzz_seeds() {
+        std::fs::write(fuzz_seed_path(file), [&[seed][..], &frames].concat()).expect("written");
+    }
+}

@@ -276,3 +276,195 @@ fn credential_seeds_are_valid_answers() {
         .to_string()
         .contains("aws sso login"));
 }
+
+// ------------------------------------------------------------------------ sigv4 oracle
+
+fn suite_file(case: &str, file: &str) -> Option<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/vectors/sigv4")
+        .join(case)
+        .join(file);
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(
+        text.replace("\r\n", "\n")
+            .trim_end_matches('\n')
+            .to_string(),
+    )
+}
+
+/// A request file of the suite: `(method, target, headers, body)`; a continuation line is
+/// joined to its header with a space.
+fn suite_request(text: &str) -> (String, String, Vec<(String, String)>, String) {
+    let (head, body) = text.split_once("\n\n").unwrap_or((text, ""));
+    let mut lines = head.lines();
+    let line = lines.next().expect("a request line");
+    let line = line.strip_suffix(" HTTP/1.1").unwrap_or(line);
+    let (method, target) = line.split_once(' ').expect("method and target");
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in lines {
+        if line.starts_with([' ', '\t']) {
+            let last = headers.last_mut().expect("a header before a continuation");
+            last.1 = format!("{} {line}", last.1);
+        } else {
+            let (name, value) = line.split_once(':').expect("a header line");
+            headers.push((name.to_string(), value.to_string()));
+        }
+    }
+    (method.into(), target.into(), headers, body.into())
+}
+
+/// The `sigv4` target's oracle gives the suite's canonical request, string to sign,
+/// signature and `Authorization` header for every case a non-S3 service signs (those of
+/// `sigv4_vectors.rs`: the normalized ones; `get-space-normalized` contradicts double
+/// encoding, and `double-encode-path` disagrees with itself on the time, so only their
+/// canonical paths are checked).
+#[test]
+fn sigv4_oracle_agrees_with_the_suite() {
+    use targets::sigv4_oracle;
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/sigv4");
+    // (case, access key id, secret, region, service, token signed)
+    let mut cases: Vec<(String, String, String, String, String, bool)> = Vec::new();
+    for entry in std::fs::read_dir(&suite).expect("the suite") {
+        let case = entry
+            .expect("an entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        let Some(context) = suite_file(&case, "context.json") else {
+            continue;
+        };
+        let c: serde_json::Value = serde_json::from_str(&context).expect("context JSON");
+        if c["normalize"] == false || case == "get-space-normalized" {
+            continue;
+        }
+        let s = |v: &serde_json::Value| v.as_str().expect("a string").to_string();
+        cases.push((
+            case,
+            s(&c["credentials"]["access_key_id"]),
+            s(&c["credentials"]["secret_access_key"]),
+            s(&c["region"]),
+            s(&c["service"]),
+            c["omit_session_token"] != true,
+        ));
+    }
+    let lambda = ("AKIDEXAMPLE", SECRET, "us-east-2", "lambda");
+    cases.push((
+        "double-url-encode".into(),
+        lambda.0.into(),
+        lambda.1.into(),
+        lambda.2.into(),
+        lambda.3.into(),
+        true,
+    ));
+    cases.sort();
+    assert_eq!(cases.len(), 31, "cases: {cases:?}");
+
+    for (case, akid, secret, region, service, token_signed) in &cases {
+        let signed = suite_file(case, "header-signed-request.txt").expect("a signed request");
+        let (method, target, headers, body) = suite_request(&signed);
+        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+        let find = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.trim().to_string())
+        };
+        let amz_date = find("x-amz-date").expect("an X-Amz-Date header");
+        let request = sigv4_oracle::Request {
+            method: &method,
+            path,
+            query,
+            headers: headers
+                .iter()
+                .filter(|(n, _)| {
+                    !n.eq_ignore_ascii_case("authorization")
+                        && (*token_signed || !n.eq_ignore_ascii_case("x-amz-security-token"))
+                })
+                .map(|(n, v)| (n.as_str(), v.as_bytes()))
+                .collect(),
+            body: body.as_bytes(),
+            amz_date: &amz_date,
+            access_key_id: akid,
+            secret_access_key: secret,
+            region,
+            service,
+        };
+        let out = sigv4_oracle::sign(&request).expect("the oracle signs every case");
+        let file = |name: &str| suite_file(case, name);
+        assert_eq!(
+            Some(out.canonical_request),
+            file("header-canonical-request.txt"),
+            "{case}"
+        );
+        if let Some(expected) = file("header-string-to-sign.txt") {
+            assert_eq!(out.string_to_sign, expected, "{case}");
+        }
+        if let Some(expected) = file("header-signature.txt") {
+            assert_eq!(out.signature, expected.trim(), "{case}");
+        }
+        assert_eq!(Some(out.authorization), find("authorization"), "{case}");
+    }
+
+    let path_line = |case: &str| {
+        let creq = suite_file(case, "header-canonical-request.txt").expect("a canonical request");
+        creq.lines().nth(1).expect("a path line").to_string()
+    };
+    // As the original suite had it: a raw space in the path.
+    let path = sigv4_oracle::canonical_uri("/example space/");
+    assert_eq!(path, path_line("get-space-normalized"));
+    let request = suite_file("double-encode-path", "request.txt").expect("a request");
+    let (_, target, ..) = suite_request(&request);
+    let path = sigv4_oracle::canonical_uri(&target);
+    assert_eq!(path, path_line("double-encode-path"));
+}
+
+// ------------------------------------------------------------------------ moto seeds
+
+/// The `moto-*` seeds of `parse_response` (written by `scripts/capture-moto-seeds.py`) are
+/// real answers of the operation their name says, and parse to what the script set up.
+#[test]
+fn moto_seeds_are_real_answers() {
+    // (file, operation, JSON pointer into the output, text its value contains)
+    let answers = [
+        (
+            "GetFunction",
+            "GetFunction",
+            "/Configuration/FunctionName",
+            "seed-function",
+        ),
+        (
+            "ListFunctions",
+            "ListFunctions",
+            "/Functions/0/Handler",
+            "index.handler",
+        ),
+        ("GetAlias", "GetAlias", "/Name", "live"),
+        ("GetPolicy", "GetPolicy", "/Policy", "seed-permission"),
+        ("ListTags", "ListTags", "/Tags/team", "fuzz"),
+        ("Invoke", "Invoke", "/StatusCode", "200"),
+    ];
+    let read = |file: &str| {
+        let path = corpus_dir("parse_response").join(format!("moto-{file}"));
+        let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        targets::parse_response_input(&data).expect("a response")
+    };
+    for (file, operation, pointer, expected) in answers {
+        let (op, response) = read(file);
+        assert_eq!(op.name, operation, "{file}");
+        let output = op.parse(response).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let value = output
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("{file}: {output}"));
+        assert!(value.to_string().contains(expected), "{file}: {value}");
+    }
+
+    let (op, response) = read("GetFunction-not-found");
+    assert_eq!(op.name, "GetFunction");
+    let err = op.parse(response).unwrap_err();
+    let lambda_proto::Error::Service(e) = *err else {
+        panic!("not a service error: {err:?}");
+    };
+    assert_eq!((e.status(), e.code()), (404, "ResourceNotFoundException"));
+    assert!(e.message().unwrap_or_default().contains("no-such-function"));
+}
