@@ -80,7 +80,10 @@ impl Response {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
         let bodyless = self.status < 200 || self.status == 204 || self.status == 304;
-        if !bodyless && find_header(&self.headers, "content-length").is_none() {
+        // A chunked body (written by the caller) carries no length.
+        let sized = find_header(&self.headers, "content-length").is_some()
+            || find_header(&self.headers, "transfer-encoding").is_some();
+        if !bodyless && !sized {
             head.push_str(&format!("Content-Length: {}\r\n", self.body.len()));
         }
         head.push_str("\r\n");
