@@ -213,6 +213,11 @@ async fn function_life_cycle() {
         .send(RemovePermission::new("hello", "allow-s3"))
         .await
         .unwrap();
+    // The statement is gone: no policy at all, or one without it.
+    match client.send(GetPolicy::new("hello")).await {
+        Err(e) => assert_eq!(e.code(), Some("ResourceNotFoundException")),
+        Ok(p) => assert!(!p.policy.unwrap_or_default().contains("allow-s3")),
+    }
 
     // Tags.
     client
@@ -347,6 +352,13 @@ async fn function_life_cycle() {
         .send(RemoveLayerVersionPermission::new("deps", 1, "public"))
         .await
         .unwrap();
+    match client.send(GetLayerVersionPolicy::new("deps", 1)).await {
+        Err(e) => assert_eq!(e.code(), Some("ResourceNotFoundException")),
+        Ok(p) => assert!(
+            !p.policy.unwrap_or_default().contains("public"),
+            "still granted"
+        ),
+    }
     client
         .send(UpdateFunctionConfiguration::new("hello").layers(vec![layer_arn.clone()]))
         .await
@@ -355,6 +367,11 @@ async fn function_life_cycle() {
         .send(DeleteLayerVersion::new("deps", 1))
         .await
         .unwrap();
+    let gone = client
+        .send(GetLayerVersion::new("deps", 1))
+        .await
+        .unwrap_err();
+    assert!(gone.service_error().is_some(), "{gone:?}");
 
     // Event source mapping on an SQS queue.
     let mapping = client
@@ -391,6 +408,11 @@ async fn function_life_cycle() {
         .send(DeleteEventSourceMapping::new(uuid.clone()))
         .await
         .unwrap();
+    let gone = client
+        .send(GetEventSourceMapping::new(uuid.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(gone.code(), Some("ResourceNotFoundException"));
 
     // Function URL.
     let url = client
@@ -416,6 +438,11 @@ async fn function_life_cycle() {
         .send(DeleteFunctionUrlConfig::new("hello"))
         .await
         .unwrap();
+    let gone = client
+        .send(GetFunctionUrlConfig::new("hello"))
+        .await
+        .unwrap_err();
+    assert!(gone.service_error().is_some(), "{gone:?}");
 
     // Invocations of every type.
     let out = client
@@ -459,6 +486,11 @@ async fn function_life_cycle() {
         .send(DeleteAlias::new("hello", "live"))
         .await
         .unwrap();
+    let gone = client
+        .send(GetAlias::new("hello", "live"))
+        .await
+        .unwrap_err();
+    assert_eq!(gone.code(), Some("ResourceNotFoundException"));
     client.send(DeleteFunction::new("hello")).await.unwrap();
     let gone = client.send(GetFunction::new("hello")).await.unwrap_err();
     assert!(

@@ -331,6 +331,13 @@ fn every_operation_moto_supports() {
     client
         .send(RemoveLayerVersionPermission::new("shared-code", 1, "share"))
         .unwrap();
+    match client.send(GetLayerVersionPolicy::new("shared-code", 1)) {
+        Err(e) => assert_eq!(e.code(), Some("ResourceNotFoundException")),
+        Ok(p) => assert!(
+            !p.policy.unwrap_or_default().contains("share"),
+            "still granted"
+        ),
+    }
     client
         .send(DeleteLayerVersion::new("shared-code", 1))
         .unwrap();
@@ -366,6 +373,8 @@ fn every_operation_moto_supports() {
         .unwrap();
     assert_eq!(updated.batch_size, Some(7));
     client.send(DeleteEventSourceMapping::new(&uuid)).unwrap();
+    let gone = client.send(GetEventSourceMapping::new(&uuid)).unwrap_err();
+    assert_eq!(gone.code(), Some("ResourceNotFoundException"));
 
     // --- Function URLs ---
     let url = client
