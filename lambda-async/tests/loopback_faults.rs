@@ -442,3 +442,27 @@ async fn refused_connection_is_a_connect_error_and_is_retried() {
         vec![standard_backoff(1), standard_backoff(2)]
     );
 }
+
+#[tokio::test]
+async fn connect_timeout_bounds_a_hanging_handshake() {
+    let hanging = test_support::HangingListener::start();
+    let sleep = RecordingSleep::default();
+    let client = Client::builder()
+        .region("us-east-1")
+        .endpoint_url(hanging.url())
+        .credentials(creds())
+        .sleep(sleep.clone())
+        .random(|| RANDOM)
+        .connect_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = client.send(GetFunction::new("f")).await.unwrap_err();
+    assert_eq!(expect_transport(&err), TransportErrorKind::Timeout);
+    assert_eq!(sleep.delays().len(), 2, "timeouts are retried");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}

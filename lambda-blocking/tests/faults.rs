@@ -265,6 +265,26 @@ fn refused_connection_is_a_connect_error() {
 }
 
 #[test]
+fn connect_timeout_bounds_a_hanging_handshake() {
+    let hanging = test_support::HangingListener::start();
+    let sleeper = RecordingSleeper::default();
+    let client = builder(&hanging.url(), &sleeper, 0.5)
+        .connect_timeout(Some(Duration::from_millis(200)))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = client.send(GetFunction::new("f")).unwrap_err();
+    assert_eq!(transport_kind(&err), TransportErrorKind::Timeout);
+    assert_eq!(sleeper.delays().len(), 2, "timeouts are retried");
+    // Three attempts of 200 ms (the recording sleeper does not sleep).
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn body_over_the_limit_is_refused_and_not_retried() {
     let big = format!(
         r#"{{"Configuration":{{"FunctionName":"{}"}}}}"#,

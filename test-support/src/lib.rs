@@ -23,7 +23,7 @@ mod tls;
 pub mod zip;
 
 pub use http::HttpResponse;
-pub use loopback::{LoopbackServer, RecordedRequest, Response, Step};
+pub use loopback::{HangingListener, LoopbackServer, RecordedRequest, Response, Step};
 pub use moto::{allow_policy, is_listening, trust_policy, AccessKey, MotoServer};
 #[cfg(feature = "tls")]
 pub use tls::{TestCa, TlsProxy};

@@ -702,3 +702,50 @@ fn run_step(conn: &mut Conn<'_>, request: &RecordedRequest, step: Step) -> bool 
         Step::Reset => false,
     }
 }
+
+/// A loopback listener that never accepts, its queue filled up: a new connection to it
+/// hangs in the TCP handshake, as one to a host that drops packets does. For connect
+/// timeout tests; closed when dropped.
+pub struct HangingListener {
+    listener: TcpListener,
+    _queued: Vec<TcpStream>,
+}
+
+impl HangingListener {
+    /// Binds `127.0.0.1` on a free port and fills the listener's accept queue.
+    pub fn start() -> HangingListener {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .unwrap_or_else(|e| panic!("hanging listener: cannot bind 127.0.0.1:0: {e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("hanging listener: no local address: {e}"));
+        let mut queued = Vec::new();
+        // Until one connection does not complete: the queue is full from then on.
+        while queued.len() < 4096 {
+            match TcpStream::connect_timeout(&addr, Duration::from_millis(100)) {
+                Ok(stream) => queued.push(stream),
+                Err(_) => break,
+            }
+        }
+        assert!(
+            queued.len() < 4096,
+            "hanging listener: the accept queue did not fill up"
+        );
+        HangingListener {
+            listener,
+            _queued: queued,
+        }
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        let addr = self.listener.local_addr().map(|a| a.to_string());
+        format!("http://{}", addr.unwrap_or_default())
+    }
+}
+
+impl fmt::Debug for HangingListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HangingListener").finish_non_exhaustive()
+    }
+}
