@@ -357,6 +357,30 @@ fn list_operations_follow_all_pages_unless_told_not_to() {
     let _ = std::fs::remove_dir_all(&home);
 }
 
+/// The CLI's `invoke-with-response-stream` against a server answering with the event-stream
+/// `body` and `headers`.
+fn invoke_with_response_stream(body: Vec<u8>, headers: &[(&str, &str)]) -> Output {
+    let mut response = test_support::Response::new(200)
+        .header("Content-Type", "application/vnd.amazon.eventstream")
+        .body(body);
+    for (name, value) in headers {
+        response = response.header(*name, *value);
+    }
+    let server = test_support::LoopbackServer::start(vec![test_support::Step::Respond(response)]);
+    let home = temp_dir();
+    let out = with_keys(&mut lambda(&home))
+        .args(["--region", "us-east-1", "--endpoint-url", &server.url()])
+        .args([
+            "invoke-with-response-stream",
+            "--cli-input-json",
+            r#"{"FunctionName":"f"}"#,
+        ])
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&home);
+    out
+}
+
 #[test]
 fn streamed_invocation_prints_one_line_per_event() {
     use lambda_proto::event_stream::Message;
@@ -370,21 +394,7 @@ fn streamed_invocation_prints_one_line_per_event() {
     let mut body = event("PayloadChunk", b"hello ");
     body.extend(event("PayloadChunk", b"world"));
     body.extend(event("InvokeComplete", br#"{"ErrorCode":"Unhandled"}"#));
-    let server = test_support::LoopbackServer::start(vec![test_support::Step::Respond(
-        test_support::Response::new(200)
-            .header("Content-Type", "application/vnd.amazon.eventstream")
-            .body(body),
-    )]);
-    let home = temp_dir();
-    let out = with_keys(&mut lambda(&home))
-        .args(["--region", "us-east-1", "--endpoint-url", &server.url()])
-        .args([
-            "invoke-with-response-stream",
-            "--cli-input-json",
-            r#"{"FunctionName":"f"}"#,
-        ])
-        .output()
-        .unwrap();
+    let out = invoke_with_response_stream(body, &[]);
     assert!(
         out.status.success(),
         "{}",
@@ -404,7 +414,6 @@ fn streamed_invocation_prints_one_line_per_event() {
             json!({"InvokeComplete": {"ErrorCode": "Unhandled", "ErrorDetails": null, "LogResult": null}}),
         ]
     );
-    let _ = std::fs::remove_dir_all(&home);
 }
 
 #[test]
@@ -550,22 +559,7 @@ fn an_exception_event_is_a_service_error() {
             .encode()
             .unwrap(),
     );
-    let server = test_support::LoopbackServer::start(vec![test_support::Step::Respond(
-        test_support::Response::new(200)
-            .header("Content-Type", "application/vnd.amazon.eventstream")
-            .header("x-amzn-RequestId", "req-stream-7")
-            .body(body),
-    )]);
-    let home = temp_dir();
-    let out = with_keys(&mut lambda(&home))
-        .args(["--region", "us-east-1", "--endpoint-url", &server.url()])
-        .args([
-            "invoke-with-response-stream",
-            "--cli-input-json",
-            r#"{"FunctionName":"f"}"#,
-        ])
-        .output()
-        .unwrap();
+    let out = invoke_with_response_stream(body, &[("x-amzn-RequestId", "req-stream-7")]);
     assert_eq!(out.status.code(), Some(254));
     // The chunk before the exception was printed.
     let stdout = String::from_utf8(out.stdout).unwrap();
@@ -584,5 +578,4 @@ fn an_exception_event_is_a_service_error() {
             "status": null,
         })
     );
-    let _ = std::fs::remove_dir_all(&home);
 }
