@@ -169,7 +169,16 @@ impl<C: Connect> Transport for ConnTransport<C> {
             }
         };
         let uri = head.uri.clone();
-        // Origin form on the wire; the Host header is already there (it is signed).
+        // Origin form on the wire, so the authority goes in `Host`: signed requests carry it
+        // already, credential-endpoint requests (IMDS, container, SSO) get it here.
+        if !head.headers.contains_key(http::header::HOST) {
+            if let Some(authority) = uri
+                .authority()
+                .and_then(|a| http::HeaderValue::from_str(a.as_str()).ok())
+            {
+                head.headers.insert(http::header::HOST, authority);
+            }
+        }
         head.uri = match uri.path_and_query().map_or("/", |p| p.as_str()).parse() {
             Ok(origin) => origin,
             Err(e) => {

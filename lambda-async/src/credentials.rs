@@ -1,5 +1,6 @@
 //! Where the client gets its credentials, and the cache in front of the source.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex as StdMutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -40,11 +41,12 @@ type Refresh = Shared<BoxFuture<'static, Result<Credentials, CredentialsError>>>
 ///
 /// The timing (refresh 5 minutes before expiry, still-valid credentials kept when a refresh
 /// fails) is [`lambda_proto::credentials::CredentialsCache`]'s, behind a lock that is never
-/// held across an `.await`. The provider runs as one shared future: callers without usable
-/// credentials await that future instead of starting their own, and callers that still have
-/// valid ones go on without waiting. Any caller awaiting the refresh drives it, so a
-/// cancelled refresher does not strand the others; when the last of them is dropped, the
-/// refresh is abandoned and the next caller starts a new one.
+/// held across an `.await`. The provider runs as one shared future: the caller that starts
+/// a refresh awaits it, callers without usable credentials await the same future instead of
+/// starting their own, and callers that still have valid ones go on without waiting. Any
+/// caller awaiting the refresh drives it, so a cancelled refresher does not strand the
+/// others; when the last of them is dropped, the refresh is abandoned and the next caller
+/// starts a new one. A provider that panics fails that refresh with an error.
 pub(crate) struct CredentialsCache {
     source: Arc<dyn ProvideCredentials>,
     clock: Arc<Clock>,
@@ -102,7 +104,16 @@ impl CredentialsCache {
         let clock = Arc::clone(&self.clock);
         let state = Arc::clone(&self.state);
         async move {
-            let result = source.provide().await.map_err(into_credentials_error);
+            // A provider that panics fails this refresh, not every later one.
+            let provided = AssertUnwindSafe(source.provide()).catch_unwind().await;
+            let result = match provided {
+                Ok(result) => result.map_err(into_credentials_error),
+                Err(_) => Err(CredentialsError::new(
+                    CredentialsErrorKind::Unavailable,
+                    "provider",
+                    "the credentials provider panicked",
+                )),
+            };
             let mut state = lock(&state);
             state.refresh = None;
             state.cache.complete(result, clock())
@@ -389,6 +400,30 @@ mod tests {
         // Without a refresher the next caller refreshes (call 2 is not gated).
         assert_eq!(f.key(6), "AK2");
         assert_eq!(f.calls(), 3);
+    }
+
+    struct Panicking(AtomicUsize);
+
+    impl ProvideCredentials for Panicking {
+        fn provide(&self) -> BoxFuture<'_, Result<Credentials, BoxError>> {
+            let n = self.0.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move {
+                if n == 0 {
+                    panic!("provider bug");
+                }
+                Ok(Credentials::new("AK-after", "s", None, None))
+            })
+        }
+    }
+
+    #[test]
+    fn a_panicking_provider_fails_one_refresh_only() {
+        let clock: Arc<Clock> = Arc::new(|| T0);
+        let cache = CredentialsCache::new(Box::new(Panicking(AtomicUsize::new(0))), clock);
+        let err = futures_executor::block_on(cache.get(T0)).unwrap_err();
+        assert!(err.to_string().contains("panicked"), "{err}");
+        let creds = futures_executor::block_on(cache.get(T0)).unwrap();
+        assert_eq!(creds.access_key_id(), "AK-after");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use lambda_proto::call::{Call, Step};
 use lambda_proto::error::{Error, ResponseError, TransportError};
 use lambda_proto::event_stream::{ResponseStreamDecoder, ResponseStreamError, ResponseStreamEvent};
 use lambda_proto::operations::{InvokeWithResponseStream, InvokeWithResponseStreamError};
+use lambda_proto::rest_json;
 use lambda_proto::types::InvokeWithResponseStreamResponse;
 
 use crate::client::{collect, operation_timed_out, read_timed_out, Client};
@@ -58,6 +59,7 @@ impl std::error::Error for StreamError {
 /// error. The request slot of the client is held until the stream is dropped.
 pub struct ResponseStream {
     output: InvokeWithResponseStreamResponse,
+    request_id: Option<String>,
     body: Body,
     idle: IdleTimer,
     decoder: ResponseStreamDecoder,
@@ -79,6 +81,12 @@ impl ResponseStream {
     /// The response head: status code, executed version, content type.
     pub fn output(&self) -> &InvokeWithResponseStreamResponse {
         &self.output
+    }
+
+    /// The request id of the response head (`x-amzn-RequestId`), if the service sent one:
+    /// what to quote about an exception event, which carries none.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
     }
 }
 
@@ -208,10 +216,12 @@ impl Client {
                 Ok(response) if response.status().is_success() => {
                     let (head, body) = response.into_parts();
                     let status = head.status.as_u16();
+                    let request_id = rest_json::request_id(&head.headers).map(str::to_string);
                     let empty = http::Response::from_parts(head, Vec::new());
                     return match call.on_response(empty, self.now(), (inner.random)()) {
                         Step::Done(Ok(output)) => Ok(ResponseStream {
                             output,
+                            request_id,
                             body,
                             idle: IdleTimer {
                                 limit,

@@ -171,6 +171,7 @@ fn stream_response(body: Vec<u8>) -> Response {
     Response::new(200)
         .header("Content-Type", "application/vnd.amazon.eventstream")
         .header("X-Amz-Executed-Version", "$LATEST")
+        .header("x-amzn-RequestId", "stream-request-1")
         .body(body)
 }
 
@@ -196,6 +197,7 @@ async fn response_stream_events_arrive_as_frames_arrive() {
         .await
         .unwrap();
     assert_eq!(stream.output().executed_version.as_deref(), Some("$LATEST"));
+    assert_eq!(stream.request_id(), Some("stream-request-1"));
     let events: Vec<_> = stream.map(Result::unwrap).collect().await;
     assert_eq!(
         events,

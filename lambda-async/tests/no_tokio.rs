@@ -167,3 +167,44 @@ fn without_tokio_connections_are_reused() {
     });
     assert_eq!(server.connection_count(), 3);
 }
+
+/// Credentials from a container endpoint, fetched over `ConnTransport` too: the unsigned
+/// credentials request carries `Host` like the signed calls.
+#[test]
+fn without_tokio_credentials_come_over_the_same_transport() {
+    let expiry = "2100-01-01T00:00:00Z";
+    let agent = LoopbackServer::with_handler(move |_| {
+        test_support::Response::json(
+            200,
+            format!(
+                r#"{{"AccessKeyId": "ASIACONTAINER", "SecretAccessKey": "s", "Token": "t",
+                    "Expiration": "{expiry}"}}"#
+            ),
+        )
+    });
+    let lambda = LoopbackServer::with_handler(|_| test_support::Response::json(200, "{}"));
+    let full_uri = format!("{}/creds", agent.url());
+    let env =
+        move |name: &str| (name == "AWS_CONTAINER_CREDENTIALS_FULL_URI").then(|| full_uri.clone());
+    let source = lambda_proto::credentials::default_chain(
+        &lambda_proto::credentials::ChainInput::new(&env, None, None, Some("/nonexistent-home")),
+    )
+    .unwrap();
+    let client = Client::builder()
+        .region("us-east-1")
+        .endpoint_url(lambda.url())
+        .credentials_source(source)
+        .transport(transport())
+        .sleep(sleep)
+        .build()
+        .unwrap();
+    block_on(client.send(lambda_proto::operations::GetAccountSettings::new())).unwrap();
+    let fetched = &agent.requests()[0];
+    let authority = agent.url().trim_start_matches("http://").to_string();
+    assert_eq!(fetched.header("host"), Some(authority.as_str()));
+    let signed = &lambda.requests()[0];
+    assert!(signed
+        .header("authorization")
+        .unwrap()
+        .contains("ASIACONTAINER"));
+}

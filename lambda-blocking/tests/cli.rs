@@ -417,7 +417,7 @@ fn streamed_invocation_prints_one_line_per_event() {
 }
 
 #[test]
-fn every_paginated_operation_follows_its_pages() {
+fn list_aliases_follows_its_pages_through_the_core_paginator() {
     let server = paging_server(7, "ListAliases", "Aliases", "Name", "a");
     let home = temp_dir();
     let out = with_keys(&mut lambda(&home))

@@ -142,8 +142,9 @@ pub fn run_process(command: &str) -> std::io::Result<ProcessOutput> {
     run_process_within(command, PROCESS_TIMEOUT)
 }
 
-/// As [`run_process`], with another time limit. Past `limit` the process is killed and the
-/// error is of kind [`TimedOut`](std::io::ErrorKind::TimedOut).
+/// As [`run_process`], with another time limit. Past `limit` the shell is killed (not
+/// processes the command left running in the background) and the error is of kind
+/// [`TimedOut`](std::io::ErrorKind::TimedOut).
 pub fn run_process_within(command: &str, limit: Duration) -> std::io::Result<ProcessOutput> {
     let deadline = Instant::now() + limit;
     let mut cmd = if cfg!(windows) {

@@ -289,10 +289,17 @@ pub fn request_id(headers: &http::HeaderMap) -> Option<&str> {
         .and_then(|v| v.to_str().ok())
 }
 
+/// The largest XML error body read for its code and message: 64 KiB.
+const MAX_XML_ERROR_BODY: usize = 64 * 1024;
+
 /// The `Code` and `Message` of an XML error body (`<ErrorResponse><Error><Code>..`), as a
 /// JSON object: what a proxy or a generic AWS front end (and moto, for signature errors)
 /// may send in place of Lambda's JSON.
 fn xml_error_body(body: &[u8]) -> Option<serde_json::Value> {
+    // An error document is small; a large one is not parsed (it stays an unknown error).
+    if body.len() > MAX_XML_ERROR_BODY {
+        return None;
+    }
     let text = std::str::from_utf8(body).ok()?;
     if !text.trim_start().starts_with('<') {
         return None;

@@ -293,3 +293,23 @@ fn io_errors_classify_for_retries() {
         assert_eq!(T::from_io(io), kind, "{io:?}");
     }
 }
+
+/// An XML error body is read for its code only while it is small (64 KiB).
+#[test]
+fn large_xml_error_bodies_are_not_parsed() {
+    let body = |len: usize| {
+        format!(
+            "<Error><Code>AccessDenied</Code><Message>{}</Message></Error>",
+            "m".repeat(len)
+        )
+    };
+    let code = |body: String| {
+        let err = GetFunction::parse(response(403, &[], &body)).unwrap_err();
+        let Error::Service(e) = err else {
+            panic!("not a service error")
+        };
+        e.code().to_string()
+    };
+    assert_eq!(code(body(1000)), "AccessDenied");
+    assert_eq!(code(body(70 * 1024)), "Unknown");
+}

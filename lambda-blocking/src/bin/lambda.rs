@@ -11,7 +11,8 @@
 //! merged. Service errors, and exception events of a streamed invocation, go to standard
 //! error as `{"code","message","request_id","status"}` (`status` is null for an event) with
 //! exit status 254; usage errors exit with 252, other failures with 255. `--signing-time`
-//! signs every request as of that instant, sent or dry run.
+//! signs every request as of that instant, sent or dry run (a sent request that the service
+//! refuses for its time is retried once at the service's time, as without the option).
 #![forbid(unsafe_code)]
 
 use std::io::Write;
