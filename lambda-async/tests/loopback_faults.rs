@@ -6,12 +6,20 @@ mod common;
 use std::time::Duration;
 
 use common::{creds, function_json, RecordingSleep};
-use lambda_async::Client;
+use lambda_async::{Builder, Client};
 use lambda_proto::error::{Error, TransportErrorKind};
 use lambda_proto::operations::{GetFunction, GetFunctionError, Invoke};
 use test_support::{LoopbackServer, Response, Step};
 
 const RANDOM: f64 = 0.5;
+
+/// A builder for `server` that sleeps for real (the default timer).
+fn real_time(server: &LoopbackServer) -> Builder {
+    Client::builder()
+        .region("us-east-1")
+        .endpoint_url(server.url())
+        .credentials(creds())
+}
 
 fn client(server: &LoopbackServer, sleep: &RecordingSleep) -> Client {
     Client::builder()
@@ -183,10 +191,7 @@ async fn truncated_body_is_a_reset() {
 #[tokio::test]
 async fn stalled_attempt_times_out_and_is_retried() {
     let server = LoopbackServer::start(vec![Step::Stall(Duration::from_secs(5)), ok("f")]);
-    let client = Client::builder()
-        .region("us-east-1")
-        .endpoint_url(server.url())
-        .credentials(creds())
+    let client = real_time(&server)
         .read_timeout(Duration::from_millis(200))
         .random(|| 0.1)
         .build()
@@ -200,10 +205,7 @@ async fn stalled_attempt_times_out_and_is_retried() {
 #[tokio::test]
 async fn operation_timeout_bounds_the_whole_call() {
     let server = LoopbackServer::start_then(vec![], |_| Step::Stall(Duration::from_secs(5)));
-    let client = Client::builder()
-        .region("us-east-1")
-        .endpoint_url(server.url())
-        .credentials(creds())
+    let client = real_time(&server)
         .read_timeout(None)
         .operation_timeout(Duration::from_millis(300))
         .build()
@@ -220,10 +222,7 @@ async fn invoke_is_exempt_from_the_read_timeout() {
         Duration::from_millis(600),
         Response::json(200, r#"{"ok":true}"#),
     )]);
-    let client = Client::builder()
-        .region("us-east-1")
-        .endpoint_url(server.url())
-        .credentials(creds())
+    let client = real_time(&server)
         .read_timeout(Duration::from_millis(100))
         .build()
         .unwrap();
@@ -235,10 +234,7 @@ async fn invoke_is_exempt_from_the_read_timeout() {
 #[tokio::test]
 async fn invoke_is_bounded_by_the_invoke_timeout() {
     let server = LoopbackServer::start_then(vec![], |_| Step::Stall(Duration::from_secs(5)));
-    let client = Client::builder()
-        .region("us-east-1")
-        .endpoint_url(server.url())
-        .credentials(creds())
+    let client = real_time(&server)
         .read_timeout(None)
         .invoke_timeout(Duration::from_millis(200))
         .random(|| 0.1)
