@@ -241,12 +241,7 @@ async fn assume_role_against_moto() {
         Some(&config),
     );
     moto.enable_auth();
-    let client = Client::builder()
-        .region(MotoServer::REGION)
-        .endpoint_url(moto.endpoint_url())
-        .credentials_source(source)
-        .build()
-        .unwrap();
+    let client = moto_client(&moto, source);
     // moto checks both signatures: AssumeRole's with the user's key, then ListFunctions'
     // with the role's temporary key and session token (allowed by the role's policy).
     client.send(ListFunctions::new()).await.unwrap();
@@ -256,12 +251,7 @@ async fn assume_role_against_moto() {
     let bad = config.replace(&key.secret_access_key, "wrong-secret");
     let source_bad = source_with(&moto, &bad);
     moto.enable_auth();
-    let client = Client::builder()
-        .region(MotoServer::REGION)
-        .endpoint_url(moto.endpoint_url())
-        .credentials_source(source_bad)
-        .build()
-        .unwrap();
+    let client = moto_client(&moto, source_bad);
     match client.send(ListFunctions::new()).await.unwrap_err() {
         Error::Transport(t) => {
             let text = format!("{:?}", std::error::Error::source(&t));
@@ -274,6 +264,16 @@ async fn assume_role_against_moto() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// A client of moto's Lambda API with credentials from `source`.
+fn moto_client(moto: &MotoServer, source: CredentialsSource) -> Client {
+    Client::builder()
+        .region(MotoServer::REGION)
+        .endpoint_url(moto.endpoint_url())
+        .credentials_source(source)
+        .build()
+        .unwrap()
 }
 
 fn source_with(moto: &MotoServer, config: &str) -> CredentialsSource {
@@ -528,12 +528,7 @@ async fn web_identity_against_moto() {
     );
     assert_eq!(source.kind(), SourceKind::WebIdentity);
     assert!(!format!("{source:?}").contains("secret-web-identity"));
-    let client = Client::builder()
-        .region(MotoServer::REGION)
-        .endpoint_url(moto.endpoint_url())
-        .credentials_source(source)
-        .build()
-        .unwrap();
+    let client = moto_client(&moto, source);
     let out = client.send(ListFunctions::new()).await.unwrap();
     assert_eq!(out.functions.map(|f| f.len()), Some(0));
     assert!(!format!("{client:?}").contains("secret-web-identity"));

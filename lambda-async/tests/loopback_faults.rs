@@ -291,13 +291,8 @@ const DEFAULT_LIMIT: usize = 16 * 1024 * 1024;
 #[tokio::test]
 async fn default_body_limit_passes_the_largest_invoke_answer() {
     assert_eq!(lambda_async::DEFAULT_MAX_BODY_SIZE, DEFAULT_LIMIT);
-    let payload = |len: usize| -> Vec<u8> { (0..len).map(|i| b"0123456789"[i % 10]).collect() };
-    let six_mb = payload(6 * 1024 * 1024);
-    let server = LoopbackServer::start(vec![
-        Step::respond(200, &[], six_mb.clone()),
-        Step::respond(200, &[], payload(DEFAULT_LIMIT)),
-        Step::respond(200, &[], payload(DEFAULT_LIMIT + 1)),
-    ]);
+    let (six_mb, script) = Step::body_limit_script(DEFAULT_LIMIT);
+    let server = LoopbackServer::start(script);
     let sleep = RecordingSleep::default();
     let client = client(&server, &sleep);
     let out = client.send(Invoke::new("f")).await.unwrap();

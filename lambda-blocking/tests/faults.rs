@@ -323,13 +323,8 @@ const DEFAULT_LIMIT: usize = 16 * 1024 * 1024;
 fn default_body_limit_passes_the_largest_invoke_answer() {
     use lambda_proto::operations::Invoke;
     assert_eq!(lambda_blocking::DEFAULT_MAX_BODY_SIZE, DEFAULT_LIMIT as u64);
-    let payload = |len: usize| -> Vec<u8> { (0..len).map(|i| b"0123456789"[i % 10]).collect() };
-    let six_mb = payload(6 * 1024 * 1024);
-    let server = LoopbackServer::start(vec![
-        Step::respond(200, &[], six_mb.clone()),
-        Step::respond(200, &[], payload(DEFAULT_LIMIT)),
-        Step::respond(200, &[], payload(DEFAULT_LIMIT + 1)),
-    ]);
+    let (six_mb, script) = Step::body_limit_script(DEFAULT_LIMIT);
+    let server = LoopbackServer::start(script);
     let sleeper = RecordingSleeper::default();
     let client = builder(&server.url(), &sleeper, 0.5).build().unwrap();
     let out = client.send(Invoke::new("f")).unwrap();

@@ -170,6 +170,20 @@ impl Step {
         Step::Respond(response)
     }
 
+    /// Three 200 answers for a client whose body limit is `limit`: a 6 MiB body (the
+    /// largest synchronous Invoke answer), one of exactly `limit` bytes, and one a byte
+    /// over. Returns the 6 MiB body too, to compare with.
+    pub fn body_limit_script(limit: usize) -> (Vec<u8>, Vec<Step>) {
+        let digits = |len: usize| -> Vec<u8> { (0..len).map(|i| b"0123456789"[i % 10]).collect() };
+        let six_mb = digits(6 * 1024 * 1024);
+        let steps = vec![
+            Step::respond(200, &[], six_mb.clone()),
+            Step::respond(200, &[], digits(limit)),
+            Step::respond(200, &[], digits(limit + 1)),
+        ];
+        (six_mb, steps)
+    }
+
     /// Shorthand for `Step::Respond(Response::json(status, body))`.
     pub fn json(status: u16, body: impl Into<String>) -> Step {
         Step::Respond(Response::json(status, body))
