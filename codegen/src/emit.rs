@@ -69,10 +69,11 @@ impl<'m> Gen<'m> {
             .m
             .shapes
             .values()
-            .filter(|s| {
-                is_enum(s)
-                    || (!matches!(s.kind, Kind::Structure { .. })
-                        && (s.min.is_some() || s.max.is_some()))
+            .filter(|s| match &s.kind {
+                Kind::Structure { members, .. } => members.iter().any(|m| {
+                    self.m.is_required(&s.name, &m.name) && !self.member_type(&s.name, m).1
+                }),
+                _ => s.min.is_some() || s.max.is_some(),
             })
             .map(|s| s.name.clone())
             .collect();
@@ -250,7 +251,10 @@ impl<'m> Gen<'m> {
     fn member_type(&self, owner: &str, m: &Member) -> (String, bool) {
         let ty = self.rust_type(&m.shape);
         let target = self.m.shape(&m.shape);
+        // Plain only where nothing can be absent: the input direction. A shape the
+        // service sends keeps every member optional, so absent stays absent.
         let required = self.m.is_required(owner, &m.name)
+            && !self.from_outputs.contains(owner)
             && !matches!(target.kind, Kind::Timestamp)
             && m.location != Location::StatusCode;
         if required {
@@ -369,10 +373,16 @@ impl<'m> Gen<'m> {
             }
         }
         let derive_debug = if any_sensitive { "" } else { "Debug, " };
+        let all_optional = members.iter().all(|m| !self.member_type(&s.name, m).1);
+        let derive_default = if all_optional { "Default, " } else { "" };
         let _ = writeln!(
             o,
-            "#[derive({derive_debug}Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]"
+            "#[derive({derive_debug}Clone, PartialEq, {derive_default}serde::Serialize, serde::Deserialize)]"
         );
+        if !in_output {
+            // Only the caller writes these: a member the model does not have is a typo.
+            o.push_str("#[serde(deny_unknown_fields)]\n");
+        }
         if op.is_none() {
             o.push_str("#[non_exhaustive]\n");
         }
@@ -385,12 +395,6 @@ impl<'m> Gen<'m> {
             if !required {
                 attrs.push("default".into());
                 attrs.push("skip_serializing_if = \"Option::is_none\"".into());
-            } else if in_output {
-                attrs.push("default".into());
-                if !matches!(target.kind, Kind::Blob | Kind::Timestamp) {
-                    // Services send `null` for required members too.
-                    attrs.push("deserialize_with = \"crate::serde_util::null_as_default\"".into());
-                }
             }
             match target.kind {
                 Kind::Blob => attrs.push(format!(
@@ -467,7 +471,7 @@ impl<'m> Gen<'m> {
     ) {
         let mut required: Vec<&&Member> = members
             .iter()
-            .filter(|m| self.member_type(&s.name, m).1)
+            .filter(|m| self.m.is_required(&s.name, &m.name))
             .collect();
         required.sort_by_key(|m| self.m.required_position(&s.name, &m.name));
         let _ = writeln!(o, "impl {name} {{");
@@ -502,28 +506,23 @@ impl<'m> Gen<'m> {
             o.push_str("    #[allow(clippy::too_many_arguments)]\n");
         }
         let _ = writeln!(o, "    pub fn new({}) -> Self {{", args.join(", "));
-        if required.len() == members.len() {
-            let _ = writeln!(o, "        Self {{");
-        } else {
-            let _ = writeln!(
-                o,
-                "        #[allow(clippy::needless_update)]\n        Self {{"
-            );
-        }
-        for m in &required {
-            let _ = writeln!(
-                o,
-                "            {}: {}.into(),",
-                field(&m.name),
-                field(&m.name)
-            );
-        }
-        if required.len() != members.len() {
-            o.push_str("            ..Default::default()\n");
+        let _ = writeln!(o, "        Self {{");
+        for m in members {
+            let f = field(&m.name);
+            if self.m.is_required(&s.name, &m.name) {
+                let value = if self.member_type(&s.name, m).1 {
+                    format!("{f}.into()")
+                } else {
+                    format!("Some({f}.into())")
+                };
+                let _ = writeln!(o, "            {f}: {value},");
+            } else {
+                let _ = writeln!(o, "            {f}: None,");
+            }
         }
         o.push_str("        }\n    }\n");
         for m in members {
-            if self.member_type(&s.name, m).1 {
+            if self.m.is_required(&s.name, &m.name) {
                 continue;
             }
             let f = field(&m.name);
@@ -553,13 +552,17 @@ impl<'m> Gen<'m> {
         };
         let mut code = String::new();
         match &s.kind {
-            Kind::String if is_enum(s) => {
-                let _ = write!(code, "ctx.known({member:?}, {value})?;");
-            }
+            // Enums are open: a value the bundled model does not know may be one the
+            // service has added since. Only their lengths are checked.
             Kind::String => {
+                let text = if is_enum(s) {
+                    format!("{value}.as_str()")
+                } else {
+                    value.to_string()
+                };
                 let _ = write!(
                     code,
-                    "ctx.string({member:?}, {value}, {}, {})?;",
+                    "ctx.string({member:?}, {text}, {}, {})?;",
                     lit(s.min),
                     lit(s.max)
                 );
@@ -638,6 +641,13 @@ impl<'m> Gen<'m> {
         for m in members {
             let (_, required) = self.member_type(&s.name, m);
             let f = field(&m.name);
+            if !required && self.m.is_required(&s.name, &m.name) {
+                let _ = writeln!(
+                    o,
+                    "        if self.{f}.is_none() {{ return Err(ctx.fail({:?}, crate::Rule::Required)); }}",
+                    m.name
+                );
+            }
             if let Some(code) = self.check_code(&m.shape, &m.name, "v", 0) {
                 if required {
                     let _ = writeln!(o, "        {{ let v = &self.{f}; {code} }}");
@@ -778,7 +788,7 @@ impl<'m> Gen<'m> {
         let tokens: Vec<&&Member> = members.iter().filter(|m| m.idempotency_token).collect();
         if !tokens.is_empty() {
             o.push_str("    fn fill_idempotency_token(&mut self, token: &str) -> bool {\n        let mut set = false;\n");
-            for m in tokens {
+            for m in &tokens {
                 let f = field(&m.name);
                 let _ = writeln!(
                     o,
@@ -786,6 +796,15 @@ impl<'m> Gen<'m> {
                 );
             }
             o.push_str("        set\n    }\n\n");
+            let empty: Vec<String> = tokens
+                .iter()
+                .map(|m| format!("self.{}.is_none()", field(&m.name)))
+                .collect();
+            let _ = writeln!(
+                o,
+                "    fn needs_idempotency_token(&self) -> bool {{\n        {}\n    }}\n",
+                empty.join(" || ")
+            );
         }
 
         // build
@@ -898,10 +917,16 @@ impl<'m> Gen<'m> {
                 Kind::Structure { .. } => "b.json_body(v)?;",
                 ref k => panic!("unsupported payload kind {k:?}"),
             };
+            let absent = match self.m.shape(&m.shape).kind {
+                // An absent structure payload is the empty object (Smithy's
+                // RestJsonHttpWithEmptyStructurePayload), as botocore sends it.
+                Kind::Structure { .. } => " else { b.json_body(&serde_json::Map::new())?; }",
+                _ => "",
+            };
             if required {
                 let _ = writeln!(o, "        {{ let v = &self.{f}; {set} }}");
             } else {
-                let _ = writeln!(o, "        if let Some(v) = &self.{f} {{ {set} }}");
+                let _ = writeln!(o, "        if let Some(v) = &self.{f} {{ {set} }}{absent}");
             }
         } else if !body.is_empty() {
             o.push_str("        #[derive(serde::Serialize)]\n        struct Body<'a> {\n");
@@ -1062,9 +1087,18 @@ impl<'m> Gen<'m> {
                 ),
                 None => "None".into(),
             };
+            let token = match self
+                .m
+                .members(&op.input)
+                .iter()
+                .find(|m| m.idempotency_token)
+            {
+                Some(m) => format!("Some({:?})", m.name),
+                None => "None".into(),
+            };
             let _ = writeln!(
                 o,
-                "    OperationInfo {{ name: {:?}, cli_name: {:?}, method: {:?}, request_uri: {:?}, required: &[{}], paginator: {pag}, build: crate::dynamic::build_json::<{}>, parse: crate::dynamic::parse_json::<{}>, input_json: crate::dynamic::reencode::<{}>, output_json: {} }},",
+                "    OperationInfo {{ name: {:?}, cli_name: {:?}, method: {:?}, request_uri: {:?}, required: &[{}], idempotency_token: {token}, paginator: {pag}, build: crate::dynamic::build_json::<{}>, parse: crate::dynamic::parse_json::<{}>, input_json: crate::dynamic::reencode::<{}>, output_json: {} }},",
                 op.name,
                 kebab(&op.name),
                 op.method,

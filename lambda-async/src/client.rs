@@ -170,15 +170,9 @@ impl Client {
         }
     }
 
-    /// 16 bytes from the random source (32 bits of each of four draws).
+    /// 16 bytes from the random source.
     pub(crate) fn random_bytes(&self) -> [u8; 16] {
-        let mut bytes = [0u8; 16];
-        for chunk in bytes.chunks_mut(4) {
-            let draw = ((self.inner.random)().clamp(0.0, 1.0) * 4_294_967_296.0) as u64;
-            let word = u32::try_from(draw).unwrap_or(u32::MAX);
-            chunk.copy_from_slice(&word.to_be_bytes());
-        }
-        bytes
+        lambda_proto::operation::random_bytes(|| (self.inner.random)())
     }
 
     /// Sleeps (no timer for a zero delay).

@@ -422,18 +422,19 @@ async fn function_life_cycle() {
         ))
         .await
         .unwrap();
-    assert_eq!(url.auth_type, FunctionUrlAuthType::None);
-    assert!(url.function_url.starts_with("http"), "{}", url.function_url);
+    assert_eq!(url.auth_type, Some(FunctionUrlAuthType::None));
+    let function_url = url.function_url.clone().expect("a function URL");
+    assert!(function_url.starts_with("http"), "{function_url}");
     let updated = client
         .send(UpdateFunctionUrlConfig::new("hello").auth_type(FunctionUrlAuthType::AwsIam))
         .await
         .unwrap();
-    assert_eq!(updated.auth_type, FunctionUrlAuthType::AwsIam);
+    assert_eq!(updated.auth_type, Some(FunctionUrlAuthType::AwsIam));
     let got = client
         .send(GetFunctionUrlConfig::new("hello"))
         .await
         .unwrap();
-    assert_eq!(got.auth_type, FunctionUrlAuthType::AwsIam);
+    assert_eq!(got.auth_type, Some(FunctionUrlAuthType::AwsIam));
     client
         .send(DeleteFunctionUrlConfig::new("hello"))
         .await
@@ -479,7 +480,11 @@ async fn function_life_cycle() {
         .send(GetFunctionCodeSigningConfig::new("hello"))
         .await
         .unwrap();
-    assert_eq!(signing.function_name, "hello");
+    assert_eq!(signing.function_name.as_deref(), Some("hello"));
+    assert_eq!(
+        signing.code_signing_config_arn, None,
+        "moto answers null: absent"
+    );
 
     // Deletes.
     client
@@ -534,7 +539,7 @@ async fn signatures_are_checked_by_the_server() {
     // moto answers with an XML body and no x-amzn-ErrorType: the code and message come
     // from its <Error> element.
     assert_eq!(service.code(), "SignatureDoesNotMatch", "{err:?}");
-    let message = service.message().unwrap_or_default();
+    let message = service.message();
     assert!(message.contains("signature"), "{message}");
 
     // Signed requests with a body: create a function, tag it, change its configuration.

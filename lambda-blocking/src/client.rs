@@ -475,13 +475,14 @@ impl Client {
     /// Sends one operation, retrying as the retry settings say.
     ///
     /// Any 2xx answer is parsed as the output; error answers become the operation's typed
-    /// service error.
-    pub fn send<O: Operation>(&self, op: O) -> Result<O::Output, Error<O::Error>> {
+    /// service error. An empty idempotency token (`ClientToken`) is filled with a random
+    /// UUID, the same for all attempts of the call.
+    pub fn send<O: Operation + Clone>(&self, op: O) -> Result<O::Output, Error<O::Error>> {
         self.send_ref(&op)
     }
 
     /// As [`send`](Self::send), borrowing the input.
-    pub fn send_ref<O: Operation>(&self, op: &O) -> Result<O::Output, Error<O::Error>> {
+    pub fn send_ref<O: Operation + Clone>(&self, op: &O) -> Result<O::Output, Error<O::Error>> {
         let timeouts = self.timeouts_for(O::NAME);
         let limit = self.inner.max_body_size;
         let transport = &self.inner.transport;
@@ -509,7 +510,7 @@ impl Client {
 
     /// The retry loop: `exchange` sends one signed request and returns the response with
     /// its body read (plus anything the caller keeps of the last, successful exchange).
-    pub(crate) fn run<O: Operation, X>(
+    pub(crate) fn run<O: Operation + Clone, X>(
         &self,
         op: &O,
         mut exchange: impl FnMut(
@@ -517,7 +518,8 @@ impl Client {
         ) -> Result<(http::Response<Vec<u8>>, X), TransportError>,
     ) -> Result<(O::Output, X), Error<O::Error>> {
         let inner = &*self.inner;
-        let mut call = Call::new(&inner.config, op)?;
+        let token = lambda_proto::operation::random_bytes(|| inner.random.next_f64());
+        let mut call = Call::with_idempotency_token(&inner.config, op, token)?;
         loop {
             let credentials = inner
                 .credentials

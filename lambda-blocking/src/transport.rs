@@ -103,6 +103,26 @@ impl Transport {
         request: http::Request<Vec<u8>>,
         timeouts: RequestTimeouts,
     ) -> Result<http::Response<ureq::Body>, TransportError> {
+        let (parts, body) = request.into_parts();
+        // A request without a body sends none: no `Content-Length: 0` on a GET or
+        // DELETE (botocore sends none either). A POST or PUT says its length, even 0.
+        let bodiless = body.is_empty()
+            && matches!(
+                parts.method,
+                http::Method::GET | http::Method::HEAD | http::Method::DELETE
+            );
+        if bodiless {
+            self.run(http::Request::from_parts(parts, ()), timeouts)
+        } else {
+            self.run(http::Request::from_parts(parts, body), timeouts)
+        }
+    }
+
+    fn run(
+        &self,
+        request: http::Request<impl ureq::AsSendBody>,
+        timeouts: RequestTimeouts,
+    ) -> Result<http::Response<ureq::Body>, TransportError> {
         let request = self
             .agent
             .configure_request(request)

@@ -76,7 +76,7 @@ mod sealed {
 }
 
 /// An operation the model's waiters poll (`GetFunction`, `GetFunctionConfiguration`).
-pub trait Pollable: Operation + sealed::Sealed + Sized {
+pub trait Pollable: Operation + Clone + sealed::Sealed + Sized {
     /// Feeds one poll's outcome to the waiter, `elapsed` after the wait began.
     fn poll(
         waiter: &mut Waiter<Self>,

@@ -241,12 +241,12 @@ fn profiles_come_from_the_shared_files() {
         .unwrap()
         .contains("Credential=AKIDPROFILE/20240101/ap-southeast-2/lambda/aws4_request"));
 
-    // Without the profile there is no region: the error says where it looked.
+    // Without the profile there is no region: a usage error that says where it looked.
     let out = lambda(&home)
         .args(["--dry-run", "list-functions"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(255));
+    assert_eq!(out.status.code(), Some(252));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no region"), "{stderr}");
     assert!(stderr.contains("default"), "{stderr}");
@@ -394,7 +394,7 @@ fn streamed_invocation_prints_one_line_per_event() {
     let mut body = event("PayloadChunk", b"hello ");
     body.extend(event("PayloadChunk", b"world"));
     body.extend(event("InvokeComplete", br#"{"ErrorCode":"Unhandled"}"#));
-    let out = invoke_with_response_stream(body, &[]);
+    let out = invoke_with_response_stream(body, &[("X-Amz-Executed-Version", "7")]);
     assert!(
         out.status.success(),
         "{}",
@@ -409,9 +409,15 @@ fn streamed_invocation_prints_one_line_per_event() {
     assert_eq!(
         lines,
         vec![
+            // The head: the members the answer had, no invented nulls.
+            json!({
+                "StatusCode": 200,
+                "ExecutedVersion": "7",
+                "ResponseStreamContentType": "application/vnd.amazon.eventstream",
+            }),
             json!({"PayloadChunk": {"Payload": b64(b"hello ")}}),
             json!({"PayloadChunk": {"Payload": b64(b"world")}}),
-            json!({"InvokeComplete": {"ErrorCode": "Unhandled", "ErrorDetails": null, "LogResult": null}}),
+            json!({"InvokeComplete": {"ErrorCode": "Unhandled"}}),
         ]
     );
 }
@@ -561,13 +567,16 @@ fn an_exception_event_is_a_service_error() {
     );
     let out = invoke_with_response_stream(body, &[("x-amzn-RequestId", "req-stream-7")]);
     assert_eq!(out.status.code(), Some(254));
-    // The chunk before the exception was printed.
+    // The head and the chunk before the exception were printed.
     let stdout = String::from_utf8(out.stdout).unwrap();
     let b64 = base64::engine::general_purpose::STANDARD.encode(b"partial");
-    assert_eq!(
-        serde_json::from_str::<Value>(stdout.trim()).unwrap(),
-        json!({"PayloadChunk": {"Payload": b64}})
-    );
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert_eq!(lines[0]["StatusCode"], 200);
+    assert_eq!(lines[1], json!({"PayloadChunk": {"Payload": b64}}));
     let err: Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(
         err,
@@ -578,4 +587,120 @@ fn an_exception_event_is_a_service_error() {
             "status": null,
         })
     );
+}
+
+/// The program's dry run of `op` with `input`: its exit status, stdout JSON and stderr.
+fn dry_run_input(op: &str, input: &str) -> (Option<i32>, Value, String) {
+    let home = temp_dir();
+    let out = with_keys(&mut lambda(&home))
+        .args([
+            "--region",
+            "us-east-1",
+            "--dry-run",
+            op,
+            "--cli-input-json",
+            input,
+        ])
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&home);
+    let stdout = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (
+        out.status.code(),
+        stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn sent_body(dry_run: &Value) -> Value {
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(dry_run["body_base64"].as_str().unwrap())
+        .unwrap();
+    serde_json::from_slice(&body).unwrap()
+}
+
+#[test]
+fn unknown_members_are_usage_errors_that_name_them() {
+    let (status, _, stderr) =
+        dry_run_input("get-function", r#"{"FunctionName":"f","Qualifer":"1"}"#);
+    assert_eq!(status, Some(252), "{stderr}");
+    assert!(
+        stderr.contains(r#""Qualifer", must be one of: FunctionName, Qualifier"#),
+        "{stderr}"
+    );
+    let (status, _, stderr) = dry_run_input(
+        "update-function-configuration",
+        r#"{"FunctionName":"f","Memorysize":512}"#,
+    );
+    assert_eq!(status, Some(252), "{stderr}");
+    assert!(stderr.contains("Memorysize"), "{stderr}");
+    let (status, _, stderr) = dry_run_input(
+        "create-function",
+        r#"{"FunctionName":"f","Role":"r","Code":{},"AcceleratorConfig":{}}"#,
+    );
+    assert_eq!(status, Some(252), "{stderr}");
+    assert!(
+        stderr.contains("AcceleratorConfig.AcceleratorMemorySize"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn dry_runs_send_what_was_given_and_fill_idempotency_tokens() {
+    let (status, out, stderr) = dry_run_input(
+        "update-function-configuration",
+        r#"{"FunctionName":"f","Runtime":"python9.99"}"#,
+    );
+    assert_eq!(status, Some(0), "{stderr}");
+    assert_eq!(sent_body(&out), json!({"Runtime": "python9.99"}));
+
+    let input = r#"{"DurableExecutionArn":"arn:aws:lambda:us-east-1:1:function:f:1/durable-execution/e/1","CheckpointToken":"t"}"#;
+    let token = |out: &Value| sent_body(out)["ClientToken"].as_str().unwrap().to_string();
+    let (status, first, stderr) = dry_run_input("checkpoint-durable-execution", input);
+    assert_eq!(status, Some(0), "{stderr}");
+    let (_, second, _) = dry_run_input("checkpoint-durable-execution", input);
+    let (a, b) = (token(&first), token(&second));
+    assert_eq!(a.len(), 36, "{a}");
+    assert_eq!(&a[14..15], "4", "a version 4 UUID: {a}");
+    assert_ne!(a, b, "each call its own token");
+
+    // A GET carries no body and says no length.
+    let (status, out, stderr) = dry_run_input("get-function", r#"{"FunctionName":"f"}"#);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert!(out["headers"].get("content-length").is_none(), "{out}");
+    assert_eq!(out["body_base64"], "");
+}
+
+#[test]
+fn bad_arguments_and_regions_are_usage_errors() {
+    use std::os::unix::ffi::OsStrExt;
+    let home = temp_dir();
+    let out = with_keys(&mut lambda(&home))
+        .args(["--region", "us-east-1", "get-function", "--cli-input-json"])
+        .arg(std::ffi::OsStr::from_bytes(b"{\"FunctionName\":\"\xff\"}"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(252), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("UTF-8"));
+
+    // No region anywhere.
+    let out = with_keys(&mut lambda(&home))
+        .args([
+            "--dry-run",
+            "get-function",
+            "--cli-input-json",
+            r#"{"FunctionName":"f"}"#,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(252), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("region"));
+    // A region that is not one.
+    let out = with_keys(&mut lambda(&home))
+        .args(["--region", "us east 1", "--dry-run", "get-function"])
+        .args(["--cli-input-json", r#"{"FunctionName":"f"}"#])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(252), "{out:?}");
+    let _ = std::fs::remove_dir_all(&home);
 }

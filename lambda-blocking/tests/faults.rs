@@ -121,7 +121,7 @@ fn client_error_is_not_retried() {
     let service = err.service_error().expect("a service error");
     assert_eq!(service.code(), "InvalidParameterValueException");
     assert_eq!(service.status(), 400);
-    assert_eq!(service.message(), Some("bad value"));
+    assert_eq!(service.message(), "bad value");
     assert_eq!(service.request_id(), Some("req-1"));
     assert_eq!(server.request_count(), 1);
     assert!(sleeper.delays().is_empty());
@@ -153,7 +153,7 @@ fn attempts_exhausted_gives_the_last_error() {
     let client = builder(&server.url(), &sleeper, 0.5).build().unwrap();
     let err = client.send(GetFunction::new("f")).unwrap_err();
     assert_eq!(err.code(), Some("ServiceException"));
-    assert_eq!(err.service_error().unwrap().message(), Some("three"));
+    assert_eq!(err.service_error().unwrap().message(), "three");
     assert_eq!(server.request_count(), 3, "standard mode makes 3 attempts");
     assert_eq!(sleeper.delays().len(), 2);
 }

@@ -169,6 +169,9 @@ impl<'c, O: Operation> Call<'c, O> {
     where
         O: Clone,
     {
+        if !op.needs_idempotency_token() {
+            return Self::new(config, op);
+        }
         let mut op = op.clone();
         op.fill_idempotency_token(&crate::operation::uuid_v4(random));
         Self::new(config, &op)

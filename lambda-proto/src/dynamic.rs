@@ -44,6 +44,8 @@ pub struct OperationInfo {
     pub request_uri: &'static str,
     /// The required input members.
     pub required: &'static [&'static str],
+    /// The input member the model marks as an idempotency token (`ClientToken`), if any.
+    pub idempotency_token: Option<&'static str>,
     /// For paginated operations, how they page.
     pub paginator: Option<PaginatorInfo>,
     pub(crate) build: BuildFn,
@@ -82,8 +84,15 @@ impl OperationInfo {
 
     /// Reads a JSON object of input members into the typed input and renders it again:
     /// the canonical JSON form of that input (errors name what did not fit).
-    pub fn canonical_input(&self, input: &serde_json::Value) -> Result<serde_json::Value, String> {
-        (self.input_json)(input)
+    pub fn canonical_input(
+        &self,
+        input: &serde_json::Value,
+    ) -> Result<serde_json::Value, ValidationError> {
+        let shape = crate::model::operation(self.name)
+            .expect("every operation of the table is in the model table")
+            .input;
+        crate::json_input::check(self.name, shape, input)?;
+        (self.input_json)(input).map_err(|e| ValidationError::new(self.name, "", Rule::Type(e)))
     }
 
     /// As [`canonical_input`](Self::canonical_input), for the output.
@@ -92,6 +101,30 @@ impl OperationInfo {
         output: &serde_json::Value,
     ) -> Result<serde_json::Value, String> {
         (self.output_json)(output)
+    }
+
+    /// Fills the idempotency token member of `input` with a UUID v4 made from `random`
+    /// when the operation has one and the input leaves it out; returns whether it did.
+    /// Send the filled input on every attempt of the call, so that the service can drop
+    /// duplicates.
+    ///
+    /// ```
+    /// let op = lambda_proto::dynamic::find("CheckpointDurableExecution").unwrap();
+    /// let mut input = serde_json::json!({"DurableExecutionArn": "arn", "CheckpointToken": "t"});
+    /// assert!(op.fill_idempotency_token(&mut input, [0; 16]));
+    /// assert_eq!(input["ClientToken"], "00000000-0000-4000-8000-000000000000");
+    /// assert!(!op.fill_idempotency_token(&mut input, [1; 16])); // the caller's stays
+    /// ```
+    pub fn fill_idempotency_token(&self, input: &mut serde_json::Value, random: [u8; 16]) -> bool {
+        let (Some(member), Some(object)) = (self.idempotency_token, input.as_object_mut()) else {
+            return false;
+        };
+        if object.contains_key(member) {
+            return false;
+        }
+        let token = crate::operation::uuid_v4(random);
+        object.insert(member.to_string(), serde_json::Value::String(token));
+        true
     }
 
     /// Whether the operation is paginated.
@@ -207,24 +240,13 @@ pub(crate) fn build_json<O>(
 where
     O: Operation + DeserializeOwned,
 {
-    let info = find(O::NAME);
-    let object = match input {
-        serde_json::Value::Object(o) => o,
-        serde_json::Value::Null => &serde_json::Map::new(),
-        _ => {
-            return Err(ValidationError::new(
-                O::NAME,
-                "",
-                Rule::Type("the input must be a JSON object".into()),
-            ))
-        }
-    };
-    for member in info.map(|i| i.required).unwrap_or_default() {
-        if !object.contains_key(*member) {
-            return Err(ValidationError::new(O::NAME, *member, Rule::Required));
-        }
-    }
-    let op: O = serde_json::from_value(serde_json::Value::Object(object.clone()))
+    let empty = serde_json::Value::Object(Default::default());
+    let input = if input.is_null() { &empty } else { input };
+    let shape = crate::model::operation(O::NAME)
+        .expect("every operation of the table is in the model table")
+        .input;
+    crate::json_input::check(O::NAME, shape, input)?;
+    let op = O::deserialize(input)
         .map_err(|e| ValidationError::new(O::NAME, "", Rule::Type(e.to_string())))?;
     op.build(endpoint)
 }

@@ -122,10 +122,12 @@ pub enum Rule {
         /// The value given.
         actual: f64,
     },
-    /// A value that is not one of the enum's values.
-    EnumValue {
-        /// The value given.
-        actual: String,
+    /// A member the model does not have (a typo would otherwise be dropped silently).
+    UnknownMember {
+        /// The member given.
+        name: String,
+        /// The members the structure has.
+        valid: Vec<&'static str>,
     },
     /// A URI label that is empty (it would change the request path).
     EmptyLabel,
@@ -149,7 +151,11 @@ impl fmt::Display for Rule {
             }
             Rule::Min { min, actual } => write!(f, "must be >= {min} (got {actual})"),
             Rule::Max { max, actual } => write!(f, "must be <= {max} (got {actual})"),
-            Rule::EnumValue { actual } => write!(f, "has unknown enum value {actual:?}"),
+            Rule::UnknownMember { name, valid } => write!(
+                f,
+                "has an unknown parameter {name:?}, must be one of: {}",
+                valid.join(", ")
+            ),
             Rule::EmptyLabel => f.write_str("must not be empty (it is part of the URI path)"),
             Rule::HeaderValue => {
                 f.write_str("must not contain control characters (it is sent as a header)")
@@ -196,11 +202,15 @@ impl ValidationError {
 
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid {} input: {} {}",
-            self.operation, self.member, self.rule
-        )
+        if self.member.is_empty() {
+            write!(f, "invalid {} input: {}", self.operation, self.rule)
+        } else {
+            write!(
+                f,
+                "invalid {} input: {} {}",
+                self.operation, self.member, self.rule
+            )
+        }
     }
 }
 
@@ -255,10 +265,12 @@ pub struct ServiceError<E> {
 /// What every service error carries, whatever its type.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct ErrorMetadata {
-    /// The error code (`ResourceNotFoundException`), or `Unknown` when none was sent.
+    /// The error code (`ResourceNotFoundException`); when the answer names none, the HTTP
+    /// status (`502`), as botocore has it.
     pub code: String,
-    /// The message, from `message` or `Message`.
-    pub message: Option<String>,
+    /// The message, from `message` or `Message`; a body that is not JSON is the message
+    /// itself, and a bare 5xx page gives the status's reason phrase. Empty when none.
+    pub message: String,
     /// The `x-amzn-RequestId` of the response.
     pub request_id: Option<String>,
     /// The HTTP status.
@@ -293,9 +305,9 @@ impl<E> ServiceError<E> {
         &self.meta.code
     }
 
-    /// The message, if one was sent.
-    pub fn message(&self) -> Option<&str> {
-        self.meta.message.as_deref()
+    /// The message (empty when the answer had none).
+    pub fn message(&self) -> &str {
+        &self.meta.message
     }
 
     /// The request id, if one was sent.
@@ -325,8 +337,8 @@ impl<E> ServiceError<E> {
 impl<E> fmt::Display for ServiceError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} (HTTP {})", self.meta.code, self.meta.status)?;
-        if let Some(m) = &self.meta.message {
-            write!(f, ": {m}")?;
+        if !self.meta.message.is_empty() {
+            write!(f, ": {}", self.meta.message)?;
         }
         if let Some(id) = &self.meta.request_id {
             write!(f, " [request id {id}]")?;

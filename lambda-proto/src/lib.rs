@@ -36,6 +36,7 @@ pub mod endpoint;
 pub mod error;
 pub mod event_stream;
 pub mod invoke;
+mod json_input;
 pub mod model;
 pub mod operation;
 pub mod paginate;

@@ -57,6 +57,29 @@ pub trait Operation {
         let _ = token;
         false
     }
+
+    /// Whether the operation has an idempotency token member that the caller left empty
+    /// (then drivers fill it once per call, see [`fill_idempotency_token`](Self::fill_idempotency_token)).
+    fn needs_idempotency_token(&self) -> bool {
+        false
+    }
+}
+
+/// 16 random bytes from a source of uniform draws in `[0, 1)` (32 bits of each of four
+/// draws): the input of [`uuid_v4`] for drivers whose randomness is such a source.
+///
+/// ```
+/// let bytes = lambda_proto::operation::random_bytes(|| 0.5);
+/// assert_eq!(bytes[..4], [0x80, 0, 0, 0]);
+/// ```
+pub fn random_bytes(mut draw: impl FnMut() -> f64) -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    for chunk in bytes.chunks_mut(4) {
+        let scaled = (draw().clamp(0.0, 1.0) * 4_294_967_296.0) as u64;
+        let word = u32::try_from(scaled).unwrap_or(u32::MAX);
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    bytes
 }
 
 /// Formats 16 random bytes as a version 4 UUID (`xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`).

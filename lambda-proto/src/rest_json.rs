@@ -170,9 +170,27 @@ impl FromStaticLowercase for HeaderName {
     }
 }
 
-/// Formats a timestamp for a query string (`2024-01-02T03:04:05Z`).
+/// Formats a timestamp for a query string as botocore does: `2024-01-02T03:04:05Z`, with
+/// six fraction digits when there are sub-seconds (nine when they are not whole
+/// microseconds).
 pub fn query_timestamp(v: &OffsetDateTime) -> String {
-    crate::serde_util::rfc3339(&v.to_offset(time::UtcOffset::UTC))
+    let v = v.to_offset(time::UtcOffset::UTC);
+    let mut out = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        v.year(),
+        u8::from(v.month()),
+        v.day(),
+        v.hour(),
+        v.minute(),
+        v.second()
+    );
+    match v.nanosecond() {
+        0 => {}
+        n if n % 1_000 == 0 => out.push_str(&format!(".{:06}", n / 1_000)),
+        n => out.push_str(&format!(".{n:09}")),
+    }
+    out.push('Z');
+    out
 }
 
 // ---------------------------------------------------------------- responses
@@ -326,21 +344,40 @@ fn xml_error_body(body: &[u8]) -> Option<serde_json::Value> {
 /// Builds the typed service error of an error response (a JSON body, or failing that an
 /// XML `Error` element with `Code` and `Message`).
 pub fn parse_error<E: OperationError>(response: &http::Response<Vec<u8>>) -> Error<E> {
-    let body: Option<serde_json::Value> = serde_json::from_slice(response.body())
-        .ok()
-        .or_else(|| xml_error_body(response.body()));
+    let status = response.status();
+    let text = response.body().trim_ascii();
+    // A 5xx with no body or an HTML page came from something in front of the service:
+    // the status is the code and its reason phrase the message (as botocore has it).
+    let generic = status.is_server_error() && (text.is_empty() || text.starts_with(b"<html>"));
+    let body: Option<serde_json::Value> = if generic {
+        None
+    } else {
+        serde_json::from_slice(text)
+            .ok()
+            .or_else(|| xml_error_body(text))
+    };
     let code = error_code(response, body.as_ref());
-    let message = body.as_ref().and_then(|b| {
-        let b = b.as_object()?;
-        ["message", "Message", "errorMessage"]
-            .iter()
-            .find_map(|k| b.get(*k)?.as_str().map(str::to_string))
-    });
+    let message = if generic {
+        status.canonical_reason().unwrap_or_default().to_string()
+    } else {
+        match &body {
+            Some(b) => b
+                .as_object()
+                .and_then(|b| {
+                    ["message", "Message", "errorMessage"]
+                        .iter()
+                        .find_map(|k| b.get(*k)?.as_str().map(str::to_string))
+                })
+                .unwrap_or_default(),
+            // A body that is neither JSON nor XML is the message itself.
+            None => String::from_utf8_lossy(text).into_owned(),
+        }
+    };
     let meta = ErrorMetadata {
-        code: code.clone().unwrap_or_else(|| "Unknown".to_string()),
+        code: code.clone().unwrap_or_else(|| status.as_u16().to_string()),
         message,
         request_id: request_id(response.headers()).map(str::to_string),
-        status: response.status().as_u16(),
+        status: status.as_u16(),
         retry_after: retry_after(response),
     };
     let kind = E::from_response(code.as_deref().unwrap_or(""), response);

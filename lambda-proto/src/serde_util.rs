@@ -5,7 +5,6 @@
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::ser::Serializer;
-use serde::Deserialize as _;
 use std::fmt;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -81,24 +80,34 @@ impl Visitor<'_> for TimestampVisitor {
     }
 }
 
-/// Converts fractional epoch seconds (millisecond precision kept).
+/// Converts fractional epoch seconds, keeping microseconds (the precision of an `f64`
+/// near today's epoch, and what botocore keeps).
 pub(crate) fn epoch_from_f64(v: f64) -> Option<OffsetDateTime> {
     if !v.is_finite() || v.abs() > 1e13 {
         return None;
     }
-    let millis = (v * 1000.0).round() as i128;
-    OffsetDateTime::from_unix_timestamp_nanos(millis * 1_000_000).ok()
+    let micros = (v * 1e6).round() as i128;
+    OffsetDateTime::from_unix_timestamp_nanos(micros * 1_000).ok()
 }
 
 /// Epoch seconds (with a fraction when there are sub-seconds), as sent on the wire.
+///
+/// The fraction is written from the exact decimal of whole seconds and nanoseconds, read
+/// once as the nearest `f64`: `2024-02-04T16:13:43.026Z` is `1707063223.026`, never the
+/// twice-rounded `1707063223.0259998`.
 pub(crate) fn epoch_seconds(v: &OffsetDateTime) -> serde_json::Number {
     let nanos = v.unix_timestamp_nanos();
     if nanos % 1_000_000_000 == 0 {
-        serde_json::Number::from(v.unix_timestamp())
-    } else {
-        let secs = nanos as f64 / 1e9;
-        serde_json::Number::from_f64(secs).unwrap_or_else(|| v.unix_timestamp().into())
+        return serde_json::Number::from(v.unix_timestamp());
     }
+    let sign = if nanos < 0 { "-" } else { "" };
+    let (whole, fraction) = (nanos.abs() / 1_000_000_000, nanos.abs() % 1_000_000_000);
+    let decimal = format!("{sign}{whole}.{fraction:09}");
+    decimal
+        .parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .unwrap_or_else(|| v.unix_timestamp().into())
 }
 
 /// Formats RFC 3339 (`2024-01-02T03:04:05Z`).
@@ -156,15 +165,6 @@ pub mod opt_timestamp {
         }
         d.deserialize_option(Opt)
     }
-}
-
-/// Reads `null` as the type's default (for required members of output structures).
-pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: serde::Deserialize<'de> + Default,
-{
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 /// Defines an enum of the model: known values as variants, anything else as `Unknown`.
@@ -228,13 +228,6 @@ macro_rules! model_enum {
             }
         }
 
-        impl Default for $name {
-            /// An empty unknown value: what a response that omits the member parses to.
-            fn default() -> Self {
-                Self::Unknown(String::new())
-            }
-        }
-
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
@@ -245,15 +238,6 @@ macro_rules! model_enum {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let s: std::borrow::Cow<'de, str> = serde::Deserialize::deserialize(d)?;
                 Ok(Self::from(s.as_ref()))
-            }
-        }
-
-        impl $crate::validate::ModelEnum for $name {
-            fn is_known(&self) -> bool {
-                $name::is_known(self)
-            }
-            fn as_str(&self) -> &str {
-                $name::as_str(self)
             }
         }
     };

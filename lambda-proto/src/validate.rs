@@ -8,14 +8,6 @@ pub trait Validate {
     fn validate(&self, ctx: &mut Ctx) -> Result<(), ValidationError>;
 }
 
-/// An enum of the model.
-pub trait ModelEnum {
-    /// Whether the value is one the model knows.
-    fn is_known(&self) -> bool;
-    /// The value as sent on the wire.
-    fn as_str(&self) -> &str;
-}
-
 /// Where a check is: the operation and the path of member names down to the value.
 #[derive(Debug)]
 pub struct Ctx {
@@ -127,20 +119,6 @@ impl Ctx {
             }
         }
         Ok(())
-    }
-
-    /// Checks that an enum value is one the model knows.
-    pub fn known<E: ModelEnum>(&self, member: &str, v: &E) -> Result<(), ValidationError> {
-        if v.is_known() {
-            Ok(())
-        } else {
-            Err(self.error(
-                member,
-                Rule::EnumValue {
-                    actual: v.as_str().to_string(),
-                },
-            ))
-        }
     }
 
     /// Checks every item of a list with `f`, at `member[i]`.

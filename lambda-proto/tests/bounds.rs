@@ -125,13 +125,16 @@ fn legal_nesting_depths_still_parse() {
             match GetFunction::parse(response).unwrap_err() {
                 Error::Service(e) => {
                     assert_eq!(e.status(), 400);
-                    (e.code().to_string(), e.message().map(str::to_string))
+                    (e.code().to_string(), e.message().to_string())
                 }
                 other => panic!("not a service error: {other:?}"),
             }
         };
-        assert_eq!(error_body(100), ("Boom".into(), Some("m".into())));
-        assert_eq!(error_body(10_000), ("Unknown".into(), None));
+        assert_eq!(error_body(100), ("Boom".into(), "m".into()));
+        // Too deep to read as JSON: the status is the code and the text the message.
+        let (code, message) = error_body(10_000);
+        assert_eq!(code, "400");
+        assert!(message.starts_with(r#"{"code":"Boom""#), "{message:.40}");
     }
 }
 
@@ -440,14 +443,10 @@ fn every_string_header_member_refuses_line_breaks() {
         bad.insert(member.clone(), json!(format!("{value}\r\nX-Injected: 1")));
         let err = info.build(&Value::Object(bad), &endpoint()).unwrap_err();
         assert_eq!(err.member(), member, "{op}");
-        // A rule of the member's own refuses the value first where it has one: an enum
-        // takes only its values, base64 has no CR or LF.
-        if *is_enum {
-            assert!(
-                matches!(err.rule(), Rule::EnumValue { .. }),
-                "{op}.{member}: {err}"
-            );
-        } else if formatted.is_some() {
+        // A rule of the member's own refuses the value first where it has one (base64
+        // has no CR or LF); enums are open, so the header rule refuses theirs.
+        let _ = is_enum;
+        if formatted.is_some() {
             assert!(
                 matches!(err.rule(), Rule::Custom(_)),
                 "{op}.{member}: {err}"

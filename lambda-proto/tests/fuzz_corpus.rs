@@ -466,5 +466,5 @@ fn moto_seeds_are_real_answers() {
         panic!("not a service error: {err:?}");
     };
     assert_eq!((e.status(), e.code()), (404, "ResourceNotFoundException"));
-    assert!(e.message().unwrap_or_default().contains("no-such-function"));
+    assert!(e.message().contains("no-such-function"));
 }

@@ -128,12 +128,7 @@ impl Failure {
     }
 
     /// A service error as JSON: `{"code","message","request_id","status"}`.
-    fn service(
-        code: &str,
-        message: Option<&str>,
-        request_id: Option<&str>,
-        status: Option<u16>,
-    ) -> Self {
+    fn service(code: &str, message: &str, request_id: Option<&str>, status: Option<u16>) -> Self {
         Failure {
             status: SERVICE,
             message: json!({
@@ -157,8 +152,49 @@ fn main() -> ExitCode {
     }
 }
 
+/// The command line as text: an argument that is not UTF-8 is a usage error.
+fn utf8_args() -> Result<Vec<String>, Failure> {
+    std::env::args_os()
+        .skip(1)
+        .map(|a| {
+            a.into_string()
+                .map_err(|a| Failure::usage(format!("argument {a:?} is not valid UTF-8 text")))
+        })
+        .collect()
+}
+
+/// Building the client failed: a missing or invalid region is a usage error (the user
+/// fixes it with `--region`), anything else a failure.
+fn build_failure(e: lambda_blocking::BuildError) -> Failure {
+    use lambda_blocking::BuildError;
+    use lambda_proto::config::ConfigErrorKind;
+    let region = match &e {
+        BuildError::Endpoint(_) | BuildError::MissingRegion => true,
+        BuildError::Config(c) => matches!(c.kind(), ConfigErrorKind::MissingRegion { .. }),
+        _ => false,
+    };
+    if region {
+        Failure::usage(format!("{e} (give one with --region)"))
+    } else {
+        Failure::other(e)
+    }
+}
+
+/// 16 random bytes for an idempotency token, from the standard library's per-process
+/// random hash keys.
+fn random_token_bytes() -> [u8; 16] {
+    use std::hash::{BuildHasher, Hasher};
+    let mut bytes = [0u8; 16];
+    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_usize(i);
+        chunk.copy_from_slice(&hasher.finish().to_be_bytes());
+    }
+    bytes
+}
+
 fn run() -> Result<(), Failure> {
-    let args = parse_args(std::env::args().skip(1)).map_err(Failure::usage)?;
+    let args = parse_args(utf8_args()?.into_iter()).map_err(Failure::usage)?;
     if args.help {
         println!("{HELP}");
         return Ok(());
@@ -175,17 +211,17 @@ fn run() -> Result<(), Failure> {
         .ok_or_else(|| Failure::usage(HELP))?;
     let info = dynamic::find(name)
         .ok_or_else(|| Failure::usage(format!("unknown operation {name:?} (see lambda --list)")))?;
-    let input = read_input(args.input.as_deref())?;
+    let mut input = read_input(args.input.as_deref())?;
     // Check the input's shape early: errors name the member that does not fit.
     info.canonical_input(&input)
-        .map_err(|e| Failure::usage(format!("invalid input for {}: {e}", info.name)))?;
+        .map_err(|e| Failure::usage(e.to_string()))?;
 
     let profile = args.profile.clone();
     let env = move |var: &str| match (var, &profile) {
         ("AWS_PROFILE", Some(p)) => Some(p.clone()),
         _ => std::env::var(var).ok(),
     };
-    let mut builder = ClientBuilder::from_env_lookup(&env).map_err(Failure::other)?;
+    let mut builder = ClientBuilder::from_env_lookup(&env).map_err(build_failure)?;
     if let Some(region) = &args.region {
         builder = builder.region(region);
     }
@@ -205,9 +241,11 @@ fn run() -> Result<(), Failure> {
     if let Some(t) = signing_time {
         builder = builder.signing_clock(move || t);
     }
-    let client = builder.build().map_err(Failure::other)?;
+    let client = builder.build().map_err(build_failure)?;
 
     if args.dry_run {
+        // The request as it would be sent: with the idempotency token a send fills in.
+        info.fill_idempotency_token(&mut input, random_token_bytes());
         let time = signing_time.unwrap_or_else(time::OffsetDateTime::now_utc);
         return dry_run(&client, info, &input, time);
     }
@@ -281,6 +319,7 @@ fn dry_run(
 
 /// One operation of the dynamic table sent through the typed retry loop: the output is the
 /// raw 2xx response, which the table then renders as JSON.
+#[derive(Clone)]
 struct DynamicCall {
     info: &'static OperationInfo,
     input: Value,
@@ -303,10 +342,23 @@ impl Operation for DynamicCall {
     type Error = DynamicError;
 
     fn validate(&self) -> Result<(), ValidationError> {
+        self.info.canonical_input(&self.input).map(|_| ())
+    }
+
+    fn needs_idempotency_token(&self) -> bool {
         self.info
-            .canonical_input(&self.input)
-            .map(|_| ())
-            .map_err(|e| ValidationError::new(Self::NAME, "", lambda_proto::Rule::Type(e)))
+            .idempotency_token
+            .is_some_and(|member| self.input.get(member).is_none())
+    }
+
+    fn fill_idempotency_token(&mut self, token: &str) -> bool {
+        match (self.info.idempotency_token, self.input.as_object_mut()) {
+            (Some(member), Some(object)) if !object.contains_key(member) => {
+                object.insert(member.to_string(), Value::String(token.to_string()));
+                true
+            }
+            _ => false,
+        }
     }
 
     fn build(&self, endpoint: &Endpoint) -> Result<http::Request<Vec<u8>>, ValidationError> {
@@ -367,6 +419,10 @@ fn stream(client: &Client, input: &Value) -> Result<(), Failure> {
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     let request_id = events.request_id().map(str::to_string);
     let mut stdout = std::io::stdout().lock();
+    // The head first (StatusCode, ExecutedVersion, ResponseStreamContentType: those the
+    // answer had), then one line per event.
+    let head = serde_json::to_value(events.output()).map_err(Failure::other)?;
+    let _ = writeln!(stdout, "{head}");
     for event in events {
         let line = match event {
             Ok(ResponseStreamEvent::PayloadChunk(bytes)) => {
@@ -376,11 +432,19 @@ fn stream(client: &Client, input: &Value) -> Result<(), Failure> {
                 error_code,
                 error_details,
                 log_result,
-            }) => json!({"InvokeComplete": {
-                "ErrorCode": error_code,
-                "ErrorDetails": error_details,
-                "LogResult": log_result,
-            }}),
+            }) => {
+                // Only the members the event had: absent is not null.
+                let members = [
+                    ("ErrorCode", error_code),
+                    ("ErrorDetails", error_details),
+                    ("LogResult", log_result),
+                ];
+                let present: Map<String, Value> = members
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((k.to_string(), Value::String(v?))))
+                    .collect();
+                json!({ "InvokeComplete": present })
+            }
             Ok(ResponseStreamEvent::Unknown {
                 event_type,
                 message,
@@ -390,9 +454,12 @@ fn stream(client: &Client, input: &Value) -> Result<(), Failure> {
             // An exception or error event is a service error (the head said 200).
             Err(StreamError::Decode(e)) => {
                 return Err(match e.service_code() {
-                    Some(code) => {
-                        Failure::service(code, e.service_message(), request_id.as_deref(), None)
-                    }
+                    Some(code) => Failure::service(
+                        code,
+                        e.service_message().unwrap_or_default(),
+                        request_id.as_deref(),
+                        None,
+                    ),
                     None => Failure::other(e),
                 })
             }

@@ -12,7 +12,8 @@ use crate::rest_json::{self, RequestBuilder};
 /// Required members are arguments of [`AddLayerVersionPermission::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_AddLayerVersionPermission.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AddLayerVersionPermission {
     /// Model member `Action` (shape `LayerPermissionAllowedAction`). Required. Constraint: length (characters) 0..=22. JSON member `Action`.
     #[serde(rename = "Action")]
@@ -54,14 +55,14 @@ impl AddLayerVersionPermission {
         action: impl Into<String>,
         principal: impl Into<String>,
     ) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            layer_name: layer_name.into(),
-            version_number: version_number.into(),
-            statement_id: statement_id.into(),
             action: action.into(),
+            layer_name: layer_name.into(),
+            organization_id: None,
             principal: principal.into(),
-            ..Default::default()
+            revision_id: None,
+            statement_id: statement_id.into(),
+            version_number: version_number.into(),
         }
     }
 
@@ -219,7 +220,8 @@ impl Operation for AddLayerVersionPermission {
 /// Required members are arguments of [`AddPermission::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AddPermission {
     /// Model member `Action` (shape `Action`). Required. Constraint: length (characters) 0..=10000. JSON member `Action`.
     #[serde(rename = "Action")]
@@ -291,13 +293,19 @@ impl AddPermission {
         action: impl Into<String>,
         principal: impl Into<String>,
     ) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            function_name: function_name.into(),
-            statement_id: statement_id.into(),
             action: action.into(),
+            event_source_token: None,
+            function_name: function_name.into(),
+            function_url_auth_type: None,
+            invoked_via_function_url: None,
             principal: principal.into(),
-            ..Default::default()
+            principal_org_id: None,
+            qualifier: None,
+            revision_id: None,
+            source_account: None,
+            source_arn: None,
+            statement_id: statement_id.into(),
         }
     }
 
@@ -365,9 +373,6 @@ impl crate::validate::Validate for AddPermission {
         {
             let v = &self.function_name;
             ctx.string("FunctionName", v, Some(1_i64), Some(256_i64))?;
-        }
-        if let Some(v) = &self.function_url_auth_type {
-            ctx.known("FunctionUrlAuthType", v)?;
         }
         {
             let v = &self.principal;
@@ -533,7 +538,8 @@ impl Operation for AddPermission {
 /// Required members are arguments of [`CheckpointDurableExecution::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_CheckpointDurableExecution.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CheckpointDurableExecution {
     /// Model member `CheckpointToken` (shape `CheckpointToken`). Required. Constraint: length (characters) 1..=2048. JSON member `CheckpointToken`.
     #[serde(rename = "CheckpointToken")]
@@ -559,11 +565,11 @@ impl CheckpointDurableExecution {
         durable_execution_arn: impl Into<String>,
         checkpoint_token: impl Into<String>,
     ) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            durable_execution_arn: durable_execution_arn.into(),
             checkpoint_token: checkpoint_token.into(),
-            ..Default::default()
+            client_token: None,
+            durable_execution_arn: durable_execution_arn.into(),
+            updates: None,
         }
     }
 
@@ -673,6 +679,10 @@ impl Operation for CheckpointDurableExecution {
         set
     }
 
+    fn needs_idempotency_token(&self) -> bool {
+        self.client_token.is_none()
+    }
+
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
@@ -718,7 +728,8 @@ impl Operation for CheckpointDurableExecution {
 /// Required members are arguments of [`CreateAlias::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_CreateAlias.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateAlias {
     /// Model member `Description` (shape `Description`). Constraint: length (characters) 0..=256. JSON member `Description`.
     #[serde(
@@ -752,12 +763,12 @@ impl CreateAlias {
         name: impl Into<String>,
         function_version: impl Into<String>,
     ) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
+            description: None,
             function_name: function_name.into(),
-            name: name.into(),
             function_version: function_version.into(),
-            ..Default::default()
+            name: name.into(),
+            routing_config: None,
         }
     }
 
@@ -904,7 +915,8 @@ impl Operation for CreateAlias {
 /// Required members are arguments of [`CreateCapacityProvider::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_CreateCapacityProvider.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateCapacityProvider {
     /// Model member `CapacityProviderName` (shape `CapacityProviderName`). Required. Constraint: length (characters) 1..=140. JSON member `CapacityProviderName`.
     #[serde(rename = "CapacityProviderName")]
@@ -958,12 +970,16 @@ impl CreateCapacityProvider {
         vpc_config: impl Into<crate::types::CapacityProviderVpcConfig>,
         permissions_config: impl Into<crate::types::CapacityProviderPermissionsConfig>,
     ) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             capacity_provider_name: capacity_provider_name.into(),
-            vpc_config: vpc_config.into(),
+            capacity_provider_scaling_config: None,
+            instance_requirements: None,
+            kms_key_arn: None,
             permissions_config: permissions_config.into(),
-            ..Default::default()
+            propagate_tags: None,
+            tags: None,
+            telemetry_config: None,
+            vpc_config: vpc_config.into(),
         }
     }
 
@@ -1171,7 +1187,8 @@ impl Operation for CreateCapacityProvider {
 /// Required members are arguments of [`CreateCodeSigningConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_CreateCodeSigningConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateCodeSigningConfig {
     /// Model member `AllowedPublishers` (shape `AllowedPublishers`). Required. JSON member `AllowedPublishers`.
     #[serde(rename = "AllowedPublishers")]
@@ -1198,10 +1215,11 @@ pub struct CreateCodeSigningConfig {
 impl CreateCodeSigningConfig {
     /// A new request with its required members (`AllowedPublishers`).
     pub fn new(allowed_publishers: impl Into<crate::types::AllowedPublishers>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             allowed_publishers: allowed_publishers.into(),
-            ..Default::default()
+            code_signing_policies: None,
+            description: None,
+            tags: None,
         }
     }
 
@@ -1232,9 +1250,6 @@ impl crate::validate::Validate for CreateCodeSigningConfig {
         {
             let v = &self.allowed_publishers;
             ctx.nested("AllowedPublishers", v)?;
-        }
-        if let Some(v) = &self.code_signing_policies {
-            ctx.nested("CodeSigningPolicies", v)?;
         }
         if let Some(v) = &self.description {
             ctx.string("Description", v, Some(0_i64), Some(256_i64))?;
@@ -1332,7 +1347,8 @@ impl Operation for CreateCodeSigningConfig {
 /// Required members are arguments of [`CreateEventSourceMapping::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateEventSourceMapping {
     /// Model member `AmazonManagedKafkaEventSourceConfig` (shape `AmazonManagedKafkaEventSourceConfig`). JSON member `AmazonManagedKafkaEventSourceConfig`.
     #[serde(
@@ -1510,10 +1526,35 @@ pub struct CreateEventSourceMapping {
 impl CreateEventSourceMapping {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
+            amazon_managed_kafka_event_source_config: None,
+            batch_size: None,
+            bisect_batch_on_function_error: None,
+            destination_config: None,
+            document_db_event_source_config: None,
+            enabled: None,
+            event_source_arn: None,
+            filter_criteria: None,
             function_name: function_name.into(),
-            ..Default::default()
+            function_response_types: None,
+            kms_key_arn: None,
+            logging_config: None,
+            maximum_batching_window_in_seconds: None,
+            maximum_record_age_in_seconds: None,
+            maximum_retry_attempts: None,
+            metrics_config: None,
+            parallelization_factor: None,
+            provisioned_poller_config: None,
+            queues: None,
+            scaling_config: None,
+            self_managed_event_source: None,
+            self_managed_kafka_event_source_config: None,
+            source_access_configurations: None,
+            starting_position: None,
+            starting_position_timestamp: None,
+            tags: None,
+            topics: None,
+            tumbling_window_in_seconds: None,
         }
     }
 
@@ -1736,16 +1777,9 @@ impl crate::validate::Validate for CreateEventSourceMapping {
         }
         if let Some(v) = &self.function_response_types {
             ctx.length("FunctionResponseTypes", v.len(), Some(0_i64), Some(1_i64))?;
-            ctx.each("FunctionResponseTypes", v, |ctx, v0| {
-                ctx.known("", v0)?;
-                Ok(())
-            })?;
         }
         if let Some(v) = &self.kms_key_arn {
             ctx.string("KMSKeyArn", v, Some(0_i64), Some(10000_i64))?;
-        }
-        if let Some(v) = &self.logging_config {
-            ctx.nested("LoggingConfig", v)?;
         }
         if let Some(v) = &self.maximum_batching_window_in_seconds {
             ctx.range(
@@ -1812,9 +1846,6 @@ impl crate::validate::Validate for CreateEventSourceMapping {
                 ctx.nested("", v0)?;
                 Ok(())
             })?;
-        }
-        if let Some(v) = &self.starting_position {
-            ctx.known("StartingPosition", v)?;
         }
         if let Some(v) = &self.tags {
             ctx.each_entry("Tags", v, |ctx, k0, v0| {
@@ -2057,7 +2088,8 @@ impl Operation for CreateEventSourceMapping {
 /// Required members are arguments of [`CreateFunction::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateFunction {
     /// Model member `AcceleratorConfig` (shape `AcceleratorConfig`). JSON member `AcceleratorConfig`.
     #[serde(
@@ -2226,12 +2258,37 @@ impl CreateFunction {
         role: impl Into<String>,
         code: impl Into<crate::types::FunctionCode>,
     ) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            function_name: function_name.into(),
-            role: role.into(),
+            accelerator_config: None,
+            architectures: None,
+            capacity_provider_config: None,
             code: code.into(),
-            ..Default::default()
+            code_signing_config_arn: None,
+            dead_letter_config: None,
+            description: None,
+            durable_config: None,
+            environment: None,
+            ephemeral_storage: None,
+            file_system_configs: None,
+            function_name: function_name.into(),
+            handler: None,
+            image_config: None,
+            kms_key_arn: None,
+            layers: None,
+            logging_config: None,
+            memory_size: None,
+            package_type: None,
+            publish: None,
+            publish_to: None,
+            role: role.into(),
+            runtime: None,
+            runtime_config: None,
+            snap_start: None,
+            tags: None,
+            tenancy_config: None,
+            timeout: None,
+            tracing_config: None,
+            vpc_config: None,
         }
     }
 
@@ -2409,12 +2466,11 @@ impl CreateFunction {
 
 impl crate::validate::Validate for CreateFunction {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
+        if let Some(v) = &self.accelerator_config {
+            ctx.nested("AcceleratorConfig", v)?;
+        }
         if let Some(v) = &self.architectures {
             ctx.length("Architectures", v.len(), Some(1_i64), Some(1_i64))?;
-            ctx.each("Architectures", v, |ctx, v0| {
-                ctx.known("", v0)?;
-                Ok(())
-            })?;
         }
         if let Some(v) = &self.capacity_provider_config {
             ctx.nested("CapacityProviderConfig", v)?;
@@ -2470,24 +2526,12 @@ impl crate::validate::Validate for CreateFunction {
         if let Some(v) = &self.memory_size {
             ctx.range("MemorySize", f64::from(*v), Some(128.0), Some(32768.0))?;
         }
-        if let Some(v) = &self.package_type {
-            ctx.known("PackageType", v)?;
-        }
-        if let Some(v) = &self.publish_to {
-            ctx.known("PublishTo", v)?;
-        }
         {
             let v = &self.role;
             ctx.string("Role", v, Some(0_i64), Some(10000_i64))?;
         }
-        if let Some(v) = &self.runtime {
-            ctx.known("Runtime", v)?;
-        }
         if let Some(v) = &self.runtime_config {
             ctx.nested("RuntimeConfig", v)?;
-        }
-        if let Some(v) = &self.snap_start {
-            ctx.nested("SnapStart", v)?;
         }
         if let Some(v) = &self.tags {
             ctx.each_entry("Tags", v, |ctx, k0, v0| {
@@ -2502,9 +2546,6 @@ impl crate::validate::Validate for CreateFunction {
         }
         if let Some(v) = &self.timeout {
             ctx.range("Timeout", f64::from(*v), Some(1.0), Some(5400.0))?;
-        }
-        if let Some(v) = &self.tracing_config {
-            ctx.nested("TracingConfig", v)?;
         }
         if let Some(v) = &self.vpc_config {
             ctx.nested("VpcConfig", v)?;
@@ -2697,7 +2738,8 @@ impl Operation for CreateFunction {
 /// Required members are arguments of [`CreateFunctionUrlConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunctionUrlConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateFunctionUrlConfig {
     /// Model member `AuthType` (shape `FunctionUrlAuthType`). Required. One of [`FunctionUrlAuthType`](crate::types::FunctionUrlAuthType). JSON member `AuthType`.
     #[serde(rename = "AuthType")]
@@ -2726,11 +2768,12 @@ impl CreateFunctionUrlConfig {
         function_name: impl Into<String>,
         auth_type: impl Into<crate::types::FunctionUrlAuthType>,
     ) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            function_name: function_name.into(),
             auth_type: auth_type.into(),
-            ..Default::default()
+            cors: None,
+            function_name: function_name.into(),
+            invoke_mode: None,
+            qualifier: None,
         }
     }
 
@@ -2755,19 +2798,12 @@ impl CreateFunctionUrlConfig {
 
 impl crate::validate::Validate for CreateFunctionUrlConfig {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        {
-            let v = &self.auth_type;
-            ctx.known("AuthType", v)?;
-        }
         if let Some(v) = &self.cors {
             ctx.nested("Cors", v)?;
         }
         {
             let v = &self.function_name;
             ctx.string("FunctionName", v, Some(1_i64), Some(140_i64))?;
-        }
-        if let Some(v) = &self.invoke_mode {
-            ctx.known("InvokeMode", v)?;
         }
         if let Some(v) = &self.qualifier {
             ctx.string("Qualifier", v, Some(1_i64), Some(128_i64))?;
@@ -2874,7 +2910,8 @@ impl Operation for CreateFunctionUrlConfig {
 /// Required members are arguments of [`DeleteAlias::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteAlias.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteAlias {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -2993,7 +3030,8 @@ impl Operation for DeleteAlias {
 /// Required members are arguments of [`DeleteCapacityProvider::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteCapacityProvider.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteCapacityProvider {
     /// Model member `CapacityProviderName` (shape `CapacityProviderName`). Required. Constraint: length (characters) 1..=140. URI label `{CapacityProviderName}`.
     #[serde(rename = "CapacityProviderName")]
@@ -3099,7 +3137,8 @@ impl Operation for DeleteCapacityProvider {
 /// Required members are arguments of [`DeleteCodeSigningConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteCodeSigningConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteCodeSigningConfig {
     /// Model member `CodeSigningConfigArn` (shape `CodeSigningConfigArn`). Required. Constraint: length (characters) 0..=200. URI label `{CodeSigningConfigArn}`.
     #[serde(rename = "CodeSigningConfigArn")]
@@ -3200,7 +3239,8 @@ impl Operation for DeleteCodeSigningConfig {
 /// Required members are arguments of [`DeleteDurableExecution::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteDurableExecution.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteDurableExecution {
     /// Model member `DurableExecutionArn` (shape `DurableExecutionArn`). Required. Constraint: length (characters) 1..=1024. URI label `{DurableExecutionArn}`.
     #[serde(rename = "DurableExecutionArn")]
@@ -3306,7 +3346,8 @@ impl Operation for DeleteDurableExecution {
 /// Required members are arguments of [`DeleteEventSourceMapping::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteEventSourceMapping.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteEventSourceMapping {
     /// Model member `UUID` (shape `UUIDString`). Required. Constraint: length (characters) 36..=36. URI label `{UUID}`.
     #[serde(rename = "UUID")]
@@ -3415,7 +3456,8 @@ impl Operation for DeleteEventSourceMapping {
 /// Required members are arguments of [`DeleteFunction::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunction.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteFunction {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -3428,10 +3470,9 @@ pub struct DeleteFunction {
 impl DeleteFunction {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
-            ..Default::default()
+            qualifier: None,
         }
     }
 
@@ -3539,7 +3580,8 @@ impl Operation for DeleteFunction {
 /// Required members are arguments of [`DeleteFunctionCodeSigningConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunctionCodeSigningConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteFunctionCodeSigningConfig {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -3651,7 +3693,8 @@ impl Operation for DeleteFunctionCodeSigningConfig {
 /// Required members are arguments of [`DeleteFunctionConcurrency::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunctionConcurrency.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteFunctionConcurrency {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -3758,7 +3801,8 @@ impl Operation for DeleteFunctionConcurrency {
 /// Required members are arguments of [`DeleteFunctionEventInvokeConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunctionEventInvokeConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteFunctionEventInvokeConfig {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -3771,10 +3815,9 @@ pub struct DeleteFunctionEventInvokeConfig {
 impl DeleteFunctionEventInvokeConfig {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
-            ..Default::default()
+            qualifier: None,
         }
     }
 
@@ -3882,7 +3925,8 @@ impl Operation for DeleteFunctionEventInvokeConfig {
 /// Required members are arguments of [`DeleteFunctionUrlConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunctionUrlConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteFunctionUrlConfig {
     /// Model member `FunctionName` (shape `FunctionUrlFunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -3895,10 +3939,9 @@ pub struct DeleteFunctionUrlConfig {
 impl DeleteFunctionUrlConfig {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
-            ..Default::default()
+            qualifier: None,
         }
     }
 
@@ -4006,7 +4049,8 @@ impl Operation for DeleteFunctionUrlConfig {
 /// Required members are arguments of [`DeleteLayerVersion::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteLayerVersion.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteLayerVersion {
     /// Model member `LayerName` (shape `LayerNameOrArn`). Required. Constraint: length (characters) 1..=2048. URI label `{LayerName}`.
     #[serde(rename = "LayerName")]
@@ -4116,7 +4160,8 @@ impl Operation for DeleteLayerVersion {
 /// Required members are arguments of [`DeleteProvisionedConcurrencyConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteProvisionedConcurrencyConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteProvisionedConcurrencyConfig {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -4235,7 +4280,8 @@ impl Operation for DeleteProvisionedConcurrencyConfig {
 /// Required members are arguments of [`DeleteResourcePolicy::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteResourcePolicy.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteResourcePolicy {
     /// Model member `ResourceArn` (shape `PolicyResourceArn`). Required. Constraint: length (characters) 0..=512. URI label `{ResourceArn}`.
     #[serde(rename = "ResourceArn")]
@@ -4252,10 +4298,9 @@ pub struct DeleteResourcePolicy {
 impl DeleteResourcePolicy {
     /// A new request with its required members (`ResourceArn`).
     pub fn new(resource_arn: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             resource_arn: resource_arn.into(),
-            ..Default::default()
+            revision_id: None,
         }
     }
 
@@ -4368,6 +4413,7 @@ impl Operation for DeleteResourcePolicy {
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetAccountSettings.html>
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetAccountSettings {}
 
 impl GetAccountSettings {
@@ -4437,7 +4483,8 @@ impl Operation for GetAccountSettings {
 /// Required members are arguments of [`GetAlias::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetAlias.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetAlias {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -4551,7 +4598,8 @@ impl Operation for GetAlias {
 /// Required members are arguments of [`GetCapacityProvider::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetCapacityProvider.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetCapacityProvider {
     /// Model member `CapacityProviderName` (shape `CapacityProviderName`). Required. Constraint: length (characters) 1..=140. URI label `{CapacityProviderName}`.
     #[serde(rename = "CapacityProviderName")]
@@ -4652,7 +4700,8 @@ impl Operation for GetCapacityProvider {
 /// Required members are arguments of [`GetCodeSigningConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetCodeSigningConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetCodeSigningConfig {
     /// Model member `CodeSigningConfigArn` (shape `CodeSigningConfigArn`). Required. Constraint: length (characters) 0..=200. URI label `{CodeSigningConfigArn}`.
     #[serde(rename = "CodeSigningConfigArn")]
@@ -4748,7 +4797,8 @@ impl Operation for GetCodeSigningConfig {
 /// Required members are arguments of [`GetDurableExecution::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetDurableExecution.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetDurableExecution {
     /// Model member `DurableExecutionArn` (shape `DurableExecutionArn`). Required. Constraint: length (characters) 1..=1024. URI label `{DurableExecutionArn}`.
     #[serde(rename = "DurableExecutionArn")]
@@ -4765,10 +4815,9 @@ pub struct GetDurableExecution {
 impl GetDurableExecution {
     /// A new request with its required members (`DurableExecutionArn`).
     pub fn new(durable_execution_arn: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             durable_execution_arn: durable_execution_arn.into(),
-            ..Default::default()
+            include_execution_data: None,
         }
     }
 
@@ -4887,7 +4936,8 @@ impl Operation for GetDurableExecution {
 /// Required members are arguments of [`GetDurableExecutionHistory::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetDurableExecutionHistory.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetDurableExecutionHistory {
     /// Model member `DurableExecutionArn` (shape `DurableExecutionArn`). Required. Constraint: length (characters) 1..=1024. URI label `{DurableExecutionArn}`.
     #[serde(rename = "DurableExecutionArn")]
@@ -4917,10 +4967,12 @@ pub struct GetDurableExecutionHistory {
 impl GetDurableExecutionHistory {
     /// A new request with its required members (`DurableExecutionArn`).
     pub fn new(durable_execution_arn: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             durable_execution_arn: durable_execution_arn.into(),
-            ..Default::default()
+            include_execution_data: None,
+            marker: None,
+            max_items: None,
+            reverse_order: None,
         }
     }
 
@@ -5071,7 +5123,8 @@ impl Operation for GetDurableExecutionHistory {
 /// Required members are arguments of [`GetDurableExecutionState::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetDurableExecutionState.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetDurableExecutionState {
     /// Model member `CheckpointToken` (shape `CheckpointToken`). Required. Constraint: length (characters) 1..=2048. Query parameter `CheckpointToken`.
     #[serde(rename = "CheckpointToken")]
@@ -5093,11 +5146,11 @@ impl GetDurableExecutionState {
         durable_execution_arn: impl Into<String>,
         checkpoint_token: impl Into<String>,
     ) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            durable_execution_arn: durable_execution_arn.into(),
             checkpoint_token: checkpoint_token.into(),
-            ..Default::default()
+            durable_execution_arn: durable_execution_arn.into(),
+            marker: None,
+            max_items: None,
         }
     }
 
@@ -5232,7 +5285,8 @@ impl Operation for GetDurableExecutionState {
 /// Required members are arguments of [`GetEventSourceMapping::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetEventSourceMapping.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetEventSourceMapping {
     /// Model member `UUID` (shape `UUIDString`). Required. Constraint: length (characters) 36..=36. URI label `{UUID}`.
     #[serde(rename = "UUID")]
@@ -5331,7 +5385,8 @@ impl Operation for GetEventSourceMapping {
 /// Required members are arguments of [`GetFunction::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetFunction.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetFunction {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -5344,10 +5399,9 @@ pub struct GetFunction {
 impl GetFunction {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
-            ..Default::default()
+            qualifier: None,
         }
     }
 
@@ -5449,7 +5503,8 @@ impl Operation for GetFunction {
 /// Required members are arguments of [`GetFunctionCodeSigningConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionCodeSigningConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetFunctionCodeSigningConfig {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -5557,7 +5612,8 @@ impl Operation for GetFunctionCodeSigningConfig {
 /// Required members are arguments of [`GetFunctionConcurrency::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionConcurrency.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetFunctionConcurrency {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -5659,7 +5715,8 @@ impl Operation for GetFunctionConcurrency {
 /// Required members are arguments of [`GetFunctionConfiguration::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionConfiguration.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetFunctionConfiguration {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -5672,10 +5729,9 @@ pub struct GetFunctionConfiguration {
 impl GetFunctionConfiguration {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
-            ..Default::default()
+            qualifier: None,
         }
     }
 
@@ -5778,7 +5834,8 @@ impl Operation for GetFunctionConfiguration {
 /// Required members are arguments of [`GetFunctionEventInvokeConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionEventInvokeConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetFunctionEventInvokeConfig {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -5791,10 +5848,9 @@ pub struct GetFunctionEventInvokeConfig {
 impl GetFunctionEventInvokeConfig {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
-            ..Default::default()
+            qualifier: None,
         }
     }
 
@@ -5897,7 +5953,8 @@ impl Operation for GetFunctionEventInvokeConfig {
 /// Required members are arguments of [`GetFunctionRecursionConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionRecursionConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetFunctionRecursionConfig {
     /// Model member `FunctionName` (shape `UnqualifiedFunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -6000,7 +6057,8 @@ impl Operation for GetFunctionRecursionConfig {
 /// Required members are arguments of [`GetFunctionScalingConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionScalingConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetFunctionScalingConfig {
     /// Model member `FunctionName` (shape `UnqualifiedFunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -6114,7 +6172,8 @@ impl Operation for GetFunctionScalingConfig {
 /// Required members are arguments of [`GetFunctionUrlConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionUrlConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetFunctionUrlConfig {
     /// Model member `FunctionName` (shape `FunctionUrlFunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -6127,10 +6186,9 @@ pub struct GetFunctionUrlConfig {
 impl GetFunctionUrlConfig {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
-            ..Default::default()
+            qualifier: None,
         }
     }
 
@@ -6233,7 +6291,8 @@ impl Operation for GetFunctionUrlConfig {
 /// Required members are arguments of [`GetLayerVersion::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetLayerVersion.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetLayerVersion {
     /// Model member `LayerName` (shape `LayerNameOrArn`). Required. Constraint: length (characters) 1..=2048. URI label `{LayerName}`.
     #[serde(rename = "LayerName")]
@@ -6343,7 +6402,8 @@ impl Operation for GetLayerVersion {
 /// Required members are arguments of [`GetLayerVersionByArn::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetLayerVersionByArn.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetLayerVersionByArn {
     /// Model member `Arn` (shape `LayerVersionArn`). Required. Constraint: length (characters) 1..=2048. Query parameter `Arn`.
     #[serde(rename = "Arn")]
@@ -6443,7 +6503,8 @@ impl Operation for GetLayerVersionByArn {
 /// Required members are arguments of [`GetLayerVersionPolicy::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetLayerVersionPolicy.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetLayerVersionPolicy {
     /// Model member `LayerName` (shape `LayerNameOrArn`). Required. Constraint: length (characters) 1..=2048. URI label `{LayerName}`.
     #[serde(rename = "LayerName")]
@@ -6554,7 +6615,8 @@ impl Operation for GetLayerVersionPolicy {
 /// Required members are arguments of [`GetPolicy::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetPolicy.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetPolicy {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -6567,10 +6629,9 @@ pub struct GetPolicy {
 impl GetPolicy {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
-            ..Default::default()
+            qualifier: None,
         }
     }
 
@@ -6673,7 +6734,8 @@ impl Operation for GetPolicy {
 /// Required members are arguments of [`GetProvisionedConcurrencyConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetProvisionedConcurrencyConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetProvisionedConcurrencyConfig {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -6799,7 +6861,8 @@ impl Operation for GetProvisionedConcurrencyConfig {
 /// Required members are arguments of [`GetResourcePolicy::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetResourcePolicy.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetResourcePolicy {
     /// Model member `ResourceArn` (shape `PolicyResourceArn`). Required. Constraint: length (characters) 0..=512. URI label `{ResourceArn}`.
     #[serde(rename = "ResourceArn")]
@@ -6900,7 +6963,8 @@ impl Operation for GetResourcePolicy {
 /// Required members are arguments of [`GetRuntimeManagementConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetRuntimeManagementConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetRuntimeManagementConfig {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -6913,10 +6977,9 @@ pub struct GetRuntimeManagementConfig {
 impl GetRuntimeManagementConfig {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
-            ..Default::default()
+            qualifier: None,
         }
     }
 
@@ -7020,7 +7083,8 @@ impl Operation for GetRuntimeManagementConfig {
 /// Required members are arguments of [`Invoke::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html>
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Invoke {
     /// Model member `ClientContext` (shape `String`). Header `X-Amz-Client-Context`.
     #[serde(
@@ -7083,10 +7147,15 @@ impl std::fmt::Debug for Invoke {
 impl Invoke {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
+            client_context: None,
+            durable_execution_name: None,
             function_name: function_name.into(),
-            ..Default::default()
+            invocation_type: None,
+            log_type: None,
+            payload: None,
+            qualifier: None,
+            tenant_id: None,
         }
     }
 
@@ -7141,12 +7210,6 @@ impl crate::validate::Validate for Invoke {
         {
             let v = &self.function_name;
             ctx.string("FunctionName", v, Some(1_i64), Some(256_i64))?;
-        }
-        if let Some(v) = &self.invocation_type {
-            ctx.known("InvocationType", v)?;
-        }
-        if let Some(v) = &self.log_type {
-            ctx.known("LogType", v)?;
         }
         if let Some(v) = &self.qualifier {
             ctx.string("Qualifier", v, Some(1_i64), Some(128_i64))?;
@@ -7476,7 +7539,8 @@ impl Operation for Invoke {
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_InvokeAsync.html>
 ///
 /// Deprecated by the service.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InvokeAsync {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -7712,7 +7776,8 @@ impl Operation for InvokeAsync {
 /// Required members are arguments of [`InvokeWithResponseStream::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_InvokeWithResponseStream.html>
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InvokeWithResponseStream {
     /// Model member `ClientContext` (shape `String`). Header `X-Amz-Client-Context`.
     #[serde(
@@ -7767,10 +7832,14 @@ impl std::fmt::Debug for InvokeWithResponseStream {
 impl InvokeWithResponseStream {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
+            client_context: None,
             function_name: function_name.into(),
-            ..Default::default()
+            invocation_type: None,
+            log_type: None,
+            payload: None,
+            qualifier: None,
+            tenant_id: None,
         }
     }
 
@@ -7819,12 +7888,6 @@ impl crate::validate::Validate for InvokeWithResponseStream {
         {
             let v = &self.function_name;
             ctx.string("FunctionName", v, Some(1_i64), Some(256_i64))?;
-        }
-        if let Some(v) = &self.invocation_type {
-            ctx.known("InvocationType", v)?;
-        }
-        if let Some(v) = &self.log_type {
-            ctx.known("LogType", v)?;
         }
         if let Some(v) = &self.qualifier {
             ctx.string("Qualifier", v, Some(1_i64), Some(128_i64))?;
@@ -8128,7 +8191,8 @@ impl Operation for InvokeWithResponseStream {
 /// Required members are arguments of [`ListAliases::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListAliases.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListAliases {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -8151,10 +8215,11 @@ pub struct ListAliases {
 impl ListAliases {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
-            ..Default::default()
+            function_version: None,
+            marker: None,
+            max_items: None,
         }
     }
 
@@ -8279,6 +8344,7 @@ impl Operation for ListAliases {
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListCapacityProviders.html>
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListCapacityProviders {
     /// Model member `Marker` (shape `String`). Query parameter `Marker`.
     #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
@@ -8294,9 +8360,10 @@ pub struct ListCapacityProviders {
 impl ListCapacityProviders {
     /// A new request with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            marker: None,
+            max_items: None,
+            state: None,
         }
     }
 
@@ -8323,9 +8390,6 @@ impl crate::validate::Validate for ListCapacityProviders {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
         if let Some(v) = &self.max_items {
             ctx.range("MaxItems", f64::from(*v), Some(1.0), Some(50.0))?;
-        }
-        if let Some(v) = &self.state {
-            ctx.known("State", v)?;
         }
         let _ = ctx;
         Ok(())
@@ -8407,6 +8471,7 @@ impl Operation for ListCapacityProviders {
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListCodeSigningConfigs.html>
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListCodeSigningConfigs {
     /// Model member `Marker` (shape `String`). Query parameter `Marker`.
     #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
@@ -8419,9 +8484,9 @@ pub struct ListCodeSigningConfigs {
 impl ListCodeSigningConfigs {
     /// A new request with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            marker: None,
+            max_items: None,
         }
     }
 
@@ -8514,7 +8579,8 @@ impl Operation for ListCodeSigningConfigs {
 /// Required members are arguments of [`ListDurableExecutionsByFunction::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListDurableExecutionsByFunction.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListDurableExecutionsByFunction {
     /// Model member `DurableExecutionName` (shape `DurableExecutionName`). Constraint: length (characters) 1..=64. Query parameter `DurableExecutionName`.
     #[serde(
@@ -8566,10 +8632,16 @@ pub struct ListDurableExecutionsByFunction {
 impl ListDurableExecutionsByFunction {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
+            durable_execution_name: None,
             function_name: function_name.into(),
-            ..Default::default()
+            marker: None,
+            max_items: None,
+            qualifier: None,
+            reverse_order: None,
+            started_after: None,
+            started_before: None,
+            statuses: None,
         }
     }
 
@@ -8639,10 +8711,6 @@ impl crate::validate::Validate for ListDurableExecutionsByFunction {
         }
         if let Some(v) = &self.statuses {
             ctx.length("Statuses", v.len(), Some(1_i64), Some(10_i64))?;
-            ctx.each("Statuses", v, |ctx, v0| {
-                ctx.known("", v0)?;
-                Ok(())
-            })?;
         }
         let _ = ctx;
         Ok(())
@@ -8752,6 +8820,7 @@ impl Operation for ListDurableExecutionsByFunction {
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListEventSourceMappings.html>
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListEventSourceMappings {
     /// Model member `EventSourceArn` (shape `Arn`). Constraint: length (characters) 0..=10000. Query parameter `EventSourceArn`.
     #[serde(
@@ -8778,9 +8847,11 @@ pub struct ListEventSourceMappings {
 impl ListEventSourceMappings {
     /// A new request with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            event_source_arn: None,
+            function_name: None,
+            marker: None,
+            max_items: None,
         }
     }
 
@@ -8907,7 +8978,8 @@ impl Operation for ListEventSourceMappings {
 /// Required members are arguments of [`ListFunctionEventInvokeConfigs::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctionEventInvokeConfigs.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListFunctionEventInvokeConfigs {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -8923,10 +8995,10 @@ pub struct ListFunctionEventInvokeConfigs {
 impl ListFunctionEventInvokeConfigs {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
-            ..Default::default()
+            marker: None,
+            max_items: None,
         }
     }
 
@@ -9039,7 +9111,8 @@ impl Operation for ListFunctionEventInvokeConfigs {
 /// Required members are arguments of [`ListFunctionUrlConfigs::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctionUrlConfigs.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListFunctionUrlConfigs {
     /// Model member `FunctionName` (shape `FunctionUrlFunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -9055,10 +9128,10 @@ pub struct ListFunctionUrlConfigs {
 impl ListFunctionUrlConfigs {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
-            ..Default::default()
+            marker: None,
+            max_items: None,
         }
     }
 
@@ -9170,7 +9243,8 @@ impl Operation for ListFunctionUrlConfigs {
 /// Required members are arguments of [`ListFunctionVersionsByCapacityProvider::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctionVersionsByCapacityProvider.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListFunctionVersionsByCapacityProvider {
     /// Model member `CapacityProviderName` (shape `CapacityProviderName`). Required. Constraint: length (characters) 1..=140. URI label `{CapacityProviderName}`.
     #[serde(rename = "CapacityProviderName")]
@@ -9186,10 +9260,10 @@ pub struct ListFunctionVersionsByCapacityProvider {
 impl ListFunctionVersionsByCapacityProvider {
     /// A new request with its required members (`CapacityProviderName`).
     pub fn new(capacity_provider_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             capacity_provider_name: capacity_provider_name.into(),
-            ..Default::default()
+            marker: None,
+            max_items: None,
         }
     }
 
@@ -9303,6 +9377,7 @@ impl Operation for ListFunctionVersionsByCapacityProvider {
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctions.html>
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListFunctions {
     /// Model member `FunctionVersion` (shape `FunctionVersion`). One of [`FunctionVersion`](crate::types::FunctionVersion). Query parameter `FunctionVersion`.
     #[serde(
@@ -9329,9 +9404,11 @@ pub struct ListFunctions {
 impl ListFunctions {
     /// A new request with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            function_version: None,
+            marker: None,
+            master_region: None,
+            max_items: None,
         }
     }
 
@@ -9362,9 +9439,6 @@ impl ListFunctions {
 
 impl crate::validate::Validate for ListFunctions {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        if let Some(v) = &self.function_version {
-            ctx.known("FunctionVersion", v)?;
-        }
         if let Some(v) = &self.master_region {
             ctx.string("MasterRegion", v, Some(1_i64), Some(50_i64))?;
         }
@@ -9453,7 +9527,8 @@ impl Operation for ListFunctions {
 /// Required members are arguments of [`ListFunctionsByCodeSigningConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctionsByCodeSigningConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListFunctionsByCodeSigningConfig {
     /// Model member `CodeSigningConfigArn` (shape `CodeSigningConfigArn`). Required. Constraint: length (characters) 0..=200. URI label `{CodeSigningConfigArn}`.
     #[serde(rename = "CodeSigningConfigArn")]
@@ -9469,10 +9544,10 @@ pub struct ListFunctionsByCodeSigningConfig {
 impl ListFunctionsByCodeSigningConfig {
     /// A new request with its required members (`CodeSigningConfigArn`).
     pub fn new(code_signing_config_arn: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             code_signing_config_arn: code_signing_config_arn.into(),
-            ..Default::default()
+            marker: None,
+            max_items: None,
         }
     }
 
@@ -9580,7 +9655,8 @@ impl Operation for ListFunctionsByCodeSigningConfig {
 /// Required members are arguments of [`ListLayerVersions::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListLayerVersions.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListLayerVersions {
     /// Model member `CompatibleArchitecture` (shape `Architecture`). One of [`Architecture`](crate::types::Architecture). Query parameter `CompatibleArchitecture`.
     #[serde(
@@ -9610,10 +9686,12 @@ pub struct ListLayerVersions {
 impl ListLayerVersions {
     /// A new request with its required members (`LayerName`).
     pub fn new(layer_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
+            compatible_architecture: None,
+            compatible_runtime: None,
             layer_name: layer_name.into(),
-            ..Default::default()
+            marker: None,
+            max_items: None,
         }
     }
 
@@ -9644,12 +9722,6 @@ impl ListLayerVersions {
 
 impl crate::validate::Validate for ListLayerVersions {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        if let Some(v) = &self.compatible_architecture {
-            ctx.known("CompatibleArchitecture", v)?;
-        }
-        if let Some(v) = &self.compatible_runtime {
-            ctx.known("CompatibleRuntime", v)?;
-        }
         {
             let v = &self.layer_name;
             ctx.string("LayerName", v, Some(1_i64), Some(2048_i64))?;
@@ -9750,6 +9822,7 @@ impl Operation for ListLayerVersions {
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListLayers.html>
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListLayers {
     /// Model member `CompatibleArchitecture` (shape `Architecture`). One of [`Architecture`](crate::types::Architecture). Query parameter `CompatibleArchitecture`.
     #[serde(
@@ -9776,9 +9849,11 @@ pub struct ListLayers {
 impl ListLayers {
     /// A new request with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            compatible_architecture: None,
+            compatible_runtime: None,
+            marker: None,
+            max_items: None,
         }
     }
 
@@ -9809,12 +9884,6 @@ impl ListLayers {
 
 impl crate::validate::Validate for ListLayers {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        if let Some(v) = &self.compatible_architecture {
-            ctx.known("CompatibleArchitecture", v)?;
-        }
-        if let Some(v) = &self.compatible_runtime {
-            ctx.known("CompatibleRuntime", v)?;
-        }
         if let Some(v) = &self.max_items {
             ctx.range("MaxItems", f64::from(*v), Some(1.0), Some(50.0))?;
         }
@@ -9900,7 +9969,8 @@ impl Operation for ListLayers {
 /// Required members are arguments of [`ListProvisionedConcurrencyConfigs::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListProvisionedConcurrencyConfigs.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListProvisionedConcurrencyConfigs {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -9916,10 +9986,10 @@ pub struct ListProvisionedConcurrencyConfigs {
 impl ListProvisionedConcurrencyConfigs {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
-            ..Default::default()
+            marker: None,
+            max_items: None,
         }
     }
 
@@ -10033,7 +10103,8 @@ impl Operation for ListProvisionedConcurrencyConfigs {
 /// Required members are arguments of [`ListTags::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListTags.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListTags {
     /// Model member `Resource` (shape `TaggableResource`). Required. Constraint: length (characters) 1..=10000. URI label `{Resource}`.
     #[serde(rename = "Resource")]
@@ -10134,7 +10205,8 @@ impl Operation for ListTags {
 /// Required members are arguments of [`ListVersionsByFunction::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListVersionsByFunction.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListVersionsByFunction {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -10150,10 +10222,10 @@ pub struct ListVersionsByFunction {
 impl ListVersionsByFunction {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
-            ..Default::default()
+            marker: None,
+            max_items: None,
         }
     }
 
@@ -10265,7 +10337,8 @@ impl Operation for ListVersionsByFunction {
 /// Required members are arguments of [`PauseDurableExecution::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PauseDurableExecution.html>
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PauseDurableExecution {
     /// Model member `ClientToken` (shape `ClientToken`). Constraint: length (characters) 1..=64. JSON member `ClientToken`. Idempotency token: set one to make retries safe.
     #[serde(
@@ -10303,10 +10376,11 @@ impl std::fmt::Debug for PauseDurableExecution {
 impl PauseDurableExecution {
     /// A new request with its required members (`DurableExecutionArn`).
     pub fn new(durable_execution_arn: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
+            client_token: None,
             durable_execution_arn: durable_execution_arn.into(),
-            ..Default::default()
+            execution_timeout_paused: None,
+            reason: None,
         }
     }
 
@@ -10425,6 +10499,10 @@ impl Operation for PauseDurableExecution {
         set
     }
 
+    fn needs_idempotency_token(&self) -> bool {
+        self.client_token.is_none()
+    }
+
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
@@ -10472,7 +10550,8 @@ impl Operation for PauseDurableExecution {
 /// Required members are arguments of [`PublishLayerVersion::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PublishLayerVersion.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PublishLayerVersion {
     /// Model member `CompatibleArchitectures` (shape `CompatibleArchitectures`). Constraint: items 0..=2. JSON member `CompatibleArchitectures`.
     #[serde(
@@ -10516,11 +10595,13 @@ impl PublishLayerVersion {
         layer_name: impl Into<String>,
         content: impl Into<crate::types::LayerVersionContentInput>,
     ) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            layer_name: layer_name.into(),
+            compatible_architectures: None,
+            compatible_runtimes: None,
             content: content.into(),
-            ..Default::default()
+            description: None,
+            layer_name: layer_name.into(),
+            license_info: None,
         }
     }
 
@@ -10556,17 +10637,9 @@ impl crate::validate::Validate for PublishLayerVersion {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
         if let Some(v) = &self.compatible_architectures {
             ctx.length("CompatibleArchitectures", v.len(), Some(0_i64), Some(2_i64))?;
-            ctx.each("CompatibleArchitectures", v, |ctx, v0| {
-                ctx.known("", v0)?;
-                Ok(())
-            })?;
         }
         if let Some(v) = &self.compatible_runtimes {
             ctx.length("CompatibleRuntimes", v.len(), Some(0_i64), Some(15_i64))?;
-            ctx.each("CompatibleRuntimes", v, |ctx, v0| {
-                ctx.known("", v0)?;
-                Ok(())
-            })?;
         }
         {
             let v = &self.content;
@@ -10690,7 +10763,8 @@ impl Operation for PublishLayerVersion {
 /// Required members are arguments of [`PublishVersion::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PublishVersion.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PublishVersion {
     /// Model member `CodeSha256` (shape `String`). JSON member `CodeSha256`.
     #[serde(
@@ -10724,10 +10798,12 @@ pub struct PublishVersion {
 impl PublishVersion {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
+            code_sha256: None,
+            description: None,
             function_name: function_name.into(),
-            ..Default::default()
+            publish_to: None,
+            revision_id: None,
         }
     }
 
@@ -10767,9 +10843,6 @@ impl crate::validate::Validate for PublishVersion {
         {
             let v = &self.function_name;
             ctx.string("FunctionName", v, Some(1_i64), Some(140_i64))?;
-        }
-        if let Some(v) = &self.publish_to {
-            ctx.known("PublishTo", v)?;
         }
         let _ = ctx;
         Ok(())
@@ -10874,7 +10947,8 @@ impl Operation for PublishVersion {
 /// Required members are arguments of [`PutFunctionCodeSigningConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionCodeSigningConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PutFunctionCodeSigningConfig {
     /// Model member `CodeSigningConfigArn` (shape `CodeSigningConfigArn`). Required. Constraint: length (characters) 0..=200. JSON member `CodeSigningConfigArn`.
     #[serde(rename = "CodeSigningConfigArn")]
@@ -11006,7 +11080,8 @@ impl Operation for PutFunctionCodeSigningConfig {
 /// Required members are arguments of [`PutFunctionConcurrency::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionConcurrency.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PutFunctionConcurrency {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -11137,7 +11212,8 @@ impl Operation for PutFunctionConcurrency {
 /// Required members are arguments of [`PutFunctionEventInvokeConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PutFunctionEventInvokeConfig {
     /// Model member `DestinationConfig` (shape `DestinationConfig`). JSON member `DestinationConfig`.
     #[serde(
@@ -11171,10 +11247,12 @@ pub struct PutFunctionEventInvokeConfig {
 impl PutFunctionEventInvokeConfig {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
+            destination_config: None,
             function_name: function_name.into(),
-            ..Default::default()
+            maximum_event_age_in_seconds: None,
+            maximum_retry_attempts: None,
+            qualifier: None,
         }
     }
 
@@ -11334,7 +11412,8 @@ impl Operation for PutFunctionEventInvokeConfig {
 /// Required members are arguments of [`PutFunctionRecursionConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionRecursionConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PutFunctionRecursionConfig {
     /// Model member `FunctionName` (shape `UnqualifiedFunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -11362,10 +11441,6 @@ impl crate::validate::Validate for PutFunctionRecursionConfig {
         {
             let v = &self.function_name;
             ctx.string("FunctionName", v, Some(1_i64), Some(140_i64))?;
-        }
-        {
-            let v = &self.recursive_loop;
-            ctx.known("RecursiveLoop", v)?;
         }
         let _ = ctx;
         Ok(())
@@ -11461,7 +11536,8 @@ impl Operation for PutFunctionRecursionConfig {
 /// Required members are arguments of [`PutFunctionScalingConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionScalingConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PutFunctionScalingConfig {
     /// Model member `FunctionName` (shape `UnqualifiedFunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -11481,11 +11557,10 @@ pub struct PutFunctionScalingConfig {
 impl PutFunctionScalingConfig {
     /// A new request with its required members (`FunctionName`, `Qualifier`).
     pub fn new(function_name: impl Into<String>, qualifier: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
+            function_scaling_config: None,
             qualifier: qualifier.into(),
-            ..Default::default()
         }
     }
 
@@ -11612,7 +11687,8 @@ impl Operation for PutFunctionScalingConfig {
 /// Required members are arguments of [`PutProvisionedConcurrencyConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PutProvisionedConcurrencyConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PutProvisionedConcurrencyConfig {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -11634,8 +11710,8 @@ impl PutProvisionedConcurrencyConfig {
     ) -> Self {
         Self {
             function_name: function_name.into(),
-            qualifier: qualifier.into(),
             provisioned_concurrent_executions: provisioned_concurrent_executions.into(),
+            qualifier: qualifier.into(),
         }
     }
 }
@@ -11757,7 +11833,8 @@ impl Operation for PutProvisionedConcurrencyConfig {
 /// Required members are arguments of [`PutResourcePolicy::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PutResourcePolicy.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PutResourcePolicy {
     /// Model member `Policy` (shape `ResourcePolicy`). Required. Constraint: length (characters) 1..=20480. JSON member `Policy`.
     #[serde(rename = "Policy")]
@@ -11777,11 +11854,10 @@ pub struct PutResourcePolicy {
 impl PutResourcePolicy {
     /// A new request with its required members (`ResourceArn`, `Policy`).
     pub fn new(resource_arn: impl Into<String>, policy: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            resource_arn: resource_arn.into(),
             policy: policy.into(),
-            ..Default::default()
+            resource_arn: resource_arn.into(),
+            revision_id: None,
         }
     }
 
@@ -11915,7 +11991,8 @@ impl Operation for PutResourcePolicy {
 /// Required members are arguments of [`PutRuntimeManagementConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PutRuntimeManagementConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PutRuntimeManagementConfig {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -11941,11 +12018,11 @@ impl PutRuntimeManagementConfig {
         function_name: impl Into<String>,
         update_runtime_on: impl Into<crate::types::UpdateRuntimeOn>,
     ) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
+            qualifier: None,
+            runtime_version_arn: None,
             update_runtime_on: update_runtime_on.into(),
-            ..Default::default()
         }
     }
 
@@ -11973,10 +12050,6 @@ impl crate::validate::Validate for PutRuntimeManagementConfig {
         }
         if let Some(v) = &self.runtime_version_arn {
             ctx.string("RuntimeVersionArn", v, Some(26_i64), Some(2048_i64))?;
-        }
-        {
-            let v = &self.update_runtime_on;
-            ctx.known("UpdateRuntimeOn", v)?;
         }
         let _ = ctx;
         Ok(())
@@ -12078,7 +12151,8 @@ impl Operation for PutRuntimeManagementConfig {
 /// Required members are arguments of [`RemoveLayerVersionPermission::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_RemoveLayerVersionPermission.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RemoveLayerVersionPermission {
     /// Model member `LayerName` (shape `LayerNameOrArn`). Required. Constraint: length (characters) 1..=2048. URI label `{LayerName}`.
     #[serde(rename = "LayerName")]
@@ -12105,12 +12179,11 @@ impl RemoveLayerVersionPermission {
         version_number: impl Into<i64>,
         statement_id: impl Into<String>,
     ) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             layer_name: layer_name.into(),
-            version_number: version_number.into(),
+            revision_id: None,
             statement_id: statement_id.into(),
-            ..Default::default()
+            version_number: version_number.into(),
         }
     }
 
@@ -12233,7 +12306,8 @@ impl Operation for RemoveLayerVersionPermission {
 /// Required members are arguments of [`RemovePermission::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_RemovePermission.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RemovePermission {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
     #[serde(rename = "FunctionName")]
@@ -12256,11 +12330,11 @@ pub struct RemovePermission {
 impl RemovePermission {
     /// A new request with its required members (`FunctionName`, `StatementId`).
     pub fn new(function_name: impl Into<String>, statement_id: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
+            qualifier: None,
+            revision_id: None,
             statement_id: statement_id.into(),
-            ..Default::default()
         }
     }
 
@@ -12390,7 +12464,8 @@ impl Operation for RemovePermission {
 /// Required members are arguments of [`ResumeDurableExecution::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ResumeDurableExecution.html>
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ResumeDurableExecution {
     /// Model member `ClientToken` (shape `ClientToken`). Constraint: length (characters) 1..=64. JSON member `ClientToken`. Idempotency token: set one to make retries safe.
     #[serde(
@@ -12420,10 +12495,10 @@ impl std::fmt::Debug for ResumeDurableExecution {
 impl ResumeDurableExecution {
     /// A new request with its required members (`DurableExecutionArn`).
     pub fn new(durable_execution_arn: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
+            client_token: None,
             durable_execution_arn: durable_execution_arn.into(),
-            ..Default::default()
+            reason: None,
         }
     }
 
@@ -12536,6 +12611,10 @@ impl Operation for ResumeDurableExecution {
         set
     }
 
+    fn needs_idempotency_token(&self) -> bool {
+        self.client_token.is_none()
+    }
+
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
@@ -12577,7 +12656,8 @@ impl Operation for ResumeDurableExecution {
 /// Required members are arguments of [`SendDurableExecutionCallbackFailure::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_SendDurableExecutionCallbackFailure.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SendDurableExecutionCallbackFailure {
     /// Model member `CallbackId` (shape `CallbackId`). Required. Constraint: length (characters) 1..=1024. URI label `{CallbackId}`.
     #[serde(rename = "CallbackId")]
@@ -12590,10 +12670,9 @@ pub struct SendDurableExecutionCallbackFailure {
 impl SendDurableExecutionCallbackFailure {
     /// A new request with its required members (`CallbackId`).
     pub fn new(callback_id: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             callback_id: callback_id.into(),
-            ..Default::default()
+            error: None,
         }
     }
 
@@ -12699,6 +12778,8 @@ impl Operation for SendDurableExecutionCallbackFailure {
         b.literal("/fail");
         if let Some(v) = &self.error {
             b.json_body(v)?;
+        } else {
+            b.json_body(&serde_json::Map::new())?;
         }
         b.finish()
     }
@@ -12718,7 +12799,8 @@ impl Operation for SendDurableExecutionCallbackFailure {
 /// Required members are arguments of [`SendDurableExecutionCallbackHeartbeat::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_SendDurableExecutionCallbackHeartbeat.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SendDurableExecutionCallbackHeartbeat {
     /// Model member `CallbackId` (shape `CallbackId`). Required. Constraint: length (characters) 1..=1024. URI label `{CallbackId}`.
     #[serde(rename = "CallbackId")]
@@ -12825,7 +12907,8 @@ impl Operation for SendDurableExecutionCallbackHeartbeat {
 /// Required members are arguments of [`SendDurableExecutionCallbackSuccess::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_SendDurableExecutionCallbackSuccess.html>
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SendDurableExecutionCallbackSuccess {
     /// Model member `CallbackId` (shape `CallbackId`). Required. Constraint: length (characters) 1..=1024. URI label `{CallbackId}`.
     #[serde(rename = "CallbackId")]
@@ -12852,10 +12935,9 @@ impl std::fmt::Debug for SendDurableExecutionCallbackSuccess {
 impl SendDurableExecutionCallbackSuccess {
     /// A new request with its required members (`CallbackId`).
     pub fn new(callback_id: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             callback_id: callback_id.into(),
-            ..Default::default()
+            result: None,
         }
     }
 
@@ -12983,7 +13065,8 @@ impl Operation for SendDurableExecutionCallbackSuccess {
 /// Required members are arguments of [`StopDurableExecution::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_StopDurableExecution.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StopDurableExecution {
     /// Model member `DurableExecutionArn` (shape `DurableExecutionArn`). Required. Constraint: length (characters) 1..=1024. URI label `{DurableExecutionArn}`.
     #[serde(rename = "DurableExecutionArn")]
@@ -12996,10 +13079,9 @@ pub struct StopDurableExecution {
 impl StopDurableExecution {
     /// A new request with its required members (`DurableExecutionArn`).
     pub fn new(durable_execution_arn: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             durable_execution_arn: durable_execution_arn.into(),
-            ..Default::default()
+            error: None,
         }
     }
 
@@ -13100,6 +13182,8 @@ impl Operation for StopDurableExecution {
         b.literal("/stop");
         if let Some(v) = &self.error {
             b.json_body(v)?;
+        } else {
+            b.json_body(&serde_json::Map::new())?;
         }
         b.finish()
     }
@@ -13119,7 +13203,8 @@ impl Operation for StopDurableExecution {
 /// Required members are arguments of [`TagResource::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_TagResource.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TagResource {
     /// Model member `Resource` (shape `TaggableResource`). Required. Constraint: length (characters) 1..=10000. URI label `{Resource}`.
     #[serde(rename = "Resource")]
@@ -13247,7 +13332,8 @@ impl Operation for TagResource {
 /// Required members are arguments of [`UntagResource::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_UntagResource.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UntagResource {
     /// Model member `Resource` (shape `TaggableResource`). Required. Constraint: length (characters) 1..=10000. URI label `{Resource}`.
     #[serde(rename = "Resource")]
@@ -13370,7 +13456,8 @@ impl Operation for UntagResource {
 /// Required members are arguments of [`UpdateAlias::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_UpdateAlias.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateAlias {
     /// Model member `Description` (shape `Description`). Constraint: length (characters) 0..=256. JSON member `Description`.
     #[serde(
@@ -13411,11 +13498,13 @@ pub struct UpdateAlias {
 impl UpdateAlias {
     /// A new request with its required members (`FunctionName`, `Name`).
     pub fn new(function_name: impl Into<String>, name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
+            description: None,
             function_name: function_name.into(),
+            function_version: None,
             name: name.into(),
-            ..Default::default()
+            revision_id: None,
+            routing_config: None,
         }
     }
 
@@ -13577,7 +13666,8 @@ impl Operation for UpdateAlias {
 /// Required members are arguments of [`UpdateCapacityProvider::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_UpdateCapacityProvider.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateCapacityProvider {
     /// Model member `CapacityProviderName` (shape `CapacityProviderName`). Required. Constraint: length (characters) 1..=140. URI label `{CapacityProviderName}`.
     #[serde(rename = "CapacityProviderName")]
@@ -13608,10 +13698,11 @@ pub struct UpdateCapacityProvider {
 impl UpdateCapacityProvider {
     /// A new request with its required members (`CapacityProviderName`).
     pub fn new(capacity_provider_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             capacity_provider_name: capacity_provider_name.into(),
-            ..Default::default()
+            capacity_provider_scaling_config: None,
+            propagate_tags: None,
+            telemetry_config: None,
         }
     }
 
@@ -13757,7 +13848,8 @@ impl Operation for UpdateCapacityProvider {
 /// Required members are arguments of [`UpdateCodeSigningConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_UpdateCodeSigningConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateCodeSigningConfig {
     /// Model member `AllowedPublishers` (shape `AllowedPublishers`). JSON member `AllowedPublishers`.
     #[serde(
@@ -13788,10 +13880,11 @@ pub struct UpdateCodeSigningConfig {
 impl UpdateCodeSigningConfig {
     /// A new request with its required members (`CodeSigningConfigArn`).
     pub fn new(code_signing_config_arn: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
+            allowed_publishers: None,
             code_signing_config_arn: code_signing_config_arn.into(),
-            ..Default::default()
+            code_signing_policies: None,
+            description: None,
         }
     }
 
@@ -13825,9 +13918,6 @@ impl crate::validate::Validate for UpdateCodeSigningConfig {
         {
             let v = &self.code_signing_config_arn;
             ctx.string("CodeSigningConfigArn", v, Some(0_i64), Some(200_i64))?;
-        }
-        if let Some(v) = &self.code_signing_policies {
-            ctx.nested("CodeSigningPolicies", v)?;
         }
         if let Some(v) = &self.description {
             ctx.string("Description", v, Some(0_i64), Some(256_i64))?;
@@ -13923,7 +14013,8 @@ impl Operation for UpdateCodeSigningConfig {
 /// Required members are arguments of [`UpdateEventSourceMapping::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_UpdateEventSourceMapping.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateEventSourceMapping {
     /// Model member `AmazonManagedKafkaEventSourceConfig` (shape `AmazonManagedKafkaEventSourceConfig`). JSON member `AmazonManagedKafkaEventSourceConfig`.
     #[serde(
@@ -14070,10 +14161,29 @@ pub struct UpdateEventSourceMapping {
 impl UpdateEventSourceMapping {
     /// A new request with its required members (`UUID`).
     pub fn new(uuid: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
+            amazon_managed_kafka_event_source_config: None,
+            batch_size: None,
+            bisect_batch_on_function_error: None,
+            destination_config: None,
+            document_db_event_source_config: None,
+            enabled: None,
+            filter_criteria: None,
+            function_name: None,
+            function_response_types: None,
+            kms_key_arn: None,
+            logging_config: None,
+            maximum_batching_window_in_seconds: None,
+            maximum_record_age_in_seconds: None,
+            maximum_retry_attempts: None,
+            metrics_config: None,
+            parallelization_factor: None,
+            provisioned_poller_config: None,
+            scaling_config: None,
+            self_managed_kafka_event_source_config: None,
+            source_access_configurations: None,
+            tumbling_window_in_seconds: None,
             uuid: uuid.into(),
-            ..Default::default()
         }
     }
 
@@ -14250,16 +14360,9 @@ impl crate::validate::Validate for UpdateEventSourceMapping {
         }
         if let Some(v) = &self.function_response_types {
             ctx.length("FunctionResponseTypes", v.len(), Some(0_i64), Some(1_i64))?;
-            ctx.each("FunctionResponseTypes", v, |ctx, v0| {
-                ctx.known("", v0)?;
-                Ok(())
-            })?;
         }
         if let Some(v) = &self.kms_key_arn {
             ctx.string("KMSKeyArn", v, Some(0_i64), Some(10000_i64))?;
-        }
-        if let Some(v) = &self.logging_config {
-            ctx.nested("LoggingConfig", v)?;
         }
         if let Some(v) = &self.maximum_batching_window_in_seconds {
             ctx.range(
@@ -14528,7 +14631,8 @@ impl Operation for UpdateEventSourceMapping {
 /// Required members are arguments of [`UpdateFunctionCode::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html>
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateFunctionCode {
     /// Model member `Architectures` (shape `ArchitecturesList`). Constraint: items 1..=1. JSON member `Architectures`.
     #[serde(
@@ -14619,10 +14723,20 @@ impl std::fmt::Debug for UpdateFunctionCode {
 impl UpdateFunctionCode {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
+            architectures: None,
+            dry_run: None,
             function_name: function_name.into(),
-            ..Default::default()
+            image_uri: None,
+            publish: None,
+            publish_to: None,
+            revision_id: None,
+            s3_bucket: None,
+            s3_key: None,
+            s3_object_storage_mode: None,
+            s3_object_version: None,
+            source_kms_key_arn: None,
+            zip_file: None,
         }
     }
 
@@ -14709,26 +14823,16 @@ impl crate::validate::Validate for UpdateFunctionCode {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
         if let Some(v) = &self.architectures {
             ctx.length("Architectures", v.len(), Some(1_i64), Some(1_i64))?;
-            ctx.each("Architectures", v, |ctx, v0| {
-                ctx.known("", v0)?;
-                Ok(())
-            })?;
         }
         {
             let v = &self.function_name;
             ctx.string("FunctionName", v, Some(1_i64), Some(140_i64))?;
-        }
-        if let Some(v) = &self.publish_to {
-            ctx.known("PublishTo", v)?;
         }
         if let Some(v) = &self.s3_bucket {
             ctx.string("S3Bucket", v, Some(3_i64), Some(63_i64))?;
         }
         if let Some(v) = &self.s3_key {
             ctx.string("S3Key", v, Some(1_i64), Some(1024_i64))?;
-        }
-        if let Some(v) = &self.s3_object_storage_mode {
-            ctx.known("S3ObjectStorageMode", v)?;
         }
         if let Some(v) = &self.s3_object_version {
             ctx.string("S3ObjectVersion", v, Some(1_i64), Some(1024_i64))?;
@@ -14894,7 +14998,8 @@ impl Operation for UpdateFunctionCode {
 /// Required members are arguments of [`UpdateFunctionConfiguration::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionConfiguration.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateFunctionConfiguration {
     /// Model member `AcceleratorConfig` (shape `AcceleratorConfig`). JSON member `AcceleratorConfig`.
     #[serde(
@@ -15026,10 +15131,30 @@ pub struct UpdateFunctionConfiguration {
 impl UpdateFunctionConfiguration {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
+            accelerator_config: None,
+            capacity_provider_config: None,
+            dead_letter_config: None,
+            description: None,
+            durable_config: None,
+            environment: None,
+            ephemeral_storage: None,
+            file_system_configs: None,
             function_name: function_name.into(),
-            ..Default::default()
+            handler: None,
+            image_config: None,
+            kms_key_arn: None,
+            layers: None,
+            logging_config: None,
+            memory_size: None,
+            revision_id: None,
+            role: None,
+            runtime: None,
+            runtime_config: None,
+            snap_start: None,
+            timeout: None,
+            tracing_config: None,
+            vpc_config: None,
         }
     }
 
@@ -15174,6 +15299,9 @@ impl UpdateFunctionConfiguration {
 
 impl crate::validate::Validate for UpdateFunctionConfiguration {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
+        if let Some(v) = &self.accelerator_config {
+            ctx.nested("AcceleratorConfig", v)?;
+        }
         if let Some(v) = &self.capacity_provider_config {
             ctx.nested("CapacityProviderConfig", v)?;
         }
@@ -15224,20 +15352,11 @@ impl crate::validate::Validate for UpdateFunctionConfiguration {
         if let Some(v) = &self.role {
             ctx.string("Role", v, Some(0_i64), Some(10000_i64))?;
         }
-        if let Some(v) = &self.runtime {
-            ctx.known("Runtime", v)?;
-        }
         if let Some(v) = &self.runtime_config {
             ctx.nested("RuntimeConfig", v)?;
         }
-        if let Some(v) = &self.snap_start {
-            ctx.nested("SnapStart", v)?;
-        }
         if let Some(v) = &self.timeout {
             ctx.range("Timeout", f64::from(*v), Some(1.0), Some(5400.0))?;
-        }
-        if let Some(v) = &self.tracing_config {
-            ctx.nested("TracingConfig", v)?;
         }
         if let Some(v) = &self.vpc_config {
             ctx.nested("VpcConfig", v)?;
@@ -15421,7 +15540,8 @@ impl Operation for UpdateFunctionConfiguration {
 /// Required members are arguments of [`UpdateFunctionEventInvokeConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionEventInvokeConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateFunctionEventInvokeConfig {
     /// Model member `DestinationConfig` (shape `DestinationConfig`). JSON member `DestinationConfig`.
     #[serde(
@@ -15455,10 +15575,12 @@ pub struct UpdateFunctionEventInvokeConfig {
 impl UpdateFunctionEventInvokeConfig {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
+            destination_config: None,
             function_name: function_name.into(),
-            ..Default::default()
+            maximum_event_age_in_seconds: None,
+            maximum_retry_attempts: None,
+            qualifier: None,
         }
     }
 
@@ -15618,7 +15740,8 @@ impl Operation for UpdateFunctionEventInvokeConfig {
 /// Required members are arguments of [`UpdateFunctionUrlConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionUrlConfig.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateFunctionUrlConfig {
     /// Model member `AuthType` (shape `FunctionUrlAuthType`). One of [`FunctionUrlAuthType`](crate::types::FunctionUrlAuthType). JSON member `AuthType`.
     #[serde(rename = "AuthType", default, skip_serializing_if = "Option::is_none")]
@@ -15644,10 +15767,12 @@ pub struct UpdateFunctionUrlConfig {
 impl UpdateFunctionUrlConfig {
     /// A new request with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
+            auth_type: None,
+            cors: None,
             function_name: function_name.into(),
-            ..Default::default()
+            invoke_mode: None,
+            qualifier: None,
         }
     }
 
@@ -15678,18 +15803,12 @@ impl UpdateFunctionUrlConfig {
 
 impl crate::validate::Validate for UpdateFunctionUrlConfig {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        if let Some(v) = &self.auth_type {
-            ctx.known("AuthType", v)?;
-        }
         if let Some(v) = &self.cors {
             ctx.nested("Cors", v)?;
         }
         {
             let v = &self.function_name;
             ctx.string("FunctionName", v, Some(1_i64), Some(140_i64))?;
-        }
-        if let Some(v) = &self.invoke_mode {
-            ctx.known("InvokeMode", v)?;
         }
         if let Some(v) = &self.qualifier {
             ctx.string("Qualifier", v, Some(1_i64), Some(128_i64))?;

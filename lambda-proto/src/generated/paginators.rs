@@ -16,7 +16,7 @@ impl Paginated for GetDurableExecutionHistory {
         output.next_marker.as_deref()
     }
     fn into_items(output: Self::Output) -> Vec<Self::Item> {
-        output.events
+        output.events.unwrap_or_default()
     }
     fn set_page_size(&mut self, size: i32) {
         self.max_items = Some(size);
@@ -35,7 +35,7 @@ impl Paginated for GetDurableExecutionState {
         output.next_marker.as_deref()
     }
     fn into_items(output: Self::Output) -> Vec<Self::Item> {
-        output.operations
+        output.operations.unwrap_or_default()
     }
     fn set_page_size(&mut self, size: i32) {
         self.max_items = Some(size);
@@ -73,7 +73,7 @@ impl Paginated for ListCapacityProviders {
         output.next_marker.as_deref()
     }
     fn into_items(output: Self::Output) -> Vec<Self::Item> {
-        output.capacity_providers
+        output.capacity_providers.unwrap_or_default()
     }
     fn set_page_size(&mut self, size: i32) {
         self.max_items = Some(size);
@@ -168,7 +168,7 @@ impl Paginated for ListFunctionUrlConfigs {
         output.next_marker.as_deref()
     }
     fn into_items(output: Self::Output) -> Vec<Self::Item> {
-        output.function_url_configs
+        output.function_url_configs.unwrap_or_default()
     }
     fn set_page_size(&mut self, size: i32) {
         self.max_items = Some(size);
@@ -187,7 +187,7 @@ impl Paginated for ListFunctionVersionsByCapacityProvider {
         output.next_marker.as_deref()
     }
     fn into_items(output: Self::Output) -> Vec<Self::Item> {
-        output.function_versions
+        output.function_versions.unwrap_or_default()
     }
     fn set_page_size(&mut self, size: i32) {
         self.max_items = Some(size);

@@ -13,17 +13,27 @@ pub struct AcceleratorConfig {
     #[serde(
         rename = "AcceleratorMemorySize",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub accelerator_memory_size: i32,
+    pub accelerator_memory_size: Option<i32>,
 }
 
 impl AcceleratorConfig {
     /// A new value with its required members (`AcceleratorMemorySize`).
     pub fn new(accelerator_memory_size: impl Into<i32>) -> Self {
         Self {
-            accelerator_memory_size: accelerator_memory_size.into(),
+            accelerator_memory_size: Some(accelerator_memory_size.into()),
         }
+    }
+}
+
+impl crate::validate::Validate for AcceleratorConfig {
+    fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
+        if self.accelerator_memory_size.is_none() {
+            return Err(ctx.fail("AcceleratorMemorySize", crate::Rule::Required));
+        }
+        let _ = ctx;
+        Ok(())
     }
 }
 
@@ -196,9 +206,8 @@ pub struct AliasRoutingConfiguration {
 impl AliasRoutingConfiguration {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            additional_version_weights: None,
         }
     }
 
@@ -235,24 +244,26 @@ pub struct AllowedPublishers {
     #[serde(
         rename = "SigningProfileVersionArns",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub signing_profile_version_arns: Vec<String>,
+    pub signing_profile_version_arns: Option<Vec<String>>,
 }
 
 impl AllowedPublishers {
     /// A new value with its required members (`SigningProfileVersionArns`).
     pub fn new(signing_profile_version_arns: impl Into<Vec<String>>) -> Self {
         Self {
-            signing_profile_version_arns: signing_profile_version_arns.into(),
+            signing_profile_version_arns: Some(signing_profile_version_arns.into()),
         }
     }
 }
 
 impl crate::validate::Validate for AllowedPublishers {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        {
-            let v = &self.signing_profile_version_arns;
+        if self.signing_profile_version_arns.is_none() {
+            return Err(ctx.fail("SigningProfileVersionArns", crate::Rule::Required));
+        }
+        if let Some(v) = &self.signing_profile_version_arns {
             ctx.length(
                 "SigningProfileVersionArns",
                 v.len(),
@@ -292,9 +303,9 @@ pub struct AmazonManagedKafkaEventSourceConfig {
 impl AmazonManagedKafkaEventSourceConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            consumer_group_id: None,
+            schema_registry_config: None,
         }
     }
 
@@ -381,16 +392,13 @@ impl std::fmt::Debug for CallbackDetails {
 #[non_exhaustive]
 pub struct CallbackFailedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(
-        rename = "Error",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub error: crate::types::EventError,
+    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::types::EventError>,
 }
 
 /// Model structure (input) `CallbackOptions`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct CallbackOptions {
     /// Model member `HeartbeatTimeoutSeconds` (shape `CallbackOptionsHeartbeatTimeoutSecondsInteger`). Constraint: value 0..=99999999. JSON member `HeartbeatTimeoutSeconds`.
@@ -412,9 +420,9 @@ pub struct CallbackOptions {
 impl CallbackOptions {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            heartbeat_timeout_seconds: None,
+            timeout_seconds: None,
         }
     }
 
@@ -457,9 +465,9 @@ pub struct CallbackStartedDetails {
     #[serde(
         rename = "CallbackId",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub callback_id: String,
+    pub callback_id: Option<String>,
     /// Model member `HeartbeatTimeout` (shape `DurationSeconds`). Constraint: value >= 0. JSON member `HeartbeatTimeout`.
     #[serde(
         rename = "HeartbeatTimeout",
@@ -477,12 +485,8 @@ pub struct CallbackStartedDetails {
 #[non_exhaustive]
 pub struct CallbackSucceededDetails {
     /// Model member `Result` (shape `EventResult`). Required. JSON member `Result`.
-    #[serde(
-        rename = "Result",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub result: crate::types::EventResult,
+    #[serde(rename = "Result", default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<crate::types::EventResult>,
 }
 
 /// Model structure (output) `CallbackTimedOutDetails`.
@@ -490,12 +494,8 @@ pub struct CallbackSucceededDetails {
 #[non_exhaustive]
 pub struct CallbackTimedOutDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(
-        rename = "Error",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub error: crate::types::EventError,
+    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::types::EventError>,
 }
 
 /// Model error `CallbackTimeoutException`.
@@ -527,9 +527,9 @@ pub struct CapacityProvider {
     #[serde(
         rename = "CapacityProviderArn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub capacity_provider_arn: String,
+    pub capacity_provider_arn: Option<String>,
     /// Model member `CapacityProviderScalingConfig` (shape `CapacityProviderScalingConfig`). JSON member `CapacityProviderScalingConfig`.
     #[serde(
         rename = "CapacityProviderScalingConfig",
@@ -558,9 +558,9 @@ pub struct CapacityProvider {
     #[serde(
         rename = "PermissionsConfig",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub permissions_config: crate::types::CapacityProviderPermissionsConfig,
+    pub permissions_config: Option<crate::types::CapacityProviderPermissionsConfig>,
     /// Model member `PropagateTags` (shape `PropagateTags`). JSON member `PropagateTags`.
     #[serde(
         rename = "PropagateTags",
@@ -569,12 +569,8 @@ pub struct CapacityProvider {
     )]
     pub propagate_tags: Option<crate::types::PropagateTags>,
     /// Model member `State` (shape `CapacityProviderState`). Required. One of [`CapacityProviderState`](crate::types::CapacityProviderState). JSON member `State`.
-    #[serde(
-        rename = "State",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub state: crate::types::CapacityProviderState,
+    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<crate::types::CapacityProviderState>,
     /// Model member `TelemetryConfig` (shape `CapacityProviderTelemetryConfig`). JSON member `TelemetryConfig`.
     #[serde(
         rename = "TelemetryConfig",
@@ -583,12 +579,8 @@ pub struct CapacityProvider {
     )]
     pub telemetry_config: Option<crate::types::CapacityProviderTelemetryConfig>,
     /// Model member `VpcConfig` (shape `CapacityProviderVpcConfig`). Required. JSON member `VpcConfig`.
-    #[serde(
-        rename = "VpcConfig",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub vpc_config: crate::types::CapacityProviderVpcConfig,
+    #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
+    pub vpc_config: Option<crate::types::CapacityProviderVpcConfig>,
 }
 
 /// Model structure (input and output) `CapacityProviderConfig`.
@@ -599,10 +591,10 @@ pub struct CapacityProviderConfig {
     #[serde(
         rename = "LambdaManagedInstancesCapacityProviderConfig",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
     pub lambda_managed_instances_capacity_provider_config:
-        crate::types::LambdaManagedInstancesCapacityProviderConfig,
+        Option<crate::types::LambdaManagedInstancesCapacityProviderConfig>,
 }
 
 impl CapacityProviderConfig {
@@ -613,16 +605,25 @@ impl CapacityProviderConfig {
         >,
     ) -> Self {
         Self {
-            lambda_managed_instances_capacity_provider_config:
+            lambda_managed_instances_capacity_provider_config: Some(
                 lambda_managed_instances_capacity_provider_config.into(),
+            ),
         }
     }
 }
 
 impl crate::validate::Validate for CapacityProviderConfig {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
+        if self
+            .lambda_managed_instances_capacity_provider_config
+            .is_none()
         {
-            let v = &self.lambda_managed_instances_capacity_provider_config;
+            return Err(ctx.fail(
+                "LambdaManagedInstancesCapacityProviderConfig",
+                crate::Rule::Required,
+            ));
+        }
+        if let Some(v) = &self.lambda_managed_instances_capacity_provider_config {
             ctx.nested("LambdaManagedInstancesCapacityProviderConfig", v)?;
         }
         let _ = ctx;
@@ -670,9 +671,9 @@ pub struct CapacityProviderLoggingConfig {
 impl CapacityProviderLoggingConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            log_group: None,
+            system_log_level: None,
         }
     }
 
@@ -694,9 +695,6 @@ impl crate::validate::Validate for CapacityProviderLoggingConfig {
         if let Some(v) = &self.log_group {
             ctx.string("LogGroup", v, Some(1_i64), Some(512_i64))?;
         }
-        if let Some(v) = &self.system_log_level {
-            ctx.known("SystemLogLevel", v)?;
-        }
         let _ = ctx;
         Ok(())
     }
@@ -710,24 +708,26 @@ pub struct CapacityProviderPermissionsConfig {
     #[serde(
         rename = "CapacityProviderOperatorRoleArn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub capacity_provider_operator_role_arn: String,
+    pub capacity_provider_operator_role_arn: Option<String>,
 }
 
 impl CapacityProviderPermissionsConfig {
     /// A new value with its required members (`CapacityProviderOperatorRoleArn`).
     pub fn new(capacity_provider_operator_role_arn: impl Into<String>) -> Self {
         Self {
-            capacity_provider_operator_role_arn: capacity_provider_operator_role_arn.into(),
+            capacity_provider_operator_role_arn: Some(capacity_provider_operator_role_arn.into()),
         }
     }
 }
 
 impl crate::validate::Validate for CapacityProviderPermissionsConfig {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        {
-            let v = &self.capacity_provider_operator_role_arn;
+        if self.capacity_provider_operator_role_arn.is_none() {
+            return Err(ctx.fail("CapacityProviderOperatorRoleArn", crate::Rule::Required));
+        }
+        if let Some(v) = &self.capacity_provider_operator_role_arn {
             ctx.string(
                 "CapacityProviderOperatorRoleArn",
                 v,
@@ -778,9 +778,10 @@ pub struct CapacityProviderScalingConfig {
 impl CapacityProviderScalingConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            max_v_cpu_count: None,
+            scaling_mode: None,
+            scaling_policies: None,
         }
     }
 
@@ -813,9 +814,6 @@ impl crate::validate::Validate for CapacityProviderScalingConfig {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
         if let Some(v) = &self.max_v_cpu_count {
             ctx.range("MaxVCpuCount", f64::from(*v), Some(2.0), Some(15000.0))?;
-        }
-        if let Some(v) = &self.scaling_mode {
-            ctx.known("ScalingMode", v)?;
         }
         if let Some(v) = &self.scaling_policies {
             ctx.length("ScalingPolicies", v.len(), Some(1_i64), Some(10_i64))?;
@@ -863,9 +861,8 @@ pub struct CapacityProviderTelemetryConfig {
 impl CapacityProviderTelemetryConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            logging_config: None,
         }
     }
 
@@ -897,16 +894,12 @@ pub struct CapacityProviderVpcConfig {
     #[serde(
         rename = "SecurityGroupIds",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub security_group_ids: Vec<String>,
+    pub security_group_ids: Option<Vec<String>>,
     /// Model member `SubnetIds` (shape `CapacityProviderSubnetIds`). Required. Constraint: items 1..=16. JSON member `SubnetIds`.
-    #[serde(
-        rename = "SubnetIds",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub subnet_ids: Vec<String>,
+    #[serde(rename = "SubnetIds", default, skip_serializing_if = "Option::is_none")]
+    pub subnet_ids: Option<Vec<String>>,
 }
 
 impl CapacityProviderVpcConfig {
@@ -916,24 +909,28 @@ impl CapacityProviderVpcConfig {
         security_group_ids: impl Into<Vec<String>>,
     ) -> Self {
         Self {
-            subnet_ids: subnet_ids.into(),
-            security_group_ids: security_group_ids.into(),
+            security_group_ids: Some(security_group_ids.into()),
+            subnet_ids: Some(subnet_ids.into()),
         }
     }
 }
 
 impl crate::validate::Validate for CapacityProviderVpcConfig {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        {
-            let v = &self.security_group_ids;
+        if self.security_group_ids.is_none() {
+            return Err(ctx.fail("SecurityGroupIds", crate::Rule::Required));
+        }
+        if let Some(v) = &self.security_group_ids {
             ctx.length("SecurityGroupIds", v.len(), Some(0_i64), Some(5_i64))?;
             ctx.each("SecurityGroupIds", v, |ctx, v0| {
                 ctx.string("", v0, Some(0_i64), Some(1024_i64))?;
                 Ok(())
             })?;
         }
-        {
-            let v = &self.subnet_ids;
+        if self.subnet_ids.is_none() {
+            return Err(ctx.fail("SubnetIds", crate::Rule::Required));
+        }
+        if let Some(v) = &self.subnet_ids {
             ctx.length("SubnetIds", v.len(), Some(1_i64), Some(16_i64))?;
             ctx.each("SubnetIds", v, |ctx, v0| {
                 ctx.string("", v0, Some(0_i64), Some(1024_i64))?;
@@ -971,16 +968,13 @@ impl std::fmt::Debug for ChainedInvokeDetails {
 #[non_exhaustive]
 pub struct ChainedInvokeFailedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(
-        rename = "Error",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub error: crate::types::EventError,
+    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::types::EventError>,
 }
 
 /// Model structure (input) `ChainedInvokeOptions`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ChainedInvokeOptions {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. JSON member `FunctionName`.
@@ -1001,10 +995,10 @@ pub struct ChainedInvokeOptions {
 impl ChainedInvokeOptions {
     /// A new value with its required members (`FunctionName`).
     pub fn new(function_name: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
             function_name: function_name.into(),
-            ..Default::default()
+            tenant_id: None,
+            x_amzn_trace_id: None,
         }
     }
 
@@ -1060,9 +1054,9 @@ pub struct ChainedInvokeStartedDetails {
     #[serde(
         rename = "FunctionName",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub function_name: String,
+    pub function_name: Option<String>,
     /// Model member `Input` (shape `EventInput`). JSON member `Input`.
     #[serde(rename = "Input", default, skip_serializing_if = "Option::is_none")]
     pub input: Option<crate::types::EventInput>,
@@ -1076,12 +1070,8 @@ pub struct ChainedInvokeStartedDetails {
 #[non_exhaustive]
 pub struct ChainedInvokeStoppedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(
-        rename = "Error",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub error: crate::types::EventError,
+    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::types::EventError>,
 }
 
 /// Model structure (output) `ChainedInvokeSucceededDetails`.
@@ -1089,12 +1079,8 @@ pub struct ChainedInvokeStoppedDetails {
 #[non_exhaustive]
 pub struct ChainedInvokeSucceededDetails {
     /// Model member `Result` (shape `EventResult`). Required. JSON member `Result`.
-    #[serde(
-        rename = "Result",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub result: crate::types::EventResult,
+    #[serde(rename = "Result", default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<crate::types::EventResult>,
 }
 
 /// Model structure (output) `ChainedInvokeTimedOutDetails`.
@@ -1102,12 +1088,8 @@ pub struct ChainedInvokeSucceededDetails {
 #[non_exhaustive]
 pub struct ChainedInvokeTimedOutDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(
-        rename = "Error",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub error: crate::types::EventError,
+    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::types::EventError>,
 }
 
 /// Model shape `CheckpointDurableExecutionRequest`: the input of [`CheckpointDurableExecution`](crate::operations::CheckpointDurableExecution).
@@ -1128,9 +1110,9 @@ pub struct CheckpointDurableExecutionResponse {
     #[serde(
         rename = "NewExecutionState",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub new_execution_state: crate::types::CheckpointUpdatedExecutionState,
+    pub new_execution_state: Option<crate::types::CheckpointUpdatedExecutionState>,
 }
 
 /// Model structure (output) `CheckpointUpdatedExecutionState`.
@@ -1224,30 +1206,30 @@ pub struct CodeSigningConfig {
     #[serde(
         rename = "AllowedPublishers",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub allowed_publishers: crate::types::AllowedPublishers,
+    pub allowed_publishers: Option<crate::types::AllowedPublishers>,
     /// Model member `CodeSigningConfigArn` (shape `CodeSigningConfigArn`). Required. Constraint: length (characters) 0..=200. JSON member `CodeSigningConfigArn`.
     #[serde(
         rename = "CodeSigningConfigArn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub code_signing_config_arn: String,
+    pub code_signing_config_arn: Option<String>,
     /// Model member `CodeSigningConfigId` (shape `CodeSigningConfigId`). Required. JSON member `CodeSigningConfigId`.
     #[serde(
         rename = "CodeSigningConfigId",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub code_signing_config_id: String,
+    pub code_signing_config_id: Option<String>,
     /// Model member `CodeSigningPolicies` (shape `CodeSigningPolicies`). Required. JSON member `CodeSigningPolicies`.
     #[serde(
         rename = "CodeSigningPolicies",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub code_signing_policies: crate::types::CodeSigningPolicies,
+    pub code_signing_policies: Option<crate::types::CodeSigningPolicies>,
     /// Model member `Description` (shape `Description`). Constraint: length (characters) 0..=256. JSON member `Description`.
     #[serde(
         rename = "Description",
@@ -1259,9 +1241,9 @@ pub struct CodeSigningConfig {
     #[serde(
         rename = "LastModified",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub last_modified: String,
+    pub last_modified: Option<String>,
 }
 
 /// Model error `CodeSigningConfigNotFoundException`.
@@ -1301,9 +1283,8 @@ pub struct CodeSigningPolicies {
 impl CodeSigningPolicies {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            untrusted_artifact_on_deployment: None,
         }
     }
 
@@ -1314,16 +1295,6 @@ impl CodeSigningPolicies {
     ) -> Self {
         self.untrusted_artifact_on_deployment = Some(value.into());
         self
-    }
-}
-
-impl crate::validate::Validate for CodeSigningPolicies {
-    fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        if let Some(v) = &self.untrusted_artifact_on_deployment {
-            ctx.known("UntrustedArtifactOnDeployment", v)?;
-        }
-        let _ = ctx;
-        Ok(())
     }
 }
 
@@ -1424,16 +1395,13 @@ impl std::fmt::Debug for ContextDetails {
 #[non_exhaustive]
 pub struct ContextFailedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(
-        rename = "Error",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub error: crate::types::EventError,
+    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::types::EventError>,
 }
 
 /// Model structure (input) `ContextOptions`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ContextOptions {
     /// Model member `ReplayChildren` (shape `ReplayChildren`). JSON member `ReplayChildren`.
@@ -1448,9 +1416,8 @@ pub struct ContextOptions {
 impl ContextOptions {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            replay_children: None,
         }
     }
 
@@ -1471,12 +1438,8 @@ pub struct ContextStartedDetails {}
 #[non_exhaustive]
 pub struct ContextSucceededDetails {
     /// Model member `Result` (shape `EventResult`). Required. JSON member `Result`.
-    #[serde(
-        rename = "Result",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub result: crate::types::EventResult,
+    #[serde(rename = "Result", default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<crate::types::EventResult>,
 }
 
 /// Model structure (input and output) `Cors`.
@@ -1526,9 +1489,13 @@ pub struct Cors {
 impl Cors {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            allow_credentials: None,
+            allow_headers: None,
+            allow_methods: None,
+            allow_origins: None,
+            expose_headers: None,
+            max_age: None,
         }
     }
 
@@ -1621,9 +1588,9 @@ pub struct CreateCapacityProviderResponse {
     #[serde(
         rename = "CapacityProvider",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub capacity_provider: crate::types::CapacityProvider,
+    pub capacity_provider: Option<crate::types::CapacityProvider>,
 }
 
 /// Model shape `CreateCodeSigningConfigRequest`: the input of [`CreateCodeSigningConfig`](crate::operations::CreateCodeSigningConfig).
@@ -1637,9 +1604,9 @@ pub struct CreateCodeSigningConfigResponse {
     #[serde(
         rename = "CodeSigningConfig",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub code_signing_config: crate::types::CodeSigningConfig,
+    pub code_signing_config: Option<crate::types::CodeSigningConfig>,
 }
 
 /// Model shape `CreateEventSourceMappingRequest`: the input of [`CreateEventSourceMapping`](crate::operations::CreateEventSourceMapping).
@@ -1656,12 +1623,8 @@ pub type CreateFunctionUrlConfigRequest = crate::operations::CreateFunctionUrlCo
 #[non_exhaustive]
 pub struct CreateFunctionUrlConfigResponse {
     /// Model member `AuthType` (shape `FunctionUrlAuthType`). Required. One of [`FunctionUrlAuthType`](crate::types::FunctionUrlAuthType). JSON member `AuthType`.
-    #[serde(
-        rename = "AuthType",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub auth_type: crate::types::FunctionUrlAuthType,
+    #[serde(rename = "AuthType", default, skip_serializing_if = "Option::is_none")]
+    pub auth_type: Option<crate::types::FunctionUrlAuthType>,
     /// Model member `Cors` (shape `Cors`). JSON member `Cors`.
     #[serde(rename = "Cors", default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<crate::types::Cors>,
@@ -1669,23 +1632,23 @@ pub struct CreateFunctionUrlConfigResponse {
     #[serde(
         rename = "CreationTime",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub creation_time: String,
+    pub creation_time: Option<String>,
     /// Model member `FunctionArn` (shape `FunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
     #[serde(
         rename = "FunctionArn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub function_arn: String,
+    pub function_arn: Option<String>,
     /// Model member `FunctionUrl` (shape `FunctionUrl`). Required. Constraint: length (characters) 40..=100. JSON member `FunctionUrl`.
     #[serde(
         rename = "FunctionUrl",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub function_url: String,
+    pub function_url: Option<String>,
     /// Model member `InvokeMode` (shape `InvokeMode`). One of [`InvokeMode`](crate::types::InvokeMode). JSON member `InvokeMode`.
     #[serde(
         rename = "InvokeMode",
@@ -1707,10 +1670,7 @@ pub struct DeadLetterConfig {
 impl DeadLetterConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
-        Self {
-            ..Default::default()
-        }
+        Self { target_arn: None }
     }
 
     /// Sets `TargetArn`.
@@ -1744,9 +1704,9 @@ pub struct DeleteCapacityProviderResponse {
     #[serde(
         rename = "CapacityProvider",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub capacity_provider: crate::types::CapacityProvider,
+    pub capacity_provider: Option<crate::types::CapacityProvider>,
 }
 
 /// Model shape `DeleteCodeSigningConfigRequest`: the input of [`DeleteCodeSigningConfig`](crate::operations::DeleteCodeSigningConfig).
@@ -1832,9 +1792,9 @@ pub struct DestinationConfig {
 impl DestinationConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            on_failure: None,
+            on_success: None,
         }
     }
 
@@ -1903,9 +1863,10 @@ pub struct DocumentDBEventSourceConfig {
 impl DocumentDBEventSourceConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            collection_name: None,
+            database_name: None,
+            full_document: None,
         }
     }
 
@@ -1935,9 +1896,6 @@ impl crate::validate::Validate for DocumentDBEventSourceConfig {
         }
         if let Some(v) = &self.database_name {
             ctx.string("DatabaseName", v, Some(1_i64), Some(63_i64))?;
-        }
-        if let Some(v) = &self.full_document {
-            ctx.known("FullDocument", v)?;
         }
         let _ = ctx;
         Ok(())
@@ -1970,9 +1928,10 @@ pub struct DurableConfig {
 impl DurableConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            execution_timeout: None,
+            kms_key_arn: None,
+            retention_period_in_days: None,
         }
     }
 
@@ -2247,6 +2206,7 @@ model_enum! {
 
 /// Model structure (input) `Environment`.
 #[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Environment {
     /// Model member `Variables` (shape `EnvironmentVariables`). Constraint: sensitive (redacted in `Debug`). JSON member `Variables`.
@@ -2265,10 +2225,7 @@ impl std::fmt::Debug for Environment {
 impl Environment {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
-        Self {
-            ..Default::default()
-        }
+        Self { variables: None }
     }
 
     /// Sets `Variables`.
@@ -2328,25 +2285,25 @@ impl std::fmt::Debug for EnvironmentResponse {
 #[non_exhaustive]
 pub struct EphemeralStorage {
     /// Model member `Size` (shape `EphemeralStorageSize`). Required. Constraint: value 512..=32768. JSON member `Size`.
-    #[serde(
-        rename = "Size",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub size: i32,
+    #[serde(rename = "Size", default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<i32>,
 }
 
 impl EphemeralStorage {
     /// A new value with its required members (`Size`).
     pub fn new(size: impl Into<i32>) -> Self {
-        Self { size: size.into() }
+        Self {
+            size: Some(size.into()),
+        }
     }
 }
 
 impl crate::validate::Validate for EphemeralStorage {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        {
-            let v = &self.size;
+        if self.size.is_none() {
+            return Err(ctx.fail("Size", crate::Rule::Required));
+        }
+        if let Some(v) = &self.size {
             ctx.range("Size", f64::from(*v), Some(512.0), Some(32768.0))?;
         }
         let _ = ctx;
@@ -2394,9 +2351,11 @@ impl std::fmt::Debug for ErrorObject {
 impl ErrorObject {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            error_data: None,
+            error_message: None,
+            error_type: None,
+            stack_trace: None,
         }
     }
 
@@ -2968,9 +2927,8 @@ pub struct EventSourceMappingLoggingConfig {
 impl EventSourceMappingLoggingConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            system_log_level: None,
         }
     }
 
@@ -2981,16 +2939,6 @@ impl EventSourceMappingLoggingConfig {
     ) -> Self {
         self.system_log_level = Some(value.into());
         self
-    }
-}
-
-impl crate::validate::Validate for EventSourceMappingLoggingConfig {
-    fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        if let Some(v) = &self.system_log_level {
-            ctx.known("SystemLogLevel", v)?;
-        }
-        let _ = ctx;
-        Ok(())
     }
 }
 
@@ -3015,10 +2963,7 @@ pub struct EventSourceMappingMetricsConfig {
 impl EventSourceMappingMetricsConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
-        Self {
-            ..Default::default()
-        }
+        Self { metrics: None }
     }
 
     /// Sets `Metrics`.
@@ -3035,10 +2980,6 @@ impl crate::validate::Validate for EventSourceMappingMetricsConfig {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
         if let Some(v) = &self.metrics {
             ctx.length("Metrics", v.len(), Some(0_i64), Some(3_i64))?;
-            ctx.each("Metrics", v, |ctx, v0| {
-                ctx.known("", v0)?;
-                Ok(())
-            })?;
         }
         let _ = ctx;
         Ok(())
@@ -3103,16 +3044,16 @@ pub struct Execution {
     #[serde(
         rename = "DurableExecutionArn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub durable_execution_arn: String,
+    pub durable_execution_arn: Option<String>,
     /// Model member `DurableExecutionName` (shape `DurableExecutionName`). Required. Constraint: length (characters) 1..=64. JSON member `DurableExecutionName`.
     #[serde(
         rename = "DurableExecutionName",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub durable_execution_name: String,
+    pub durable_execution_name: Option<String>,
     /// Model member `EndTimestamp` (shape `ExecutionTimestamp`). JSON member `EndTimestamp`.
     #[serde(
         rename = "EndTimestamp",
@@ -3125,9 +3066,9 @@ pub struct Execution {
     #[serde(
         rename = "FunctionArn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub function_arn: String,
+    pub function_arn: Option<String>,
     /// Model member `KMSKeyArn` (shape `KMSKeyArn`). Constraint: length (characters) 0..=10000. JSON member `KMSKeyArn`.
     #[serde(rename = "KMSKeyArn", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<String>,
@@ -3140,12 +3081,8 @@ pub struct Execution {
     )]
     pub start_timestamp: Option<time::OffsetDateTime>,
     /// Model member `Status` (shape `ExecutionStatus`). Required. One of [`ExecutionStatus`](crate::types::ExecutionStatus). JSON member `Status`.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub status: crate::types::ExecutionStatus,
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::types::ExecutionStatus>,
 }
 
 /// Model structure (output) `ExecutionDetails`.
@@ -3174,12 +3111,8 @@ impl std::fmt::Debug for ExecutionDetails {
 #[non_exhaustive]
 pub struct ExecutionFailedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(
-        rename = "Error",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub error: crate::types::EventError,
+    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::types::EventError>,
 }
 
 /// Model structure (output) `ExecutionPausedDetails`.
@@ -3190,9 +3123,9 @@ pub struct ExecutionPausedDetails {
     #[serde(
         rename = "ExecutionTimeoutPaused",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub execution_timeout_paused: bool,
+    pub execution_timeout_paused: Option<bool>,
     /// Model member `PauseRequestTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `PauseRequestTimestamp`.
     #[serde(
         rename = "PauseRequestTimestamp",
@@ -3231,16 +3164,12 @@ pub struct ExecutionStartedDetails {
     #[serde(
         rename = "ExecutionTimeout",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub execution_timeout: i32,
+    pub execution_timeout: Option<i32>,
     /// Model member `Input` (shape `EventInput`). Required. JSON member `Input`.
-    #[serde(
-        rename = "Input",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub input: crate::types::EventInput,
+    #[serde(rename = "Input", default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<crate::types::EventInput>,
 }
 
 model_enum! {
@@ -3262,12 +3191,8 @@ model_enum! {
 #[non_exhaustive]
 pub struct ExecutionStoppedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(
-        rename = "Error",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub error: crate::types::EventError,
+    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::types::EventError>,
 }
 
 /// Model structure (output) `ExecutionSucceededDetails`.
@@ -3275,12 +3200,8 @@ pub struct ExecutionStoppedDetails {
 #[non_exhaustive]
 pub struct ExecutionSucceededDetails {
     /// Model member `Result` (shape `EventResult`). Required. JSON member `Result`.
-    #[serde(
-        rename = "Result",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub result: crate::types::EventResult,
+    #[serde(rename = "Result", default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<crate::types::EventResult>,
 }
 
 /// Model structure (output) `ExecutionTimedOutDetails`.
@@ -3297,19 +3218,15 @@ pub struct ExecutionTimedOutDetails {
 #[non_exhaustive]
 pub struct FileSystemConfig {
     /// Model member `Arn` (shape `FileSystemArn`). Required. Constraint: length (characters) 0..=256. JSON member `Arn`.
-    #[serde(
-        rename = "Arn",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub arn: String,
+    #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
     /// Model member `LocalMountPath` (shape `LocalMountPath`). Required. Constraint: length (characters) 0..=160. JSON member `LocalMountPath`.
     #[serde(
         rename = "LocalMountPath",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub local_mount_path: String,
+    pub local_mount_path: Option<String>,
     /// Model member `S3FilesConfig` (shape `S3FilesConfig`). JSON member `S3FilesConfig`.
     #[serde(
         rename = "S3FilesConfig",
@@ -3322,11 +3239,10 @@ pub struct FileSystemConfig {
 impl FileSystemConfig {
     /// A new value with its required members (`Arn`, `LocalMountPath`).
     pub fn new(arn: impl Into<String>, local_mount_path: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            arn: arn.into(),
-            local_mount_path: local_mount_path.into(),
-            ..Default::default()
+            arn: Some(arn.into()),
+            local_mount_path: Some(local_mount_path.into()),
+            s3_files_config: None,
         }
     }
 
@@ -3339,16 +3255,17 @@ impl FileSystemConfig {
 
 impl crate::validate::Validate for FileSystemConfig {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        {
-            let v = &self.arn;
+        if self.arn.is_none() {
+            return Err(ctx.fail("Arn", crate::Rule::Required));
+        }
+        if let Some(v) = &self.arn {
             ctx.string("Arn", v, Some(0_i64), Some(256_i64))?;
         }
-        {
-            let v = &self.local_mount_path;
-            ctx.string("LocalMountPath", v, Some(0_i64), Some(160_i64))?;
+        if self.local_mount_path.is_none() {
+            return Err(ctx.fail("LocalMountPath", crate::Rule::Required));
         }
-        if let Some(v) = &self.s3_files_config {
-            ctx.nested("S3FilesConfig", v)?;
+        if let Some(v) = &self.local_mount_path {
+            ctx.string("LocalMountPath", v, Some(0_i64), Some(160_i64))?;
         }
         let _ = ctx;
         Ok(())
@@ -3367,10 +3284,7 @@ pub struct Filter {
 impl Filter {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
-        Self {
-            ..Default::default()
-        }
+        Self { pattern: None }
     }
 
     /// Sets `Pattern`.
@@ -3402,10 +3316,7 @@ pub struct FilterCriteria {
 impl FilterCriteria {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
-        Self {
-            ..Default::default()
-        }
+        Self { filters: None }
     }
 
     /// Sets `Filters`.
@@ -3450,6 +3361,7 @@ model_enum! {
 
 /// Model structure (input) `FunctionCode`.
 #[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct FunctionCode {
     /// Model member `ImageUri` (shape `String`). JSON member `ImageUri`.
@@ -3509,9 +3421,14 @@ impl std::fmt::Debug for FunctionCode {
 impl FunctionCode {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            image_uri: None,
+            s3_bucket: None,
+            s3_key: None,
+            s3_object_storage_mode: None,
+            s3_object_version: None,
+            source_kms_key_arn: None,
+            zip_file: None,
         }
     }
 
@@ -3568,9 +3485,6 @@ impl crate::validate::Validate for FunctionCode {
         }
         if let Some(v) = &self.s3_key {
             ctx.string("S3Key", v, Some(1_i64), Some(1024_i64))?;
-        }
-        if let Some(v) = &self.s3_object_storage_mode {
-            ctx.known("S3ObjectStorageMode", v)?;
         }
         if let Some(v) = &self.s3_object_version {
             ctx.string("S3ObjectVersion", v, Some(1_i64), Some(1024_i64))?;
@@ -3956,36 +3870,40 @@ pub struct FunctionRuntimeConfig {
     #[serde(
         rename = "RuntimeAlias",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub runtime_alias: String,
+    pub runtime_alias: Option<String>,
     /// Model member `RuntimeArn` (shape `FunctionRuntimeArn`). Required. Constraint: length (characters) 48..=2048. JSON member `RuntimeArn`.
     #[serde(
         rename = "RuntimeArn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub runtime_arn: String,
+    pub runtime_arn: Option<String>,
 }
 
 impl FunctionRuntimeConfig {
     /// A new value with its required members (`RuntimeArn`, `RuntimeAlias`).
     pub fn new(runtime_arn: impl Into<String>, runtime_alias: impl Into<String>) -> Self {
         Self {
-            runtime_arn: runtime_arn.into(),
-            runtime_alias: runtime_alias.into(),
+            runtime_alias: Some(runtime_alias.into()),
+            runtime_arn: Some(runtime_arn.into()),
         }
     }
 }
 
 impl crate::validate::Validate for FunctionRuntimeConfig {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        {
-            let v = &self.runtime_alias;
+        if self.runtime_alias.is_none() {
+            return Err(ctx.fail("RuntimeAlias", crate::Rule::Required));
+        }
+        if let Some(v) = &self.runtime_alias {
             ctx.string("RuntimeAlias", v, Some(1_i64), Some(128_i64))?;
         }
-        {
-            let v = &self.runtime_arn;
+        if self.runtime_arn.is_none() {
+            return Err(ctx.fail("RuntimeArn", crate::Rule::Required));
+        }
+        if let Some(v) = &self.runtime_arn {
             ctx.string("RuntimeArn", v, Some(48_i64), Some(2048_i64))?;
         }
         let _ = ctx;
@@ -4016,9 +3934,9 @@ pub struct FunctionScalingConfig {
 impl FunctionScalingConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            max_execution_environments: None,
+            min_execution_environments: None,
         }
     }
 
@@ -4071,12 +3989,8 @@ model_enum! {
 #[non_exhaustive]
 pub struct FunctionUrlConfig {
     /// Model member `AuthType` (shape `FunctionUrlAuthType`). Required. One of [`FunctionUrlAuthType`](crate::types::FunctionUrlAuthType). JSON member `AuthType`.
-    #[serde(
-        rename = "AuthType",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub auth_type: crate::types::FunctionUrlAuthType,
+    #[serde(rename = "AuthType", default, skip_serializing_if = "Option::is_none")]
+    pub auth_type: Option<crate::types::FunctionUrlAuthType>,
     /// Model member `Cors` (shape `Cors`). JSON member `Cors`.
     #[serde(rename = "Cors", default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<crate::types::Cors>,
@@ -4084,23 +3998,23 @@ pub struct FunctionUrlConfig {
     #[serde(
         rename = "CreationTime",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub creation_time: String,
+    pub creation_time: Option<String>,
     /// Model member `FunctionArn` (shape `FunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
     #[serde(
         rename = "FunctionArn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub function_arn: String,
+    pub function_arn: Option<String>,
     /// Model member `FunctionUrl` (shape `FunctionUrl`). Required. Constraint: length (characters) 40..=100. JSON member `FunctionUrl`.
     #[serde(
         rename = "FunctionUrl",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub function_url: String,
+    pub function_url: Option<String>,
     /// Model member `InvokeMode` (shape `InvokeMode`). One of [`InvokeMode`](crate::types::InvokeMode). JSON member `InvokeMode`.
     #[serde(
         rename = "InvokeMode",
@@ -4112,9 +4026,9 @@ pub struct FunctionUrlConfig {
     #[serde(
         rename = "LastModifiedTime",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub last_modified_time: String,
+    pub last_modified_time: Option<String>,
 }
 
 model_enum! {
@@ -4139,16 +4053,12 @@ pub struct FunctionVersionsByCapacityProviderListItem {
     #[serde(
         rename = "FunctionArn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub function_arn: String,
+    pub function_arn: Option<String>,
     /// Model member `State` (shape `State`). Required. One of [`State`](crate::types::State). JSON member `State`.
-    #[serde(
-        rename = "State",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub state: crate::types::State,
+    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<crate::types::State>,
 }
 
 /// Model error `FunctionVersionsPerCapacityProviderLimitExceededException`.
@@ -4209,9 +4119,9 @@ pub struct GetCapacityProviderResponse {
     #[serde(
         rename = "CapacityProvider",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub capacity_provider: crate::types::CapacityProvider,
+    pub capacity_provider: Option<crate::types::CapacityProvider>,
 }
 
 /// Model shape `GetCodeSigningConfigRequest`: the input of [`GetCodeSigningConfig`](crate::operations::GetCodeSigningConfig).
@@ -4225,9 +4135,9 @@ pub struct GetCodeSigningConfigResponse {
     #[serde(
         rename = "CodeSigningConfig",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub code_signing_config: crate::types::CodeSigningConfig,
+    pub code_signing_config: Option<crate::types::CodeSigningConfig>,
 }
 
 /// Model shape `GetDurableExecutionHistoryRequest`: the input of [`GetDurableExecutionHistory`](crate::operations::GetDurableExecutionHistory).
@@ -4238,12 +4148,8 @@ pub type GetDurableExecutionHistoryRequest = crate::operations::GetDurableExecut
 #[non_exhaustive]
 pub struct GetDurableExecutionHistoryResponse {
     /// Model member `Events` (shape `Events`). Required. JSON member `Events`.
-    #[serde(
-        rename = "Events",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub events: Vec<crate::types::Event>,
+    #[serde(rename = "Events", default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<crate::types::Event>>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
     #[serde(
         rename = "NextMarker",
@@ -4271,16 +4177,16 @@ pub struct GetDurableExecutionResponse {
     #[serde(
         rename = "DurableExecutionArn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub durable_execution_arn: String,
+    pub durable_execution_arn: Option<String>,
     /// Model member `DurableExecutionName` (shape `DurableExecutionName`). Required. Constraint: length (characters) 1..=64. JSON member `DurableExecutionName`.
     #[serde(
         rename = "DurableExecutionName",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub durable_execution_name: String,
+    pub durable_execution_name: Option<String>,
     /// Model member `EndTimestamp` (shape `ExecutionTimestamp`). JSON member `EndTimestamp`.
     #[serde(
         rename = "EndTimestamp",
@@ -4311,9 +4217,9 @@ pub struct GetDurableExecutionResponse {
     #[serde(
         rename = "FunctionArn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub function_arn: String,
+    pub function_arn: Option<String>,
     /// Model member `InputPayload` (shape `InputPayload`). Constraint: length (characters) 0..=6291456, sensitive (redacted in `Debug`). JSON member `InputPayload`.
     #[serde(
         rename = "InputPayload",
@@ -4340,12 +4246,8 @@ pub struct GetDurableExecutionResponse {
     )]
     pub start_timestamp: Option<time::OffsetDateTime>,
     /// Model member `Status` (shape `ExecutionStatus`). Required. One of [`ExecutionStatus`](crate::types::ExecutionStatus). JSON member `Status`.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub status: crate::types::ExecutionStatus,
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::types::ExecutionStatus>,
     /// Model member `TraceHeader` (shape `TraceHeader`). JSON member `TraceHeader`.
     #[serde(
         rename = "TraceHeader",
@@ -4401,9 +4303,9 @@ pub struct GetDurableExecutionStateResponse {
     #[serde(
         rename = "Operations",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub operations: Vec<crate::types::Operation>,
+    pub operations: Option<Vec<crate::types::Operation>>,
 }
 
 /// Model shape `GetEventSourceMappingRequest`: the input of [`GetEventSourceMapping`](crate::operations::GetEventSourceMapping).
@@ -4420,16 +4322,16 @@ pub struct GetFunctionCodeSigningConfigResponse {
     #[serde(
         rename = "CodeSigningConfigArn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub code_signing_config_arn: String,
+    pub code_signing_config_arn: Option<String>,
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. JSON member `FunctionName`.
     #[serde(
         rename = "FunctionName",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub function_name: String,
+    pub function_name: Option<String>,
 }
 
 /// Model shape `GetFunctionConcurrencyRequest`: the input of [`GetFunctionConcurrency`](crate::operations::GetFunctionConcurrency).
@@ -4540,12 +4442,8 @@ pub type GetFunctionUrlConfigRequest = crate::operations::GetFunctionUrlConfig;
 #[non_exhaustive]
 pub struct GetFunctionUrlConfigResponse {
     /// Model member `AuthType` (shape `FunctionUrlAuthType`). Required. One of [`FunctionUrlAuthType`](crate::types::FunctionUrlAuthType). JSON member `AuthType`.
-    #[serde(
-        rename = "AuthType",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub auth_type: crate::types::FunctionUrlAuthType,
+    #[serde(rename = "AuthType", default, skip_serializing_if = "Option::is_none")]
+    pub auth_type: Option<crate::types::FunctionUrlAuthType>,
     /// Model member `Cors` (shape `Cors`). JSON member `Cors`.
     #[serde(rename = "Cors", default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<crate::types::Cors>,
@@ -4553,23 +4451,23 @@ pub struct GetFunctionUrlConfigResponse {
     #[serde(
         rename = "CreationTime",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub creation_time: String,
+    pub creation_time: Option<String>,
     /// Model member `FunctionArn` (shape `FunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
     #[serde(
         rename = "FunctionArn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub function_arn: String,
+    pub function_arn: Option<String>,
     /// Model member `FunctionUrl` (shape `FunctionUrl`). Required. Constraint: length (characters) 40..=100. JSON member `FunctionUrl`.
     #[serde(
         rename = "FunctionUrl",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub function_url: String,
+    pub function_url: Option<String>,
     /// Model member `InvokeMode` (shape `InvokeMode`). One of [`InvokeMode`](crate::types::InvokeMode). JSON member `InvokeMode`.
     #[serde(
         rename = "InvokeMode",
@@ -4581,9 +4479,9 @@ pub struct GetFunctionUrlConfigResponse {
     #[serde(
         rename = "LastModifiedTime",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub last_modified_time: String,
+    pub last_modified_time: Option<String>,
 }
 
 /// Model shape `GetLayerVersionByArnRequest`: the input of [`GetLayerVersionByArn`](crate::operations::GetLayerVersionByArn).
@@ -4810,9 +4708,10 @@ pub struct ImageConfig {
 impl ImageConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            command: None,
+            entry_point: None,
+            working_directory: None,
         }
     }
 
@@ -4918,9 +4817,10 @@ pub struct InstanceRequirements {
 impl InstanceRequirements {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            allowed_instance_types: None,
+            architectures: None,
+            excluded_instance_types: None,
         }
     }
 
@@ -4954,10 +4854,6 @@ impl crate::validate::Validate for InstanceRequirements {
         }
         if let Some(v) = &self.architectures {
             ctx.length("Architectures", v.len(), Some(1_i64), Some(1_i64))?;
-            ctx.each("Architectures", v, |ctx, v0| {
-                ctx.known("", v0)?;
-                Ok(())
-            })?;
         }
         if let Some(v) = &self.excluded_instance_types {
             ctx.length("ExcludedInstanceTypes", v.len(), Some(0_i64), Some(400_i64))?;
@@ -5134,12 +5030,8 @@ pub struct InvocationCompletedDetails {
     #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::EventError>,
     /// Model member `RequestId` (shape `String`). Required. JSON member `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub request_id: String,
+    #[serde(rename = "RequestId", default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
     /// Model member `StartTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `StartTimestamp`.
     #[serde(
         rename = "StartTimestamp",
@@ -5428,9 +5320,9 @@ pub struct KafkaSchemaRegistryAccessConfig {
 impl KafkaSchemaRegistryAccessConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            r#type: None,
+            uri: None,
         }
     }
 
@@ -5449,9 +5341,6 @@ impl KafkaSchemaRegistryAccessConfig {
 
 impl crate::validate::Validate for KafkaSchemaRegistryAccessConfig {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        if let Some(v) = &self.r#type {
-            ctx.known("Type", v)?;
-        }
         if let Some(v) = &self.uri {
             ctx.string("URI", v, Some(0_i64), Some(10000_i64))?;
         }
@@ -5507,9 +5396,11 @@ pub struct KafkaSchemaRegistryConfig {
 impl KafkaSchemaRegistryConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            access_configs: None,
+            event_record_format: None,
+            schema_registry_uri: None,
+            schema_validation_configs: None,
         }
     }
 
@@ -5555,17 +5446,8 @@ impl crate::validate::Validate for KafkaSchemaRegistryConfig {
                 Ok(())
             })?;
         }
-        if let Some(v) = &self.event_record_format {
-            ctx.known("EventRecordFormat", v)?;
-        }
         if let Some(v) = &self.schema_registry_uri {
             ctx.string("SchemaRegistryURI", v, Some(1_i64), Some(10000_i64))?;
-        }
-        if let Some(v) = &self.schema_validation_configs {
-            ctx.each("SchemaValidationConfigs", v, |ctx, v0| {
-                ctx.nested("", v0)?;
-                Ok(())
-            })?;
         }
         let _ = ctx;
         Ok(())
@@ -5592,10 +5474,7 @@ pub struct KafkaSchemaValidationConfig {
 impl KafkaSchemaValidationConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
-        Self {
-            ..Default::default()
-        }
+        Self { attribute: None }
     }
 
     /// Sets `Attribute`.
@@ -5608,16 +5487,6 @@ impl KafkaSchemaValidationConfig {
     }
 }
 
-impl crate::validate::Validate for KafkaSchemaValidationConfig {
-    fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        if let Some(v) = &self.attribute {
-            ctx.known("Attribute", v)?;
-        }
-        let _ = ctx;
-        Ok(())
-    }
-}
-
 /// Model structure (input and output) `LambdaManagedInstancesCapacityProviderConfig`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -5626,9 +5495,9 @@ pub struct LambdaManagedInstancesCapacityProviderConfig {
     #[serde(
         rename = "CapacityProviderArn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub capacity_provider_arn: String,
+    pub capacity_provider_arn: Option<String>,
     /// Model member `ExecutionEnvironmentMemoryGiBPerVCpu` (shape `ExecutionEnvironmentMemoryGiBPerVCpu`). Constraint: value 2..=8. JSON member `ExecutionEnvironmentMemoryGiBPerVCpu`.
     #[serde(
         rename = "ExecutionEnvironmentMemoryGiBPerVCpu",
@@ -5648,10 +5517,10 @@ pub struct LambdaManagedInstancesCapacityProviderConfig {
 impl LambdaManagedInstancesCapacityProviderConfig {
     /// A new value with its required members (`CapacityProviderArn`).
     pub fn new(capacity_provider_arn: impl Into<String>) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            capacity_provider_arn: capacity_provider_arn.into(),
-            ..Default::default()
+            capacity_provider_arn: Some(capacity_provider_arn.into()),
+            execution_environment_memory_gi_b_per_v_cpu: None,
+            per_execution_environment_max_concurrency: None,
         }
     }
 
@@ -5670,8 +5539,10 @@ impl LambdaManagedInstancesCapacityProviderConfig {
 
 impl crate::validate::Validate for LambdaManagedInstancesCapacityProviderConfig {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        {
-            let v = &self.capacity_provider_arn;
+        if self.capacity_provider_arn.is_none() {
+            return Err(ctx.fail("CapacityProviderArn", crate::Rule::Required));
+        }
+        if let Some(v) = &self.capacity_provider_arn {
             ctx.string("CapacityProviderArn", v, Some(1_i64), Some(140_i64))?;
         }
         if let Some(v) = &self.execution_environment_memory_gi_b_per_v_cpu {
@@ -5775,6 +5646,7 @@ pub struct Layer {
 
 /// Model structure (input) `LayerVersionContentInput`.
 #[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct LayerVersionContentInput {
     /// Model member `S3Bucket` (shape `S3Bucket`). Constraint: length (characters) 3..=63. JSON member `S3Bucket`.
@@ -5822,9 +5694,12 @@ impl std::fmt::Debug for LayerVersionContentInput {
 impl LayerVersionContentInput {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            s3_bucket: None,
+            s3_key: None,
+            s3_object_storage_mode: None,
+            s3_object_version: None,
+            zip_file: None,
         }
     }
 
@@ -5869,9 +5744,6 @@ impl crate::validate::Validate for LayerVersionContentInput {
         }
         if let Some(v) = &self.s3_key {
             ctx.string("S3Key", v, Some(1_i64), Some(1024_i64))?;
-        }
-        if let Some(v) = &self.s3_object_storage_mode {
-            ctx.known("S3ObjectStorageMode", v)?;
         }
         if let Some(v) = &self.s3_object_version {
             ctx.string("S3ObjectVersion", v, Some(1_i64), Some(1024_i64))?;
@@ -6021,9 +5893,9 @@ pub struct ListCapacityProvidersResponse {
     #[serde(
         rename = "CapacityProviders",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub capacity_providers: Vec<crate::types::CapacityProvider>,
+    pub capacity_providers: Option<Vec<crate::types::CapacityProvider>>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
     #[serde(
         rename = "NextMarker",
@@ -6137,9 +6009,9 @@ pub struct ListFunctionUrlConfigsResponse {
     #[serde(
         rename = "FunctionUrlConfigs",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub function_url_configs: Vec<crate::types::FunctionUrlConfig>,
+    pub function_url_configs: Option<Vec<crate::types::FunctionUrlConfig>>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
     #[serde(
         rename = "NextMarker",
@@ -6161,16 +6033,16 @@ pub struct ListFunctionVersionsByCapacityProviderResponse {
     #[serde(
         rename = "CapacityProviderArn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub capacity_provider_arn: String,
+    pub capacity_provider_arn: Option<String>,
     /// Model member `FunctionVersions` (shape `FunctionVersionsByCapacityProviderList`). Required. Constraint: items 0..=50. JSON member `FunctionVersions`.
     #[serde(
         rename = "FunctionVersions",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub function_versions: Vec<crate::types::FunctionVersionsByCapacityProviderListItem>,
+    pub function_versions: Option<Vec<crate::types::FunctionVersionsByCapacityProviderListItem>>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
     #[serde(
         rename = "NextMarker",
@@ -6366,9 +6238,11 @@ pub struct LoggingConfig {
 impl LoggingConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            application_log_level: None,
+            log_format: None,
+            log_group: None,
+            system_log_level: None,
         }
     }
 
@@ -6402,17 +6276,8 @@ impl LoggingConfig {
 
 impl crate::validate::Validate for LoggingConfig {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        if let Some(v) = &self.application_log_level {
-            ctx.known("ApplicationLogLevel", v)?;
-        }
-        if let Some(v) = &self.log_format {
-            ctx.known("LogFormat", v)?;
-        }
         if let Some(v) = &self.log_group {
             ctx.string("LogGroup", v, Some(1_i64), Some(512_i64))?;
-        }
-        if let Some(v) = &self.system_log_level {
-            ctx.known("SystemLogLevel", v)?;
         }
         let _ = ctx;
         Ok(())
@@ -6477,10 +6342,7 @@ pub struct OnFailure {
 impl OnFailure {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
-        Self {
-            ..Default::default()
-        }
+        Self { destination: None }
     }
 
     /// Sets `Destination`.
@@ -6516,10 +6378,7 @@ pub struct OnSuccess {
 impl OnSuccess {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
-        Self {
-            ..Default::default()
-        }
+        Self { destination: None }
     }
 
     /// Sets `Destination`.
@@ -6580,12 +6439,8 @@ pub struct Operation {
     )]
     pub execution_details: Option<crate::types::ExecutionDetails>,
     /// Model member `Id` (shape `OperationId`). Required. Constraint: length (characters) 1..=64. JSON member `Id`.
-    #[serde(
-        rename = "Id",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub id: String,
+    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Model member `Name` (shape `OperationName`). Constraint: length (characters) 1..=256. JSON member `Name`.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -6601,12 +6456,8 @@ pub struct Operation {
     )]
     pub start_timestamp: Option<time::OffsetDateTime>,
     /// Model member `Status` (shape `OperationStatus`). Required. One of [`OperationStatus`](crate::types::OperationStatus). JSON member `Status`.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub status: crate::types::OperationStatus,
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::types::OperationStatus>,
     /// Model member `StepDetails` (shape `StepDetails`). JSON member `StepDetails`.
     #[serde(
         rename = "StepDetails",
@@ -6618,12 +6469,8 @@ pub struct Operation {
     #[serde(rename = "SubType", default, skip_serializing_if = "Option::is_none")]
     pub sub_type: Option<String>,
     /// Model member `Type` (shape `OperationType`). Required. One of [`OperationType`](crate::types::OperationType). JSON member `Type`.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub r#type: crate::types::OperationType,
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<crate::types::OperationType>,
     /// Model member `WaitDetails` (shape `WaitDetails`). JSON member `WaitDetails`.
     #[serde(
         rename = "WaitDetails",
@@ -6671,7 +6518,8 @@ model_enum! {
 }
 
 /// Model structure (input) `OperationUpdate`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct OperationUpdate {
     /// Model member `Action` (shape `OperationAction`). Required. One of [`OperationAction`](crate::types::OperationAction). JSON member `Action`.
@@ -6762,12 +6610,20 @@ impl OperationUpdate {
         r#type: impl Into<crate::types::OperationType>,
         action: impl Into<crate::types::OperationAction>,
     ) -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            id: id.into(),
-            r#type: r#type.into(),
             action: action.into(),
-            ..Default::default()
+            callback_options: None,
+            chained_invoke_options: None,
+            context_options: None,
+            error: None,
+            id: id.into(),
+            name: None,
+            parent_id: None,
+            payload: None,
+            step_options: None,
+            sub_type: None,
+            r#type: r#type.into(),
+            wait_options: None,
         }
     }
 
@@ -6837,10 +6693,6 @@ impl OperationUpdate {
 
 impl crate::validate::Validate for OperationUpdate {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        {
-            let v = &self.action;
-            ctx.known("Action", v)?;
-        }
         if let Some(v) = &self.callback_options {
             ctx.nested("CallbackOptions", v)?;
         }
@@ -6866,10 +6718,6 @@ impl crate::validate::Validate for OperationUpdate {
         if let Some(v) = &self.sub_type {
             ctx.string("SubType", v, Some(1_i64), Some(32_i64))?;
         }
-        {
-            let v = &self.r#type;
-            ctx.known("Type", v)?;
-        }
         if let Some(v) = &self.wait_options {
             ctx.nested("WaitOptions", v)?;
         }
@@ -6894,9 +6742,9 @@ pub struct PauseDetails {
     #[serde(
         rename = "ExecutionTimeoutPaused",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub execution_timeout_paused: bool,
+    pub execution_timeout_paused: Option<bool>,
     /// Model member `PauseRequestTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `PauseRequestTimestamp`.
     #[serde(
         rename = "PauseRequestTimestamp",
@@ -6989,9 +6837,9 @@ pub struct PropagateTags {
 impl PropagateTags {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            explicit_tags: None,
+            mode: None,
         }
     }
 
@@ -7021,9 +6869,6 @@ impl crate::validate::Validate for PropagateTags {
                 ctx.string("", v0, Some(0_i64), Some(256_i64))?;
                 Ok(())
             })?;
-        }
-        if let Some(v) = &self.mode {
-            ctx.known("Mode", v)?;
         }
         let _ = ctx;
         Ok(())
@@ -7149,9 +6994,10 @@ pub struct ProvisionedPollerConfig {
 impl ProvisionedPollerConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            maximum_pollers: None,
+            minimum_pollers: None,
+            poller_group_name: None,
         }
     }
 
@@ -7285,16 +7131,16 @@ pub struct PutFunctionCodeSigningConfigResponse {
     #[serde(
         rename = "CodeSigningConfigArn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub code_signing_config_arn: String,
+    pub code_signing_config_arn: Option<String>,
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. JSON member `FunctionName`.
     #[serde(
         rename = "FunctionName",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub function_name: String,
+    pub function_name: Option<String>,
 }
 
 /// Model shape `PutFunctionConcurrencyRequest`: the input of [`PutFunctionConcurrency`](crate::operations::PutFunctionConcurrency).
@@ -7413,9 +7259,9 @@ pub struct PutRuntimeManagementConfigResponse {
     #[serde(
         rename = "FunctionArn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub function_arn: String,
+    pub function_arn: Option<String>,
     /// Model member `RuntimeVersionArn` (shape `RuntimeVersionArn`). Constraint: length (characters) 26..=2048. JSON member `RuntimeVersionArn`.
     #[serde(
         rename = "RuntimeVersionArn",
@@ -7427,9 +7273,9 @@ pub struct PutRuntimeManagementConfigResponse {
     #[serde(
         rename = "UpdateRuntimeOn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub update_runtime_on: crate::types::UpdateRuntimeOn,
+    pub update_runtime_on: Option<crate::types::UpdateRuntimeOn>,
 }
 
 /// Model error `RecursiveInvocationException`.
@@ -7780,9 +7626,8 @@ pub struct S3FilesConfig {
 impl S3FilesConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            direct_s3_read: None,
         }
     }
 
@@ -7790,16 +7635,6 @@ impl S3FilesConfig {
     pub fn direct_s3_read(mut self, value: impl Into<crate::types::DirectS3Read>) -> Self {
         self.direct_s3_read = Some(value.into());
         self
-    }
-}
-
-impl crate::validate::Validate for S3FilesConfig {
-    fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        if let Some(v) = &self.direct_s3_read {
-            ctx.known("DirectS3Read", v)?;
-        }
-        let _ = ctx;
-        Ok(())
     }
 }
 
@@ -7890,9 +7725,8 @@ pub struct ScalingConfig {
 impl ScalingConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            maximum_concurrency: None,
         }
     }
 
@@ -7933,10 +7767,7 @@ pub struct SelfManagedEventSource {
 impl SelfManagedEventSource {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
-        Self {
-            ..Default::default()
-        }
+        Self { endpoints: None }
     }
 
     /// Sets `Endpoints`.
@@ -7955,7 +7786,6 @@ impl crate::validate::Validate for SelfManagedEventSource {
             ctx.length("Endpoints", v.len(), Some(1_i64), Some(2_i64))?;
             ctx.each_entry("Endpoints", v, |ctx, k0, v0| {
                 let _ = (k0, &v0);
-                ctx.known("", k0)?;
                 ctx.length("", v0.len(), Some(1_i64), Some(10_i64))?;
                 ctx.each("", v0, |ctx, v1| {
                     ctx.string("", v1, Some(1_i64), Some(300_i64))?;
@@ -7999,9 +7829,10 @@ pub struct SelfManagedKafkaEventSourceConfig {
 impl SelfManagedKafkaEventSourceConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            consumer_group_id: None,
+            consumption_mode: None,
+            schema_registry_config: None,
         }
     }
 
@@ -8034,9 +7865,6 @@ impl crate::validate::Validate for SelfManagedKafkaEventSourceConfig {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
         if let Some(v) = &self.consumer_group_id {
             ctx.string("ConsumerGroupId", v, Some(1_i64), Some(200_i64))?;
-        }
-        if let Some(v) = &self.consumption_mode {
-            ctx.known("ConsumptionMode", v)?;
         }
         if let Some(v) = &self.schema_registry_config {
             ctx.nested("SchemaRegistryConfig", v)?;
@@ -8138,6 +7966,7 @@ impl ServiceQuotaExceededException {
 
 /// Model structure (input) `SnapStart`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct SnapStart {
     /// Model member `ApplyOn` (shape `SnapStartApplyOn`). One of [`SnapStartApplyOn`](crate::types::SnapStartApplyOn). JSON member `ApplyOn`.
@@ -8148,26 +7977,13 @@ pub struct SnapStart {
 impl SnapStart {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
-        Self {
-            ..Default::default()
-        }
+        Self { apply_on: None }
     }
 
     /// Sets `ApplyOn`.
     pub fn apply_on(mut self, value: impl Into<crate::types::SnapStartApplyOn>) -> Self {
         self.apply_on = Some(value.into());
         self
-    }
-}
-
-impl crate::validate::Validate for SnapStart {
-    fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        if let Some(v) = &self.apply_on {
-            ctx.known("ApplyOn", v)?;
-        }
-        let _ = ctx;
-        Ok(())
     }
 }
 
@@ -8302,9 +8118,9 @@ pub struct SourceAccessConfiguration {
 impl SourceAccessConfiguration {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            r#type: None,
+            uri: None,
         }
     }
 
@@ -8323,9 +8139,6 @@ impl SourceAccessConfiguration {
 
 impl crate::validate::Validate for SourceAccessConfiguration {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        if let Some(v) = &self.r#type {
-            ctx.known("Type", v)?;
-        }
         if let Some(v) = &self.uri {
             ctx.string("URI", v, Some(1_i64), Some(200_i64))?;
         }
@@ -8455,23 +8268,20 @@ impl std::fmt::Debug for StepDetails {
 #[non_exhaustive]
 pub struct StepFailedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(
-        rename = "Error",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub error: crate::types::EventError,
+    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::types::EventError>,
     /// Model member `RetryDetails` (shape `RetryDetails`). Required. JSON member `RetryDetails`.
     #[serde(
         rename = "RetryDetails",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub retry_details: crate::types::RetryDetails,
+    pub retry_details: Option<crate::types::RetryDetails>,
 }
 
 /// Model structure (input) `StepOptions`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct StepOptions {
     /// Model member `NextAttemptDelaySeconds` (shape `StepOptionsNextAttemptDelaySecondsInteger`). Constraint: value 1..=31622400. JSON member `NextAttemptDelaySeconds`.
@@ -8486,9 +8296,8 @@ pub struct StepOptions {
 impl StepOptions {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            next_attempt_delay_seconds: None,
         }
     }
 
@@ -8524,19 +8333,15 @@ pub struct StepStartedDetails {}
 #[non_exhaustive]
 pub struct StepSucceededDetails {
     /// Model member `Result` (shape `EventResult`). Required. JSON member `Result`.
-    #[serde(
-        rename = "Result",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub result: crate::types::EventResult,
+    #[serde(rename = "Result", default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<crate::types::EventResult>,
     /// Model member `RetryDetails` (shape `RetryDetails`). Required. JSON member `RetryDetails`.
     #[serde(
         rename = "RetryDetails",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub retry_details: crate::types::RetryDetails,
+    pub retry_details: Option<crate::types::RetryDetails>,
 }
 
 /// Model shape `StopDurableExecutionRequest`: the input of [`StopDurableExecution`](crate::operations::StopDurableExecution).
@@ -8594,19 +8399,11 @@ pub type TagResourceRequest = crate::operations::TagResource;
 #[non_exhaustive]
 pub struct TagsError {
     /// Model member `ErrorCode` (shape `TagsErrorCode`). Required. Constraint: length (characters) 10..=21. JSON member `ErrorCode`.
-    #[serde(
-        rename = "ErrorCode",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub error_code: String,
+    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
     /// Model member `Message` (shape `TagsErrorMessage`). Required. Constraint: length (characters) 84..=1000. JSON member `Message`.
-    #[serde(
-        rename = "Message",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub message: String,
+    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// Model structure (input and output) `TargetTrackingScalingPolicy`.
@@ -8617,16 +8414,16 @@ pub struct TargetTrackingScalingPolicy {
     #[serde(
         rename = "PredefinedMetricType",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub predefined_metric_type: crate::types::CapacityProviderPredefinedMetricType,
+    pub predefined_metric_type: Option<crate::types::CapacityProviderPredefinedMetricType>,
     /// Model member `TargetValue` (shape `MetricTargetValue`). Required. Constraint: value 0..=100. JSON member `TargetValue`.
     #[serde(
         rename = "TargetValue",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub target_value: f64,
+    pub target_value: Option<f64>,
 }
 
 impl TargetTrackingScalingPolicy {
@@ -8636,20 +8433,21 @@ impl TargetTrackingScalingPolicy {
         target_value: impl Into<f64>,
     ) -> Self {
         Self {
-            predefined_metric_type: predefined_metric_type.into(),
-            target_value: target_value.into(),
+            predefined_metric_type: Some(predefined_metric_type.into()),
+            target_value: Some(target_value.into()),
         }
     }
 }
 
 impl crate::validate::Validate for TargetTrackingScalingPolicy {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        {
-            let v = &self.predefined_metric_type;
-            ctx.known("PredefinedMetricType", v)?;
+        if self.predefined_metric_type.is_none() {
+            return Err(ctx.fail("PredefinedMetricType", crate::Rule::Required));
         }
-        {
-            let v = &self.target_value;
+        if self.target_value.is_none() {
+            return Err(ctx.fail("TargetValue", crate::Rule::Required));
+        }
+        if let Some(v) = &self.target_value {
             ctx.range("TargetValue", *v, Some(0.0), Some(100.0))?;
         }
         let _ = ctx;
@@ -8665,25 +8463,24 @@ pub struct TenancyConfig {
     #[serde(
         rename = "TenantIsolationMode",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub tenant_isolation_mode: crate::types::TenantIsolationMode,
+    pub tenant_isolation_mode: Option<crate::types::TenantIsolationMode>,
 }
 
 impl TenancyConfig {
     /// A new value with its required members (`TenantIsolationMode`).
     pub fn new(tenant_isolation_mode: impl Into<crate::types::TenantIsolationMode>) -> Self {
         Self {
-            tenant_isolation_mode: tenant_isolation_mode.into(),
+            tenant_isolation_mode: Some(tenant_isolation_mode.into()),
         }
     }
 }
 
 impl crate::validate::Validate for TenancyConfig {
     fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        {
-            let v = &self.tenant_isolation_mode;
-            ctx.known("TenantIsolationMode", v)?;
+        if self.tenant_isolation_mode.is_none() {
+            return Err(ctx.fail("TenantIsolationMode", crate::Rule::Required));
         }
         let _ = ctx;
         Ok(())
@@ -8759,6 +8556,7 @@ pub struct TraceHeader {
 
 /// Model structure (input) `TracingConfig`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TracingConfig {
     /// Model member `Mode` (shape `TracingMode`). One of [`TracingMode`](crate::types::TracingMode). JSON member `Mode`.
@@ -8769,26 +8567,13 @@ pub struct TracingConfig {
 impl TracingConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
-        Self {
-            ..Default::default()
-        }
+        Self { mode: None }
     }
 
     /// Sets `Mode`.
     pub fn mode(mut self, value: impl Into<crate::types::TracingMode>) -> Self {
         self.mode = Some(value.into());
         self
-    }
-}
-
-impl crate::validate::Validate for TracingConfig {
-    fn validate(&self, ctx: &mut crate::validate::Ctx) -> Result<(), crate::ValidationError> {
-        if let Some(v) = &self.mode {
-            ctx.known("Mode", v)?;
-        }
-        let _ = ctx;
-        Ok(())
     }
 }
 
@@ -8847,9 +8632,9 @@ pub struct UpdateCapacityProviderResponse {
     #[serde(
         rename = "CapacityProvider",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub capacity_provider: crate::types::CapacityProvider,
+    pub capacity_provider: Option<crate::types::CapacityProvider>,
 }
 
 /// Model shape `UpdateCodeSigningConfigRequest`: the input of [`UpdateCodeSigningConfig`](crate::operations::UpdateCodeSigningConfig).
@@ -8863,9 +8648,9 @@ pub struct UpdateCodeSigningConfigResponse {
     #[serde(
         rename = "CodeSigningConfig",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub code_signing_config: crate::types::CodeSigningConfig,
+    pub code_signing_config: Option<crate::types::CodeSigningConfig>,
 }
 
 /// Model shape `UpdateEventSourceMappingRequest`: the input of [`UpdateEventSourceMapping`](crate::operations::UpdateEventSourceMapping).
@@ -8889,12 +8674,8 @@ pub type UpdateFunctionUrlConfigRequest = crate::operations::UpdateFunctionUrlCo
 #[non_exhaustive]
 pub struct UpdateFunctionUrlConfigResponse {
     /// Model member `AuthType` (shape `FunctionUrlAuthType`). Required. One of [`FunctionUrlAuthType`](crate::types::FunctionUrlAuthType). JSON member `AuthType`.
-    #[serde(
-        rename = "AuthType",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub auth_type: crate::types::FunctionUrlAuthType,
+    #[serde(rename = "AuthType", default, skip_serializing_if = "Option::is_none")]
+    pub auth_type: Option<crate::types::FunctionUrlAuthType>,
     /// Model member `Cors` (shape `Cors`). JSON member `Cors`.
     #[serde(rename = "Cors", default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<crate::types::Cors>,
@@ -8902,23 +8683,23 @@ pub struct UpdateFunctionUrlConfigResponse {
     #[serde(
         rename = "CreationTime",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub creation_time: String,
+    pub creation_time: Option<String>,
     /// Model member `FunctionArn` (shape `FunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
     #[serde(
         rename = "FunctionArn",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub function_arn: String,
+    pub function_arn: Option<String>,
     /// Model member `FunctionUrl` (shape `FunctionUrl`). Required. Constraint: length (characters) 40..=100. JSON member `FunctionUrl`.
     #[serde(
         rename = "FunctionUrl",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub function_url: String,
+    pub function_url: Option<String>,
     /// Model member `InvokeMode` (shape `InvokeMode`). One of [`InvokeMode`](crate::types::InvokeMode). JSON member `InvokeMode`.
     #[serde(
         rename = "InvokeMode",
@@ -8930,9 +8711,9 @@ pub struct UpdateFunctionUrlConfigResponse {
     #[serde(
         rename = "LastModifiedTime",
         default,
-        deserialize_with = "crate::serde_util::null_as_default"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub last_modified_time: String,
+    pub last_modified_time: Option<String>,
 }
 
 model_enum! {
@@ -8946,6 +8727,7 @@ model_enum! {
 
 /// Model structure (input) `VpcConfig`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct VpcConfig {
     /// Model member `Ipv6AllowedForDualStack` (shape `NullableBoolean`). JSON member `Ipv6AllowedForDualStack`.
@@ -8970,9 +8752,10 @@ pub struct VpcConfig {
 impl VpcConfig {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
         Self {
-            ..Default::default()
+            ipv6_allowed_for_dual_stack: None,
+            security_group_ids: None,
+            subnet_ids: None,
         }
     }
 
@@ -9067,6 +8850,7 @@ pub struct WaitDetails {
 
 /// Model structure (input) `WaitOptions`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct WaitOptions {
     /// Model member `WaitSeconds` (shape `WaitOptionsWaitSecondsInteger`). Constraint: value 1..=31622400. JSON member `WaitSeconds`.
@@ -9081,10 +8865,7 @@ pub struct WaitOptions {
 impl WaitOptions {
     /// A new value with its required members.
     pub fn new() -> Self {
-        #[allow(clippy::needless_update)]
-        Self {
-            ..Default::default()
-        }
+        Self { wait_seconds: None }
     }
 
     /// Sets `WaitSeconds`.
@@ -9109,12 +8890,8 @@ impl crate::validate::Validate for WaitOptions {
 #[non_exhaustive]
 pub struct WaitStartedDetails {
     /// Model member `Duration` (shape `DurationSeconds`). Required. Constraint: value >= 0. JSON member `Duration`.
-    #[serde(
-        rename = "Duration",
-        default,
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
-    pub duration: i32,
+    #[serde(rename = "Duration", default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<i32>,
     /// Model member `ScheduledEndTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `ScheduledEndTimestamp`.
     #[serde(
         rename = "ScheduledEndTimestamp",
