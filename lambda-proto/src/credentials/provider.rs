@@ -30,7 +30,7 @@ pub enum Action {
     /// Run this command line through the platform shell (`sh -c` on Unix, `cmd /C` on
     /// Windows) with the caller's environment and pass the result to
     /// [`Provider::on_process`]. Standard error should be passed back, not shown.
-    RunProcess(String),
+    RunProcess(CommandLine),
     /// The provider is finished.
     Done(Result<Credentials, CredentialsError>),
 }
@@ -45,6 +45,41 @@ impl fmt::Debug for Action {
             Action::ReadFile(p) => f.debug_tuple("ReadFile").field(p).finish(),
             Action::RunProcess(c) => f.debug_tuple("RunProcess").field(c).finish(),
             Action::Done(r) => f.debug_tuple("Done").field(r).finish(),
+        }
+    }
+}
+
+/// A `credential_process` command line. Its arguments may hold secrets (`helper --token
+/// ...`), so `Debug` shows the program alone, as aws-config does.
+///
+/// ```
+/// use lambda_proto::credentials::CommandLine;
+///
+/// let command = CommandLine::new("helper --secret s3cr3t");
+/// assert_eq!(command.as_str(), "helper --secret s3cr3t");
+/// assert_eq!(format!("{command:?}"), r#""helper ** arguments redacted **""#);
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct CommandLine(String);
+
+impl CommandLine {
+    /// A command line, run through the platform shell.
+    pub fn new(command: impl Into<String>) -> Self {
+        CommandLine(command.into())
+    }
+
+    /// The whole command line, to run it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for CommandLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let trimmed = self.0.trim();
+        match trimmed.split_once(char::is_whitespace) {
+            Some((program, _)) => write!(f, "\"{program} ** arguments redacted **\""),
+            None => write!(f, "{trimmed:?}"),
         }
     }
 }
@@ -170,7 +205,7 @@ pub(crate) enum Base {
         source: &'static str,
     },
     /// `credential_process`.
-    Process { command: String },
+    Process { command: CommandLine },
     /// IAM Identity Center.
     Sso(SsoConfig),
     /// `AssumeRoleWithWebIdentity` with a token file.
@@ -342,7 +377,7 @@ impl Machine for StaticMachine {
 
 #[derive(Debug)]
 struct ProcessMachine {
-    command: String,
+    command: CommandLine,
     started: bool,
 }
 
