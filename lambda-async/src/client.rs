@@ -81,35 +81,16 @@ impl fmt::Debug for Client {
 impl Client {
     /// A builder; `region`, `credentials`, and (without the `tokio` feature) `transport`
     /// and `sleep` must be given.
-    pub fn builder() -> Builder {
-        Builder::default()
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
     }
 
     /// The settings of the environment and the shared files, as `Client::from_env` uses
     /// them (region, credentials chain, endpoint URL, FIPS, dual-stack, retries), in a
     /// builder so more can be set. Needs no runtime: without the `tokio` feature, give it
     /// a transport and a timer before building.
-    pub fn builder_from_env() -> Result<Builder, BuildError> {
-        let local =
-            lambda_env::LocalConfig::load(&lambda_env::process_env).map_err(|e| match e {
-                lambda_env::LoadError::ReadFile { path, source } => {
-                    BuildError::ReadFile { path, source }
-                }
-                lambda_env::LoadError::Config(e) => BuildError::Config(e),
-            })?;
-        let config = local.config;
-        let region = config.require_region().map_err(BuildError::Config)?;
-        let source = local.credentials.map_err(BuildError::Credentials)?;
-        let mut builder = Client::builder()
-            .region(region)
-            .credentials_source(source)
-            .use_fips(config.use_fips())
-            .use_dual_stack(config.use_dualstack())
-            .retry(config.retry_config());
-        if let Some(url) = config.endpoint_url() {
-            builder = builder.endpoint_url(url);
-        }
-        Ok(builder)
+    pub fn builder_from_env() -> Result<ClientBuilder, BuildError> {
+        ClientBuilder::from_env()
     }
 
     /// The shared call configuration (endpoint, region, retry settings, clock skew).
@@ -364,7 +345,7 @@ impl std::error::Error for BuildError {
 /// ```
 #[derive(Default)]
 #[must_use]
-pub struct Builder {
+pub struct ClientBuilder {
     region: Option<String>,
     endpoint_url: Option<String>,
     use_fips: bool,
@@ -381,20 +362,55 @@ pub struct Builder {
     read_timeout: Option<Option<Duration>>,
     invoke_timeout: Option<Option<Duration>>,
     operation_timeout: Option<Duration>,
-    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) connect_timeout: Option<Option<Duration>>,
     root_certificates: Vec<Vec<u8>>,
+    app_id: Option<String>,
+    ca_bundle: Option<std::path::PathBuf>,
 }
 
-impl fmt::Debug for Builder {
+impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Builder")
+        f.debug_struct("ClientBuilder")
             .field("region", &self.region)
             .field("endpoint_url", &self.endpoint_url)
             .finish_non_exhaustive()
     }
 }
 
-impl Builder {
+impl ClientBuilder {
+    /// The settings of the environment and the shared files (region, credentials chain,
+    /// endpoint URL, FIPS, dual-stack, retries, application id, CA bundle), so more can be
+    /// set. Needs no runtime: without the `tokio` feature, give it a transport and a timer
+    /// before building.
+    pub fn from_env() -> Result<Self, BuildError> {
+        let local =
+            lambda_env::LocalConfig::load(&lambda_env::process_env).map_err(|e| match e {
+                lambda_env::LoadError::ReadFile { path, source } => {
+                    BuildError::ReadFile { path, source }
+                }
+                lambda_env::LoadError::Config(e) => BuildError::Config(e),
+            })?;
+        let config = local.config;
+        let region = config.require_region().map_err(BuildError::Config)?;
+        let source = local.credentials.map_err(BuildError::Credentials)?;
+        let mut builder = ClientBuilder::default()
+            .region(region)
+            .credentials_source(source)
+            .use_fips(config.use_fips())
+            .use_dual_stack(config.use_dualstack())
+            .retry_config(config.retry_config());
+        if let Some(url) = config.endpoint_url() {
+            builder = builder.endpoint_url(url);
+        }
+        if let Some(app_id) = config.app_id() {
+            builder = builder.app_id(app_id);
+        }
+        if let Some(path) = config.ca_bundle() {
+            builder = builder.ca_bundle(path);
+        }
+        Ok(builder)
+    }
+
     /// The signing region (and, without an endpoint URL, the region of the endpoint).
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
@@ -419,15 +435,21 @@ impl Builder {
         self
     }
 
-    /// The retry settings (standard mode, 3 attempts by default).
-    pub fn retry(mut self, retry: RetryConfig) -> Self {
+    /// Retry settings (default: standard mode, 3 attempts, or what the shared config says).
+    pub fn retry_config(mut self, retry: RetryConfig) -> Self {
         self.retry = Some(retry);
         self
     }
 
-    /// The credentials source; looked up once and cached until near expiry.
-    pub fn credentials(mut self, source: impl ProvideCredentials) -> Self {
-        self.credentials = Some(Box::new(source));
+    /// Static credentials to sign with (they win over any source).
+    pub fn credentials(self, credentials: Credentials) -> Self {
+        self.credentials_provider(credentials)
+    }
+
+    /// A credentials provider of your own; looked up once and cached until near expiry.
+    /// It wins over [`credentials_source`](Self::credentials_source).
+    pub fn credentials_provider(mut self, provider: impl ProvideCredentials) -> Self {
+        self.credentials = Some(Box::new(provider));
         self
     }
 
@@ -502,16 +524,34 @@ impl Builder {
         self
     }
 
-    /// The time to open a connection, used by the default transport (default 10 s).
-    pub fn connect_timeout(mut self, limit: Duration) -> Self {
-        self.connect_timeout = Some(limit);
+    /// The time to open a connection, used by the default transport (default 10 s;
+    /// `None`: no limit).
+    pub fn connect_timeout(mut self, limit: impl Into<Option<Duration>>) -> Self {
+        self.connect_timeout = Some(limit.into());
+        self
+    }
+
+    /// The application id the `User-Agent` ends with (`app/<id>`; default
+    /// `AWS_SDK_UA_APP_ID` or the profile's `sdk_ua_app_id` with
+    /// [`from_env`](Self::from_env)). See [`lambda_proto::user_agent`].
+    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
+        self.app_id = Some(app_id.into());
+        self
+    }
+
+    /// A PEM file of root certificates trusted besides the built-in ones, for the default
+    /// transport (default `AWS_CA_BUNDLE` or the profile's `ca_bundle` with
+    /// [`from_env`](Self::from_env)). Read by [`build`](Self::build), which fails with
+    /// [`BuildError::ReadFile`] or [`BuildError::InvalidRootCertificate`].
+    pub fn ca_bundle(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.ca_bundle = Some(path.into());
         self
     }
 
     /// Trusts the certificates in `pem` as root certificates besides the webpki roots, in
     /// the default transport of the `tokio` feature (see
     /// `HyperTransportBuilder::add_root_certificate_pem`). Like
-    /// [`Builder::connect_timeout`], unused when a transport is given.
+    /// [`ClientBuilder::connect_timeout`], unused when a transport is given.
     pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
         self.root_certificates.push(pem.to_vec());
         self
@@ -532,7 +572,19 @@ impl Builder {
             ),
         }
         .map_err(BuildError::Endpoint)?;
-        let mut config = ClientConfig::new(endpoint, region);
+        let user_agent = lambda_proto::user_agent::user_agent(
+            env!("CARGO_PKG_NAME"),
+            env!("CARGO_PKG_VERSION"),
+            self.app_id.as_deref(),
+        );
+        let mut config = ClientConfig::new(endpoint, region).with_user_agent(&user_agent);
+        let mut root_certificates = self.root_certificates;
+        if let Some(path) = self.ca_bundle {
+            match lambda_env::read_file(&path) {
+                Ok(pem) => root_certificates.push(pem.into_bytes()),
+                Err(source) => return Err(BuildError::ReadFile { path, source }),
+            }
+        }
         if let Some(retry) = self.retry {
             config = config.with_retry(retry);
         }
@@ -545,7 +597,7 @@ impl Builder {
             None => Arc::from(default_transport(
                 self.connect_timeout,
                 concurrency,
-                &self.root_certificates,
+                &root_certificates,
             )?),
         };
         let sleep: Arc<dyn Sleep> = match self.sleep {
@@ -590,7 +642,7 @@ impl Builder {
 
 #[cfg(feature = "tokio")]
 fn default_transport(
-    connect_timeout: Option<Duration>,
+    connect_timeout: Option<Option<Duration>>,
     max_idle: usize,
     roots: &[Vec<u8>],
 ) -> Result<Box<dyn Transport>, BuildError> {
@@ -606,7 +658,7 @@ fn default_transport(
 
 #[cfg(not(feature = "tokio"))]
 fn default_transport(
-    _connect_timeout: Option<Duration>,
+    _connect_timeout: Option<Option<Duration>>,
     _max_idle: usize,
     _roots: &[Vec<u8>],
 ) -> Result<Box<dyn Transport>, BuildError> {

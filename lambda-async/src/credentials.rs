@@ -219,9 +219,9 @@ impl ProvideCredentials for SourceProvider {
                     Action::ReadFile(path) => {
                         provider.on_file(lambda_env::read_file(&path).map_err(|e| e.kind()))
                     }
-                    Action::RunProcess(command) => {
-                        provider.on_process(lambda_env::run_process(command.as_str()).map_err(|e| e.kind()))
-                    }
+                    Action::RunProcess(command) => provider.on_process(
+                        lambda_env::run_process(command.as_str()).map_err(|e| e.kind()),
+                    ),
                 }
             }
         })

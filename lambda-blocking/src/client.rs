@@ -125,7 +125,8 @@ pub struct ClientBuilder {
     waiter_timeout: Option<Duration>,
     sleeper: Arc<dyn Sleeper>,
     random: Option<Arc<dyn RandomSource>>,
-    user_agent: String,
+    app_id: Option<String>,
+    ca_bundle: Option<PathBuf>,
     extra_roots: Vec<Vec<u8>>,
 }
 
@@ -150,7 +151,8 @@ impl Default for ClientBuilder {
             waiter_timeout: None,
             sleeper: Arc::new(ThreadSleeper),
             random: None,
-            user_agent: concat!("lambda-blocking/", env!("CARGO_PKG_VERSION")).to_string(),
+            app_id: None,
+            ca_bundle: None,
             extra_roots: Vec::new(),
         }
     }
@@ -253,24 +255,24 @@ impl ClientBuilder {
         self
     }
 
-    /// Time allowed to open a connection (`None`: no limit).
-    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.connect_timeout = timeout;
+    /// Time allowed to open a connection (default 3.1 s; `None`: no limit).
+    pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.connect_timeout = timeout.into();
         self
     }
 
     /// Time allowed for the response head, and again for the body, of control-plane calls
-    /// (`None`: no limit).
-    pub fn read_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.read_timeout = timeout;
+    /// (default 60 s; `None`: no limit).
+    pub fn read_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.read_timeout = timeout.into();
         self
     }
 
     /// As [`read_timeout`](Self::read_timeout), for `Invoke`, `InvokeAsync` and
     /// `InvokeWithResponseStream` (default 16 minutes: 15 of the longest function run, one
     /// for start-up and the network).
-    pub fn invoke_read_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.invoke_read_timeout = timeout;
+    pub fn invoke_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.invoke_read_timeout = timeout.into();
         self
     }
 
@@ -282,8 +284,8 @@ impl ClientBuilder {
     }
 
     /// The overall time limit of [`Client::wait`] (default: only the waiter's attempts).
-    pub fn waiter_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.waiter_timeout = timeout;
+    pub fn waiter_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.waiter_timeout = timeout.into();
         self
     }
 
@@ -299,9 +301,20 @@ impl ClientBuilder {
         self
     }
 
-    /// The `User-Agent` header.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
+    /// The application id the `User-Agent` ends with (`app/<id>`; default
+    /// `AWS_SDK_UA_APP_ID` or the profile's `sdk_ua_app_id`). See
+    /// [`lambda_proto::user_agent`].
+    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
+        self.app_id = Some(app_id.into());
+        self
+    }
+
+    /// A PEM file of root certificates trusted besides the built-in ones (default
+    /// `AWS_CA_BUNDLE` or the profile's `ca_bundle`). Read by [`build`](Self::build),
+    /// which fails with [`BuildError::ReadFile`] or
+    /// [`BuildError::InvalidRootCertificate`] if it cannot be read or holds no certificate.
+    pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_bundle = Some(path.into());
         self
     }
 
@@ -365,9 +378,27 @@ impl ClientBuilder {
         let random = self
             .random
             .unwrap_or_else(|| Arc::new(XorShiftRandom::from_entropy()));
-        let roots = crate::transport::parse_root_pems(&self.extra_roots)
+        let mut pems = self.extra_roots;
+        let bundle = self
+            .ca_bundle
+            .or_else(|| shared.and_then(|c| c.ca_bundle()).map(PathBuf::from));
+        if let Some(path) = bundle {
+            match lambda_env::read_file(&path) {
+                Ok(pem) => pems.push(pem.into_bytes()),
+                Err(source) => return Err(BuildError::ReadFile { path, source }),
+            }
+        }
+        let roots = crate::transport::parse_root_pems(&pems)
             .map_err(|(index, reason)| BuildError::InvalidRootCertificate { index, reason })?;
-        let transport = Transport::new(&self.user_agent, roots);
+        let app_id = self
+            .app_id
+            .or_else(|| shared.and_then(|c| c.app_id()).map(str::to_string));
+        let user_agent = lambda_proto::user_agent::user_agent(
+            env!("CARGO_PKG_NAME"),
+            env!("CARGO_PKG_VERSION"),
+            app_id.as_deref(),
+        );
+        let transport = Transport::new(&user_agent, roots);
         let clock = self
             .clock
             .unwrap_or_else(|| Clock(Arc::new(time::OffsetDateTime::now_utc)));
@@ -376,7 +407,9 @@ impl ClientBuilder {
             .unwrap_or_else(|| Clock(Arc::new(time::OffsetDateTime::now_utc)));
         Ok(Client {
             inner: Arc::new(Inner {
-                config: ClientConfig::new(endpoint, region).with_retry(retry),
+                config: ClientConfig::new(endpoint, region)
+                    .with_retry(retry)
+                    .with_user_agent(&user_agent),
                 credentials: CachedCredentials::new(source, transport.clone(), clock),
                 transport,
                 control_timeouts: RequestTimeouts {

@@ -59,4 +59,6 @@ pub use runtime::{FixedRandom, RandomSource, Sleeper, ThreadSleeper, XorShiftRan
 pub use stream::{EventStream, InvokeWithResponseStreamError, StreamError};
 pub use wait::{Pollable, WaitError};
 
+pub use http;
 pub use lambda_proto;
+pub use time;

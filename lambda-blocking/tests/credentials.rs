@@ -705,7 +705,10 @@ fn credential_process_arguments_never_show_in_debug() {
     };
     assert_eq!(command.as_str(), "helper --secret s3cr3t-arg");
     let builder = ClientBuilder::from_env_lookup(&env).unwrap();
-    let client = ClientBuilder::from_env_lookup(&env).unwrap().build().unwrap();
+    let client = ClientBuilder::from_env_lookup(&env)
+        .unwrap()
+        .build()
+        .unwrap();
     for shown in [
         format!("{local:?}"),
         format!("{source:?}"),

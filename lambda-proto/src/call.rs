@@ -72,6 +72,7 @@ pub struct ClientConfig {
     quota: Arc<RetryQuota>,
     signer: Arc<Signer>,
     skew_nanos: Arc<AtomicI64>,
+    user_agent: Option<http::HeaderValue>,
 }
 
 impl ClientConfig {
@@ -84,7 +85,20 @@ impl ClientConfig {
             quota: Arc::new(RetryQuota::default()),
             signer: Arc::new(Signer::new()),
             skew_nanos: Arc::new(AtomicI64::new(0)),
+            user_agent: None,
         }
+    }
+
+    /// Sets the `User-Agent` every request carries (see [`crate::user_agent`]); a value
+    /// that is not a valid header value is ignored.
+    pub fn with_user_agent(mut self, user_agent: &str) -> Self {
+        self.user_agent = http::HeaderValue::from_str(user_agent).ok();
+        self
+    }
+
+    /// The `User-Agent` requests carry, if set.
+    pub fn user_agent(&self) -> Option<&str> {
+        self.user_agent.as_ref().and_then(|v| v.to_str().ok())
     }
 
     /// Sets the retry settings.
@@ -190,6 +204,12 @@ impl<'c, O: Operation> Call<'c, O> {
         now: OffsetDateTime,
     ) -> Result<http::Request<Vec<u8>>, Error<O::Error>> {
         let mut request = self.unsigned.clone();
+        if let Some(ua) = &self.config.user_agent {
+            // Not signed (SigV4 leaves User-Agent out), so proxies may change it.
+            request
+                .headers_mut()
+                .insert(http::header::USER_AGENT, ua.clone());
+        }
         let time = now + self.config.clock_skew();
         let params = SigningParams::new(credentials, &self.config.region, SIGNING_NAME, time);
         self.config
