@@ -162,7 +162,9 @@ impl Transport for HyperTransport {
                 Ok(response) => Ok(response.map(boxed_body)),
                 Err(err) => {
                     let mut kind = error_kind(&err);
-                    if err.is_connect() && kind != TransportErrorKind::Timeout {
+                    if err.is_connect()
+                        && !matches!(kind, TransportErrorKind::Timeout | TransportErrorKind::Tls)
+                    {
                         kind = TransportErrorKind::Connect;
                     }
                     Err(transport_error(kind, err))

@@ -95,8 +95,20 @@ async fn untrusted_certificate_is_a_transport_error() {
     };
     let text = chain(t).to_lowercase();
     assert!(text.contains("certificate"), "{text}");
+    // A certificate failure is not transient: one handshake, no retry.
+    assert_eq!(
+        t.kind(),
+        lambda_proto::error::TransportErrorKind::Tls,
+        "{text}"
+    );
     assert_eq!(server.request_count(), 0);
-    assert!(proxy.handshake_failures() >= 1);
+    // The proxy records the failed handshake once the client has hung up.
+    let waited = std::time::Instant::now();
+    while proxy.handshake_failures() == 0 && waited.elapsed() < std::time::Duration::from_secs(2) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(proxy.handshake_failures(), 1);
+    assert!(sleep.delays().is_empty(), "{:?}", sleep.delays());
 
     // A root of another CA does not help.
     let other = TestCa::new();

@@ -17,9 +17,32 @@ pub(crate) fn transport_error(
     }
 }
 
+/// Whether `err` or one of its sources is a TLS failure (handshake, certificate): one that
+/// trying again does not mend.
+pub(crate) fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if e.is::<rustls::Error>() {
+            return true;
+        }
+        // An I/O error's `source` skips the error it wraps: look inside it too.
+        if let Some(inner) = e.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+            if is_tls_failure(inner) {
+                return true;
+            }
+        }
+        next = e.source();
+    }
+    false
+}
+
 /// Maps an error of ureq.
 pub(crate) fn from_ureq(err: ureq::Error) -> TransportError {
     let kind = match &err {
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => TransportErrorKind::Tls,
+        ureq::Error::Io(e) if e.get_ref().is_some_and(|inner| is_tls_failure(inner)) => {
+            TransportErrorKind::Tls
+        }
         ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
         ureq::Error::Io(e) => io_kind(e),
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportErrorKind::Connect,

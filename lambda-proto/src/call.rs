@@ -238,6 +238,9 @@ impl<'c, O: Operation> Call<'c, O> {
             Error::Service(e) => (Some(e.code().to_string()), e.retry_after()),
             _ => (None, None),
         };
+        // A `Retry-After` date without a `Date` to count from counts from our clock.
+        let retry_after =
+            retry_after.or_else(|| crate::rest_json::retry_after_date(&response, now));
         let outcome = Outcome::ServiceError {
             status: response.status().as_u16(),
             code: code.as_deref(),
