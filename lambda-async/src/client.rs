@@ -8,12 +8,13 @@ use std::time::Duration;
 use http_body_util::BodyExt;
 use lambda_proto::call::{runs_function, Call, ClientConfig, Step, DEFAULT_INVOKE_TIMEOUT};
 use lambda_proto::config::ConfigError;
-use lambda_proto::credentials::{Credentials, CredentialsError, CredentialsSource};
+use lambda_proto::credentials::{Credentials, CredentialsError, CredentialsSource, SourceKind};
 use lambda_proto::endpoint::{Endpoint, EndpointError, EndpointParams};
 use lambda_proto::error::{Error, TransportError, TransportErrorKind};
 use lambda_proto::retry::RetryConfig;
 use lambda_proto::Operation;
 use time::OffsetDateTime;
+use tracing::Instrument;
 
 use crate::credentials::{CredentialsCache, ProvideCredentials, SourceProvider};
 use crate::limit::{Limiter, Permit};
@@ -56,7 +57,7 @@ pub(crate) struct Inner {
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) sleep: Arc<dyn Sleep>,
     pub(crate) clock: Arc<Clock>,
-    pub(crate) random: Box<Random>,
+    pub(crate) random: Arc<Random>,
     pub(crate) credentials: CredentialsCache,
     pub(crate) limiter: Arc<Limiter>,
     pub(crate) max_body_size: usize,
@@ -120,10 +121,25 @@ impl Client {
     {
         let inner = &*self.inner;
         let limit = inner.operation_timeout;
-        match rt::timeout(&*inner.sleep, limit, self.send_unbounded(op)).await {
+        let span = tracing::debug_span!(
+            "lambda",
+            operation = O::NAME,
+            endpoint = inner.config.endpoint().authority(),
+        );
+        let started = std::time::Instant::now();
+        let call = rt::timeout(&*inner.sleep, limit, self.send_unbounded(op));
+        let outcome = match call.instrument(span.clone()).await {
             Some(result) => result,
             None => Err(operation_timed_out(limit)),
-        }
+        };
+        span.in_scope(|| {
+            tracing::debug!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                ok = outcome.is_ok(),
+                "call finished"
+            )
+        });
+        outcome
     }
 
     async fn send_unbounded<O>(&self, op: &O) -> Result<O::Output, Error<O::Error>>
@@ -146,7 +162,10 @@ impl Client {
             };
             match step {
                 Step::Done(result) => return result,
-                Step::Retry { after } => self.pause(after).await,
+                Step::Retry { after } => {
+                    tracing::debug!(delay_ms = after.as_millis() as u64, "waiting to retry");
+                    self.pause(after).await
+                }
             }
         }
     }
@@ -608,6 +627,21 @@ impl ClientBuilder {
             Some(c) => Arc::from(c),
             None => Arc::new(rt::system_clock),
         };
+        // The metadata endpoints of instances and containers get static stability.
+        let static_stability = self.credentials.is_none()
+            && self
+                .credentials_source
+                .as_ref()
+                .is_some_and(|s| matches!(s.kind(), SourceKind::Imds | SourceKind::Container));
+        let description = match (&self.credentials, &self.credentials_source) {
+            (Some(_), _) => "the client's credentials provider".to_string(),
+            (None, Some(source)) => source.description().to_string(),
+            (None, None) => String::new(),
+        };
+        let random: Arc<Random> = match self.random {
+            Some(r) => Arc::from(r),
+            None => Arc::new(rt::default_random()),
+        };
         let credentials: Box<dyn ProvideCredentials> =
             match (self.credentials, self.credentials_source) {
                 (Some(provider), _) => provider,
@@ -616,19 +650,24 @@ impl ClientBuilder {
                     transport: Arc::clone(&transport),
                     sleep: Arc::clone(&sleep),
                     clock: Arc::clone(&clock),
+                    random: Arc::clone(&random),
                 }),
                 (None, None) => return Err(BuildError::MissingCredentials),
             };
-        let credentials = CredentialsCache::new(credentials, Arc::clone(&clock));
+        let credentials = CredentialsCache::new(
+            credentials,
+            description,
+            Arc::clone(&clock),
+            static_stability,
+            Arc::clone(&random),
+        );
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
                 transport,
                 sleep,
                 clock,
-                random: self
-                    .random
-                    .unwrap_or_else(|| Box::new(rt::default_random())),
+                random,
                 credentials,
                 limiter: Limiter::new(concurrency),
                 max_body_size: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY_SIZE),

@@ -13,7 +13,7 @@ use lambda_proto::error::{TransportError, TransportErrorKind};
 use lambda_proto::retry::RetryConfig;
 use lambda_proto::{Error, Operation};
 
-use crate::credentials::{CachedCredentials, Clock};
+use crate::credentials::{CachedCredentials, Clock, ProviderIo};
 use crate::runtime::{RandomSource, Sleeper, ThreadSleeper, XorShiftRandom};
 use crate::transport::{RequestTimeouts, Transport};
 
@@ -410,7 +410,15 @@ impl ClientBuilder {
                 config: ClientConfig::new(endpoint, region)
                     .with_retry(retry)
                     .with_user_agent(&user_agent),
-                credentials: CachedCredentials::new(source, transport.clone(), clock),
+                credentials: CachedCredentials::new(
+                    source,
+                    ProviderIo {
+                        transport: transport.clone(),
+                        clock,
+                        sleeper: Arc::clone(&self.sleeper),
+                        random: Arc::clone(&random),
+                    },
+                ),
                 transport,
                 control_timeouts: RequestTimeouts {
                     connect: self.connect_timeout,
@@ -551,6 +559,30 @@ impl Client {
         ) -> Result<(http::Response<Vec<u8>>, X), TransportError>,
     ) -> Result<(O::Output, X), Error<O::Error>> {
         let inner = &*self.inner;
+        let span = tracing::debug_span!(
+            "lambda",
+            operation = O::NAME,
+            endpoint = inner.config.endpoint().authority(),
+        );
+        let _entered = span.enter();
+        let started = std::time::Instant::now();
+        let outcome = self.run_attempts(op, &mut exchange);
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            ok = outcome.is_ok(),
+            "call finished"
+        );
+        outcome
+    }
+
+    fn run_attempts<O: Operation + Clone, X>(
+        &self,
+        op: &O,
+        exchange: &mut impl FnMut(
+            http::Request<Vec<u8>>,
+        ) -> Result<(http::Response<Vec<u8>>, X), TransportError>,
+    ) -> Result<(O::Output, X), Error<O::Error>> {
+        let inner = &*self.inner;
         let token = lambda_proto::operation::random_bytes(|| inner.random.next_f64());
         let mut call = Call::with_idempotency_token(&inner.config, op, token)?;
         loop {
@@ -572,7 +604,10 @@ impl Client {
                     None => unreachable!("a successful step always follows a response"),
                 },
                 Step::Done(Err(err)) => return Err(err),
-                Step::Retry { after } => self.sleep(after),
+                Step::Retry { after } => {
+                    tracing::debug!(delay_ms = after.as_millis() as u64, "waiting to retry");
+                    self.sleep(after)
+                }
             }
         }
     }

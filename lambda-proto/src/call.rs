@@ -217,6 +217,13 @@ impl<'c, O: Operation> Call<'c, O> {
             .sign(&mut request, &params)
             .map_err(|e| Error::transport(crate::error::TransportErrorKind::Credentials, e))?;
         self.sent_at = Some(now);
+        tracing::debug!(
+            operation = O::NAME,
+            attempt = self.retry.attempts() + 1,
+            method = %request.method(),
+            uri = %request.uri(),
+            "sending"
+        );
         Ok(request)
     }
 
@@ -228,8 +235,17 @@ impl<'c, O: Operation> Call<'c, O> {
         now: OffsetDateTime,
         random: f64,
     ) -> Step<O::Output, O::Error> {
+        let status = response.status().as_u16();
+        let request_id = crate::rest_json::request_id(response.headers()).map(str::to_string);
         if response.status().is_success() {
             let _ = self.retry.on_outcome(Outcome::Success, random);
+            tracing::debug!(
+                operation = O::NAME,
+                attempt = self.retry.attempts(),
+                status,
+                request_id = request_id.as_deref(),
+                "answered"
+            );
             return Step::Done(O::parse(response));
         }
         let server_date = crate::retry::server_date_from_headers(response.headers());
@@ -248,9 +264,24 @@ impl<'c, O: Operation> Call<'c, O> {
             server_date,
             sent_at: self.sent_at.unwrap_or(now),
         };
-        match self.retry.on_outcome(outcome, random) {
+        let decision = self.retry.on_outcome(outcome, random);
+        tracing::debug!(
+            operation = O::NAME,
+            attempt = self.retry.attempts(),
+            status,
+            request_id = request_id.as_deref(),
+            code = code.as_deref(),
+            decision = ?decision,
+            "error answer"
+        );
+        match decision {
             Decision::RetryAfter(after) => Step::Retry { after },
             Decision::RetryWithClockSkew { offset } => {
+                tracing::info!(
+                    operation = O::NAME,
+                    offset_seconds = offset.whole_seconds(),
+                    "the local clock is off; signing with the service's time"
+                );
                 self.config.set_clock_skew(offset);
                 Step::Retry {
                     after: Duration::ZERO,
@@ -266,10 +297,18 @@ impl<'c, O: Operation> Call<'c, O> {
         error: TransportError,
         random: f64,
     ) -> Step<O::Output, O::Error> {
-        match self
+        let decision = self
             .retry
-            .on_outcome(Outcome::Transport(error.kind()), random)
-        {
+            .on_outcome(Outcome::Transport(error.kind()), random);
+        tracing::debug!(
+            operation = O::NAME,
+            attempt = self.retry.attempts(),
+            kind = ?error.kind(),
+            error = %error,
+            decision = ?decision,
+            "transport failure"
+        );
+        match decision {
             Decision::RetryAfter(after) => Step::Retry { after },
             Decision::RetryWithClockSkew { .. } => Step::Retry {
                 after: Duration::ZERO,

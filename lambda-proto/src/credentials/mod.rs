@@ -56,7 +56,10 @@ mod tests;
 pub use cache::{CacheLookup, CredentialsCache, DEFAULT_REFRESH_WINDOW, RETRY_AFTER_FAILURE};
 pub use chain::{default_chain, ChainInput, CredentialsSource, SourceKind};
 pub use error::{CredentialsError, CredentialsErrorKind};
-pub use provider::{Action, CommandLine, ProcessOutput, Provider, TimeoutHint, TransportFailure};
+pub use provider::{
+    retry_delay, Action, CommandLine, ProcessOutput, Provider, StandardRetries, TimeoutHint,
+    TransportFailure,
+};
 
 use std::fmt;
 

@@ -84,6 +84,54 @@ impl fmt::Debug for CommandLine {
     }
 }
 
+/// Marks an [`Action::Http`] request (in its extensions) that gets the standard retries:
+/// the STS and SSO calls. The metadata endpoints retry on their own terms and are not
+/// marked. Drivers send a marked request again while [`retry_delay`] says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StandardRetries;
+
+/// For a request marked [`StandardRetries`] whose `attempt`-th try (from 1) ended with
+/// `result`: how long to wait before sending it again, or `None` to pass the result to the
+/// provider. Transient failures (connect, reset, time-out, I/O) and answers 429 or 5xx are
+/// retried up to 3 attempts in all, with the standard backoff `random * 2^(attempt - 1)`
+/// seconds (at most 20).
+///
+/// ```
+/// use lambda_proto::credentials::retry_delay;
+/// use std::time::Duration;
+///
+/// let busy = Ok(http::Response::builder().status(503).body(Vec::new()).unwrap());
+/// assert_eq!(retry_delay(&busy, 1, 0.5), Some(Duration::from_millis(500)));
+/// assert_eq!(retry_delay(&busy, 3, 0.5), None);
+/// let denied = Ok(http::Response::builder().status(403).body(Vec::new()).unwrap());
+/// assert_eq!(retry_delay(&denied, 1, 0.5), None);
+/// ```
+pub fn retry_delay(
+    result: &Result<http::Response<Vec<u8>>, TransportFailure>,
+    attempt: u32,
+    random: f64,
+) -> Option<Duration> {
+    const MAX_ATTEMPTS: u32 = 3;
+    let transient = match result {
+        Ok(response) => {
+            let status = response.status();
+            status.is_server_error() || status == http::StatusCode::TOO_MANY_REQUESTS
+        }
+        Err(failure) => matches!(
+            failure.kind,
+            TransportErrorKind::Connect
+                | TransportErrorKind::Reset
+                | TransportErrorKind::Timeout
+                | TransportErrorKind::Io
+        ),
+    };
+    if !transient || attempt >= MAX_ATTEMPTS {
+        return None;
+    }
+    let seconds = random.clamp(0.0, 1.0) * f64::from(1u32 << (attempt - 1).min(20));
+    Some(Duration::from_secs_f64(seconds.min(20.0)))
+}
+
 /// A timeout suggested for an [`Action::Http`] request, found in its extensions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TimeoutHint(pub Duration);
