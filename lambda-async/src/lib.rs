@@ -35,6 +35,7 @@ mod limit;
 mod paginate;
 mod rt;
 mod stream;
+pub mod testing;
 mod transport;
 mod wait;
 

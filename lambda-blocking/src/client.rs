@@ -15,7 +15,7 @@ use lambda_proto::{Error, Operation};
 
 use crate::credentials::{CachedCredentials, Clock, ProviderIo};
 use crate::runtime::{RandomSource, Sleeper, ThreadSleeper, XorShiftRandom};
-use crate::transport::{RequestTimeouts, Transport};
+use crate::transport::{Http, Timeouts, Transport, UreqTransport};
 
 /// The default largest response body read into memory: 16 MiB.
 pub const DEFAULT_MAX_BODY_SIZE: u64 = 16 * 1024 * 1024;
@@ -128,6 +128,7 @@ pub struct ClientBuilder {
     app_id: Option<String>,
     ca_bundle: Option<PathBuf>,
     extra_roots: Vec<Vec<u8>>,
+    transport: Option<Arc<dyn Transport>>,
 }
 
 impl Default for ClientBuilder {
@@ -154,6 +155,7 @@ impl Default for ClientBuilder {
             app_id: None,
             ca_bundle: None,
             extra_roots: Vec::new(),
+            transport: None,
         }
     }
 }
@@ -309,6 +311,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The transport that moves the bytes (default: ureq with rustls, which honours the
+    /// timeouts, the CA bundle and the extra root certificates; a transport of your own
+    /// does its own TLS). See [`Transport`] and [`crate::testing`].
+    pub fn transport(mut self, transport: impl Transport) -> Self {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
+
     /// A PEM file of root certificates trusted besides the built-in ones (default
     /// `AWS_CA_BUNDLE` or the profile's `ca_bundle`). Read by [`build`](Self::build),
     /// which fails with [`BuildError::ReadFile`] or
@@ -398,7 +408,10 @@ impl ClientBuilder {
             env!("CARGO_PKG_VERSION"),
             app_id.as_deref(),
         );
-        let transport = Transport::new(&user_agent, roots);
+        let transport = Http(match self.transport {
+            Some(t) => t,
+            None => Arc::new(UreqTransport::new(&user_agent, roots)),
+        });
         let clock = self
             .clock
             .unwrap_or_else(|| Clock(Arc::new(time::OffsetDateTime::now_utc)));
@@ -420,12 +433,12 @@ impl ClientBuilder {
                     },
                 ),
                 transport,
-                control_timeouts: RequestTimeouts {
+                control_timeouts: Timeouts {
                     connect: self.connect_timeout,
                     read: self.read_timeout,
                     body: self.read_timeout,
                 },
-                invoke_timeouts: RequestTimeouts {
+                invoke_timeouts: Timeouts {
                     connect: self.connect_timeout,
                     read: self.invoke_read_timeout,
                     body: self.invoke_read_timeout,
@@ -465,9 +478,9 @@ pub struct Client {
 pub(crate) struct Inner {
     pub(crate) config: ClientConfig,
     pub(crate) credentials: CachedCredentials,
-    pub(crate) transport: Transport,
-    pub(crate) control_timeouts: RequestTimeouts,
-    pub(crate) invoke_timeouts: RequestTimeouts,
+    pub(crate) transport: Http,
+    pub(crate) control_timeouts: Timeouts,
+    pub(crate) invoke_timeouts: Timeouts,
     pub(crate) max_body_size: u64,
     pub(crate) waiter_timeout: Option<Duration>,
     pub(crate) signing_clock: Clock,
@@ -535,7 +548,7 @@ impl Client {
         .map(|(output, ())| output)
     }
 
-    pub(crate) fn timeouts_for(&self, name: &str) -> RequestTimeouts {
+    pub(crate) fn timeouts_for(&self, name: &str) -> Timeouts {
         if lambda_proto::call::runs_function(name) {
             self.inner.invoke_timeouts
         } else {

@@ -11,7 +11,7 @@ use lambda_proto::credentials::{
 use time::OffsetDateTime;
 
 use crate::runtime::{RandomSource, Sleeper};
-use crate::transport::{RequestTimeouts, Transport};
+use crate::transport::{Http, Timeouts};
 
 /// Largest answer of a credentials endpoint read.
 const MAX_ANSWER: u64 = 1024 * 1024;
@@ -50,7 +50,7 @@ pub(crate) struct CachedCredentials {
 /// the jitter.
 #[derive(Clone)]
 pub(crate) struct ProviderIo {
-    pub(crate) transport: Transport,
+    pub(crate) transport: Http,
     pub(crate) clock: Clock,
     pub(crate) sleeper: Arc<dyn Sleeper>,
     pub(crate) random: Arc<dyn RandomSource>,
@@ -160,7 +160,7 @@ pub(crate) fn run_provider(
                     .extensions()
                     .get::<TimeoutHint>()
                     .map_or(DEFAULT_TIMEOUT, |h| h.0);
-                let timeouts = RequestTimeouts {
+                let timeouts = Timeouts {
                     connect: Some(timeout),
                     read: Some(timeout),
                     body: Some(timeout),

@@ -31,7 +31,7 @@
 //! let mut provider = source.provider();
 //! let now = datetime!(2024-01-02 03:04:05 UTC);
 //! let Action::RunProcess(command) = provider.next(now) else { panic!() };
-//! assert_eq!(command, "/usr/bin/get-creds --role ci");
+//! assert_eq!(command.as_str(), "/usr/bin/get-creds --role ci");
 //! provider.on_process(Ok(lambda_proto::credentials::ProcessOutput {
 //!     exit_code: Some(0),
 //!     stdout: br#"{"Version": 1, "AccessKeyId": "AKIDEXAMPLE", "SecretAccessKey": "secret"}"#.to_vec(),
