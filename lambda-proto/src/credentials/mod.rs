@@ -53,7 +53,9 @@ pub mod sts;
 #[cfg(test)]
 mod tests;
 
-pub use cache::{CacheLookup, CredentialsCache, DEFAULT_REFRESH_WINDOW, RETRY_AFTER_FAILURE};
+pub use cache::{
+    CacheLookup, CredentialsCache, DEFAULT_REFRESH_WINDOW, RETRY_AFTER_FAILURE, STALE_EXTENSION,
+};
 pub use chain::{default_chain, ChainInput, CredentialsSource, SourceKind};
 pub use error::{CredentialsError, CredentialsErrorKind};
 pub use provider::{
