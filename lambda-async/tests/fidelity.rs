@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{creds, RecordingSleep};
+use common::{loopback_builder, RecordingSleep};
 use lambda_async::Client;
 use lambda_proto::operations::{
     CheckpointDurableExecution, DeleteFunction, GetFunction, PublishVersion,
@@ -15,14 +15,7 @@ use test_support::{LoopbackServer, Response, Step};
 const EXECUTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:f:1/durable-execution/e/1";
 
 fn client(server: &LoopbackServer, sleep: &RecordingSleep) -> Client {
-    Client::builder()
-        .region("us-east-1")
-        .endpoint_url(server.url())
-        .credentials(creds())
-        .sleep(sleep.clone())
-        .clock(sleep.clock())
-        .build()
-        .unwrap()
+    loopback_builder(&server.url(), sleep).build().unwrap()
 }
 
 fn client_token(body: &str) -> String {
@@ -86,12 +79,7 @@ async fn gets_and_deletes_send_no_body_and_no_length() {
 async fn the_user_agent_names_crate_api_os_rust_driver_and_app() {
     let server = LoopbackServer::start(vec![Step::json(200, "{}")]);
     let sleep = RecordingSleep::default();
-    Client::builder()
-        .region("us-east-1")
-        .endpoint_url(server.url())
-        .credentials(creds())
-        .sleep(sleep.clone())
-        .clock(sleep.clock())
+    loopback_builder(&server.url(), &sleep)
         .app_id("billing batch")
         .build()
         .unwrap()

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{creds, function_json, RecordingSleep};
+use common::{creds, function_json, loopback_builder, RecordingSleep};
 use lambda_async::{Client, ClientBuilder};
 use lambda_proto::error::{Error, TransportErrorKind};
 use lambda_proto::operations::{GetFunction, GetFunctionError, Invoke};
@@ -22,12 +22,7 @@ fn real_time(server: &LoopbackServer) -> ClientBuilder {
 }
 
 fn client(server: &LoopbackServer, sleep: &RecordingSleep) -> Client {
-    Client::builder()
-        .region("us-east-1")
-        .endpoint_url(server.url())
-        .credentials(creds())
-        .sleep(sleep.clone())
-        .clock(sleep.clock())
+    loopback_builder(&server.url(), sleep)
         .random(|| RANDOM)
         .build()
         .unwrap()

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{creds, function_json, RecordingSleep};
+use common::{creds, function_json, loopback_builder, RecordingSleep};
 use futures_util::StreamExt;
 use lambda_async::{Client, StreamError, WaitError};
 use lambda_proto::event_stream::{Message, ResponseStreamError, ResponseStreamEvent};
@@ -14,12 +14,7 @@ use lambda_proto::waiter::{function_active_v2, Matcher};
 use test_support::{LoopbackServer, Response, Step};
 
 fn client(server: &LoopbackServer, sleep: &RecordingSleep) -> Client {
-    Client::builder()
-        .region("us-east-1")
-        .endpoint_url(server.url())
-        .credentials(creds())
-        .sleep(sleep.clone())
-        .clock(sleep.clock())
+    loopback_builder(&server.url(), sleep)
         .random(|| 0.5)
         .build()
         .unwrap()

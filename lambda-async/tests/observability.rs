@@ -4,20 +4,13 @@
 
 mod common;
 
-use common::{creds, RecordingSleep};
+use common::{creds, loopback_builder, RecordingSleep};
 use lambda_async::Client;
 use lambda_proto::operations::GetFunction;
 use test_support::{LoopbackServer, Response, Step};
 
 fn client(server: &LoopbackServer, sleep: &RecordingSleep) -> Client {
-    Client::builder()
-        .region("us-east-1")
-        .endpoint_url(server.url())
-        .credentials(creds())
-        .sleep(sleep.clone())
-        .clock(sleep.clock())
-        .build()
-        .unwrap()
+    loopback_builder(&server.url(), sleep).build().unwrap()
 }
 
 /// The async driver logs the same events as the blocking one, in a `lambda` span.

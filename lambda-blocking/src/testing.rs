@@ -1,5 +1,5 @@
-//! Unit-testing code that calls Lambda, without a network: a [`StubTransport`] answers
-//! from canned typed outputs and errors ([`StubResponses`]) and records the requests,
+//! Unit-testing code that calls Lambda, without a network: [`StubResponses`] is a
+//! transport that answers from canned typed outputs and errors and records the requests,
 //! while the client runs its real build, validate, sign, retry and parse path.
 //!
 //! ```
@@ -23,7 +23,7 @@
 //!         .output::<GetFunction>(&answer),
 //! );
 //! assert_eq!(runtime_of(&client, "my-fn").as_deref(), Some("python3.12"));
-//! let requests = stub.responses().requests();
+//! let requests = stub.requests();
 //! assert_eq!(requests.len(), 2);
 //! assert_eq!(requests[1].input["FunctionName"], "my-fn");
 //! assert!(requests[1].request.headers().contains_key("authorization"));
@@ -39,29 +39,15 @@ pub use lambda_proto::testing::{StubRequest, StubResponses, STUB_MISMATCH};
 
 use crate::{Client, Sleeper, Timeouts, Transport};
 
-/// A [`Transport`] that answers from a [`StubResponses`].
-#[derive(Debug, Clone)]
-pub struct StubTransport(Arc<StubResponses>);
-
-impl StubTransport {
-    /// A transport answering from `responses`.
-    pub fn new(responses: StubResponses) -> Self {
-        StubTransport(Arc::new(responses))
-    }
-
-    /// The canned answers and the requests answered so far.
-    pub fn responses(&self) -> &StubResponses {
-        &self.0
-    }
-}
-
-impl Transport for StubTransport {
+/// The stub is a [`Transport`]: give it to [`ClientBuilder::transport`](crate::ClientBuilder::transport)
+/// (or use [`stub_client`]).
+impl Transport for StubResponses {
     fn send(
         &self,
         request: http::Request<Vec<u8>>,
         _timeouts: &Timeouts,
     ) -> Result<http::Response<Box<dyn Read + Send>>, TransportError> {
-        let response = self.0.answer(request);
+        let response = self.answer(request);
         Ok(response.map(|body| Box::new(Cursor::new(body)) as Box<dyn Read + Send>))
     }
 }
@@ -94,15 +80,14 @@ impl Sleeper for NoSleep {
 }
 
 /// A client in `us-east-1` with test credentials that answers from `responses` and does
-/// not sleep between retries; the transport gives the recorded requests.
-pub fn stub_client(responses: StubResponses) -> (Client, StubTransport) {
-    let transport = StubTransport::new(responses);
+/// not sleep between retries; the returned handle gives the recorded requests.
+pub fn stub_client(responses: StubResponses) -> (Client, StubResponses) {
     let client = Client::builder()
         .region("us-east-1")
         .credentials(Credentials::new("AKIDSTUB", "stub-secret", None, None))
-        .transport(transport.clone())
+        .transport(responses.clone())
         .sleeper(NoSleep::default())
         .build()
         .expect("a stub client builds");
-    (client, transport)
+    (client, responses)
 }

@@ -30,7 +30,7 @@ fn pages_errors_and_mismatches_through_the_real_client() {
         .map(|f| f.unwrap().function_name.unwrap())
         .collect();
     assert_eq!(names, ["a", "b", "c"]);
-    let requests = stub.responses().requests();
+    let requests = stub.requests();
     assert_eq!(requests[1].input["Marker"], "m1");
 
     let err = client.send(GetFunction::new("gone")).unwrap_err();

@@ -2,10 +2,9 @@
 //!
 //! A [`StubResponses`] holds a queue of answers, each made from a typed output or a typed
 //! error of an operation and encoded as the service sends it, and records every request it
-//! answers (decoded back to the operation's input members). The drivers wrap it in a
-//! transport (`lambda_blocking::testing::StubTransport`,
-//! `lambda_async::testing::StubTransport`), so the code under test runs the real build,
-//! sign, retry and parse path.
+//! answers (decoded back to the operation's input members). Both drivers take it as a
+//! transport (see `lambda_blocking::testing` and `lambda_async::testing`), so the code under
+//! test runs the real build, sign, retry and parse path. Clones share one queue.
 //!
 //! ```
 //! use lambda_proto::operations::{GetFunction, Invoke};
@@ -31,7 +30,7 @@
 //! ```
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 
@@ -56,9 +55,14 @@ pub struct StubRequest {
 /// An answer queued for an operation.
 type Canned = (&'static str, http::Response<Vec<u8>>);
 
-/// A queue of canned answers and the requests they answered.
-#[derive(Debug, Default)]
+/// A queue of canned answers and the requests they answered; clones share them.
+#[derive(Clone, Debug, Default)]
 pub struct StubResponses {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
     queue: Mutex<VecDeque<Canned>>,
     requests: Mutex<Vec<StubRequest>>,
 }
@@ -103,7 +107,7 @@ impl StubResponses {
 
     /// Queues a raw answer to the next request, which must be an `O`.
     pub fn response<O: Operation>(self, response: http::Response<Vec<u8>>) -> Self {
-        lock(&self.queue).push_back((O::NAME, response));
+        lock(&self.shared.queue).push_back((O::NAME, response));
         self
     }
 
@@ -112,7 +116,7 @@ impl StubResponses {
     /// 400 [`STUB_MISMATCH`] error naming what was expected, so the test fails with a
     /// service error that says why.
     pub fn answer(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
-        let next = lock(&self.queue).pop_front();
+        let next = lock(&self.shared.queue).pop_front();
         let Some((operation, response)) = next else {
             let what = format!(
                 "no answer queued for {} {}",
@@ -140,7 +144,7 @@ impl StubResponses {
         *copy.method_mut() = request.method().clone();
         *copy.uri_mut() = request.uri().clone();
         *copy.headers_mut() = request.headers().clone();
-        lock(&self.requests).push(StubRequest {
+        lock(&self.shared.requests).push(StubRequest {
             operation,
             input,
             request: copy,
@@ -149,12 +153,12 @@ impl StubResponses {
 
     /// The requests answered so far, in order.
     pub fn requests(&self) -> Vec<StubRequest> {
-        lock(&self.requests).clone()
+        lock(&self.shared.requests).clone()
     }
 
     /// How many queued answers are left.
     pub fn remaining(&self) -> usize {
-        lock(&self.queue).len()
+        lock(&self.shared.queue).len()
     }
 }
 

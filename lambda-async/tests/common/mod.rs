@@ -78,6 +78,17 @@ pub fn creds() -> Credentials {
     )
 }
 
+/// A builder for the loopback server at `url`: test credentials, the recording timer and
+/// its clock.
+pub fn loopback_builder(url: &str, sleep: &RecordingSleep) -> lambda_async::ClientBuilder {
+    lambda_async::Client::builder()
+        .region("us-east-1")
+        .endpoint_url(url)
+        .credentials(creds())
+        .sleep(sleep.clone())
+        .clock(sleep.clock())
+}
+
 /// A GetFunction answer for `name`.
 pub fn function_json(name: &str, state: &str) -> String {
     serde_json::json!({
