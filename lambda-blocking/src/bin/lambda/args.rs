@@ -32,6 +32,12 @@ const GLOBAL_FLAGS: &[(&str, &str)] = &[
     ("list", "List the operations"),
 ];
 
+/// The AWS CLI's `--zip-file` options: (operation, structure member, its blob member).
+pub const ZIP_FILE: &[(&str, &str, &str)] = &[
+    ("CreateFunction", "Code", "ZipFile"),
+    ("PublishLayerVersion", "Content", "ZipFile"),
+];
+
 /// The operations with an outfile argument, as the AWS CLI.
 pub const OUTFILE_OPERATIONS: &[&str] = &["Invoke", "InvokeWithResponseStream"];
 
@@ -166,6 +172,14 @@ pub fn operation_command(info: &'static OperationInfo) -> Command {
                 .value_parser(["input", "output"])
                 .help("Print a JSON template of the input (or output) and exit"),
         );
+    if ZIP_FILE.iter().any(|z| z.0 == info.name) {
+        cmd = cmd.arg(
+            Arg::new("zip-file")
+                .long("zip-file")
+                .value_name("fileb://PATH")
+                .help("The zip archive (its ZipFile member)"),
+        );
+    }
     if info.is_paginated() {
         cmd = cmd
             .arg(Arg::new("max-items").long("max-items").value_name("N").help("Total items to print"))
@@ -186,8 +200,7 @@ pub fn operation_command(info: &'static OperationInfo) -> Command {
 fn wait_command() -> Command {
     let mut cmd = Command::new("wait")
         .about("Wait until a resource reaches a state (the model's waiters)")
-        .disable_help_flag(true)
-        .subcommand_required(true);
+        .disable_help_flag(true);
     for spec in crate::wait::SPECS {
         let info = dynamic::find(spec.operation).expect("waiters poll operations of the table");
         let mut sub = Command::new(kebab(spec.name))

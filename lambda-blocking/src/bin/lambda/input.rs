@@ -6,7 +6,7 @@ use lambda_proto::dynamic::OperationInfo;
 use lambda_proto::model::{self, ShapeKind};
 use serde_json::{Map, Value};
 
-use crate::args::{kebab, member_id, no_id, option_members};
+use crate::args::{kebab, member_id, no_id, option_members, ZIP_FILE};
 use crate::blobs::{blob_arg, text_arg, BinaryFormat};
 use crate::exit::Failure;
 use crate::shorthand;
@@ -132,6 +132,21 @@ pub fn from_matches(
             let values: Vec<String> = values.cloned().collect();
             let value = member_value(member.shape, &values, &option, format).map_err(Failure::usage)?;
             object.insert(member.name.into(), value);
+        }
+    }
+    // `--zip-file` sets the archive inside its structure (as the AWS CLI).
+    if let Some((_, outer, inner)) = ZIP_FILE.iter().find(|z| z.0 == info.name) {
+        if let Some(arg) = m.get_one::<String>("zip-file") {
+            let zip = blob_arg(arg, format)?;
+            let entry = object
+                .entry(outer.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            match entry.as_object_mut() {
+                Some(o) => {
+                    o.insert(inner.to_string(), Value::String(zip));
+                }
+                None => return Err(Failure::usage(format!("{outer} must be an object"))),
+            }
         }
     }
     Ok(input)

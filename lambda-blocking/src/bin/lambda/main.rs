@@ -279,7 +279,18 @@ fn wait_command(g: &Globals, m: &ArgMatches) -> Result<u8, Failure> {
     let info = dynamic::find(spec.operation).expect("waiters poll operations of the table");
     let input = checked_input(info, sub, g)?;
     let client = g.client(Some(info.name))?;
+    if g.dry_run {
+        return dry_run(g, &client, info, input);
+    }
     wait::run(&client, spec, input)?;
+    Ok(OK)
+}
+
+/// Prints the signed request as JSON (never queried or reformatted: its shape is fixed).
+fn dry_run(g: &Globals, client: &Client, info: &OperationInfo, input: serde_json::Value) -> Result<u8, Failure> {
+    let time = g.signing_time.unwrap_or_else(time::OffsetDateTime::now_utc);
+    let request = call::dry_run(client, info, input, time, g.unsigned)?;
+    println!("{}", serde_json::to_string_pretty(&request).map_err(Failure::other)?);
     Ok(OK)
 }
 
@@ -293,13 +304,12 @@ fn operation(g: &Globals, info: &'static OperationInfo, m: &ArgMatches) -> Resul
         println!("{}", serde_json::to_string_pretty(&skeleton).map_err(Failure::other)?);
         return Ok(OK);
     }
-    let input = checked_input(info, m, g)?;
+    let mut input = checked_input(info, m, g)?;
     let pages = paging::PageOptions::from_matches(m)?;
     let client = g.client(Some(info.name))?;
     if g.dry_run {
-        let time = g.signing_time.unwrap_or_else(time::OffsetDateTime::now_utc);
-        g.output.print(call::dry_run(&client, info, input, time, g.unsigned)?)?;
-        return Ok(OK);
+        paging::prepare(info, &mut input, &pages)?;
+        return dry_run(g, &client, info, input);
     }
     let outfile = m.try_get_one::<String>("outfile").ok().flatten().map(String::as_str);
     let result = match (info.name, outfile) {

@@ -60,16 +60,11 @@ fn decode(token_member: &str, token: &str) -> Result<(Option<Value>, usize), Fai
     Ok((marker, skip))
 }
 
-/// Reads pages with `send` and merges them as the AWS CLI does: the first page with the
-/// items of all pages, no output token, and `NextToken` when `--max-items` cut it short.
-pub fn all_pages(
-    info: &OperationInfo,
-    mut input: Value,
-    options: &PageOptions,
-    mut send: impl FnMut(Value) -> Result<Value, Failure>,
-) -> Result<Value, Failure> {
+/// Sets the first request's token and page size from the options; returns how many
+/// items of its page the starting token says were already printed.
+pub fn prepare(info: &OperationInfo, input: &mut Value, options: &PageOptions) -> Result<usize, Failure> {
     let Some(p) = info.paginator else {
-        return send(input);
+        return Ok(0);
     };
     let mut skip = 0;
     if let Some(token) = &options.starting_token {
@@ -82,6 +77,21 @@ pub fn all_pages(
     if let (Some(size), Some(key)) = (options.page_size, p.limit_key) {
         input[key] = json!(size);
     }
+    Ok(skip)
+}
+
+/// Reads pages with `send` and merges them as the AWS CLI does: the first page with the
+/// items of all pages, no output token, and `NextToken` when `--max-items` cut it short.
+pub fn all_pages(
+    info: &OperationInfo,
+    mut input: Value,
+    options: &PageOptions,
+    mut send: impl FnMut(Value) -> Result<Value, Failure>,
+) -> Result<Value, Failure> {
+    let Some(p) = info.paginator else {
+        return send(input);
+    };
+    let mut skip = prepare(info, &mut input, options)?;
     let mut pages = JsonPaginator::new(info, input).expect("a paginated operation");
     let mut merged: Option<Value> = None;
     let mut items = Vec::new();
