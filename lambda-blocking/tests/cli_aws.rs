@@ -320,3 +320,295 @@ fn documented_examples_send_what_botocore_sends() {
     assert!(stderr(&out).contains("--architectures-unused"), "{}", stderr(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn documented_examples_against_moto() {
+    let moto = MotoServer::start();
+    let role = moto.create_role("cli-aws-role");
+    let url = moto.endpoint_url();
+    let dir = temp_dir();
+    std::fs::write(dir.join("fn.zip"), ZIP).unwrap();
+    let cli = |args: &[&str]| {
+        lambda(&dir)
+            .args(["--endpoint-url", &url])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for name in ["my-function", "other"] {
+        let created = ok_json(&cli(&[
+            "create-function", "--function-name", name, "--runtime", "python3.12",
+            "--role", &role, "--handler", "index.handler", "--zip-file", "fileb://fn.zip",
+            "--tags", "team=a", "--memory-size", "256",
+        ]));
+        assert_eq!(created["FunctionName"], name);
+        assert_eq!(created["MemorySize"], 256);
+    }
+    // wait: exit 0 once the state is reached, nothing printed.
+    let out = cli(&["wait", "function-active-v2", "--function-name", "my-function"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    // invoke: the payload to the outfile, the rest printed.
+    let out = cli(&[
+        "invoke", "--function-name", "my-function", "--cli-binary-format", "raw-in-base64-out",
+        "--payload", r#"{"a":1}"#, "out.json",
+    ]);
+    let printed = ok_json(&out);
+    assert_eq!(printed["StatusCode"], 200);
+    assert!(printed.get("Payload").is_none(), "{printed}");
+    assert_eq!(std::fs::read(dir.join("out.json")).unwrap(), br#"{"a":1}"#);
+    // `-` writes the payload to standard output, before the printed members.
+    let out = cli(&[
+        "invoke", "--function-name", "my-function", "--log-type", "Tail", "--payload",
+        &b64(br#"{"b":2}"#), "-",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.starts_with(br#"{"b":2}"#), "{}", String::from_utf8_lossy(&out.stdout));
+    // update-function-code, add-permission, publish-version, create-alias.
+    let updated = ok_json(&cli(&["update-function-code", "--function-name", "my-function", "--zip-file", "fileb://fn.zip"]));
+    assert_eq!(updated["FunctionName"], "my-function");
+    let permission = ok_json(&cli(&[
+        "add-permission", "--function-name", "my-function", "--action", "lambda:InvokeFunction",
+        "--statement-id", "sns", "--principal", "sns.amazonaws.com",
+        "--source-arn", "arn:aws:sns:us-east-1:123456789012:my-topic",
+    ]));
+    assert!(permission["Statement"].as_str().unwrap().contains("sns"), "{permission}");
+    let version = ok_json(&cli(&["publish-version", "--function-name", "my-function"]));
+    let version = version["Version"].as_str().unwrap().to_string();
+    let alias = ok_json(&cli(&[
+        "create-alias", "--function-name", "my-function", "--description", "alias for live version of function",
+        "--function-version", &version, "--name", "LIVE",
+    ]));
+    assert_eq!(alias["Name"], "LIVE");
+    assert_eq!(alias["FunctionVersion"], version.as_str());
+    // list-functions --query, --output text.
+    let names = ok_json(&cli(&["list-functions", "--query", "sort(Functions[].FunctionName)"]));
+    assert_eq!(names, json!(["my-function", "other"]));
+    let out = cli(&["list-functions", "--query", "sort(Functions[].FunctionName)", "--output", "text"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "my-function\tother\n");
+    // --max-items then --starting-token: the other function, then nothing left.
+    let first = ok_json(&cli(&["list-functions", "--max-items", "1"]));
+    assert_eq!(first["Functions"].as_array().unwrap().len(), 1);
+    let token = first["NextToken"].as_str().expect("a NextToken").to_string();
+    let rest = ok_json(&cli(&["list-functions", "--starting-token", &token]));
+    assert_eq!(rest["Functions"].as_array().unwrap().len(), 1);
+    assert_ne!(rest["Functions"][0]["FunctionName"], first["Functions"][0]["FunctionName"]);
+    assert!(rest.get("NextToken").is_none());
+    // tag-resource with the shorthand, then list-tags.
+    let arn = alias["AliasArn"].as_str().unwrap().rsplit_once(':').unwrap().0.to_string();
+    let out = cli(&["tag-resource", "--resource", &arn, "--tags", "DEPARTMENT=Department A,cost=1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tags = ok_json(&cli(&["list-tags", "--resource", &arn]));
+    assert_eq!(tags["Tags"]["DEPARTMENT"], "Department A");
+    assert_eq!(tags["Tags"]["cost"], "1");
+    assert_eq!(tags["Tags"]["team"], "a");
+    // A table.
+    let out = cli(&["get-function-configuration", "--function-name", "other", "--output", "table"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("| FunctionName ") && table.contains("| other"), "{table}");
+    // A waiter on a function that is not there: 255 with the reason.
+    let out = cli(&["wait", "function-active-v2", "--function-name", "missing"]);
+    assert_eq!(out.status.code(), Some(255));
+    assert!(stderr(&out).contains("ResourceNotFoundException"), "{}", stderr(&out));
+    // A service error: 254, JSON.
+    let out = cli(&["get-function", "--function-name", "missing"]);
+    assert_eq!(out.status.code(), Some(254));
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["code"], "ResourceNotFoundException");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn help_skeletons_and_completions_cover_every_operation() {
+    let dir = temp_dir();
+    let ops = lambda_proto::dynamic::operations();
+    assert_eq!(ops.len(), 91);
+    let global = run(&dir, &["help"]);
+    assert!(global.status.success());
+    let global = String::from_utf8(global.stdout).unwrap();
+    let completions: Vec<String> = ["bash", "zsh", "fish"]
+        .iter()
+        .map(|shell| {
+            let out = run(&dir, &["completion", shell]);
+            assert!(out.status.success(), "{shell}: {}", stderr(&out));
+            String::from_utf8(out.stdout).unwrap()
+        })
+        .collect();
+    for op in ops {
+        assert!(global.contains(op.cli_name), "{}", op.cli_name);
+        let shapes = lambda_proto::model::operation(op.name).unwrap();
+        let input = lambda_proto::model::shape(shapes.input).unwrap();
+        for (i, help) in [run(&dir, &[op.cli_name, "help"]), run(&dir, &[op.cli_name, "--help"])].iter().enumerate() {
+            assert!(help.status.success(), "{} {i}: {}", op.cli_name, stderr(help));
+            let text = String::from_utf8_lossy(&help.stdout);
+            assert!(text.contains(&format!("API_{}.html", op.name)), "{text}");
+            assert!(text.contains(&format!("{} {}", op.method, op.request_uri)), "{text}");
+            for required in op.required {
+                assert!(text.contains(&format!("{required} (required")), "{}: {required}\n{text}", op.cli_name);
+            }
+        }
+        let skeleton = ok_json(&run(&dir, &[op.cli_name, "--generate-cli-skeleton"]));
+        let keys: Vec<&str> = skeleton.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut members: Vec<&str> = input.members().iter().map(|m| m.name).collect();
+        members.sort();
+        assert_eq!(keys, members, "{}", op.cli_name);
+        let output = ok_json(&run(&dir, &[op.cli_name, "--generate-cli-skeleton", "output"]));
+        assert!(output.is_object(), "{}", op.cli_name);
+        for (shell, script) in ["bash", "zsh", "fish"].iter().zip(&completions) {
+            assert!(script.contains(op.cli_name), "{shell}: {}", op.cli_name);
+        }
+    }
+    // Enum values and limits are listed.
+    let help = String::from_utf8(run(&dir, &["invoke", "help"]).stdout).unwrap();
+    assert!(help.contains("one of: Event, RequestResponse, DryRun"), "{help}");
+    assert!(help.contains("length <= 256"), "{help}");
+    let help = String::from_utf8(run(&dir, &["wait", "help"]).stdout).unwrap();
+    for waiter in ["function-active", "function-active-v2", "function-exists", "function-updated",
+                   "function-updated-v2", "published-version-active"] {
+        assert!(help.contains(waiter), "{help}");
+        let out = run(&dir, &["wait", waiter, "help"]);
+        assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("--function-name"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn usage_errors_name_what_is_wrong() {
+    let dir = temp_dir();
+    // The first thing every tutorial types works (here as a dry run).
+    let out = run(&dir, &["--dry-run", "invoke", "--function-name", "f", "--payload", "eyJhIjoxfQ==", "out.json"]);
+    assert_eq!(ok_json(&out)["body_base64"], "eyJhIjoxfQ==");
+    for (args, names) in [
+        (vec!["get-function", "--function-nam", "f"], vec!["--function-nam"]),
+        (vec!["create-alias", "--function-name", "f"], vec!["--name (Name)", "--function-version (FunctionVersion)"]),
+        (vec!["update-function-configuration", "--function-name", "f", "--memory-size", "big"], vec!["--memory-size", "not an integer"]),
+        (vec!["update-function-configuration", "--function-name", "f", "--environment", "Variabls={A=1}"], vec!["Variabls", "must be one of: Variables"]),
+        (vec!["invoke", "--function-name", "f", "--payload", "{\"a\":1}"], vec!["raw-in-base64-out"]),
+        (vec!["update-function-code", "--function-name", "f", "--zip-file", "fileb:///dev/zero"], vec!["larger than 262144000 bytes"]),
+        (vec!["update-function-code", "--function-name", "f", "--zip-file", "fileb://no-such.zip"], vec!["no-such.zip"]),
+        (vec!["list-functions", "--output", "yaml"], vec!["--output"]),
+        (vec!["list-functions", "--query", "Functions[?"], vec!["--query"]),
+        (vec!["list-functions", "--starting-token", "nope"], vec!["--starting-token"]),
+        (vec!["--cli-binary-format", "hex", "list-functions"], vec!["--cli-binary-format"]),
+        (vec!["wait", "function-gone", "--function-name", "f"], vec!["function-gone"]),
+    ] {
+        let out = lambda(&dir).arg("--dry-run").args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(252), "{args:?}: {}", stderr(&out));
+        for name in names {
+            assert!(stderr(&out).contains(name), "{args:?}: {name}: {}", stderr(&out));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn options_win_over_cli_input_json_and_read_files() {
+    let dir = temp_dir();
+    std::fs::write(dir.join("desc.txt"), "from a file").unwrap();
+    std::fs::write(dir.join("in.json"), r#"{"FunctionName":"a","Description":"d","Name":"n","FunctionVersion":"1"}"#).unwrap();
+    let out = run(&dir, &[
+        "--dry-run", "create-alias", "--cli-input-json", "file://in.json",
+        "--function-name", "b", "--description", "file://desc.txt",
+    ]);
+    let req = ok_json(&out);
+    assert!(req["url"].as_str().unwrap().ends_with("/functions/b/aliases"), "{req}");
+    let body: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD.decode(req["body_base64"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(body, json!({"Description": "from a file", "Name": "n", "FunctionVersion": "1"}));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn global_options_debug_unsigned_color_timeouts_and_exit_statuses() {
+    let server = test_support::LoopbackServer::with_handler(|_: &test_support::RecordedRequest| {
+        test_support::Response::json(200, r#"{"Functions":[{"FunctionName":"f"}]}"#)
+            .header("x-amzn-RequestId", "req-1")
+    });
+    let dir = temp_dir();
+    // --debug: request and answer heads on stderr, no secret.
+    let out = lambda(&dir)
+        .env("AWS_SESSION_TOKEN", "session-token-secret")
+        .args(["--debug", "--endpoint-url", &server.url(), "list-functions"])
+        .output()
+        .unwrap();
+    let log = stderr(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("> GET http://127.0.0.1:") && log.contains("< 200"), "{log}");
+    assert!(log.contains("Signature=<redacted>") && log.contains("x-amz-security-token: <redacted>"), "{log}");
+    let signature = server.requests()[0].header("authorization").unwrap().rsplit("Signature=").next().unwrap().to_string();
+    for secret in ["session-token-secret", "wJalrXUtnFEMI", signature.as_str()] {
+        assert!(!log.contains(secret), "{secret} in {log}");
+    }
+    // --no-sign-request: no credentials needed, none sent.
+    let out = lambda(&dir)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args(["--no-sign-request", "--endpoint-url", &server.url(), "list-functions"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let last = server.requests().pop().unwrap();
+    assert!(last.header("authorization").is_none());
+    // Color only when asked (standard output is a pipe here).
+    let plain = run(&dir, &["--endpoint-url", &server.url(), "list-functions"]);
+    assert!(!plain.stdout.contains(&0x1b));
+    let colored = run(&dir, &["--color", "on", "--endpoint-url", &server.url(), "list-functions"]);
+    assert!(colored.stdout.contains(&0x1b));
+    // --version.
+    let out = run(&dir, &["--version"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("lambda {}", env!("CARGO_PKG_VERSION")));
+    // Configuration errors: 253.
+    let out = run(&dir, &["--profile", "nope", "list-functions"]);
+    assert_eq!(out.status.code(), Some(253), "{}", stderr(&out));
+    let out = run(&dir, &["--ca-bundle", "no-such.pem", "--endpoint-url", &server.url(), "list-functions"]);
+    assert_eq!(out.status.code(), Some(253), "{}", stderr(&out));
+    // A connect time-out: 255, quickly.
+    let hanging = test_support::HangingListener::start();
+    let started = std::time::Instant::now();
+    let out = run(&dir, &["--cli-connect-timeout", "0.2", "--endpoint-url", &hanging.url(), "list-functions"]);
+    assert_eq!(out.status.code(), Some(255), "{}", stderr(&out));
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    // Ctrl-C: 130.
+    let mut child = lambda(&dir)
+        .args(["--cli-connect-timeout", "60", "--endpoint-url", &hanging.url(), "list-functions"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn streamed_invocation_writes_chunks_to_the_outfile() {
+    use lambda_proto::event_stream::Message;
+    let event = |event_type: &str, payload: &[u8]| {
+        Message::new(payload.to_vec())
+            .with_header(":message-type", "event")
+            .with_header(":event-type", event_type)
+            .encode()
+            .unwrap()
+    };
+    let mut body = event("PayloadChunk", b"hello ");
+    body.extend(event("PayloadChunk", b"world"));
+    body.extend(event("InvokeComplete", br#"{"LogResult":"bG9n"}"#));
+    let server = test_support::LoopbackServer::start(vec![test_support::Step::Respond(
+        test_support::Response::new(200)
+            .header("Content-Type", "application/vnd.amazon.eventstream")
+            .header("X-Amz-Executed-Version", "3")
+            .body(body),
+    )]);
+    let dir = temp_dir();
+    let out = run(&dir, &[
+        "--endpoint-url", &server.url(), "--output", "text",
+        "invoke-with-response-stream", "--function-name", "f", "stream.out",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read(dir.join("stream.out")).unwrap(), b"hello world");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "3\tapplication/vnd.amazon.eventstream\t200\nINVOKECOMPLETE\tbG9n\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -146,6 +146,13 @@ impl Globals {
             _ => std::env::var(var).ok(),
         };
         let mut builder = ClientBuilder::from_env_lookup(&env).map_err(build_failure)?;
+        // A profile named on the command line must exist (as the AWS CLI).
+        if let (Some(p), Some(config)) = (&self.profile, builder.shared_config()) {
+            let prefix = format!("profile `{p}` ");
+            if let Some(w) = config.warnings().iter().find(|w| w.starts_with(&prefix)) {
+                return Err(Failure::config(format!("the config profile ({p}) could not be found: {w}")));
+            }
+        }
         if let Some(region) = &self.region {
             builder = builder.region(region);
         }
