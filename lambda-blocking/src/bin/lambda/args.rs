@@ -10,25 +10,74 @@ use crate::extra;
 /// Global options that take a value: (long name, value name, help).
 const GLOBAL_VALUES: &[(&str, &str, &str)] = &[
     ("region", "REGION", "The region to call"),
-    ("profile", "PROFILE", "The profile of the shared files to use"),
-    ("endpoint-url", "URL", "Call this URL instead of the region's endpoint"),
-    ("output", "FORMAT", "Output format: json (default), text or table"),
-    ("query", "JMESPATH", "A JMESPath query applied to the output (after pagination)"),
-    ("color", "WHEN", "Color of JSON output: on, off or auto (default: auto, off when not a terminal)"),
-    ("cli-binary-format", "FORMAT", "How blob arguments are read: base64 (default) or raw-in-base64-out"),
-    ("cli-connect-timeout", "SECONDS", "Connect timeout in seconds (0: none)"),
-    ("cli-read-timeout", "SECONDS", "Read timeout in seconds (0: none)"),
-    ("ca-bundle", "PATH", "PEM file of extra trusted root certificates (or AWS_CA_BUNDLE)"),
-    ("signing-time", "RFC3339", "Sign every request as of this instant"),
+    (
+        "profile",
+        "PROFILE",
+        "The profile of the shared files to use",
+    ),
+    (
+        "endpoint-url",
+        "URL",
+        "Call this URL instead of the region's endpoint",
+    ),
+    (
+        "output",
+        "FORMAT",
+        "Output format: json (default), text or table",
+    ),
+    (
+        "query",
+        "JMESPATH",
+        "A JMESPath query applied to the output (after pagination)",
+    ),
+    (
+        "color",
+        "WHEN",
+        "Color of JSON output: on, off or auto (default: auto, off when not a terminal)",
+    ),
+    (
+        "cli-binary-format",
+        "FORMAT",
+        "How blob arguments are read: base64 (default) or raw-in-base64-out",
+    ),
+    (
+        "cli-connect-timeout",
+        "SECONDS",
+        "Connect timeout in seconds (0: none)",
+    ),
+    (
+        "cli-read-timeout",
+        "SECONDS",
+        "Read timeout in seconds (0: none)",
+    ),
+    (
+        "ca-bundle",
+        "PATH",
+        "PEM file of extra trusted root certificates (or AWS_CA_BUNDLE)",
+    ),
+    (
+        "signing-time",
+        "RFC3339",
+        "Sign every request as of this instant",
+    ),
 ];
 
 /// Global flags: (long name, help).
 const GLOBAL_FLAGS: &[(&str, &str)] = &[
-    ("debug", "Print each request and response head on standard error (secrets redacted)"),
+    (
+        "debug",
+        "Print each request and response head on standard error (secrets redacted)",
+    ),
     ("no-paginate", "Print the first page only"),
-    ("no-sign-request", "Do not sign requests (no credentials are read)"),
+    (
+        "no-sign-request",
+        "Do not sign requests (no credentials are read)",
+    ),
     ("dry-run", "Print the signed request instead of sending it"),
-    ("no-cli-pager", "Accepted for the AWS CLI's sake: output is never paged"),
+    (
+        "no-cli-pager",
+        "Accepted for the AWS CLI's sake: output is never paged",
+    ),
     ("list", "List the operations"),
 ];
 
@@ -152,7 +201,10 @@ fn member_args(m: &MemberInfo) -> Vec<Arg> {
 /// The subcommand of one operation.
 pub fn operation_command(info: &'static OperationInfo) -> Command {
     let mut cmd = Command::new(info.cli_name)
-        .about(format!("{} {} ({})", info.method, info.request_uri, info.name))
+        .about(format!(
+            "{} {} ({})",
+            info.method, info.request_uri, info.name
+        ))
         .disable_help_flag(true);
     for m in option_members(info) {
         cmd = cmd.args(member_args(m));
@@ -182,9 +234,24 @@ pub fn operation_command(info: &'static OperationInfo) -> Command {
     }
     if info.is_paginated() {
         cmd = cmd
-            .arg(Arg::new("max-items").long("max-items").value_name("N").help("Total items to print"))
-            .arg(Arg::new("starting-token").long("starting-token").value_name("TOKEN").help("Resume where a NextToken left off"))
-            .arg(Arg::new("page-size").long("page-size").value_name("N").help("Items per service call"));
+            .arg(
+                Arg::new("max-items")
+                    .long("max-items")
+                    .value_name("N")
+                    .help("Total items to print"),
+            )
+            .arg(
+                Arg::new("starting-token")
+                    .long("starting-token")
+                    .value_name("TOKEN")
+                    .help("Resume where a NextToken left off"),
+            )
+            .arg(
+                Arg::new("page-size")
+                    .long("page-size")
+                    .value_name("N")
+                    .help("Items per service call"),
+            );
     }
     if OUTFILE_OPERATIONS.contains(&info.name) {
         cmd = cmd.arg(
@@ -204,12 +271,19 @@ fn wait_command() -> Command {
     for spec in crate::wait::SPECS {
         let info = dynamic::find(spec.operation).expect("waiters poll operations of the table");
         let mut sub = Command::new(kebab(spec.name))
-            .about(format!("Polls {} every {} s, {} times at most", spec.operation, spec.delay_seconds, spec.max_attempts))
+            .about(format!(
+                "Polls {} every {} s, {} times at most",
+                spec.operation, spec.delay_seconds, spec.max_attempts
+            ))
             .disable_help_flag(true);
         for m in option_members(info) {
             sub = sub.args(member_args(m));
         }
-        sub = sub.arg(Arg::new("cli-input-json").long("cli-input-json").value_name("JSON|file://PATH"));
+        sub = sub.arg(
+            Arg::new("cli-input-json")
+                .long("cli-input-json")
+                .value_name("JSON|file://PATH"),
+        );
         cmd = cmd.subcommand(sub);
     }
     cmd
@@ -223,10 +297,22 @@ pub fn command() -> Command {
         .disable_help_flag(true)
         .disable_help_subcommand(true);
     for (long, value, help) in GLOBAL_VALUES {
-        root = root.arg(Arg::new(*long).long(*long).value_name(*value).help(*help).global(true));
+        root = root.arg(
+            Arg::new(*long)
+                .long(*long)
+                .value_name(*value)
+                .help(*help)
+                .global(true),
+        );
     }
     for (long, help) in GLOBAL_FLAGS {
-        root = root.arg(Arg::new(*long).long(*long).action(ArgAction::SetTrue).help(*help).global(true));
+        root = root.arg(
+            Arg::new(*long)
+                .long(*long)
+                .action(ArgAction::SetTrue)
+                .help(*help)
+                .global(true),
+        );
     }
     root = root.arg(
         Arg::new("help")
@@ -250,7 +336,13 @@ pub fn command() -> Command {
             Command::new("completion")
                 .about("Print a shell completion script")
                 .disable_help_flag(true)
-                .arg(Arg::new("shell").required(true).value_parser(["bash", "zsh", "fish", "elvish", "powershell"])),
+                .arg(Arg::new("shell").required(true).value_parser([
+                    "bash",
+                    "zsh",
+                    "fish",
+                    "elvish",
+                    "powershell",
+                ])),
         )
         .subcommands(extra::commands())
 }

@@ -39,8 +39,8 @@ pub fn read_bounded(path: &str) -> Result<Vec<u8>, Failure> {
 }
 
 fn read_limited(path: &str, limit: u64) -> Result<Vec<u8>, Failure> {
-    let file =
-        std::fs::File::open(path).map_err(|e| Failure::usage(format!("cannot read {path}: {e}")))?;
+    let file = std::fs::File::open(path)
+        .map_err(|e| Failure::usage(format!("cannot read {path}: {e}")))?;
     let mut bytes = Vec::new();
     file.take(limit + 1)
         .read_to_end(&mut bytes)
@@ -93,13 +93,28 @@ mod tests {
     #[test]
     fn reads_stop_at_the_limit() {
         let err = read_limited("/dev/zero", 1024).unwrap_err();
-        assert!(err.message.contains("larger than 1024 bytes"), "{}", err.message);
+        assert!(
+            err.message.contains("larger than 1024 bytes"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
     fn blobs_follow_the_binary_format() {
-        assert_eq!(blob_arg("eyJhIjoxfQ==", BinaryFormat::Base64).unwrap(), "eyJhIjoxfQ==");
-        assert_eq!(blob_arg(r#"{"a":1}"#, BinaryFormat::Raw).unwrap(), "eyJhIjoxfQ==");
-        assert_eq!(blob_arg(r#"{"a":1}"#, BinaryFormat::Base64).unwrap_err().status, 252);
+        assert_eq!(
+            blob_arg("eyJhIjoxfQ==", BinaryFormat::Base64).unwrap(),
+            "eyJhIjoxfQ=="
+        );
+        assert_eq!(
+            blob_arg(r#"{"a":1}"#, BinaryFormat::Raw).unwrap(),
+            "eyJhIjoxfQ=="
+        );
+        assert_eq!(
+            blob_arg(r#"{"a":1}"#, BinaryFormat::Base64)
+                .unwrap_err()
+                .status,
+            252
+        );
     }
 }

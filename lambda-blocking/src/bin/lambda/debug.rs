@@ -29,7 +29,13 @@ pub fn log(exchange: Exchange<'_>) {
     let mut err = std::io::stderr().lock();
     match exchange {
         Exchange::Request(r) => {
-            let _ = writeln!(err, "> {} {} ({} body bytes)", r.method(), r.uri(), r.body().len());
+            let _ = writeln!(
+                err,
+                "> {} {} ({} body bytes)",
+                r.method(),
+                r.uri(),
+                r.body().len()
+            );
             headers(&mut err, ">", r.headers());
         }
         Exchange::Response(r) => {
@@ -55,6 +61,9 @@ mod tests {
             "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=<redacted>"
         );
         assert_eq!(redact("X-Amz-Security-Token", "tok"), "<redacted>");
-        assert_eq!(redact("content-type", "application/json"), "application/json");
+        assert_eq!(
+            redact("content-type", "application/json"),
+            "application/json"
+        );
     }
 }

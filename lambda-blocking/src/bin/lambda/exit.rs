@@ -62,7 +62,12 @@ impl Failure {
     }
 
     /// A service error as JSON: `{"code","message","request_id","status"}` (254).
-    pub fn service(code: &str, message: &str, request_id: Option<&str>, status: Option<u16>) -> Self {
+    pub fn service(
+        code: &str,
+        message: &str,
+        request_id: Option<&str>,
+        status: Option<u16>,
+    ) -> Self {
         Failure {
             status: SERVICE,
             message: json!({

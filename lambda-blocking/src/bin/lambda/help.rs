@@ -18,21 +18,43 @@ pub fn reference_url(name: &str) -> String {
 pub fn global(cmd: &mut clap::Command) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "usage: lambda [global options] <command> [options]\n");
-    let _ = writeln!(out, "Call any operation of the AWS Lambda API as `aws lambda` does.");
-    let _ = writeln!(out, "`lambda <command> help` describes a command.\n\nGlobal options:");
+    let _ = writeln!(
+        out,
+        "Call any operation of the AWS Lambda API as `aws lambda` does."
+    );
+    let _ = writeln!(
+        out,
+        "`lambda <command> help` describes a command.\n\nGlobal options:"
+    );
     for arg in cmd.get_arguments() {
         if let Some(long) = arg.get_long() {
-            let value = arg.get_value_names().and_then(|v| v.first()).map(|v| format!(" <{v}>")).unwrap_or_default();
+            let value = arg
+                .get_value_names()
+                .and_then(|v| v.first())
+                .map(|v| format!(" <{v}>"))
+                .unwrap_or_default();
             let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
             let _ = writeln!(out, "  --{long}{value}\n      {help}");
         }
     }
     let _ = writeln!(out, "  --version\n      Print the version\n\nCommands:");
     for op in dynamic::operations() {
-        let _ = writeln!(out, "  {:<45} {} {}", op.cli_name, op.method, op.request_uri);
+        let _ = writeln!(
+            out,
+            "  {:<45} {} {}",
+            op.cli_name, op.method, op.request_uri
+        );
     }
-    let _ = writeln!(out, "  {:<45} wait until a resource reaches a state (`lambda wait help`)", "wait");
-    let _ = writeln!(out, "  {:<45} shell completions: bash, zsh, fish, elvish, powershell", "completion");
+    let _ = writeln!(
+        out,
+        "  {:<45} wait until a resource reaches a state (`lambda wait help`)",
+        "wait"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<45} shell completions: bash, zsh, fish, elvish, powershell",
+        "completion"
+    );
     for extra in crate::extra::EXTRA {
         let _ = writeln!(out, "  {:<45} {}", extra.name, extra.about);
     }
@@ -53,7 +75,10 @@ fn limits(shape: &str) -> String {
     let Some(s) = model::shape(shape) else {
         return String::new();
     };
-    let what = if matches!(s.kind, ShapeKind::Integer | ShapeKind::Long | ShapeKind::Double | ShapeKind::Float) {
+    let what = if matches!(
+        s.kind,
+        ShapeKind::Integer | ShapeKind::Long | ShapeKind::Double | ShapeKind::Float
+    ) {
         "value"
     } else {
         "length"
@@ -77,13 +102,21 @@ fn limits(shape: &str) -> String {
 /// One member's help lines.
 fn member(out: &mut String, m: &MemberInfo) {
     let long = kebab(m.name);
-    let flag = if matches!(model::shape(m.shape).map(|s| s.kind), Some(ShapeKind::Boolean)) {
+    let flag = if matches!(
+        model::shape(m.shape).map(|s| s.kind),
+        Some(ShapeKind::Boolean)
+    ) {
         format!("--{long} | --no-{long}")
     } else {
         format!("--{long} <{}>", type_name(m.shape))
     };
     let required = if m.required { "required" } else { "optional" };
-    let _ = writeln!(out, "  {flag}\n      {} ({required}, {})", m.name, location(m));
+    let _ = writeln!(
+        out,
+        "  {flag}\n      {} ({required}, {})",
+        m.name,
+        location(m)
+    );
     let l = limits(m.shape);
     if !l.is_empty() {
         let _ = writeln!(out, "      {l}");
@@ -96,22 +129,47 @@ pub fn operation(info: &OperationInfo) -> String {
     let _ = writeln!(out, "{} ({})\n", info.cli_name, info.name);
     let _ = writeln!(out, "HTTP: {} {}", info.method, info.request_uri);
     let _ = writeln!(out, "API reference: {}\n", reference_url(info.name));
-    let outfile = if OUTFILE_OPERATIONS.contains(&info.name) { " [OUTFILE]" } else { "" };
-    let _ = writeln!(out, "usage: lambda {} [options]{outfile}\n\nOptions:", info.cli_name);
+    let outfile = if OUTFILE_OPERATIONS.contains(&info.name) {
+        " [OUTFILE]"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "usage: lambda {} [options]{outfile}\n\nOptions:",
+        info.cli_name
+    );
     for m in option_members(info) {
         member(&mut out, m);
     }
     let _ = writeln!(out, "  --cli-input-json <JSON|file://PATH>\n      the input as a JSON object of member names (options win over it)");
-    let _ = writeln!(out, "  --generate-cli-skeleton [input|output]\n      print a JSON template and exit");
+    let _ = writeln!(
+        out,
+        "  --generate-cli-skeleton [input|output]\n      print a JSON template and exit"
+    );
     if let Some(p) = info.paginator {
-        let _ = writeln!(out, "\nPagination ({} -> {}, items in {}):", p.input_token, p.output_token, p.result_key);
-        let _ = writeln!(out, "  --max-items <N>        total items to print (then NextToken)");
+        let _ = writeln!(
+            out,
+            "\nPagination ({} -> {}, items in {}):",
+            p.input_token, p.output_token, p.result_key
+        );
+        let _ = writeln!(
+            out,
+            "  --max-items <N>        total items to print (then NextToken)"
+        );
         let _ = writeln!(out, "  --starting-token <T>   resume from a NextToken");
-        let _ = writeln!(out, "  --page-size <N>        items per call{}", p.limit_key.map(|k| format!(" ({k})")).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "  --page-size <N>        items per call{}",
+            p.limit_key.map(|k| format!(" ({k})")).unwrap_or_default()
+        );
         let _ = writeln!(out, "  --no-paginate          the first page only");
     }
     if !outfile.is_empty() {
-        let _ = writeln!(out, "\nOUTFILE: where the payload goes (- for standard output).");
+        let _ = writeln!(
+            out,
+            "\nOUTFILE: where the payload goes (- for standard output)."
+        );
         let _ = writeln!(out, "Blobs are base64 unless --cli-binary-format raw-in-base64-out; fileb://PATH reads bytes.");
     }
     if let Some(output) = model::operation(info.name).and_then(|o| o.output) {
@@ -174,6 +232,10 @@ pub fn skeleton(shape: &str, depth: usize) -> Value {
 /// `--generate-cli-skeleton input|output` of an operation.
 pub fn operation_skeleton(info: &OperationInfo, which: &str) -> Value {
     let shapes = model::operation(info.name).expect("every operation is in the model");
-    let shape = if which == "output" { shapes.output } else { Some(shapes.input) };
+    let shape = if which == "output" {
+        shapes.output
+    } else {
+        Some(shapes.input)
+    };
     shape.map_or_else(|| json!({}), |s| skeleton(s, 0))
 }

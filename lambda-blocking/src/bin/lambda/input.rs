@@ -35,7 +35,10 @@ fn scalar(shape: &str, text: &str, path: &str, format: BinaryFormat) -> Result<V
                 .map_err(|_| format!("{path}: not an integer: {text:?}"))?,
         ),
         Some(ShapeKind::Double | ShapeKind::Float) => {
-            let f: f64 = text.trim().parse().map_err(|_| format!("{path}: not a number: {text:?}"))?;
+            let f: f64 = text
+                .trim()
+                .parse()
+                .map_err(|_| format!("{path}: not a number: {text:?}"))?;
             serde_json::Number::from_f64(f)
                 .map(Value::Number)
                 .ok_or_else(|| format!("{path}: not a finite number: {text:?}"))?
@@ -47,7 +50,9 @@ fn scalar(shape: &str, text: &str, path: &str, format: BinaryFormat) -> Result<V
         },
         Some(ShapeKind::Blob) => Value::String(blob_arg(text, format).map_err(|f| f.message)?),
         Some(ShapeKind::Timestamp) => match text.trim().parse::<f64>() {
-            Ok(n) => serde_json::Number::from_f64(n).map_or(Value::String(text.into()), Value::Number),
+            Ok(n) => {
+                serde_json::Number::from_f64(n).map_or(Value::String(text.into()), Value::Number)
+            }
             Err(_) => Value::String(text.into()),
         },
         _ => Value::String(text.to_string()),
@@ -95,7 +100,8 @@ fn member_value(
             if let [one] = values {
                 let t = text(one)?;
                 if t.trim_start().starts_with('[') {
-                    return serde_json::from_str(t.trim()).map_err(|e| format!("{path}: invalid JSON: {e}"));
+                    return serde_json::from_str(t.trim())
+                        .map_err(|e| format!("{path}: invalid JSON: {e}"));
                 }
             }
             let items = values
@@ -104,7 +110,9 @@ fn member_value(
                 .collect::<Result<_, _>>()?;
             Ok(Value::Array(items))
         }
-        Some(ShapeKind::Structure(_) | ShapeKind::Map(..)) => compound(shape, &text(&values[0])?, path, format),
+        Some(ShapeKind::Structure(_) | ShapeKind::Map(..)) => {
+            compound(shape, &text(&values[0])?, path, format)
+        }
         _ => scalar(shape, &text(&values[0])?, path, format),
     }
 }
@@ -120,7 +128,10 @@ pub fn from_matches(
     for member in option_members(info) {
         let option = format!("--{}", kebab(member.name));
         let id = member_id(member.name);
-        if matches!(model::shape(member.shape).map(|s| s.kind), Some(ShapeKind::Boolean)) {
+        if matches!(
+            model::shape(member.shape).map(|s| s.kind),
+            Some(ShapeKind::Boolean)
+        ) {
             if m.get_flag(&id) {
                 object.insert(member.name.into(), Value::Bool(true));
             } else if m.get_flag(&no_id(member.name)) {
@@ -130,7 +141,8 @@ pub fn from_matches(
         }
         if let Some(values) = m.get_many::<String>(&id) {
             let values: Vec<String> = values.cloned().collect();
-            let value = member_value(member.shape, &values, &option, format).map_err(Failure::usage)?;
+            let value =
+                member_value(member.shape, &values, &option, format).map_err(Failure::usage)?;
             object.insert(member.name.into(), value);
         }
     }

@@ -48,7 +48,11 @@ pub fn invoke(
 }
 
 /// The completion event's members that it had (absent is not null).
-fn complete(error_code: Option<String>, error_details: Option<String>, log_result: Option<String>) -> Value {
+fn complete(
+    error_code: Option<String>,
+    error_details: Option<String>,
+    log_result: Option<String>,
+) -> Value {
     let present: Map<String, Value> = [
         ("ErrorCode", error_code),
         ("ErrorDetails", error_details),
@@ -62,7 +66,12 @@ fn complete(error_code: Option<String>, error_details: Option<String>, log_resul
 
 /// `invoke-with-response-stream`: with an outfile, the chunks go there as they arrive and
 /// the head and completion event are printed; without one, one JSON line per event.
-pub fn stream(client: &Client, input: &Value, outfile: Option<&str>, output: &Output) -> Result<(), Failure> {
+pub fn stream(
+    client: &Client,
+    input: &Value,
+    outfile: Option<&str>,
+    output: &Output,
+) -> Result<(), Failure> {
     let op: InvokeWithResponseStream = serde_json::from_value(input.clone())
         .map_err(|e| Failure::usage(format!("invalid input: {e}")))?;
     let events = client
@@ -95,7 +104,10 @@ pub fn stream(client: &Client, input: &Value, outfile: Option<&str>, output: &Ou
                 error_details,
                 log_result,
             }) => complete(error_code, error_details, log_result),
-            Ok(ResponseStreamEvent::Unknown { event_type, message }) => {
+            Ok(ResponseStreamEvent::Unknown {
+                event_type,
+                message,
+            }) => {
                 json!({ event_type: {"Payload": b64(&message.payload)} })
             }
             // An exception or error event is a service error (the head said 200).

@@ -150,7 +150,9 @@ impl Globals {
         if let (Some(p), Some(config)) = (&self.profile, builder.shared_config()) {
             let prefix = format!("profile `{p}` ");
             if let Some(w) = config.warnings().iter().find(|w| w.starts_with(&prefix)) {
-                return Err(Failure::config(format!("the config profile ({p}) could not be found: {w}")));
+                return Err(Failure::config(format!(
+                    "the config profile ({p}) could not be found: {w}"
+                )));
             }
         }
         if let Some(region) = &self.region {
@@ -168,10 +170,11 @@ impl Globals {
         if let Some(t) = self.read_timeout {
             builder = builder.read_timeout(t).invoke_read_timeout(t);
         }
-        let bundle = self
-            .ca_bundle
-            .clone()
-            .or_else(|| std::env::var("AWS_CA_BUNDLE").ok().filter(|v| !v.is_empty()));
+        let bundle = self.ca_bundle.clone().or_else(|| {
+            std::env::var("AWS_CA_BUNDLE")
+                .ok()
+                .filter(|v| !v.is_empty())
+        });
         if let Some(path) = bundle {
             let pem = blobs::read_bounded(&path).map_err(|f| Failure::config(f.message))?;
             builder = builder.add_root_certificate_pem(&pem);
@@ -182,7 +185,10 @@ impl Globals {
         if self.debug {
             builder = builder.observe(debug::log);
         }
-        builder.unsigned(self.unsigned).build().map_err(build_failure)
+        builder
+            .unsigned(self.unsigned)
+            .build()
+            .map_err(build_failure)
     }
 }
 
@@ -197,14 +203,15 @@ fn leaf(m: &ArgMatches) -> &ArgMatches {
 fn run() -> Result<u8, Failure> {
     let argv = help_word(utf8_args()?);
     let mut cmd = args::command();
-    let matches = match cmd.try_get_matches_from_mut(std::iter::once("lambda".to_string()).chain(argv)) {
-        Ok(m) => m,
-        Err(e) if e.kind() == clap::error::ErrorKind::DisplayVersion => {
-            print!("{}", e.render());
-            return Ok(OK);
-        }
-        Err(e) => return Err(Failure::usage(e.render().to_string().trim_end())),
-    };
+    let matches =
+        match cmd.try_get_matches_from_mut(std::iter::once("lambda".to_string()).chain(argv)) {
+            Ok(m) => m,
+            Err(e) if e.kind() == clap::error::ErrorKind::DisplayVersion => {
+                print!("{}", e.render());
+                return Ok(OK);
+            }
+            Err(e) => return Err(Failure::usage(e.render().to_string().trim_end())),
+        };
     let globals = Globals::new(leaf(&matches))?;
     let Some((name, sub)) = matches.subcommand() else {
         if matches.get_flag("list") {
@@ -223,14 +230,22 @@ fn run() -> Result<u8, Failure> {
     };
     match name {
         "help" => {
-            let topics: Vec<&String> = sub.get_many::<String>("topic").into_iter().flatten().collect();
+            let topics: Vec<&String> = sub
+                .get_many::<String>("topic")
+                .into_iter()
+                .flatten()
+                .collect();
             let text = match topics.as_slice() {
                 [] => help::global(&mut cmd),
                 [w] if w.as_str() == "wait" => help::wait(None),
                 [w, name] if w.as_str() == "wait" => help::wait(Some(name)),
                 [op] => match dynamic::find(op) {
                     Some(info) => help::operation(info),
-                    None => return Err(Failure::usage(format!("no command {op:?} (`lambda help` lists them)"))),
+                    None => {
+                        return Err(Failure::usage(format!(
+                            "no command {op:?} (`lambda help` lists them)"
+                        )))
+                    }
                 },
                 _ => return Err(Failure::usage("usage: lambda help [<command>]")),
             };
@@ -251,7 +266,12 @@ fn run() -> Result<u8, Failure> {
             // Extra commands (see extra.rs) get the client and their own arguments.
             (Some(e), _) => {
                 let client = globals.client(None)?;
-                let rest: Vec<String> = sub.get_many::<String>("args").into_iter().flatten().cloned().collect();
+                let rest: Vec<String> = sub
+                    .get_many::<String>("args")
+                    .into_iter()
+                    .flatten()
+                    .cloned()
+                    .collect();
                 Ok((e.run)(&client, rest))
             }
             (None, Some(info)) => operation(&globals, info, sub),
@@ -262,7 +282,11 @@ fn run() -> Result<u8, Failure> {
 
 /// The input of `info` from the options, checked: required members present, every value
 /// of the right shape.
-fn checked_input(info: &OperationInfo, m: &ArgMatches, g: &Globals) -> Result<serde_json::Value, Failure> {
+fn checked_input(
+    info: &OperationInfo,
+    m: &ArgMatches,
+    g: &Globals,
+) -> Result<serde_json::Value, Failure> {
     let input = input::from_matches(info, m, g.binary)?;
     input::check_required(info, &input)?;
     info.canonical_input(&input)
@@ -294,10 +318,18 @@ fn wait_command(g: &Globals, m: &ArgMatches) -> Result<u8, Failure> {
 }
 
 /// Prints the signed request as JSON (never queried or reformatted: its shape is fixed).
-fn dry_run(g: &Globals, client: &Client, info: &OperationInfo, input: serde_json::Value) -> Result<u8, Failure> {
+fn dry_run(
+    g: &Globals,
+    client: &Client,
+    info: &OperationInfo,
+    input: serde_json::Value,
+) -> Result<u8, Failure> {
     let time = g.signing_time.unwrap_or_else(time::OffsetDateTime::now_utc);
     let request = call::dry_run(client, info, input, time, g.unsigned)?;
-    println!("{}", serde_json::to_string_pretty(&request).map_err(Failure::other)?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&request).map_err(Failure::other)?
+    );
     Ok(OK)
 }
 
@@ -308,7 +340,10 @@ fn operation(g: &Globals, info: &'static OperationInfo, m: &ArgMatches) -> Resul
     }
     if let Some(which) = m.get_one::<String>("generate-cli-skeleton") {
         let skeleton = help::operation_skeleton(info, which);
-        println!("{}", serde_json::to_string_pretty(&skeleton).map_err(Failure::other)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&skeleton).map_err(Failure::other)?
+        );
         return Ok(OK);
     }
     let mut input = checked_input(info, m, g)?;
@@ -318,9 +353,15 @@ fn operation(g: &Globals, info: &'static OperationInfo, m: &ArgMatches) -> Resul
         paging::prepare(info, &mut input, &pages)?;
         return dry_run(g, &client, info, input);
     }
-    let outfile = m.try_get_one::<String>("outfile").ok().flatten().map(String::as_str);
+    let outfile = m
+        .try_get_one::<String>("outfile")
+        .ok()
+        .flatten()
+        .map(String::as_str);
     let result = match (info.name, outfile) {
-        ("Invoke", Some(path)) => return invoke::invoke(&client, info, input, path, &g.output).map(|()| OK),
+        ("Invoke", Some(path)) => {
+            return invoke::invoke(&client, info, input, path, &g.output).map(|()| OK)
+        }
         ("InvokeWithResponseStream", _) => {
             return invoke::stream(&client, &input, outfile, &g.output).map(|()| OK)
         }

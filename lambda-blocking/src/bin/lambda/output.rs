@@ -24,18 +24,30 @@ enum Format {
 
 impl Output {
     /// From `--output`, `--query` and `--color`.
-    pub fn new(format: Option<&str>, query: Option<&str>, color: Option<&str>) -> Result<Self, Failure> {
+    pub fn new(
+        format: Option<&str>,
+        query: Option<&str>,
+        color: Option<&str>,
+    ) -> Result<Self, Failure> {
         let format = match format.unwrap_or("json") {
             "json" => Format::Json,
             "text" => Format::Text,
             "table" => Format::Table,
-            other => return Err(Failure::usage(format!("--output {other:?}: must be one of: json, text, table"))),
+            other => {
+                return Err(Failure::usage(format!(
+                    "--output {other:?}: must be one of: json, text, table"
+                )))
+            }
         };
         let color = match color.unwrap_or("auto") {
             "on" => true,
             "off" => false,
             "auto" => std::io::stdout().is_terminal(),
-            other => return Err(Failure::usage(format!("--color {other:?}: must be one of: on, off, auto"))),
+            other => {
+                return Err(Failure::usage(format!(
+                    "--color {other:?}: must be one of: on, off, auto"
+                )))
+            }
         };
         if let Some(q) = query {
             jmespath::compile(q).map_err(|e| Failure::usage(format!("--query: {e}")))?;
@@ -53,7 +65,9 @@ impl Output {
             return Ok(value);
         };
         let expr = jmespath::compile(q).map_err(|e| Failure::usage(format!("--query: {e}")))?;
-        let found = expr.search(value).map_err(|e| Failure::usage(format!("--query: {e}")))?;
+        let found = expr
+            .search(value)
+            .map_err(|e| Failure::usage(format!("--query: {e}")))?;
         serde_json::to_value(&*found).map_err(Failure::other)
     }
 
@@ -98,7 +112,11 @@ fn text_into(value: &Value, name: Option<&str>, out: &mut String) {
         Value::Object(o) => {
             let mut keys: Vec<&String> = o.keys().collect();
             keys.sort();
-            let scalars: Vec<String> = keys.iter().filter(|k| is_scalar(&o[**k])).map(|k| scalar_text(&o[*k])).collect();
+            let scalars: Vec<String> = keys
+                .iter()
+                .filter(|k| is_scalar(&o[**k]))
+                .map(|k| scalar_text(&o[*k]))
+                .collect();
             if !scalars.is_empty() {
                 let mut line: Vec<String> = name.map(|n| n.to_uppercase()).into_iter().collect();
                 line.extend(scalars);
@@ -138,7 +156,11 @@ pub fn table(value: &Value) -> String {
 fn draw(title: &str, header: Option<&[String]>, rows: &[Vec<String>], out: &mut String) {
     let cols = header.map_or_else(|| rows.first().map_or(1, Vec::len), <[String]>::len);
     let mut widths = vec![0usize; cols];
-    for row in header.into_iter().map(<[String]>::to_vec).chain(rows.iter().cloned()) {
+    for row in header
+        .into_iter()
+        .map(<[String]>::to_vec)
+        .chain(rows.iter().cloned())
+    {
         for (i, cell) in row.iter().enumerate().take(cols) {
             widths[i] = widths[i].max(cell.chars().count());
         }
@@ -151,7 +173,13 @@ fn draw(title: &str, header: Option<&[String]>, rows: &[Vec<String>], out: &mut 
     out.push_str(&line);
     let row_line = |row: &[String], out: &mut String| {
         let cells: Vec<String> = (0..cols)
-            .map(|i| format!(" {:<w$} ", row.get(i).map_or("", String::as_str), w = widths[i]))
+            .map(|i| {
+                format!(
+                    " {:<w$} ",
+                    row.get(i).map_or("", String::as_str),
+                    w = widths[i]
+                )
+            })
             .collect();
         let joined = cells.join("|");
         let pad = inner.saturating_sub(joined.chars().count());
@@ -196,14 +224,25 @@ fn table_into(value: &Value, title: &str, out: &mut String) {
             header.sort();
             let rows: Vec<Vec<String>> = items
                 .iter()
-                .map(|item| header.iter().map(|h| item.get(h).map(scalar_text).unwrap_or_default()).collect())
+                .map(|item| {
+                    header
+                        .iter()
+                        .map(|h| item.get(h).map(scalar_text).unwrap_or_default())
+                        .collect()
+                })
                 .collect();
             draw(title, Some(&header), &rows, out);
         }
         Value::Array(items) => {
             let rows: Vec<Vec<String>> = items
                 .iter()
-                .map(|v| vec![if is_scalar(v) { scalar_text(v) } else { v.to_string() }])
+                .map(|v| {
+                    vec![if is_scalar(v) {
+                        scalar_text(v)
+                    } else {
+                        v.to_string()
+                    }]
+                })
                 .collect();
             draw(title, None, &rows, out);
         }
@@ -223,12 +262,21 @@ fn color_json(value: &Value, indent: usize) -> String {
         Value::Object(o) if !o.is_empty() => {
             let items: Vec<String> = o
                 .iter()
-                .map(|(k, v)| format!("{pad}{KEY}{}{END}: {}", Value::String(k.clone()), color_json(v, indent + 1)))
+                .map(|(k, v)| {
+                    format!(
+                        "{pad}{KEY}{}{END}: {}",
+                        Value::String(k.clone()),
+                        color_json(v, indent + 1)
+                    )
+                })
                 .collect();
             format!("{{\n{}\n{close}}}", items.join(",\n"))
         }
         Value::Array(a) if !a.is_empty() => {
-            let items: Vec<String> = a.iter().map(|v| format!("{pad}{}", color_json(v, indent + 1))).collect();
+            let items: Vec<String> = a
+                .iter()
+                .map(|v| format!("{pad}{}", color_json(v, indent + 1)))
+                .collect();
             format!("[\n{}\n{close}]", items.join(",\n"))
         }
         Value::String(_) => format!("{STR}{value}{END}"),

@@ -37,7 +37,11 @@ impl PageOptions {
     pub fn from_matches(m: &ArgMatches) -> Result<Self, Failure> {
         Ok(PageOptions {
             max_items: number(m, "max-items")?,
-            starting_token: m.try_get_one::<String>("starting-token").ok().flatten().cloned(),
+            starting_token: m
+                .try_get_one::<String>("starting-token")
+                .ok()
+                .flatten()
+                .cloned(),
             page_size: number(m, "page-size")?,
         })
     }
@@ -50,7 +54,11 @@ fn encode(token_member: &str, marker: Option<&Value>, skip: usize) -> String {
 }
 
 fn decode(token_member: &str, token: &str) -> Result<(Option<Value>, usize), Failure> {
-    let bad = || Failure::usage(format!("--starting-token {token:?} is not a NextToken of this program"));
+    let bad = || {
+        Failure::usage(format!(
+            "--starting-token {token:?} is not a NextToken of this program"
+        ))
+    };
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(token)
         .map_err(|_| bad())?;
@@ -62,7 +70,11 @@ fn decode(token_member: &str, token: &str) -> Result<(Option<Value>, usize), Fai
 
 /// Sets the first request's token and page size from the options; returns how many
 /// items of its page the starting token says were already printed.
-pub fn prepare(info: &OperationInfo, input: &mut Value, options: &PageOptions) -> Result<usize, Failure> {
+pub fn prepare(
+    info: &OperationInfo,
+    input: &mut Value,
+    options: &PageOptions,
+) -> Result<usize, Failure> {
     let Some(p) = info.paginator else {
         return Ok(0);
     };
@@ -146,9 +158,14 @@ mod tests {
         let mut sent = Vec::new();
         let out = all_pages(info, json!({}), options, |input| {
             sent.push(input.clone());
-            let start: usize = input.get("Marker").and_then(Value::as_str).map_or(0, |m| m.parse().unwrap());
+            let start: usize = input
+                .get("Marker")
+                .and_then(Value::as_str)
+                .map_or(0, |m| m.parse().unwrap());
             let end = (start + 3).min(10);
-            let items: Vec<Value> = (start..end).map(|i| json!({"FunctionName": format!("f{i}")})).collect();
+            let items: Vec<Value> = (start..end)
+                .map(|i| json!({"FunctionName": format!("f{i}")}))
+                .collect();
             let mut page = json!({"Functions": items});
             if end < 10 {
                 page["NextMarker"] = json!(end.to_string());
@@ -160,15 +177,26 @@ mod tests {
     }
 
     fn names(v: &Value) -> Vec<String> {
-        v["Functions"].as_array().unwrap().iter().map(|f| f["FunctionName"].as_str().unwrap().to_string()).collect()
+        v["Functions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["FunctionName"].as_str().unwrap().to_string())
+            .collect()
     }
 
     #[test]
     fn max_items_then_starting_token_resume_mid_page() {
-        let (first, _) = pages(&PageOptions { max_items: Some(4), ..Default::default() });
+        let (first, _) = pages(&PageOptions {
+            max_items: Some(4),
+            ..Default::default()
+        });
         assert_eq!(names(&first), ["f0", "f1", "f2", "f3"]);
         let token = first["NextToken"].as_str().unwrap().to_string();
-        let (rest, sent) = pages(&PageOptions { starting_token: Some(token), ..Default::default() });
+        let (rest, sent) = pages(&PageOptions {
+            starting_token: Some(token),
+            ..Default::default()
+        });
         assert_eq!(names(&rest), ["f4", "f5", "f6", "f7", "f8", "f9"]);
         assert!(rest.get("NextToken").is_none());
         assert_eq!(sent[0]["Marker"], "3");
@@ -176,11 +204,20 @@ mod tests {
 
     #[test]
     fn page_size_sets_the_limit_member() {
-        let (all, sent) = pages(&PageOptions { page_size: Some(3), ..Default::default() });
+        let (all, sent) = pages(&PageOptions {
+            page_size: Some(3),
+            ..Default::default()
+        });
         assert_eq!(names(&all).len(), 10);
         assert!(sent.iter().all(|s| s["MaxItems"] == 3));
-        let (exact, _) = pages(&PageOptions { max_items: Some(3), ..Default::default() });
-        let (rest, _) = pages(&PageOptions { starting_token: exact["NextToken"].as_str().map(String::from), ..Default::default() });
+        let (exact, _) = pages(&PageOptions {
+            max_items: Some(3),
+            ..Default::default()
+        });
+        let (rest, _) = pages(&PageOptions {
+            starting_token: exact["NextToken"].as_str().map(String::from),
+            ..Default::default()
+        });
         assert_eq!(names(&rest)[0], "f3");
     }
 }

@@ -67,7 +67,10 @@ fn value(text: &str) -> Result<Sh, String> {
             return Ok(Sh::List(Vec::new()));
         }
         return Ok(Sh::List(
-            split_commas(inner)?.iter().map(|v| value(v)).collect::<Result<_, _>>()?,
+            split_commas(inner)?
+                .iter()
+                .map(|v| value(v))
+                .collect::<Result<_, _>>()?,
         ));
     }
     Ok(Sh::Scalar(unquote(t)))
@@ -131,9 +134,15 @@ pub fn to_json(
             for (k, v) in pairs {
                 let m = members.iter().find(|m| m.name == k).ok_or_else(|| {
                     let names: Vec<_> = members.iter().map(|m| m.name).collect();
-                    format!("{path}: unknown member {k:?}, must be one of: {}", names.join(", "))
+                    format!(
+                        "{path}: unknown member {k:?}, must be one of: {}",
+                        names.join(", ")
+                    )
                 })?;
-                out.insert(k.clone(), to_json(v, m.shape, &format!("{path}.{k}"), scalar)?);
+                out.insert(
+                    k.clone(),
+                    to_json(v, m.shape, &format!("{path}.{k}"), scalar)?,
+                );
             }
             Ok(Value::Object(out))
         }

@@ -19,7 +19,9 @@ pub const SPECS: [&WaiterSpec; 6] = [
 
 /// A waiter by its command name (`function-active-v2`).
 pub fn find(name: &str) -> Option<&'static WaiterSpec> {
-    SPECS.into_iter().find(|s| crate::args::kebab(s.name) == name)
+    SPECS
+        .into_iter()
+        .find(|s| crate::args::kebab(s.name) == name)
 }
 
 fn failure<E: std::fmt::Debug>(e: WaitError<E>) -> Failure {
@@ -41,11 +43,17 @@ pub fn run(client: &Client, spec: &'static WaiterSpec, input: Value) -> Result<(
     match spec.operation {
         "GetFunction" => {
             let op: GetFunction = serde_json::from_value(input).map_err(usage)?;
-            client.wait(Waiter::new(spec, op)).map(drop).map_err(failure)
+            client
+                .wait(Waiter::new(spec, op))
+                .map(drop)
+                .map_err(failure)
         }
         "GetFunctionConfiguration" => {
             let op: GetFunctionConfiguration = serde_json::from_value(input).map_err(usage)?;
-            client.wait(Waiter::new(spec, op)).map(drop).map_err(failure)
+            client
+                .wait(Waiter::new(spec, op))
+                .map(drop)
+                .map_err(failure)
         }
         other => Err(Failure::other(format!("no waiter polls {other}"))),
     }
