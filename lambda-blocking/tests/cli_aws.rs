@@ -638,6 +638,7 @@ fn documented_examples_against_moto() {
         table.contains("| FunctionName ") && table.contains("| other"),
         "{table}"
     );
+    assert!(table.contains("GetFunctionConfiguration"), "{table}");
     // A waiter on a function that is not there: 255 with the reason.
     let out = cli(&["wait", "function-active-v2", "--function-name", "missing"]);
     assert_eq!(out.status.code(), Some(255));
@@ -749,6 +750,10 @@ fn help_skeletons_and_completions_cover_every_operation() {
 #[test]
 fn usage_errors_name_what_is_wrong() {
     let dir = temp_dir();
+    // No command: the usage, 252.
+    let out = run(&dir, &[]);
+    assert_eq!(out.status.code(), Some(252));
+    assert!(stderr(&out).contains("usage: lambda"), "{}", stderr(&out));
     // The first thing every tutorial types works (here as a dry run).
     let out = run(
         &dir,
@@ -1000,8 +1005,8 @@ fn global_options_debug_unsigned_color_timeouts_and_exit_statuses() {
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+    let killed = Command::new("sh")
+        .args(["-c", &format!("kill -INT {}", child.id())])
         .status()
         .unwrap();
     assert!(killed.success());

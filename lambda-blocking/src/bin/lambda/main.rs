@@ -334,6 +334,7 @@ fn dry_run(
 }
 
 fn operation(g: &Globals, info: &'static OperationInfo, m: &ArgMatches) -> Result<u8, Failure> {
+    let output = g.output.clone().titled(info.name);
     if m.get_flag("help") {
         print!("{}", help::operation(info));
         return Ok(OK);
@@ -360,16 +361,16 @@ fn operation(g: &Globals, info: &'static OperationInfo, m: &ArgMatches) -> Resul
         .map(String::as_str);
     let result = match (info.name, outfile) {
         ("Invoke", Some(path)) => {
-            return invoke::invoke(&client, info, input, path, &g.output).map(|()| OK)
+            return invoke::invoke(&client, info, input, path, &output).map(|()| OK)
         }
         ("InvokeWithResponseStream", _) => {
-            return invoke::stream(&client, &input, outfile, &g.output).map(|()| OK)
+            return invoke::stream(&client, &input, outfile, &output).map(|()| OK)
         }
         _ if info.is_paginated() && !g.no_paginate => {
             paging::all_pages(info, input, &pages, |i| call::send(&client, info, i))?
         }
         _ => call::send(&client, info, input)?,
     };
-    g.output.print(result)?;
+    output.print(result)?;
     Ok(OK)
 }

@@ -13,6 +13,7 @@ pub struct Output {
     format: Format,
     query: Option<String>,
     color: bool,
+    title: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,7 +57,14 @@ impl Output {
             format,
             query: query.map(str::to_string),
             color,
+            title: "Result".into(),
         })
+    }
+
+    /// The title of `--output table` (the operation's name).
+    pub fn titled(mut self, title: &str) -> Self {
+        self.title = title.to_string();
+        self
     }
 
     /// Applies the query to `value`.
@@ -79,7 +87,7 @@ impl Output {
             Format::Json if self.color => color_json(&value, 0),
             Format::Json => serde_json::to_string_pretty(&value).map_err(Failure::other)?,
             Format::Text => text(&value),
-            Format::Table => table(&value),
+            Format::Table => table(&value, &self.title),
         };
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{}", text.trim_end_matches('\n'));
@@ -147,9 +155,9 @@ fn text_into(value: &Value, name: Option<&str>, out: &mut String) {
 
 /// A table: an object's scalars as key | value rows, a list of objects as columns of
 /// their scalar members, nested values as sections below.
-pub fn table(value: &Value) -> String {
+pub fn table(value: &Value, title: &str) -> String {
     let mut out = String::new();
-    table_into(value, "Result", &mut out);
+    table_into(value, title, &mut out);
     out
 }
 
@@ -299,7 +307,8 @@ mod tests {
 
     #[test]
     fn tables_have_a_column_per_member() {
-        let t = table(&json!([{"Name": "a", "Version": "1"}]));
+        let t = table(&json!([{"Name": "a", "Version": "1"}]), "ListVersions");
+        assert!(t.contains("ListVersions"), "{t}");
         assert!(t.contains("| Name | Version |"), "{t}");
         assert!(t.contains("| a    | 1       |"), "{t}");
     }
