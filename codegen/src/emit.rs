@@ -987,6 +987,7 @@ impl<'m> Gen<'m> {
 
         // parse
         o.push_str("    fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {\n");
+        o.push_str("        rest_json::check_content_encoding(&response)?;\n");
         o.push_str("        if !rest_json::is_success(response.status()) {\n            return Err(rest_json::parse_error(&response));\n        }\n");
         match &op.output {
             None => o.push_str("        let _ = response;\n        Ok(())\n"),

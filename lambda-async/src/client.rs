@@ -8,12 +8,13 @@ use std::time::Duration;
 use http_body_util::BodyExt;
 use lambda_proto::call::{runs_function, Call, ClientConfig, Step, DEFAULT_INVOKE_TIMEOUT};
 use lambda_proto::config::ConfigError;
-use lambda_proto::credentials::{Credentials, CredentialsError, CredentialsSource};
+use lambda_proto::credentials::{Credentials, CredentialsError, CredentialsSource, SourceKind};
 use lambda_proto::endpoint::{Endpoint, EndpointError, EndpointParams};
 use lambda_proto::error::{Error, TransportError, TransportErrorKind};
 use lambda_proto::retry::RetryConfig;
 use lambda_proto::Operation;
 use time::OffsetDateTime;
+use tracing::Instrument;
 
 use crate::credentials::{CredentialsCache, ProvideCredentials, SourceProvider};
 use crate::limit::{Limiter, Permit};
@@ -56,7 +57,7 @@ pub(crate) struct Inner {
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) sleep: Arc<dyn Sleep>,
     pub(crate) clock: Arc<Clock>,
-    pub(crate) random: Box<Random>,
+    pub(crate) random: Arc<Random>,
     pub(crate) credentials: CredentialsCache,
     pub(crate) limiter: Arc<Limiter>,
     pub(crate) max_body_size: usize,
@@ -81,35 +82,16 @@ impl fmt::Debug for Client {
 impl Client {
     /// A builder; `region`, `credentials`, and (without the `tokio` feature) `transport`
     /// and `sleep` must be given.
-    pub fn builder() -> Builder {
-        Builder::default()
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
     }
 
     /// The settings of the environment and the shared files, as `Client::from_env` uses
     /// them (region, credentials chain, endpoint URL, FIPS, dual-stack, retries), in a
     /// builder so more can be set. Needs no runtime: without the `tokio` feature, give it
     /// a transport and a timer before building.
-    pub fn builder_from_env() -> Result<Builder, BuildError> {
-        let local =
-            lambda_env::LocalConfig::load(&lambda_env::process_env).map_err(|e| match e {
-                lambda_env::LoadError::ReadFile { path, source } => {
-                    BuildError::ReadFile { path, source }
-                }
-                lambda_env::LoadError::Config(e) => BuildError::Config(e),
-            })?;
-        let config = local.config;
-        let region = config.require_region().map_err(BuildError::Config)?;
-        let source = local.credentials.map_err(BuildError::Credentials)?;
-        let mut builder = Client::builder()
-            .region(region)
-            .credentials_source(source)
-            .use_fips(config.use_fips())
-            .use_dual_stack(config.use_dualstack())
-            .retry(config.retry_config());
-        if let Some(url) = config.endpoint_url() {
-            builder = builder.endpoint_url(url);
-        }
-        Ok(builder)
+    pub fn builder_from_env() -> Result<ClientBuilder, BuildError> {
+        ClientBuilder::from_env()
     }
 
     /// The shared call configuration (endpoint, region, retry settings, clock skew).
@@ -139,10 +121,25 @@ impl Client {
     {
         let inner = &*self.inner;
         let limit = inner.operation_timeout;
-        match rt::timeout(&*inner.sleep, limit, self.send_unbounded(op)).await {
+        let span = tracing::debug_span!(
+            "lambda",
+            operation = O::NAME,
+            endpoint = inner.config.endpoint().authority(),
+        );
+        let started = std::time::Instant::now();
+        let call = rt::timeout(&*inner.sleep, limit, self.send_unbounded(op));
+        let outcome = match call.instrument(span.clone()).await {
             Some(result) => result,
             None => Err(operation_timed_out(limit)),
-        }
+        };
+        span.in_scope(|| {
+            tracing::debug!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                ok = outcome.is_ok(),
+                "call finished"
+            )
+        });
+        outcome
     }
 
     async fn send_unbounded<O>(&self, op: &O) -> Result<O::Output, Error<O::Error>>
@@ -165,7 +162,10 @@ impl Client {
             };
             match step {
                 Step::Done(result) => return result,
-                Step::Retry { after } => self.pause(after).await,
+                Step::Retry { after } => {
+                    tracing::debug!(delay_ms = after.as_millis() as u64, "waiting to retry");
+                    self.pause(after).await
+                }
             }
         }
     }
@@ -364,7 +364,7 @@ impl std::error::Error for BuildError {
 /// ```
 #[derive(Default)]
 #[must_use]
-pub struct Builder {
+pub struct ClientBuilder {
     region: Option<String>,
     endpoint_url: Option<String>,
     use_fips: bool,
@@ -381,20 +381,55 @@ pub struct Builder {
     read_timeout: Option<Option<Duration>>,
     invoke_timeout: Option<Option<Duration>>,
     operation_timeout: Option<Duration>,
-    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) connect_timeout: Option<Option<Duration>>,
     root_certificates: Vec<Vec<u8>>,
+    app_id: Option<String>,
+    ca_bundle: Option<std::path::PathBuf>,
 }
 
-impl fmt::Debug for Builder {
+impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Builder")
+        f.debug_struct("ClientBuilder")
             .field("region", &self.region)
             .field("endpoint_url", &self.endpoint_url)
             .finish_non_exhaustive()
     }
 }
 
-impl Builder {
+impl ClientBuilder {
+    /// The settings of the environment and the shared files (region, credentials chain,
+    /// endpoint URL, FIPS, dual-stack, retries, application id, CA bundle), so more can be
+    /// set. Needs no runtime: without the `tokio` feature, give it a transport and a timer
+    /// before building.
+    pub fn from_env() -> Result<Self, BuildError> {
+        let local =
+            lambda_env::LocalConfig::load(&lambda_env::process_env).map_err(|e| match e {
+                lambda_env::LoadError::ReadFile { path, source } => {
+                    BuildError::ReadFile { path, source }
+                }
+                lambda_env::LoadError::Config(e) => BuildError::Config(e),
+            })?;
+        let config = local.config;
+        let region = config.require_region().map_err(BuildError::Config)?;
+        let source = local.credentials.map_err(BuildError::Credentials)?;
+        let mut builder = ClientBuilder::default()
+            .region(region)
+            .credentials_source(source)
+            .use_fips(config.use_fips())
+            .use_dual_stack(config.use_dualstack())
+            .retry_config(config.retry_config());
+        if let Some(url) = config.endpoint_url() {
+            builder = builder.endpoint_url(url);
+        }
+        if let Some(app_id) = config.app_id() {
+            builder = builder.app_id(app_id);
+        }
+        if let Some(path) = config.ca_bundle() {
+            builder = builder.ca_bundle(path);
+        }
+        Ok(builder)
+    }
+
     /// The signing region (and, without an endpoint URL, the region of the endpoint).
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
@@ -419,15 +454,21 @@ impl Builder {
         self
     }
 
-    /// The retry settings (standard mode, 3 attempts by default).
-    pub fn retry(mut self, retry: RetryConfig) -> Self {
+    /// Retry settings (default: standard mode, 3 attempts, or what the shared config says).
+    pub fn retry_config(mut self, retry: RetryConfig) -> Self {
         self.retry = Some(retry);
         self
     }
 
-    /// The credentials source; looked up once and cached until near expiry.
-    pub fn credentials(mut self, source: impl ProvideCredentials) -> Self {
-        self.credentials = Some(Box::new(source));
+    /// Static credentials to sign with (they win over any source).
+    pub fn credentials(self, credentials: Credentials) -> Self {
+        self.credentials_provider(credentials)
+    }
+
+    /// A credentials provider of your own; looked up once and cached until near expiry.
+    /// It wins over [`credentials_source`](Self::credentials_source).
+    pub fn credentials_provider(mut self, provider: impl ProvideCredentials) -> Self {
+        self.credentials = Some(Box::new(provider));
         self
     }
 
@@ -502,16 +543,34 @@ impl Builder {
         self
     }
 
-    /// The time to open a connection, used by the default transport (default 10 s).
-    pub fn connect_timeout(mut self, limit: Duration) -> Self {
-        self.connect_timeout = Some(limit);
+    /// The time to open a connection, used by the default transport (default 10 s;
+    /// `None`: no limit).
+    pub fn connect_timeout(mut self, limit: impl Into<Option<Duration>>) -> Self {
+        self.connect_timeout = Some(limit.into());
+        self
+    }
+
+    /// The application id the `User-Agent` ends with (`app/<id>`; default
+    /// `AWS_SDK_UA_APP_ID` or the profile's `sdk_ua_app_id` with
+    /// [`from_env`](Self::from_env)). See [`lambda_proto::user_agent`].
+    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
+        self.app_id = Some(app_id.into());
+        self
+    }
+
+    /// A PEM file of root certificates trusted besides the built-in ones, for the default
+    /// transport (default `AWS_CA_BUNDLE` or the profile's `ca_bundle` with
+    /// [`from_env`](Self::from_env)). Read by [`build`](Self::build), which fails with
+    /// [`BuildError::ReadFile`] or [`BuildError::InvalidRootCertificate`].
+    pub fn ca_bundle(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.ca_bundle = Some(path.into());
         self
     }
 
     /// Trusts the certificates in `pem` as root certificates besides the webpki roots, in
     /// the default transport of the `tokio` feature (see
     /// `HyperTransportBuilder::add_root_certificate_pem`). Like
-    /// [`Builder::connect_timeout`], unused when a transport is given.
+    /// [`ClientBuilder::connect_timeout`], unused when a transport is given.
     pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
         self.root_certificates.push(pem.to_vec());
         self
@@ -532,7 +591,19 @@ impl Builder {
             ),
         }
         .map_err(BuildError::Endpoint)?;
-        let mut config = ClientConfig::new(endpoint, region);
+        let user_agent = lambda_proto::user_agent::user_agent(
+            env!("CARGO_PKG_NAME"),
+            env!("CARGO_PKG_VERSION"),
+            self.app_id.as_deref(),
+        );
+        let mut config = ClientConfig::new(endpoint, region).with_user_agent(&user_agent);
+        let mut root_certificates = self.root_certificates;
+        if let Some(path) = self.ca_bundle {
+            match lambda_env::read_file(&path) {
+                Ok(pem) => root_certificates.push(pem.into_bytes()),
+                Err(source) => return Err(BuildError::ReadFile { path, source }),
+            }
+        }
         if let Some(retry) = self.retry {
             config = config.with_retry(retry);
         }
@@ -545,7 +616,7 @@ impl Builder {
             None => Arc::from(default_transport(
                 self.connect_timeout,
                 concurrency,
-                &self.root_certificates,
+                &root_certificates,
             )?),
         };
         let sleep: Arc<dyn Sleep> = match self.sleep {
@@ -556,6 +627,21 @@ impl Builder {
             Some(c) => Arc::from(c),
             None => Arc::new(rt::system_clock),
         };
+        // The metadata endpoints of instances and containers get static stability.
+        let static_stability = self.credentials.is_none()
+            && self
+                .credentials_source
+                .as_ref()
+                .is_some_and(|s| matches!(s.kind(), SourceKind::Imds | SourceKind::Container));
+        let description = match (&self.credentials, &self.credentials_source) {
+            (Some(_), _) => "the client's credentials provider".to_string(),
+            (None, Some(source)) => source.description().to_string(),
+            (None, None) => String::new(),
+        };
+        let random: Arc<Random> = match self.random {
+            Some(r) => Arc::from(r),
+            None => Arc::new(rt::default_random()),
+        };
         let credentials: Box<dyn ProvideCredentials> =
             match (self.credentials, self.credentials_source) {
                 (Some(provider), _) => provider,
@@ -564,19 +650,24 @@ impl Builder {
                     transport: Arc::clone(&transport),
                     sleep: Arc::clone(&sleep),
                     clock: Arc::clone(&clock),
+                    random: Arc::clone(&random),
                 }),
                 (None, None) => return Err(BuildError::MissingCredentials),
             };
-        let credentials = CredentialsCache::new(credentials, Arc::clone(&clock));
+        let credentials = CredentialsCache::new(
+            credentials,
+            description,
+            Arc::clone(&clock),
+            static_stability,
+            Arc::clone(&random),
+        );
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
                 transport,
                 sleep,
                 clock,
-                random: self
-                    .random
-                    .unwrap_or_else(|| Box::new(rt::default_random())),
+                random,
                 credentials,
                 limiter: Limiter::new(concurrency),
                 max_body_size: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY_SIZE),
@@ -590,7 +681,7 @@ impl Builder {
 
 #[cfg(feature = "tokio")]
 fn default_transport(
-    connect_timeout: Option<Duration>,
+    connect_timeout: Option<Option<Duration>>,
     max_idle: usize,
     roots: &[Vec<u8>],
 ) -> Result<Box<dyn Transport>, BuildError> {
@@ -606,7 +697,7 @@ fn default_transport(
 
 #[cfg(not(feature = "tokio"))]
 fn default_transport(
-    _connect_timeout: Option<Duration>,
+    _connect_timeout: Option<Option<Duration>>,
     _max_idle: usize,
     _roots: &[Vec<u8>],
 ) -> Result<Box<dyn Transport>, BuildError> {

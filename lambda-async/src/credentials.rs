@@ -6,14 +6,15 @@ use std::time::Duration;
 
 use futures_util::future::{BoxFuture, FutureExt, Shared};
 use lambda_proto::credentials::{
-    Action, CacheLookup, Credentials, CredentialsError, CredentialsErrorKind, CredentialsSource,
-    TimeoutHint, TransportFailure,
+    retry_delay, Action, CacheLookup, Credentials, CredentialsError, CredentialsErrorKind,
+    CredentialsSource, StandardRetries, TimeoutHint, TransportFailure,
 };
 use lambda_proto::error::TransportErrorKind;
 use time::OffsetDateTime;
+use tracing::Instrument;
 
 use crate::client::collect;
-use crate::rt::{self, Clock, Sleep};
+use crate::rt::{self, Clock, Random, Sleep};
 use crate::transport::{BoxError, Transport};
 /// How long before their expiry cached credentials are fetched again.
 pub const REFRESH_BEFORE_EXPIRY: time::Duration = time::Duration::minutes(5);
@@ -49,7 +50,10 @@ type Refresh = Shared<BoxFuture<'static, Result<Credentials, CredentialsError>>>
 /// starts a new one. A provider that panics fails that refresh with an error.
 pub(crate) struct CredentialsCache {
     source: Arc<dyn ProvideCredentials>,
+    /// Where the credentials come from, for the log.
+    description: String,
     clock: Arc<Clock>,
+    random: Arc<Random>,
     state: Arc<StdMutex<CacheState>>,
 }
 
@@ -63,12 +67,22 @@ fn lock(state: &StdMutex<CacheState>) -> MutexGuard<'_, CacheState> {
 }
 
 impl CredentialsCache {
-    pub(crate) fn new(source: Box<dyn ProvideCredentials>, clock: Arc<Clock>) -> Self {
+    pub(crate) fn new(
+        source: Box<dyn ProvideCredentials>,
+        description: String,
+        clock: Arc<Clock>,
+        static_stability: bool,
+        random: Arc<Random>,
+    ) -> Self {
+        let cache = lambda_proto::credentials::CredentialsCache::new()
+            .with_static_stability(static_stability);
         CredentialsCache {
             source: Arc::from(source),
+            description,
             clock,
+            random,
             state: Arc::new(StdMutex::new(CacheState {
-                cache: lambda_proto::credentials::CredentialsCache::new(),
+                cache,
                 refresh: None,
             })),
         }
@@ -102,8 +116,11 @@ impl CredentialsCache {
     fn start_refresh(&self) -> Refresh {
         let source = Arc::clone(&self.source);
         let clock = Arc::clone(&self.clock);
+        let random = Arc::clone(&self.random);
         let state = Arc::clone(&self.state);
+        let span = tracing::debug_span!("credentials", source = %self.description);
         async move {
+            tracing::debug!("refreshing credentials");
             // A provider that panics fails this refresh, not every later one.
             let provided = AssertUnwindSafe(source.provide()).catch_unwind().await;
             let result = match provided {
@@ -116,8 +133,9 @@ impl CredentialsCache {
             };
             let mut state = lock(&state);
             state.refresh = None;
-            state.cache.complete(result, clock())
+            state.cache.complete_with_jitter(result, clock(), random())
         }
+        .instrument(span)
         .boxed()
         .shared()
     }
@@ -177,6 +195,7 @@ pub(crate) struct SourceProvider {
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) sleep: Arc<dyn Sleep>,
     pub(crate) clock: Arc<Clock>,
+    pub(crate) random: Arc<Random>,
 }
 
 impl SourceProvider {
@@ -213,15 +232,34 @@ impl ProvideCredentials for SourceProvider {
                 match provider.next((self.clock)()) {
                     Action::Done(result) => return result.map_err(|e| Box::new(e) as BoxError),
                     Action::Http(request) => {
-                        let result = self.exchange(request).await;
+                        let retried = request.extensions().get::<StandardRetries>().is_some();
+                        let mut attempt = 1;
+                        let result = loop {
+                            let result = self.exchange(request.clone()).await;
+                            let delay = retried
+                                .then(|| retry_delay(&result, attempt, (self.random)()))
+                                .flatten();
+                            match delay {
+                                Some(delay) => {
+                                    tracing::debug!(
+                                        attempt,
+                                        ?delay,
+                                        "retrying a credentials request"
+                                    );
+                                    self.sleep.sleep(delay).await;
+                                    attempt += 1;
+                                }
+                                None => break result,
+                            }
+                        };
                         provider.on_http(result);
                     }
                     Action::ReadFile(path) => {
                         provider.on_file(lambda_env::read_file(&path).map_err(|e| e.kind()))
                     }
-                    Action::RunProcess(command) => {
-                        provider.on_process(lambda_env::run_process(&command).map_err(|e| e.kind()))
-                    }
+                    Action::RunProcess(command) => provider.on_process(
+                        lambda_env::run_process(command.as_str()).map_err(|e| e.kind()),
+                    ),
                 }
             }
         })
@@ -311,7 +349,13 @@ mod tests {
         let clock_now = Arc::clone(&now);
         let clock: Arc<Clock> = Arc::new(move || *clock_now.lock().unwrap());
         Fixture {
-            cache: CredentialsCache::new(Box::new(Arc::clone(&provider)), clock),
+            cache: CredentialsCache::new(
+                Box::new(Arc::clone(&provider)),
+                "test".into(),
+                clock,
+                false,
+                Arc::new(|| 0.5),
+            ),
             provider,
             now,
         }
@@ -419,7 +463,13 @@ mod tests {
     #[test]
     fn a_panicking_provider_fails_one_refresh_only() {
         let clock: Arc<Clock> = Arc::new(|| T0);
-        let cache = CredentialsCache::new(Box::new(Panicking(AtomicUsize::new(0))), clock);
+        let cache = CredentialsCache::new(
+            Box::new(Panicking(AtomicUsize::new(0))),
+            "test".into(),
+            clock,
+            false,
+            Arc::new(|| 0.5),
+        );
         let err = futures_executor::block_on(cache.get(T0)).unwrap_err();
         assert!(err.to_string().contains("panicked"), "{err}");
         let creds = futures_executor::block_on(cache.get(T0)).unwrap();

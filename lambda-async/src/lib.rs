@@ -35,6 +35,7 @@ mod limit;
 mod paginate;
 mod rt;
 mod stream;
+pub mod testing;
 mod transport;
 mod wait;
 
@@ -42,7 +43,7 @@ mod wait;
 mod tokio_rt;
 
 pub use client::{
-    BuildError, Builder, Client, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONCURRENCY,
+    BuildError, Client, ClientBuilder, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONCURRENCY,
     DEFAULT_READ_TIMEOUT,
 };
 pub use conn::{ConnTransport, Connect, FuturesIo, Spawn};
@@ -51,6 +52,11 @@ pub use rt::{Clock, Random, Sleep};
 pub use stream::{ResponseStream, StreamError};
 pub use transport::{boxed_body, error_kind, io_kind, transport_error, Body, BoxError, Transport};
 pub use wait::WaitError;
+
+// The crates whose types this one's API takes, so callers need not depend on them.
+pub use http;
+pub use lambda_proto;
+pub use time;
 
 #[cfg(feature = "tokio")]
 pub use tokio_rt::{

@@ -43,7 +43,7 @@ pub struct HyperTransport {
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct HyperTransportBuilder {
-    connect_timeout: Duration,
+    connect_timeout: Option<Duration>,
     max_idle_per_host: usize,
     root_certificates: Vec<Vec<u8>>,
 }
@@ -52,7 +52,7 @@ impl HyperTransport {
     /// Settings with the defaults (10 s connect timeout).
     pub fn builder() -> HyperTransportBuilder {
         HyperTransportBuilder {
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
             max_idle_per_host: crate::client::DEFAULT_MAX_CONCURRENCY,
             root_certificates: Vec::new(),
         }
@@ -61,8 +61,8 @@ impl HyperTransport {
 
 impl HyperTransportBuilder {
     /// The time to open a TCP connection.
-    pub fn connect_timeout(mut self, limit: Duration) -> Self {
-        self.connect_timeout = limit;
+    pub fn connect_timeout(mut self, limit: impl Into<Option<Duration>>) -> Self {
+        self.connect_timeout = limit.into();
         self
     }
 
@@ -102,7 +102,7 @@ impl HyperTransportBuilder {
     pub fn build(self) -> Result<HyperTransport, BuildError> {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
-        http.set_connect_timeout(Some(self.connect_timeout));
+        http.set_connect_timeout(self.connect_timeout);
         http.set_nodelay(true);
         let tls = hyper_rustls::HttpsConnectorBuilder::new();
         let tls = if self.root_certificates.is_empty() {
@@ -162,7 +162,9 @@ impl Transport for HyperTransport {
                 Ok(response) => Ok(response.map(boxed_body)),
                 Err(err) => {
                     let mut kind = error_kind(&err);
-                    if err.is_connect() && kind != TransportErrorKind::Timeout {
+                    if err.is_connect()
+                        && !matches!(kind, TransportErrorKind::Timeout | TransportErrorKind::Tls)
+                    {
                         kind = TransportErrorKind::Connect;
                     }
                     Err(transport_error(kind, err))

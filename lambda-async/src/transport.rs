@@ -70,6 +70,9 @@ pub fn error_kind(err: &(dyn StdError + 'static)) -> TransportErrorKind {
     let mut current: Option<&(dyn StdError + 'static)> = Some(err);
     let mut found = TransportErrorKind::Other;
     while let Some(e) = current {
+        if is_tls(e) {
+            return TransportErrorKind::Tls;
+        }
         if let Some(io) = e.downcast_ref::<io::Error>() {
             return io_kind(io.kind());
         }
@@ -86,6 +89,20 @@ pub fn error_kind(err: &(dyn StdError + 'static)) -> TransportErrorKind {
         current = e.source();
     }
     found
+}
+
+/// Whether `e` is a TLS failure (handshake, certificate) of the default transport's TLS
+/// stack, possibly inside I/O errors (hyper-rustls wraps tokio-rustls's I/O error, which
+/// wraps rustls's): not transient.
+fn is_tls(e: &(dyn StdError + 'static)) -> bool {
+    #[cfg(feature = "tokio")]
+    if e.is::<rustls::Error>() {
+        return true;
+    }
+    match e.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+        Some(inner) => is_tls(inner),
+        None => false,
+    }
 }
 
 /// Classifies an I/O error kind.

@@ -80,3 +80,34 @@ async fn gets_and_deletes_send_no_body_and_no_length() {
     }
     assert_eq!(requests[2].header("content-length"), Some("2"));
 }
+
+/// One User-Agent format for both drivers (see the blocking driver's test of the same).
+#[tokio::test]
+async fn the_user_agent_names_crate_api_os_rust_driver_and_app() {
+    let server = LoopbackServer::start(vec![Step::json(200, "{}")]);
+    let sleep = RecordingSleep::default();
+    Client::builder()
+        .region("us-east-1")
+        .endpoint_url(server.url())
+        .credentials(creds())
+        .sleep(sleep.clone())
+        .clock(sleep.clock())
+        .app_id("billing batch")
+        .build()
+        .unwrap()
+        .send(GetFunction::new("f"))
+        .await
+        .unwrap();
+    let ua = server.requests()[0]
+        .header("user-agent")
+        .unwrap()
+        .to_string();
+    let expected = lambda_proto::user_agent::user_agent(
+        "lambda-async",
+        env!("CARGO_PKG_VERSION"),
+        Some("billing batch"),
+    );
+    assert_eq!(ua, expected);
+    assert!(ua.ends_with(" app/billing-batch"), "{ua}");
+    assert!(ua.contains(" md/driver#lambda-async_"), "{ua}");
+}

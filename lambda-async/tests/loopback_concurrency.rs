@@ -27,7 +27,7 @@ async fn two_hundred_concurrent_calls_over_bounded_connections() {
     let client = Client::builder()
         .region("us-east-1")
         .endpoint_url(server.url())
-        .credentials(credentials.clone())
+        .credentials_provider(credentials.clone())
         .max_concurrency(SLOTS)
         .build()
         .unwrap();

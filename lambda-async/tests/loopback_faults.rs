@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{creds, function_json, RecordingSleep};
-use lambda_async::{Builder, Client};
+use lambda_async::{Client, ClientBuilder};
 use lambda_proto::error::{Error, TransportErrorKind};
 use lambda_proto::operations::{GetFunction, GetFunctionError, Invoke};
 use test_support::{LoopbackServer, Response, Step};
@@ -14,7 +14,7 @@ use test_support::{LoopbackServer, Response, Step};
 const RANDOM: f64 = 0.5;
 
 /// A builder for `server` that sleeps for real (the default timer).
-fn real_time(server: &LoopbackServer) -> Builder {
+fn real_time(server: &LoopbackServer) -> ClientBuilder {
     Client::builder()
         .region("us-east-1")
         .endpoint_url(server.url())

@@ -4,12 +4,12 @@
 mod common;
 
 use common::{creds, function_json, RecordingSleep};
-use lambda_async::{BuildError, Builder, Client, HyperTransport};
+use lambda_async::{BuildError, Client, ClientBuilder, HyperTransport};
 use lambda_proto::error::Error;
 use lambda_proto::operations::GetFunction;
 use test_support::{LoopbackServer, Step, TestCa, TlsProxy};
 
-fn builder(proxy: &TlsProxy, sleep: &RecordingSleep) -> Builder {
+fn builder(proxy: &TlsProxy, sleep: &RecordingSleep) -> ClientBuilder {
     Client::builder()
         .region("us-east-1")
         .endpoint_url(proxy.url())
@@ -95,8 +95,20 @@ async fn untrusted_certificate_is_a_transport_error() {
     };
     let text = chain(t).to_lowercase();
     assert!(text.contains("certificate"), "{text}");
+    // A certificate failure is not transient: one handshake, no retry.
+    assert_eq!(
+        t.kind(),
+        lambda_proto::error::TransportErrorKind::Tls,
+        "{text}"
+    );
     assert_eq!(server.request_count(), 0);
-    assert!(proxy.handshake_failures() >= 1);
+    // The proxy records the failed handshake once the client has hung up.
+    let waited = std::time::Instant::now();
+    while proxy.handshake_failures() == 0 && waited.elapsed() < std::time::Duration::from_secs(2) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(proxy.handshake_failures(), 1);
+    assert!(sleep.delays().is_empty(), "{:?}", sleep.delays());
 
     // A root of another CA does not help.
     let other = TestCa::new();
@@ -150,4 +162,26 @@ fn invalid_pem_is_a_build_error() {
         matches!(err, BuildError::InvalidRootCertificate { index: 0, .. }),
         "{err:?}"
     );
+}
+
+/// A CA bundle file (the builder's `ca_bundle`, which `from_env` fills from
+/// `AWS_CA_BUNDLE` or the profile's `ca_bundle`) adds trusted roots.
+#[tokio::test]
+async fn a_ca_bundle_file_is_trusted() {
+    let server = LoopbackServer::start(vec![Step::json(200, function_json("f", "Active"))]);
+    let proxy = TlsProxy::start(server.addr());
+    let dir = std::env::temp_dir().join(format!("lambda-async-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bundle = dir.join("ca.pem");
+    std::fs::write(&bundle, proxy.ca_pem()).unwrap();
+    let sleep = RecordingSleep::default();
+    let client = builder(&proxy, &sleep).ca_bundle(&bundle).build().unwrap();
+    client.send(GetFunction::new("f")).await.unwrap();
+    assert_eq!(server.request_count(), 1);
+    let err = builder(&proxy, &sleep)
+        .ca_bundle(dir.join("missing.pem"))
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, BuildError::ReadFile { .. }), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

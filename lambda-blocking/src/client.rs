@@ -13,9 +13,9 @@ use lambda_proto::error::{TransportError, TransportErrorKind};
 use lambda_proto::retry::RetryConfig;
 use lambda_proto::{Error, Operation};
 
-use crate::credentials::{CachedCredentials, Clock};
+use crate::credentials::{CachedCredentials, Clock, ProviderIo};
 use crate::runtime::{RandomSource, Sleeper, ThreadSleeper, XorShiftRandom};
-use crate::transport::{RequestTimeouts, Transport};
+use crate::transport::{Http, Timeouts, Transport, UreqTransport};
 
 /// The default largest response body read into memory: 16 MiB.
 pub const DEFAULT_MAX_BODY_SIZE: u64 = 16 * 1024 * 1024;
@@ -147,10 +147,12 @@ pub struct ClientBuilder {
     waiter_timeout: Option<Duration>,
     sleeper: Arc<dyn Sleeper>,
     random: Option<Arc<dyn RandomSource>>,
-    user_agent: String,
+    app_id: Option<String>,
+    ca_bundle: Option<PathBuf>,
     extra_roots: Vec<Vec<u8>>,
     observer: Option<Observer>,
     unsigned: bool,
+    transport: Option<Arc<dyn Transport>>,
 }
 
 impl Default for ClientBuilder {
@@ -174,10 +176,12 @@ impl Default for ClientBuilder {
             waiter_timeout: None,
             sleeper: Arc::new(ThreadSleeper),
             random: None,
-            user_agent: concat!("lambda-blocking/", env!("CARGO_PKG_VERSION")).to_string(),
+            app_id: None,
+            ca_bundle: None,
             extra_roots: Vec::new(),
             observer: None,
             unsigned: false,
+            transport: None,
         }
     }
 }
@@ -279,24 +283,24 @@ impl ClientBuilder {
         self
     }
 
-    /// Time allowed to open a connection (`None`: no limit).
-    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.connect_timeout = timeout;
+    /// Time allowed to open a connection (default 3.1 s; `None`: no limit).
+    pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.connect_timeout = timeout.into();
         self
     }
 
     /// Time allowed for the response head, and again for the body, of control-plane calls
-    /// (`None`: no limit).
-    pub fn read_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.read_timeout = timeout;
+    /// (default 60 s; `None`: no limit).
+    pub fn read_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.read_timeout = timeout.into();
         self
     }
 
     /// As [`read_timeout`](Self::read_timeout), for `Invoke`, `InvokeAsync` and
     /// `InvokeWithResponseStream` (default 16 minutes: 15 of the longest function run, one
     /// for start-up and the network).
-    pub fn invoke_read_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.invoke_read_timeout = timeout;
+    pub fn invoke_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.invoke_read_timeout = timeout.into();
         self
     }
 
@@ -308,8 +312,8 @@ impl ClientBuilder {
     }
 
     /// The overall time limit of [`Client::wait`] (default: only the waiter's attempts).
-    pub fn waiter_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.waiter_timeout = timeout;
+    pub fn waiter_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.waiter_timeout = timeout.into();
         self
     }
 
@@ -325,9 +329,28 @@ impl ClientBuilder {
         self
     }
 
-    /// The `User-Agent` header.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
+    /// The application id the `User-Agent` ends with (`app/<id>`; default
+    /// `AWS_SDK_UA_APP_ID` or the profile's `sdk_ua_app_id`). See
+    /// [`lambda_proto::user_agent`].
+    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
+        self.app_id = Some(app_id.into());
+        self
+    }
+
+    /// The transport that moves the bytes (default: ureq with rustls, which honours the
+    /// timeouts, the CA bundle and the extra root certificates; a transport of your own
+    /// does its own TLS). See [`Transport`] and [`crate::testing`].
+    pub fn transport(mut self, transport: impl Transport) -> Self {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
+
+    /// A PEM file of root certificates trusted besides the built-in ones (default
+    /// `AWS_CA_BUNDLE` or the profile's `ca_bundle`). Read by [`build`](Self::build),
+    /// which fails with [`BuildError::ReadFile`] or
+    /// [`BuildError::InvalidRootCertificate`] if it cannot be read or holds no certificate.
+    pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_bundle = Some(path.into());
         self
     }
 
@@ -408,9 +431,30 @@ impl ClientBuilder {
         let random = self
             .random
             .unwrap_or_else(|| Arc::new(XorShiftRandom::from_entropy()));
-        let roots = crate::transport::parse_root_pems(&self.extra_roots)
+        let mut pems = self.extra_roots;
+        let bundle = self
+            .ca_bundle
+            .or_else(|| shared.and_then(|c| c.ca_bundle()).map(PathBuf::from));
+        if let Some(path) = bundle {
+            match lambda_env::read_file(&path) {
+                Ok(pem) => pems.push(pem.into_bytes()),
+                Err(source) => return Err(BuildError::ReadFile { path, source }),
+            }
+        }
+        let roots = crate::transport::parse_root_pems(&pems)
             .map_err(|(index, reason)| BuildError::InvalidRootCertificate { index, reason })?;
-        let transport = Transport::new(&self.user_agent, roots);
+        let app_id = self
+            .app_id
+            .or_else(|| shared.and_then(|c| c.app_id()).map(str::to_string));
+        let user_agent = lambda_proto::user_agent::user_agent(
+            env!("CARGO_PKG_NAME"),
+            env!("CARGO_PKG_VERSION"),
+            app_id.as_deref(),
+        );
+        let transport = Http(match self.transport {
+            Some(t) => t,
+            None => Arc::new(UreqTransport::new(&user_agent, roots)),
+        });
         let clock = self
             .clock
             .unwrap_or_else(|| Clock(Arc::new(time::OffsetDateTime::now_utc)));
@@ -419,15 +463,25 @@ impl ClientBuilder {
             .unwrap_or_else(|| Clock(Arc::new(time::OffsetDateTime::now_utc)));
         Ok(Client {
             inner: Arc::new(Inner {
-                config: ClientConfig::new(endpoint, region).with_retry(retry),
-                credentials: CachedCredentials::new(source, transport.clone(), clock),
+                config: ClientConfig::new(endpoint, region)
+                    .with_retry(retry)
+                    .with_user_agent(&user_agent),
+                credentials: CachedCredentials::new(
+                    source,
+                    ProviderIo {
+                        transport: transport.clone(),
+                        clock,
+                        sleeper: Arc::clone(&self.sleeper),
+                        random: Arc::clone(&random),
+                    },
+                ),
                 transport,
-                control_timeouts: RequestTimeouts {
+                control_timeouts: Timeouts {
                     connect: self.connect_timeout,
                     read: self.read_timeout,
                     body: self.read_timeout,
                 },
-                invoke_timeouts: RequestTimeouts {
+                invoke_timeouts: Timeouts {
                     connect: self.connect_timeout,
                     read: self.invoke_read_timeout,
                     body: self.invoke_read_timeout,
@@ -469,9 +523,9 @@ pub struct Client {
 pub(crate) struct Inner {
     pub(crate) config: ClientConfig,
     pub(crate) credentials: CachedCredentials,
-    pub(crate) transport: Transport,
-    pub(crate) control_timeouts: RequestTimeouts,
-    pub(crate) invoke_timeouts: RequestTimeouts,
+    pub(crate) transport: Http,
+    pub(crate) control_timeouts: Timeouts,
+    pub(crate) invoke_timeouts: Timeouts,
     pub(crate) max_body_size: u64,
     pub(crate) waiter_timeout: Option<Duration>,
     pub(crate) signing_clock: Clock,
@@ -541,7 +595,7 @@ impl Client {
         .map(|(output, ())| output)
     }
 
-    pub(crate) fn timeouts_for(&self, name: &str) -> RequestTimeouts {
+    pub(crate) fn timeouts_for(&self, name: &str) -> Timeouts {
         if lambda_proto::call::runs_function(name) {
             self.inner.invoke_timeouts
         } else {
@@ -561,6 +615,30 @@ impl Client {
         &self,
         op: &O,
         mut exchange: impl FnMut(
+            http::Request<Vec<u8>>,
+        ) -> Result<(http::Response<Vec<u8>>, X), TransportError>,
+    ) -> Result<(O::Output, X), Error<O::Error>> {
+        let inner = &*self.inner;
+        let span = tracing::debug_span!(
+            "lambda",
+            operation = O::NAME,
+            endpoint = inner.config.endpoint().authority(),
+        );
+        let _entered = span.enter();
+        let started = std::time::Instant::now();
+        let outcome = self.run_attempts(op, &mut exchange);
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            ok = outcome.is_ok(),
+            "call finished"
+        );
+        outcome
+    }
+
+    fn run_attempts<O: Operation + Clone, X>(
+        &self,
+        op: &O,
+        exchange: &mut impl FnMut(
             http::Request<Vec<u8>>,
         ) -> Result<(http::Response<Vec<u8>>, X), TransportError>,
     ) -> Result<(O::Output, X), Error<O::Error>> {
@@ -601,7 +679,10 @@ impl Client {
                     None => unreachable!("a successful step always follows a response"),
                 },
                 Step::Done(Err(err)) => return Err(err),
-                Step::Retry { after } => self.sleep(after),
+                Step::Retry { after } => {
+                    tracing::debug!(delay_ms = after.as_millis() as u64, "waiting to retry");
+                    self.sleep(after)
+                }
             }
         }
     }

@@ -5,12 +5,13 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use lambda_proto::credentials::{
-    Action, CacheLookup, Credentials, CredentialsCache, CredentialsError, CredentialsSource,
-    Provider, TimeoutHint, TransportFailure,
+    retry_delay, Action, CacheLookup, Credentials, CredentialsCache, CredentialsError,
+    CredentialsSource, Provider, SourceKind, StandardRetries, TimeoutHint, TransportFailure,
 };
 use time::OffsetDateTime;
 
-use crate::transport::{RequestTimeouts, Transport};
+use crate::runtime::{RandomSource, Sleeper};
+use crate::transport::{Http, Timeouts};
 
 /// Largest answer of a credentials endpoint read.
 const MAX_ANSWER: u64 = 1024 * 1024;
@@ -42,8 +43,17 @@ pub(crate) struct CachedCredentials {
     source: CredentialsSource,
     state: Mutex<CredentialsCache>,
     refreshed: Condvar,
-    transport: Transport,
-    clock: Clock,
+    io: ProviderIo,
+}
+
+/// What running a provider needs: HTTP, the clock, and for retried requests a sleeper and
+/// the jitter.
+#[derive(Clone)]
+pub(crate) struct ProviderIo {
+    pub(crate) transport: Http,
+    pub(crate) clock: Clock,
+    pub(crate) sleeper: Arc<dyn Sleeper>,
+    pub(crate) random: Arc<dyn RandomSource>,
 }
 
 impl fmt::Debug for CachedCredentials {
@@ -72,18 +82,21 @@ impl Drop for RefreshGuard<'_> {
 
 impl CachedCredentials {
     /// Credentials from `source`, fetched with `transport` when needed.
-    pub(crate) fn new(source: CredentialsSource, transport: Transport, clock: Clock) -> Self {
-        let now = clock.now();
+    pub(crate) fn new(source: CredentialsSource, io: ProviderIo) -> Self {
+        let now = io.clock.now();
         let cache = match source.static_credentials() {
             Some(c) if c.expiry().is_none() => CredentialsCache::with_credentials(c.clone(), now),
-            _ => CredentialsCache::new(),
+            // The metadata endpoints of instances and containers get static stability.
+            _ => CredentialsCache::new().with_static_stability(matches!(
+                source.kind(),
+                SourceKind::Imds | SourceKind::Container
+            )),
         };
         CachedCredentials {
             source,
             state: Mutex::new(cache),
             refreshed: Condvar::new(),
-            transport,
-            clock,
+            io,
         }
     }
 
@@ -100,7 +113,7 @@ impl CachedCredentials {
     pub(crate) fn get(&self) -> Result<Credentials, CredentialsError> {
         let mut cache = self.lock();
         loop {
-            match cache.lookup(self.clock.now()) {
+            match cache.lookup(self.io.clock.now()) {
                 CacheLookup::Fresh(c) => return Ok(c),
                 CacheLookup::Wait => {
                     cache = self
@@ -114,9 +127,17 @@ impl CachedCredentials {
                         owner: self,
                         armed: true,
                     };
-                    let result = run_provider(self.source.provider(), &self.transport, &self.clock);
+                    let span =
+                        tracing::debug_span!("credentials", source = self.source.description());
+                    let result = span.in_scope(|| {
+                        tracing::debug!("refreshing credentials");
+                        run_provider(self.source.provider(), &self.io)
+                    });
                     guard.armed = false;
-                    let result = self.lock().complete(result, self.clock.now());
+                    let now = self.io.clock.now();
+                    let jitter = self.io.random.next_f64();
+                    let result =
+                        span.in_scope(|| self.lock().complete_with_jitter(result, now, jitter));
                     self.refreshed.notify_all();
                     return result;
                 }
@@ -129,32 +150,47 @@ impl CachedCredentials {
 /// through the platform shell.
 pub(crate) fn run_provider(
     mut provider: Provider,
-    transport: &Transport,
-    clock: &Clock,
+    io: &ProviderIo,
 ) -> Result<Credentials, CredentialsError> {
     loop {
-        match provider.next(clock.now()) {
+        match provider.next(io.clock.now()) {
             Action::Done(result) => return result,
             Action::Http(request) => {
                 let timeout = request
                     .extensions()
                     .get::<TimeoutHint>()
                     .map_or(DEFAULT_TIMEOUT, |h| h.0);
-                let timeouts = RequestTimeouts {
+                let timeouts = Timeouts {
                     connect: Some(timeout),
                     read: Some(timeout),
                     body: Some(timeout),
                 };
-                let result = transport
-                    .send(request, timeouts, MAX_ANSWER)
-                    .map_err(|e| TransportFailure::new(e.kind(), e.to_string()));
+                let retried = request.extensions().get::<StandardRetries>().is_some();
+                let mut attempt = 1;
+                let result = loop {
+                    let result = io
+                        .transport
+                        .send(request.clone(), timeouts, MAX_ANSWER)
+                        .map_err(|e| TransportFailure::new(e.kind(), e.to_string()));
+                    let delay = retried
+                        .then(|| retry_delay(&result, attempt, io.random.next_f64()))
+                        .flatten();
+                    match delay {
+                        Some(delay) => {
+                            tracing::debug!(attempt, ?delay, "retrying a credentials request");
+                            io.sleeper.sleep(delay);
+                            attempt += 1;
+                        }
+                        None => break result,
+                    }
+                };
                 provider.on_http(result);
             }
             Action::ReadFile(path) => {
                 provider.on_file(lambda_env::read_file(&path).map_err(|e| e.kind()))
             }
             Action::RunProcess(command) => {
-                provider.on_process(lambda_env::run_process(&command).map_err(|e| e.kind()))
+                provider.on_process(lambda_env::run_process(command.as_str()).map_err(|e| e.kind()))
             }
         }
     }

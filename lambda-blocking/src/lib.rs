@@ -47,6 +47,7 @@ mod credentials;
 mod pages;
 mod runtime;
 mod stream;
+pub mod testing;
 mod transport;
 mod wait;
 
@@ -57,6 +58,9 @@ pub use client::{
 pub use pages::{Items, Pages};
 pub use runtime::{FixedRandom, RandomSource, Sleeper, ThreadSleeper, XorShiftRandom};
 pub use stream::{EventStream, InvokeWithResponseStreamError, StreamError};
+pub use transport::{Timeouts, Transport};
 pub use wait::{Pollable, WaitError};
 
+pub use http;
 pub use lambda_proto;
+pub use time;

@@ -70,12 +70,12 @@ impl Client {
                 let head = http::Response::from_parts(parts, Vec::new());
                 Ok((head, (Some(body), request_id)))
             } else {
-                let bytes = read_limited(body.into_reader(), None, limit)?;
+                let bytes = read_limited(body, None, limit)?;
                 Ok((http::Response::from_parts(parts, bytes), (None, request_id)))
             }
         })?;
         let reader: Box<dyn Read + Send> = match body {
-            Some(body) => Box::new(body.into_reader()),
+            Some(body) => body,
             None => Box::new(std::io::empty()),
         };
         let mut stream = EventStream::new(output, reader);

@@ -17,9 +17,32 @@ pub(crate) fn transport_error(
     }
 }
 
+/// Whether `err` or one of its sources is a TLS failure (handshake, certificate): one that
+/// trying again does not mend.
+pub(crate) fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if e.is::<rustls::Error>() {
+            return true;
+        }
+        // An I/O error's `source` skips the error it wraps: look inside it too.
+        if let Some(inner) = e.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+            if is_tls_failure(inner) {
+                return true;
+            }
+        }
+        next = e.source();
+    }
+    false
+}
+
 /// Maps an error of ureq.
 pub(crate) fn from_ureq(err: ureq::Error) -> TransportError {
     let kind = match &err {
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => TransportErrorKind::Tls,
+        ureq::Error::Io(e) if e.get_ref().is_some_and(|inner| is_tls_failure(inner)) => {
+            TransportErrorKind::Tls
+        }
         ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
         ureq::Error::Io(e) => io_kind(e),
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportErrorKind::Connect,
@@ -59,22 +82,112 @@ pub(crate) fn parse_root_pems(
     Ok(out)
 }
 
-/// Timeouts of one request.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct RequestTimeouts {
+/// Timeouts of one request (`None`: no limit).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Timeouts {
+    /// Opening the connection.
     pub connect: Option<Duration>,
+    /// Waiting for the response head.
     pub read: Option<Duration>,
-    /// Whether `read` also bounds the whole body (not for streamed bodies).
+    /// Reading the whole body (`None` for a streamed body, read as it comes).
     pub body: Option<Duration>,
 }
 
-/// The shared ureq agent.
+impl Timeouts {
+    /// Timeouts of each part of an exchange.
+    pub fn new(connect: Option<Duration>, read: Option<Duration>, body: Option<Duration>) -> Self {
+        Timeouts {
+            connect,
+            read,
+            body,
+        }
+    }
+}
+
+/// How the blocking client moves bytes: send one signed request, return the response
+/// head and a reader of its body. The default is ureq with rustls; give another with
+/// [`ClientBuilder::transport`](crate::ClientBuilder::transport) (another HTTP stack, a
+/// proxy of your own, or a stub: see [`crate::testing`]). The client reads bodies within
+/// its `max_body_size` and maps nothing else: classify failures with
+/// [`TransportErrorKind`] so retries can tell transient from fatal.
+///
+/// ```
+/// use std::io::Read;
+/// use lambda_blocking::{Timeouts, Transport};
+/// use lambda_proto::error::TransportError;
+///
+/// /// Answers every request with `{}`.
+/// #[derive(Debug)]
+/// struct Empty;
+///
+/// impl Transport for Empty {
+///     fn send(
+///         &self,
+///         _request: http::Request<Vec<u8>>,
+///         _timeouts: &Timeouts,
+///     ) -> Result<http::Response<Box<dyn Read + Send>>, TransportError> {
+///         let body: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(b"{}".to_vec()));
+///         Ok(http::Response::new(body))
+///     }
+/// }
+/// ```
+pub trait Transport: Send + Sync + std::fmt::Debug + 'static {
+    /// Sends `request` (signed, complete) within `timeouts`; returns the response head
+    /// and its body as a reader.
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeouts: &Timeouts,
+    ) -> Result<http::Response<Box<dyn Read + Send>>, TransportError>;
+}
+
+/// The transport the client holds: any [`Transport`], with a bounded whole-body read.
 #[derive(Debug, Clone)]
-pub(crate) struct Transport {
+pub(crate) struct Http(pub(crate) std::sync::Arc<dyn Transport>);
+
+impl Http {
+    /// Sends `request`; returns the response head and the unread body.
+    pub(crate) fn start(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeouts: Timeouts,
+    ) -> Result<http::Response<Box<dyn Read + Send>>, TransportError> {
+        self.0.send(request, &timeouts)
+    }
+
+    /// Sends `request` and reads the whole body, at most `limit` bytes.
+    pub(crate) fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeouts: Timeouts,
+        limit: u64,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let response = self.start(request, timeouts)?;
+        let (parts, body) = response.into_parts();
+        let body = read_limited(body, body_len_hint(&parts.headers), limit)?;
+        Ok(http::Response::from_parts(parts, body))
+    }
+}
+
+/// The default transport: one shared ureq agent (connection pool) with rustls.
+#[derive(Debug, Clone)]
+pub(crate) struct UreqTransport {
     agent: ureq::Agent,
 }
 
-impl Transport {
+impl Transport for UreqTransport {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeouts: &Timeouts,
+    ) -> Result<http::Response<Box<dyn Read + Send>>, TransportError> {
+        let response = self.start(request, *timeouts)?;
+        Ok(response.map(|body| Box::new(body.into_reader()) as Box<dyn Read + Send>))
+    }
+}
+
+impl UreqTransport {
     /// `extra_roots`: DER root certificates trusted besides the webpki roots (none: ureq's
     /// default webpki roots).
     pub(crate) fn new(user_agent: &str, extra_roots: Vec<ureq::tls::Certificate<'static>>) -> Self {
@@ -92,7 +205,7 @@ impl Transport {
             .max_redirects_will_error(false)
             .user_agent(user_agent)
             .build();
-        Transport {
+        UreqTransport {
             agent: ureq::Agent::new_with_config(config),
         }
     }
@@ -101,7 +214,7 @@ impl Transport {
     pub(crate) fn start(
         &self,
         request: http::Request<Vec<u8>>,
-        timeouts: RequestTimeouts,
+        timeouts: Timeouts,
     ) -> Result<http::Response<ureq::Body>, TransportError> {
         let (parts, body) = request.into_parts();
         // A request without a body sends none: no `Content-Length: 0` on a GET or
@@ -121,7 +234,7 @@ impl Transport {
     fn run(
         &self,
         request: http::Request<impl ureq::AsSendBody>,
-        timeouts: RequestTimeouts,
+        timeouts: Timeouts,
     ) -> Result<http::Response<ureq::Body>, TransportError> {
         let request = self
             .agent
@@ -131,19 +244,6 @@ impl Transport {
             .timeout_recv_body(timeouts.body)
             .build();
         self.agent.run(request).map_err(from_ureq)
-    }
-
-    /// Sends `request` and reads the whole body, at most `limit` bytes.
-    pub(crate) fn send(
-        &self,
-        request: http::Request<Vec<u8>>,
-        timeouts: RequestTimeouts,
-        limit: u64,
-    ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let response = self.start(request, timeouts)?;
-        let (parts, body) = response.into_parts();
-        let body = read_limited(body.into_reader(), body_len_hint(&parts.headers), limit)?;
-        Ok(http::Response::from_parts(parts, body))
     }
 }
 

@@ -677,3 +677,49 @@ fn sts_against_moto() {
     assert!(!format!("{client:?}").contains("secret-web-identity"));
     let _ = std::fs::remove_dir_all(home);
 }
+
+/// The `credential_process` command line may carry secrets in its arguments: no `Debug`
+/// shows them (the configuration, the source, its provider and actions, the builder and the
+/// client), as aws-config redacts them.
+#[test]
+fn credential_process_arguments_never_show_in_debug() {
+    use lambda_proto::credentials::Action;
+    let home = temp_dir("process-debug");
+    let config = home.join("config");
+    std::fs::write(
+        &config,
+        "[default]\ncredential_process = helper --secret s3cr3t-arg\n",
+    )
+    .unwrap();
+    let env = lookup(vec![
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("HOME", home.display().to_string()),
+        ("AWS_CONFIG_FILE", config.display().to_string()),
+    ]);
+    let local = lambda_env::LocalConfig::load(&env).unwrap();
+    let source = local.credentials.as_ref().unwrap().clone();
+    let mut provider = source.provider();
+    let action = provider.next(OffsetDateTime::now_utc());
+    let Action::RunProcess(command) = &action else {
+        panic!("expected the process to be run, got {action:?}")
+    };
+    assert_eq!(command.as_str(), "helper --secret s3cr3t-arg");
+    let builder = ClientBuilder::from_env_lookup(&env).unwrap();
+    let client = ClientBuilder::from_env_lookup(&env)
+        .unwrap()
+        .build()
+        .unwrap();
+    for shown in [
+        format!("{local:?}"),
+        format!("{source:?}"),
+        format!("{provider:?}"),
+        format!("{action:?}"),
+        format!("{builder:?}"),
+        format!("{client:?}"),
+    ] {
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(!shown.contains("--secret"), "{shown}");
+    }
+    assert!(format!("{action:?}").contains("helper"));
+    let _ = std::fs::remove_dir_all(home);
+}

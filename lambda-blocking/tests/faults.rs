@@ -393,7 +393,7 @@ fn invocations_wait_longer_than_control_calls() {
     let sleeper = RecordingSleeper::default();
     let client = builder(&server.url(), &sleeper, 0.5)
         .read_timeout(Some(Duration::from_millis(200)))
-        .invoke_read_timeout(Some(Duration::from_secs(5)))
+        .invoke_timeout(Duration::from_secs(5))
         .retry_config(RetryConfig::standard().with_max_attempts(1))
         .build()
         .unwrap();

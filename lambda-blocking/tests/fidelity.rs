@@ -71,3 +71,37 @@ fn gets_and_deletes_send_no_body_and_no_length() {
     // A POST says its length.
     assert_eq!(requests[2].header("content-length"), Some("2"));
 }
+
+/// One User-Agent format for both drivers: this crate, the API, OS, Rust, the driver and
+/// the application id (`AWS_SDK_UA_APP_ID`), as the AWS SDKs send it.
+#[test]
+fn the_user_agent_names_crate_api_os_rust_driver_and_app() {
+    let server = LoopbackServer::start(vec![Step::json(200, "{}"), Step::json(200, "{}")]);
+    let sleeper = RecordingSleeper::default();
+    builder(&server.url(), &sleeper, 0.5)
+        .build()
+        .unwrap()
+        .send(GetFunction::new("f"))
+        .unwrap();
+    builder(&server.url(), &sleeper, 0.5)
+        .app_id("billing batch")
+        .build()
+        .unwrap()
+        .send(GetFunction::new("f"))
+        .unwrap();
+    let requests = server.requests();
+    let plain = requests[0].header("user-agent").unwrap();
+    let expected =
+        lambda_proto::user_agent::user_agent("lambda-blocking", env!("CARGO_PKG_VERSION"), None);
+    assert_eq!(plain, expected);
+    assert!(plain.starts_with("lambda-proto/"), "{plain}");
+    assert!(
+        plain.contains(&format!(" os/{} lang/rust#", std::env::consts::OS)),
+        "{plain}"
+    );
+    assert!(plain.contains(" md/driver#lambda-blocking_"), "{plain}");
+    assert_eq!(
+        requests[1].header("user-agent").unwrap(),
+        format!("{expected} app/billing-batch")
+    );
+}

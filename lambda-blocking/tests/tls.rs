@@ -65,9 +65,20 @@ fn untrusted_certificate_is_a_transport_error() {
     };
     let text = chain(t).to_lowercase();
     assert!(text.contains("certificate"), "{text}");
-    // Nothing reached the server behind the proxy.
+    // A certificate failure is not transient: one handshake, no retry.
+    assert_eq!(
+        t.kind(),
+        lambda_proto::error::TransportErrorKind::Tls,
+        "{text}"
+    );
     assert_eq!(server.request_count(), 0);
-    assert!(proxy.handshake_failures() >= 1);
+    // The proxy records the failed handshake once the client has hung up.
+    let waited = std::time::Instant::now();
+    while proxy.handshake_failures() == 0 && waited.elapsed() < std::time::Duration::from_secs(2) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(proxy.handshake_failures(), 1);
+    assert!(sleeper.delays().is_empty(), "{:?}", sleeper.delays());
 }
 
 #[test]
@@ -112,4 +123,63 @@ fn invalid_pem_is_a_build_error() {
         }
         assert!(err.to_string().contains("root certificate"), "{err}");
     }
+}
+
+/// `AWS_CA_BUNDLE` (or the profile's `ca_bundle`) adds trusted roots, as in the AWS SDKs.
+#[test]
+fn the_ca_bundle_of_the_environment_or_profile_is_trusted() {
+    let server = LoopbackServer::start(vec![Step::json(200, FUNCTION), Step::json(200, FUNCTION)]);
+    let proxy = TlsProxy::start(server.addr());
+    let dir = std::env::temp_dir().join(format!("lambda-ca-bundle-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bundle = dir.join("ca.pem");
+    std::fs::write(&bundle, proxy.ca_pem()).unwrap();
+    let config = dir.join("config");
+    std::fs::write(
+        &config,
+        format!("[default]\nca_bundle = {}\n", bundle.display()),
+    )
+    .unwrap();
+    let base = [
+        ("AWS_REGION".to_string(), "us-east-1".to_string()),
+        ("AWS_ACCESS_KEY_ID".into(), "AKID".into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), "secret".into()),
+        ("AWS_ENDPOINT_URL".into(), proxy.url()),
+        ("HOME".into(), dir.display().to_string()),
+        ("AWS_CONFIG_FILE".into(), "/nonexistent/config".into()),
+    ];
+    let client_with = |extra: Vec<(String, String)>| {
+        let vars: std::collections::HashMap<String, String> =
+            base.iter().cloned().chain(extra).collect();
+        lambda_blocking::ClientBuilder::from_env_lookup(&|k| vars.get(k).cloned())
+            .unwrap()
+            .build()
+            .unwrap()
+    };
+    let from_env = client_with(vec![("AWS_CA_BUNDLE".into(), bundle.display().to_string())]);
+    from_env.send(GetFunction::new("f")).unwrap();
+    let from_profile = client_with(vec![(
+        "AWS_CONFIG_FILE".into(),
+        config.display().to_string(),
+    )]);
+    from_profile.send(GetFunction::new("f")).unwrap();
+    assert_eq!(server.request_count(), 2);
+
+    // Without it the test CA is not trusted; a bundle that cannot be read fails the build.
+    let untrusted = client_with(vec![]);
+    assert!(untrusted.send(GetFunction::new("f")).is_err());
+    let vars: std::collections::HashMap<String, String> = base
+        .iter()
+        .cloned()
+        .chain([(
+            "AWS_CA_BUNDLE".to_string(),
+            "/nonexistent/ca.pem".to_string(),
+        )])
+        .collect();
+    let err = lambda_blocking::ClientBuilder::from_env_lookup(&|k| vars.get(k).cloned())
+        .unwrap()
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, BuildError::ReadFile { .. }), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

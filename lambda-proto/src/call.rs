@@ -72,6 +72,7 @@ pub struct ClientConfig {
     quota: Arc<RetryQuota>,
     signer: Arc<Signer>,
     skew_nanos: Arc<AtomicI64>,
+    user_agent: Option<http::HeaderValue>,
 }
 
 impl ClientConfig {
@@ -84,7 +85,20 @@ impl ClientConfig {
             quota: Arc::new(RetryQuota::default()),
             signer: Arc::new(Signer::new()),
             skew_nanos: Arc::new(AtomicI64::new(0)),
+            user_agent: None,
         }
+    }
+
+    /// Sets the `User-Agent` every request carries (see [`crate::user_agent`]); a value
+    /// that is not a valid header value is ignored.
+    pub fn with_user_agent(mut self, user_agent: &str) -> Self {
+        self.user_agent = http::HeaderValue::from_str(user_agent).ok();
+        self
+    }
+
+    /// The `User-Agent` requests carry, if set.
+    pub fn user_agent(&self) -> Option<&str> {
+        self.user_agent.as_ref().and_then(|v| v.to_str().ok())
     }
 
     /// Sets the retry settings.
@@ -190,6 +204,12 @@ impl<'c, O: Operation> Call<'c, O> {
         now: OffsetDateTime,
     ) -> Result<http::Request<Vec<u8>>, Error<O::Error>> {
         let mut request = self.unsigned.clone();
+        if let Some(ua) = &self.config.user_agent {
+            // Not signed (SigV4 leaves User-Agent out), so proxies may change it.
+            request
+                .headers_mut()
+                .insert(http::header::USER_AGENT, ua.clone());
+        }
         let time = now + self.config.clock_skew();
         let params = SigningParams::new(credentials, &self.config.region, SIGNING_NAME, time);
         self.config
@@ -197,6 +217,13 @@ impl<'c, O: Operation> Call<'c, O> {
             .sign(&mut request, &params)
             .map_err(|e| Error::transport(crate::error::TransportErrorKind::Credentials, e))?;
         self.sent_at = Some(now);
+        tracing::debug!(
+            operation = O::NAME,
+            attempt = self.retry.attempts() + 1,
+            method = %request.method(),
+            uri = %request.uri(),
+            "sending"
+        );
         Ok(request)
     }
 
@@ -208,8 +235,17 @@ impl<'c, O: Operation> Call<'c, O> {
         now: OffsetDateTime,
         random: f64,
     ) -> Step<O::Output, O::Error> {
+        let status = response.status().as_u16();
+        let request_id = crate::rest_json::request_id(response.headers()).map(str::to_string);
         if response.status().is_success() {
             let _ = self.retry.on_outcome(Outcome::Success, random);
+            tracing::debug!(
+                operation = O::NAME,
+                attempt = self.retry.attempts(),
+                status,
+                request_id = request_id.as_deref(),
+                "answered"
+            );
             return Step::Done(O::parse(response));
         }
         let server_date = crate::retry::server_date_from_headers(response.headers());
@@ -218,6 +254,9 @@ impl<'c, O: Operation> Call<'c, O> {
             Error::Service(e) => (Some(e.code().to_string()), e.retry_after()),
             _ => (None, None),
         };
+        // A `Retry-After` date without a `Date` to count from counts from our clock.
+        let retry_after =
+            retry_after.or_else(|| crate::rest_json::retry_after_date(&response, now));
         let outcome = Outcome::ServiceError {
             status: response.status().as_u16(),
             code: code.as_deref(),
@@ -225,9 +264,24 @@ impl<'c, O: Operation> Call<'c, O> {
             server_date,
             sent_at: self.sent_at.unwrap_or(now),
         };
-        match self.retry.on_outcome(outcome, random) {
+        let decision = self.retry.on_outcome(outcome, random);
+        tracing::debug!(
+            operation = O::NAME,
+            attempt = self.retry.attempts(),
+            status,
+            request_id = request_id.as_deref(),
+            code = code.as_deref(),
+            decision = ?decision,
+            "error answer"
+        );
+        match decision {
             Decision::RetryAfter(after) => Step::Retry { after },
             Decision::RetryWithClockSkew { offset } => {
+                tracing::info!(
+                    operation = O::NAME,
+                    offset_seconds = offset.whole_seconds(),
+                    "the local clock is off; signing with the service's time"
+                );
                 self.config.set_clock_skew(offset);
                 Step::Retry {
                     after: Duration::ZERO,
@@ -243,10 +297,18 @@ impl<'c, O: Operation> Call<'c, O> {
         error: TransportError,
         random: f64,
     ) -> Step<O::Output, O::Error> {
-        match self
+        let decision = self
             .retry
-            .on_outcome(Outcome::Transport(error.kind()), random)
-        {
+            .on_outcome(Outcome::Transport(error.kind()), random);
+        tracing::debug!(
+            operation = O::NAME,
+            attempt = self.retry.attempts(),
+            kind = ?error.kind(),
+            error = %error,
+            decision = ?decision,
+            "transport failure"
+        );
+        match decision {
             Decision::RetryAfter(after) => Step::Retry { after },
             Decision::RetryWithClockSkew { .. } => Step::Retry {
                 after: Duration::ZERO,

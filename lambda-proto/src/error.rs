@@ -365,6 +365,9 @@ pub enum TransportErrorKind {
     BodyTooLarge,
     /// The request was refused before sending (for example by the credentials provider).
     Credentials,
+    /// The TLS handshake failed or the server's certificate is not trusted: not transient,
+    /// so never retried.
+    Tls,
     /// Anything else.
     Other,
 }

@@ -44,6 +44,8 @@ pub mod rest_json;
 pub mod retry;
 pub mod serde_util;
 pub mod sigv4;
+pub mod testing;
+pub mod user_agent;
 pub mod validate;
 pub mod waiter;
 

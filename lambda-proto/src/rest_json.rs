@@ -195,6 +195,38 @@ pub fn query_timestamp(v: &OffsetDateTime) -> String {
 
 // ---------------------------------------------------------------- responses
 
+/// Refuses a body in a `Content-Encoding` (gzip, br, ...) this client never asks for: it
+/// cannot read it, and saying so beats "invalid JSON".
+///
+/// ```
+/// let gzip = http::Response::builder()
+///     .header("Content-Encoding", "gzip")
+///     .body(vec![0x1f, 0x8b])
+///     .unwrap();
+/// let err = lambda_proto::rest_json::check_content_encoding(&gzip).unwrap_err();
+/// assert!(err.to_string().contains("gzip"), "{err}");
+/// ```
+pub fn check_content_encoding(response: &http::Response<Vec<u8>>) -> Result<(), ResponseError> {
+    let Some(value) = response.headers().get(http::header::CONTENT_ENCODING) else {
+        return Ok(());
+    };
+    let text = String::from_utf8_lossy(value.as_bytes());
+    let encoding = text.trim();
+    if encoding.is_empty()
+        || encoding.eq_ignore_ascii_case("identity")
+        || response.body().is_empty()
+    {
+        return Ok(());
+    }
+    Err(ResponseError::new(
+        response.status().as_u16(),
+        format!(
+            "the body is {encoding:.40}-encoded (Content-Encoding), which this client did not \
+             ask for and does not decode"
+        ),
+    ))
+}
+
 /// Whether the status means success: any 2xx, as real clients accept.
 pub fn is_success(status: http::StatusCode) -> bool {
     status.is_success()
@@ -278,8 +310,41 @@ pub fn error_code(
 }
 
 /// The retry hint of a response: `Retry-After` seconds or `x-amz-retry-after` milliseconds;
-/// a hint of 10^9 seconds or more is ignored.
+/// a hint of 10^9 seconds or more is ignored. A `Retry-After` HTTP date counts from the
+/// response's `Date` (the server's clock; see [`retry_after_date`] without one).
 pub fn retry_after(response: &http::Response<Vec<u8>>) -> Option<Duration> {
+    retry_after_seconds(response).or_else(|| {
+        let date = crate::retry::server_date_from_headers(response.headers())?;
+        retry_after_date(response, date)
+    })
+}
+
+/// A `Retry-After` given as an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`), as the time
+/// from `now` until then (zero when it has passed).
+///
+/// ```
+/// let response = http::Response::builder()
+///     .status(503)
+///     .header("Retry-After", "Mon, 01 Jan 2024 00:00:30 GMT")
+///     .body(Vec::new())
+///     .unwrap();
+/// let now = time::macros::datetime!(2024-01-01 0:00 UTC);
+/// assert_eq!(
+///     lambda_proto::rest_json::retry_after_date(&response, now),
+///     Some(std::time::Duration::from_secs(30))
+/// );
+/// ```
+pub fn retry_after_date(
+    response: &http::Response<Vec<u8>>,
+    now: OffsetDateTime,
+) -> Option<Duration> {
+    let value = response.headers().get("retry-after")?.to_str().ok()?;
+    let at = crate::retry::parse_http_date(value.trim())?;
+    let wait = (at - now).clamp(time::Duration::ZERO, time::Duration::seconds(1_000_000_000));
+    Duration::try_from(wait).ok()
+}
+
+fn retry_after_seconds(response: &http::Response<Vec<u8>>) -> Option<Duration> {
     let header = |name: &str| {
         response
             .headers()

@@ -388,6 +388,7 @@ pub fn classify(outcome: &Outcome<'_>) -> Option<RetryKind> {
             }
             TransportErrorKind::BodyTooLarge
             | TransportErrorKind::Credentials
+            | TransportErrorKind::Tls
             | TransportErrorKind::Other => None,
         },
         Outcome::ServiceError {

@@ -365,3 +365,72 @@ fn large_xml_error_bodies_are_not_parsed() {
     // Too large to parse: the status is the code, as for any answer without one.
     assert_eq!(code(body(70 * 1024)), "403");
 }
+
+#[test]
+fn retry_after_as_an_http_date_counts_from_the_server_date() {
+    let err = GetFunction::parse(response(
+        503,
+        &[
+            ("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"),
+            ("Date", "Wed, 21 Oct 2015 07:27:45 GMT"),
+        ],
+        "",
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err.service_error().unwrap().retry_after(),
+        Some(Duration::from_secs(15))
+    );
+    // A date already past is "now".
+    let err = GetFunction::parse(response(
+        503,
+        &[
+            ("Retry-After", "Wed, 21 Oct 2015 07:27:00 GMT"),
+            ("Date", "Wed, 21 Oct 2015 07:27:45 GMT"),
+        ],
+        "",
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err.service_error().unwrap().retry_after(),
+        Some(Duration::ZERO)
+    );
+}
+
+#[test]
+fn a_retry_after_date_without_a_server_date_counts_from_the_local_clock() {
+    use lambda_proto::call::{Call, ClientConfig, Step};
+    let config = ClientConfig::new(
+        lambda_proto::endpoint::Endpoint::parse("https://lambda.us-east-1.amazonaws.com").unwrap(),
+        "us-east-1",
+    );
+    let mut call = Call::new(&config, &GetFunction::new("f")).unwrap();
+    let creds = lambda_proto::credentials::Credentials::new("AKID", "s", None, None);
+    let now = time::macros::datetime!(2015-10-21 07:27:50 UTC);
+    call.request(&creds, now).unwrap();
+    let busy = response(503, &[("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")], "");
+    // The hint (10 s) is longer than the backoff (at most 1 s on the first retry).
+    match call.on_response(busy, now, 0.5) {
+        Step::Retry { after } => assert_eq!(after, Duration::from_secs(10)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_encoding_the_client_did_not_ask_for_is_named() {
+    for status in [200, 400] {
+        let err = GetFunction::parse(response(
+            status,
+            &[("Content-Encoding", "gzip")],
+            "\u{1f}\u{8b}\u{8}",
+        ))
+        .unwrap_err();
+        let Error::Response(e) = &err else {
+            panic!("{status}: {err:?}")
+        };
+        assert!(e.to_string().contains("gzip-encoded"), "{e}");
+    }
+    // identity is no encoding.
+    let out = GetFunction::parse(response(200, &[("Content-Encoding", "identity")], "{}"));
+    assert!(out.is_ok());
+}

@@ -20,6 +20,7 @@ mod loopback;
 mod moto;
 #[cfg(feature = "tls")]
 mod tls;
+pub mod trace;
 pub mod zip;
 
 pub use http::HttpResponse;

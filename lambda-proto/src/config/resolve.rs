@@ -325,6 +325,8 @@ pub struct Config {
     use_dualstack: bool,
     max_attempts: Option<u32>,
     retry_mode: Option<RetryMode>,
+    app_id: Option<String>,
+    ca_bundle: Option<String>,
     config_path: String,
     credentials_path: String,
     warnings: Vec<String>,
@@ -400,6 +402,16 @@ impl Config {
     /// `AWS_RETRY_MODE`, else `retry_mode`, if set.
     pub fn retry_mode(&self) -> Option<RetryMode> {
         self.retry_mode
+    }
+
+    /// The application id for the User-Agent: `AWS_SDK_UA_APP_ID`, else `sdk_ua_app_id`.
+    pub fn app_id(&self) -> Option<&str> {
+        self.app_id.as_deref()
+    }
+
+    /// A PEM file of extra trusted root certificates: `AWS_CA_BUNDLE`, else `ca_bundle`.
+    pub fn ca_bundle(&self) -> Option<&str> {
+        self.ca_bundle.as_deref()
     }
 
     /// Standard retry settings with the configured mode and attempts.
@@ -621,6 +633,15 @@ pub fn resolve(
         ),
     };
 
+    let app_id = look
+        .setting("AWS_SDK_UA_APP_ID", "sdk_ua_app_id")
+        .map(|(v, _)| v)
+        .filter(|v| !v.is_empty());
+    let ca_bundle = look
+        .setting("AWS_CA_BUNDLE", "ca_bundle")
+        .map(|(v, _)| v)
+        .filter(|v| !v.is_empty());
+
     Ok(Config {
         profile_found: profile.is_some(),
         profile: profile_name.clone(),
@@ -632,6 +653,8 @@ pub fn resolve(
         use_dualstack,
         max_attempts,
         retry_mode,
+        app_id,
+        ca_bundle,
         config_path: config_path.clone(),
         credentials_path: credentials_path.clone(),
         warnings,

@@ -701,7 +701,7 @@ impl<'a> Ctx<'a> {
         if let Some(command) = get(p, "credential_process") {
             return Ok((
                 Base::Process {
-                    command: command.to_string(),
+                    command: super::provider::CommandLine::new(command),
                 },
                 format!("credential_process of profile `{name}`"),
             ));

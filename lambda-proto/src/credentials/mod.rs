@@ -31,7 +31,7 @@
 //! let mut provider = source.provider();
 //! let now = datetime!(2024-01-02 03:04:05 UTC);
 //! let Action::RunProcess(command) = provider.next(now) else { panic!() };
-//! assert_eq!(command, "/usr/bin/get-creds --role ci");
+//! assert_eq!(command.as_str(), "/usr/bin/get-creds --role ci");
 //! provider.on_process(Ok(lambda_proto::credentials::ProcessOutput {
 //!     exit_code: Some(0),
 //!     stdout: br#"{"Version": 1, "AccessKeyId": "AKIDEXAMPLE", "SecretAccessKey": "secret"}"#.to_vec(),
@@ -53,10 +53,15 @@ pub mod sts;
 #[cfg(test)]
 mod tests;
 
-pub use cache::{CacheLookup, CredentialsCache, DEFAULT_REFRESH_WINDOW, RETRY_AFTER_FAILURE};
+pub use cache::{
+    CacheLookup, CredentialsCache, DEFAULT_REFRESH_WINDOW, RETRY_AFTER_FAILURE, STALE_EXTENSION,
+};
 pub use chain::{default_chain, ChainInput, CredentialsSource, SourceKind};
 pub use error::{CredentialsError, CredentialsErrorKind};
-pub use provider::{Action, ProcessOutput, Provider, TimeoutHint, TransportFailure};
+pub use provider::{
+    retry_delay, Action, CommandLine, ProcessOutput, Provider, StandardRetries, TimeoutHint,
+    TransportFailure,
+};
 
 use std::fmt;
 

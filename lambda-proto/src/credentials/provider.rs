@@ -30,7 +30,7 @@ pub enum Action {
     /// Run this command line through the platform shell (`sh -c` on Unix, `cmd /C` on
     /// Windows) with the caller's environment and pass the result to
     /// [`Provider::on_process`]. Standard error should be passed back, not shown.
-    RunProcess(String),
+    RunProcess(CommandLine),
     /// The provider is finished.
     Done(Result<Credentials, CredentialsError>),
 }
@@ -47,6 +47,89 @@ impl fmt::Debug for Action {
             Action::Done(r) => f.debug_tuple("Done").field(r).finish(),
         }
     }
+}
+
+/// A `credential_process` command line. Its arguments may hold secrets (`helper --token
+/// ...`), so `Debug` shows the program alone, as aws-config does.
+///
+/// ```
+/// use lambda_proto::credentials::CommandLine;
+///
+/// let command = CommandLine::new("helper --secret s3cr3t");
+/// assert_eq!(command.as_str(), "helper --secret s3cr3t");
+/// assert_eq!(format!("{command:?}"), r#""helper ** arguments redacted **""#);
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct CommandLine(String);
+
+impl CommandLine {
+    /// A command line, run through the platform shell.
+    pub fn new(command: impl Into<String>) -> Self {
+        CommandLine(command.into())
+    }
+
+    /// The whole command line, to run it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for CommandLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let trimmed = self.0.trim();
+        match trimmed.split_once(char::is_whitespace) {
+            Some((program, _)) => write!(f, "\"{program} ** arguments redacted **\""),
+            None => write!(f, "{trimmed:?}"),
+        }
+    }
+}
+
+/// Marks an [`Action::Http`] request (in its extensions) that gets the standard retries:
+/// the STS and SSO calls. The metadata endpoints retry on their own terms and are not
+/// marked. Drivers send a marked request again while [`retry_delay`] says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StandardRetries;
+
+/// For a request marked [`StandardRetries`] whose `attempt`-th try (from 1) ended with
+/// `result`: how long to wait before sending it again, or `None` to pass the result to the
+/// provider. Transient failures (connect, reset, time-out, I/O) and answers 429 or 5xx are
+/// retried up to 3 attempts in all, with the standard backoff `random * 2^(attempt - 1)`
+/// seconds (at most 20).
+///
+/// ```
+/// use lambda_proto::credentials::retry_delay;
+/// use std::time::Duration;
+///
+/// let busy = Ok(http::Response::builder().status(503).body(Vec::new()).unwrap());
+/// assert_eq!(retry_delay(&busy, 1, 0.5), Some(Duration::from_millis(500)));
+/// assert_eq!(retry_delay(&busy, 3, 0.5), None);
+/// let denied = Ok(http::Response::builder().status(403).body(Vec::new()).unwrap());
+/// assert_eq!(retry_delay(&denied, 1, 0.5), None);
+/// ```
+pub fn retry_delay(
+    result: &Result<http::Response<Vec<u8>>, TransportFailure>,
+    attempt: u32,
+    random: f64,
+) -> Option<Duration> {
+    const MAX_ATTEMPTS: u32 = 3;
+    let transient = match result {
+        Ok(response) => {
+            let status = response.status();
+            status.is_server_error() || status == http::StatusCode::TOO_MANY_REQUESTS
+        }
+        Err(failure) => matches!(
+            failure.kind,
+            TransportErrorKind::Connect
+                | TransportErrorKind::Reset
+                | TransportErrorKind::Timeout
+                | TransportErrorKind::Io
+        ),
+    };
+    if !transient || attempt >= MAX_ATTEMPTS {
+        return None;
+    }
+    let seconds = random.clamp(0.0, 1.0) * f64::from(1u32 << (attempt - 1).min(20));
+    Some(Duration::from_secs_f64(seconds.min(20.0)))
 }
 
 /// A timeout suggested for an [`Action::Http`] request, found in its extensions.
@@ -170,7 +253,7 @@ pub(crate) enum Base {
         source: &'static str,
     },
     /// `credential_process`.
-    Process { command: String },
+    Process { command: CommandLine },
     /// IAM Identity Center.
     Sso(SsoConfig),
     /// `AssumeRoleWithWebIdentity` with a token file.
@@ -342,7 +425,7 @@ impl Machine for StaticMachine {
 
 #[derive(Debug)]
 struct ProcessMachine {
-    command: String,
+    command: CommandLine,
     started: bool,
 }
 

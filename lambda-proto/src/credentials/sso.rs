@@ -118,6 +118,7 @@ pub fn credentials_request(
     })?;
     http::Request::get(uri.as_str())
         .header(BEARER_HEADER, value)
+        .extension(super::StandardRetries)
         .body(Vec::new())
         .map_err(|_| {
             CredentialsError::config(

@@ -91,6 +91,7 @@ fn build_post(endpoint: &str, body: String) -> Result<http::Request<Vec<u8>>, Cr
     let uri = format!("{}/", endpoint.trim_end_matches('/'));
     http::Request::post(uri.as_str())
         .header(CONTENT_TYPE, FORM_CONTENT_TYPE)
+        .extension(super::StandardRetries)
         .body(body.into_bytes())
         .map_err(|_| {
             CredentialsError::config(

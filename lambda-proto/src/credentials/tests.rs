@@ -59,7 +59,7 @@ fn describe(action: &Action) -> String {
             s
         }
         Action::ReadFile(p) => format!("read {}", p.display()),
-        Action::RunProcess(c) => format!("run {c}"),
+        Action::RunProcess(c) => format!("run {}", c.as_str()),
         Action::Done(Ok(c)) => format!("done {}", c.access_key_id()),
         Action::Done(Err(e)) => format!("error {:?} {e}", e.kind()),
     }

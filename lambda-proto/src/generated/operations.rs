@@ -206,6 +206,7 @@ impl Operation for AddLayerVersionPermission {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -524,6 +525,7 @@ impl Operation for AddPermission {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -713,6 +715,7 @@ impl Operation for CheckpointDurableExecution {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -901,6 +904,7 @@ impl Operation for CreateAlias {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -1173,6 +1177,7 @@ impl Operation for CreateCapacityProvider {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -1333,6 +1338,7 @@ impl Operation for CreateCodeSigningConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -2074,6 +2080,7 @@ impl Operation for CreateEventSourceMapping {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -2724,6 +2731,7 @@ impl Operation for CreateFunction {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -2896,6 +2904,7 @@ impl Operation for CreateFunctionUrlConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -3016,6 +3025,7 @@ impl Operation for DeleteAlias {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -3123,6 +3133,7 @@ impl Operation for DeleteCapacityProvider {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -3225,6 +3236,7 @@ impl Operation for DeleteCodeSigningConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -3332,6 +3344,7 @@ impl Operation for DeleteDurableExecution {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -3442,6 +3455,7 @@ impl Operation for DeleteEventSourceMapping {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -3565,6 +3579,7 @@ impl Operation for DeleteFunction {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -3679,6 +3694,7 @@ impl Operation for DeleteFunctionCodeSigningConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -3787,6 +3803,7 @@ impl Operation for DeleteFunctionConcurrency {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -3911,6 +3928,7 @@ impl Operation for DeleteFunctionEventInvokeConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -4035,6 +4053,7 @@ impl Operation for DeleteFunctionUrlConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -4146,6 +4165,7 @@ impl Operation for DeleteLayerVersion {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -4266,6 +4286,7 @@ impl Operation for DeleteProvisionedConcurrencyConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -4398,6 +4419,7 @@ impl Operation for DeleteResourcePolicy {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -4469,6 +4491,7 @@ impl Operation for GetAccountSettings {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -4584,6 +4607,7 @@ impl Operation for GetAlias {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -4686,6 +4710,7 @@ impl Operation for GetCapacityProvider {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -4783,6 +4808,7 @@ impl Operation for GetCodeSigningConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -4922,6 +4948,7 @@ impl Operation for GetDurableExecution {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -5108,6 +5135,7 @@ impl Operation for GetDurableExecutionHistory {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -5271,6 +5299,7 @@ impl Operation for GetDurableExecutionState {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -5371,6 +5400,7 @@ impl Operation for GetEventSourceMapping {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -5489,6 +5519,7 @@ impl Operation for GetFunction {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -5597,6 +5628,7 @@ impl Operation for GetFunctionCodeSigningConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -5701,6 +5733,7 @@ impl Operation for GetFunctionConcurrency {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -5820,6 +5853,7 @@ impl Operation for GetFunctionConfiguration {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -5939,6 +5973,7 @@ impl Operation for GetFunctionEventInvokeConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -6042,6 +6077,7 @@ impl Operation for GetFunctionRecursionConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -6158,6 +6194,7 @@ impl Operation for GetFunctionScalingConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -6277,6 +6314,7 @@ impl Operation for GetFunctionUrlConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -6388,6 +6426,7 @@ impl Operation for GetLayerVersion {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -6489,6 +6528,7 @@ impl Operation for GetLayerVersionByArn {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -6601,6 +6641,7 @@ impl Operation for GetLayerVersionPolicy {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -6720,6 +6761,7 @@ impl Operation for GetPolicy {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -6846,6 +6888,7 @@ impl Operation for GetProvisionedConcurrencyConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -6949,6 +6992,7 @@ impl Operation for GetResourcePolicy {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -7068,6 +7112,7 @@ impl Operation for GetRuntimeManagementConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -7516,6 +7561,7 @@ impl Operation for Invoke {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -7761,6 +7807,7 @@ impl Operation for InvokeAsync {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -8174,6 +8221,7 @@ impl Operation for InvokeWithResponseStream {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -8329,6 +8377,7 @@ impl Operation for ListAliases {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -8456,6 +8505,7 @@ impl Operation for ListCapacityProviders {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -8565,6 +8615,7 @@ impl Operation for ListCodeSigningConfigs {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -8804,6 +8855,7 @@ impl Operation for ListDurableExecutionsByFunction {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -8964,6 +9016,7 @@ impl Operation for ListEventSourceMappings {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -9096,6 +9149,7 @@ impl Operation for ListFunctionEventInvokeConfigs {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -9229,6 +9283,7 @@ impl Operation for ListFunctionUrlConfigs {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -9361,6 +9416,7 @@ impl Operation for ListFunctionVersionsByCapacityProvider {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -9513,6 +9569,7 @@ impl Operation for ListFunctions {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -9640,6 +9697,7 @@ impl Operation for ListFunctionsByCodeSigningConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -9807,6 +9865,7 @@ impl Operation for ListLayerVersions {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -9955,6 +10014,7 @@ impl Operation for ListLayers {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -10088,6 +10148,7 @@ impl Operation for ListProvisionedConcurrencyConfigs {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -10191,6 +10252,7 @@ impl Operation for ListTags {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -10323,6 +10385,7 @@ impl Operation for ListVersionsByFunction {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -10536,6 +10599,7 @@ impl Operation for PauseDurableExecution {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -10749,6 +10813,7 @@ impl Operation for PublishLayerVersion {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -10933,6 +10998,7 @@ impl Operation for PublishVersion {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -11065,6 +11131,7 @@ impl Operation for PutFunctionCodeSigningConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -11198,6 +11265,7 @@ impl Operation for PutFunctionConcurrency {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -11398,6 +11466,7 @@ impl Operation for PutFunctionEventInvokeConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -11521,6 +11590,7 @@ impl Operation for PutFunctionRecursionConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -11673,6 +11743,7 @@ impl Operation for PutFunctionScalingConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -11818,6 +11889,7 @@ impl Operation for PutProvisionedConcurrencyConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -11977,6 +12049,7 @@ impl Operation for PutResourcePolicy {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -12136,6 +12209,7 @@ impl Operation for PutRuntimeManagementConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -12292,6 +12366,7 @@ impl Operation for RemoveLayerVersionPermission {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -12450,6 +12525,7 @@ impl Operation for RemovePermission {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -12642,6 +12718,7 @@ impl Operation for ResumeDurableExecution {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -12785,6 +12862,7 @@ impl Operation for SendDurableExecutionCallbackFailure {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -12893,6 +12971,7 @@ impl Operation for SendDurableExecutionCallbackHeartbeat {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -13051,6 +13130,7 @@ impl Operation for SendDurableExecutionCallbackSuccess {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -13189,6 +13269,7 @@ impl Operation for StopDurableExecution {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -13318,6 +13399,7 @@ impl Operation for TagResource {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -13442,6 +13524,7 @@ impl Operation for UntagResource {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -13652,6 +13735,7 @@ impl Operation for UpdateAlias {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -13834,6 +13918,7 @@ impl Operation for UpdateCapacityProvider {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -13999,6 +14084,7 @@ impl Operation for UpdateCodeSigningConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -14617,6 +14703,7 @@ impl Operation for UpdateEventSourceMapping {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -14984,6 +15071,7 @@ impl Operation for UpdateFunctionCode {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -15526,6 +15614,7 @@ impl Operation for UpdateFunctionConfiguration {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -15726,6 +15815,7 @@ impl Operation for UpdateFunctionEventInvokeConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }
@@ -15901,6 +15991,7 @@ impl Operation for UpdateFunctionUrlConfig {
     }
 
     fn parse(response: http::Response<Vec<u8>>) -> Result<Self::Output, crate::Error<Self::Error>> {
+        rest_json::check_content_encoding(&response)?;
         if !rest_json::is_success(response.status()) {
             return Err(rest_json::parse_error(&response));
         }

@@ -168,7 +168,7 @@ impl Globals {
             builder = builder.connect_timeout(t);
         }
         if let Some(t) = self.read_timeout {
-            builder = builder.read_timeout(t).invoke_read_timeout(t);
+            builder = builder.read_timeout(t).invoke_timeout(t);
         }
         let bundle = self.ca_bundle.clone().or_else(|| {
             std::env::var("AWS_CA_BUNDLE")

@@ -406,3 +406,13 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn app_id_and_ca_bundle_come_from_the_environment_then_the_profile() {
+    let profile = "[default]\nsdk_ua_app_id = from-profile\nca_bundle = /etc/profile-ca.pem\n";
+    case!(profile, "", [] => app_id: Some("from-profile"), ca_bundle: Some("/etc/profile-ca.pem"));
+    case!(profile, "", ["AWS_SDK_UA_APP_ID" = "from-env", "AWS_CA_BUNDLE" = "/env-ca.pem"]
+        => app_id: Some("from-env"), ca_bundle: Some("/env-ca.pem"));
+    case!("", "", [] => app_id: None, ca_bundle: None);
+    case!("", "", ["AWS_SDK_UA_APP_ID" = ""] => app_id: None);
+}
