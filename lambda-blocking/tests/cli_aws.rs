@@ -1067,3 +1067,36 @@ fn streamed_invocation_writes_chunks_to_the_outfile() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn ca_bundle_trusts_a_private_ca() {
+    let server = test_support::LoopbackServer::with_handler(|_: &test_support::RecordedRequest| {
+        test_support::Response::json(200, r#"{"Functions":[]}"#)
+    });
+    let proxy = test_support::TlsProxy::start(server.addr());
+    let dir = temp_dir();
+    std::fs::write(dir.join("ca.pem"), proxy.ca_pem()).unwrap();
+    // Without the CA: the certificate is refused (255, nothing retried into success).
+    let out = run(&dir, &["--endpoint-url", &proxy.url(), "list-functions"]);
+    assert_eq!(out.status.code(), Some(255), "{}", stderr(&out));
+    // With --ca-bundle, and with AWS_CA_BUNDLE.
+    let out = run(
+        &dir,
+        &[
+            "--ca-bundle",
+            "ca.pem",
+            "--endpoint-url",
+            &proxy.url(),
+            "list-functions",
+        ],
+    );
+    assert_eq!(ok_json(&out), json!({"Functions": []}));
+    let out = lambda(&dir)
+        .env("AWS_CA_BUNDLE", dir.join("ca.pem"))
+        .args(["--endpoint-url", &proxy.url(), "list-functions"])
+        .output()
+        .unwrap();
+    assert_eq!(ok_json(&out), json!({"Functions": []}));
+    assert_eq!(server.request_count(), 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -170,14 +170,10 @@ impl Globals {
         if let Some(t) = self.read_timeout {
             builder = builder.read_timeout(t).invoke_timeout(t);
         }
-        let bundle = self.ca_bundle.clone().or_else(|| {
-            std::env::var("AWS_CA_BUNDLE")
-                .ok()
-                .filter(|v| !v.is_empty())
-        });
-        if let Some(path) = bundle {
-            let pem = blobs::read_bounded(&path).map_err(|f| Failure::config(f.message))?;
-            builder = builder.add_root_certificate_pem(&pem);
+        // --ca-bundle wins over AWS_CA_BUNDLE and the profile's ca_bundle (which the
+        // builder reads itself).
+        if let Some(path) = &self.ca_bundle {
+            builder = builder.ca_bundle(path);
         }
         if let Some(t) = self.signing_time {
             builder = builder.signing_clock(move || t);
