@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job, end to end on this machine: start a local Lambda API server (moto, installed
 # by scripts/install-test-deps.sh), then drive it with the `lambda` CLI: create a role's
-# function from an in-memory zip, list, invoke, read the configuration, delete. The server
+# function from a zip, wait for it, list, invoke, read the configuration, delete. The server
 # is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,10 +30,18 @@ request = urllib.request.Request(sys.argv[1], urllib.parse.urlencode(form).encod
                                  {"Authorization": auth})
 urllib.request.urlopen(request, timeout=10).read()
 PY
-ZIP=$(python3 -c 'import base64,io,zipfile; b=io.BytesIO(); z=zipfile.ZipFile(b,"w"); z.writestr("index.py","def handler(e, c):\n    return e\n"); z.close(); print(base64.b64encode(b.getvalue()).decode())')
+WORK=$(mktemp -d)
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+python3 -c 'import sys, zipfile; z=zipfile.ZipFile(sys.argv[1],"w"); z.writestr("index.py","def handler(e, c):\n    return e\n"); z.close()' "$WORK/fn.zip"
 set -x
-$LAMBDA --endpoint-url "$URL" create-function --cli-input-json "{\"FunctionName\":\"demo\",\"Runtime\":\"python3.12\",\"Role\":\"arn:aws:iam::123456789012:role/demo-role\",\"Handler\":\"index.handler\",\"Code\":{\"ZipFile\":\"$ZIP\"}}"
-$LAMBDA --endpoint-url "$URL" list-functions
-$LAMBDA --endpoint-url "$URL" invoke --cli-input-json '{"FunctionName":"demo","Payload":"eyJoZWxsbyI6IndvcmxkIn0="}'
-$LAMBDA --endpoint-url "$URL" get-function-configuration --cli-input-json '{"FunctionName":"demo"}'
-$LAMBDA --endpoint-url "$URL" delete-function --cli-input-json '{"FunctionName":"demo"}'
+$LAMBDA --endpoint-url "$URL" create-function --function-name demo --runtime python3.12 \
+  --role arn:aws:iam::123456789012:role/demo-role --handler index.handler \
+  --zip-file "fileb://$WORK/fn.zip" --environment 'Variables={STAGE=demo}' --tags team=demo
+$LAMBDA --endpoint-url "$URL" wait function-active-v2 --function-name demo
+$LAMBDA --endpoint-url "$URL" list-functions --query 'Functions[].FunctionName'
+$LAMBDA --endpoint-url "$URL" invoke --function-name demo --cli-binary-format raw-in-base64-out \
+  --payload '{"hello":"world"}' "$WORK/out.json"
+cat "$WORK/out.json"; echo
+$LAMBDA --endpoint-url "$URL" get-function-configuration --function-name demo --output table \
+  --query '{Name: FunctionName, Runtime: Runtime, Memory: MemorySize, State: State}'
+$LAMBDA --endpoint-url "$URL" delete-function --function-name demo

@@ -104,6 +104,28 @@ impl From<EndpointError> for BuildError {
     }
 }
 
+/// What an [`observe`](ClientBuilder::observe) hook sees of each attempt of a call.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Exchange<'a> {
+    /// The signed request about to be sent.
+    Request(&'a http::Request<Vec<u8>>),
+    /// The answer (of a streamed answer, its head only).
+    Response(&'a http::Response<Vec<u8>>),
+    /// The attempt failed before an answer came.
+    Failed(&'a TransportError),
+}
+
+/// A hook that sees every exchange (see [`ClientBuilder::observe`]).
+#[derive(Clone)]
+struct Observer(Arc<dyn Fn(Exchange<'_>) + Send + Sync>);
+
+impl fmt::Debug for Observer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Observer")
+    }
+}
+
 /// Settings of a [`Client`]; see [`Client::builder`] and [`ClientBuilder::from_env`].
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
@@ -128,6 +150,8 @@ pub struct ClientBuilder {
     app_id: Option<String>,
     ca_bundle: Option<PathBuf>,
     extra_roots: Vec<Vec<u8>>,
+    observer: Option<Observer>,
+    unsigned: bool,
     transport: Option<Arc<dyn Transport>>,
 }
 
@@ -155,6 +179,8 @@ impl Default for ClientBuilder {
             app_id: None,
             ca_bundle: None,
             extra_roots: Vec::new(),
+            observer: None,
+            unsigned: false,
             transport: None,
         }
     }
@@ -348,8 +374,25 @@ impl ClientBuilder {
         self
     }
 
+    /// Calls `hook` with every request sent and every answer or transport failure, in
+    /// order (for a debug log: the request carries its signature and any session token).
+    pub fn observe(mut self, hook: impl Fn(Exchange<'_>) + Send + Sync + 'static) -> Self {
+        self.observer = Some(Observer(Arc::new(hook)));
+        self
+    }
+
+    /// Sends requests without signing them (no `Authorization`, no session token) and
+    /// resolves no credentials, as the AWS CLI's `--no-sign-request`.
+    pub fn unsigned(mut self, yes: bool) -> Self {
+        self.unsigned = yes;
+        self
+    }
+
     /// Resolves region, credentials and endpoint, and builds the client.
-    pub fn build(self) -> Result<Client, BuildError> {
+    pub fn build(mut self) -> Result<Client, BuildError> {
+        if self.unsigned {
+            self.credentials = Some(Credentials::new("anonymous", "anonymous", None, None));
+        }
         let shared = self.shared.as_ref();
         let region = match (&self.region, shared) {
             (Some(r), _) => r.clone(),
@@ -448,6 +491,8 @@ impl ClientBuilder {
                 signing_clock,
                 sleeper: self.sleeper,
                 random,
+                observer: self.observer,
+                unsigned: self.unsigned,
             }),
         })
     }
@@ -486,6 +531,8 @@ pub(crate) struct Inner {
     pub(crate) signing_clock: Clock,
     pub(crate) sleeper: Arc<dyn Sleeper>,
     pub(crate) random: Arc<dyn RandomSource>,
+    observer: Option<Observer>,
+    unsigned: bool,
 }
 
 impl Client {
@@ -603,8 +650,23 @@ impl Client {
                 .credentials
                 .get()
                 .map_err(|e| Error::transport(TransportErrorKind::Credentials, e))?;
-            let request = call.request(&credentials, inner.signing_clock.now())?;
-            let (step, extra) = match exchange(request) {
+            let mut request = call.request(&credentials, inner.signing_clock.now())?;
+            if inner.unsigned {
+                request.headers_mut().remove(http::header::AUTHORIZATION);
+                request.headers_mut().remove("x-amz-security-token");
+            }
+            let observe = |e: Exchange<'_>| {
+                if let Some(Observer(hook)) = &inner.observer {
+                    hook(e);
+                }
+            };
+            observe(Exchange::Request(&request));
+            let result = exchange(request);
+            match &result {
+                Ok((response, _)) => observe(Exchange::Response(response)),
+                Err(e) => observe(Exchange::Failed(e)),
+            }
+            let (step, extra) = match result {
                 Ok((response, extra)) => (
                     call.on_response(response, inner.signing_clock.now(), inner.random.next_f64()),
                     Some(extra),

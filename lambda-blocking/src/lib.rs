@@ -52,8 +52,8 @@ mod transport;
 mod wait;
 
 pub use client::{
-    BuildError, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_INVOKE_READ_TIMEOUT,
-    DEFAULT_MAX_BODY_SIZE, DEFAULT_READ_TIMEOUT,
+    BuildError, Client, ClientBuilder, Exchange, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_INVOKE_READ_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_READ_TIMEOUT,
 };
 pub use pages::{Items, Pages};
 pub use runtime::{FixedRandom, RandomSource, Sleeper, ThreadSleeper, XorShiftRandom};
