@@ -123,7 +123,7 @@ impl Client {
         let limit = inner.operation_timeout;
         let span = tracing::debug_span!(
             "lambda",
-            operation = O::NAME,
+            operation = op.name(),
             endpoint = inner.config.endpoint().authority(),
         );
         let started = std::time::Instant::now();
@@ -147,7 +147,7 @@ impl Client {
         O: Operation + Clone + Sync,
     {
         let inner = &*self.inner;
-        let read_timeout = if runs_function(O::NAME) {
+        let read_timeout = if runs_function(op.name()) {
             inner.invoke_timeout
         } else {
             inner.read_timeout

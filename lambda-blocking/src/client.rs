@@ -584,7 +584,7 @@ impl Client {
 
     /// As [`send`](Self::send), borrowing the input.
     pub fn send_ref<O: Operation + Clone>(&self, op: &O) -> Result<O::Output, Error<O::Error>> {
-        let timeouts = self.timeouts_for(O::NAME);
+        let timeouts = self.timeouts_for(op.name());
         let limit = self.inner.max_body_size;
         let transport = &self.inner.transport;
         self.run(op, |request| {
@@ -621,7 +621,7 @@ impl Client {
         let inner = &*self.inner;
         let span = tracing::debug_span!(
             "lambda",
-            operation = O::NAME,
+            operation = op.name(),
             endpoint = inner.config.endpoint().authority(),
         );
         let _entered = span.enter();

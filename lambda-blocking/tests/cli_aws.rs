@@ -923,6 +923,12 @@ fn global_options_debug_unsigned_color_timeouts_and_exit_statuses() {
         log.contains("> GET http://127.0.0.1:") && log.contains("< 200"),
         "{log}"
     );
+    // The clients' tracing events too: attempts and answers with their request id.
+    assert!(
+        log.contains("lambda_proto::call: sending operation=ListFunctions attempt=1"),
+        "{log}"
+    );
+    assert!(log.contains("request_id=req-1"), "{log}");
     assert!(
         log.contains("Signature=<redacted>") && log.contains("x-amz-security-token: <redacted>"),
         "{log}"

@@ -157,6 +157,8 @@ pub struct Call<'c, O: Operation> {
     unsigned: http::Request<Vec<u8>>,
     retry: RetryState,
     sent_at: Option<OffsetDateTime>,
+    /// The operation's name, for the log.
+    name: &'static str,
     _op: std::marker::PhantomData<fn() -> O>,
 }
 
@@ -169,6 +171,7 @@ impl<'c, O: Operation> Call<'c, O> {
             unsigned,
             retry: RetryState::new(config.retry, config.quota.clone()),
             sent_at: None,
+            name: op.name(),
             _op: std::marker::PhantomData,
         })
     }
@@ -218,7 +221,7 @@ impl<'c, O: Operation> Call<'c, O> {
             .map_err(|e| Error::transport(crate::error::TransportErrorKind::Credentials, e))?;
         self.sent_at = Some(now);
         tracing::debug!(
-            operation = O::NAME,
+            operation = self.name,
             attempt = self.retry.attempts() + 1,
             method = %request.method(),
             uri = %request.uri(),
@@ -240,7 +243,7 @@ impl<'c, O: Operation> Call<'c, O> {
         if response.status().is_success() {
             let _ = self.retry.on_outcome(Outcome::Success, random);
             tracing::debug!(
-                operation = O::NAME,
+                operation = self.name,
                 attempt = self.retry.attempts(),
                 status,
                 request_id = request_id.as_deref(),
@@ -266,7 +269,7 @@ impl<'c, O: Operation> Call<'c, O> {
         };
         let decision = self.retry.on_outcome(outcome, random);
         tracing::debug!(
-            operation = O::NAME,
+            operation = self.name,
             attempt = self.retry.attempts(),
             status,
             request_id = request_id.as_deref(),
@@ -278,7 +281,7 @@ impl<'c, O: Operation> Call<'c, O> {
             Decision::RetryAfter(after) => Step::Retry { after },
             Decision::RetryWithClockSkew { offset } => {
                 tracing::info!(
-                    operation = O::NAME,
+                    operation = self.name,
                     offset_seconds = offset.whole_seconds(),
                     "the local clock is off; signing with the service's time"
                 );
@@ -301,7 +304,7 @@ impl<'c, O: Operation> Call<'c, O> {
             .retry
             .on_outcome(Outcome::Transport(error.kind()), random);
         tracing::debug!(
-            operation = O::NAME,
+            operation = self.name,
             attempt = self.retry.attempts(),
             kind = ?error.kind(),
             error = %error,

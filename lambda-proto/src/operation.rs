@@ -37,6 +37,13 @@ pub trait Operation {
     /// The typed service error: one variant per error the model lists, plus `Unknown`.
     type Error: OperationError;
 
+    /// The name of this value's operation: [`NAME`](Self::NAME), except for a wrapper that
+    /// sends operations picked at run time (the CLI's), which names the one it holds. Logs
+    /// and per-operation timeouts use it.
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
     /// Checks the input against the model's rules (required, lengths, ranges, enums).
     fn validate(&self) -> Result<(), ValidationError>;
 

@@ -36,6 +36,10 @@ impl Operation for DynamicCall {
     type Output = http::Response<Vec<u8>>;
     type Error = DynamicError;
 
+    fn name(&self) -> &'static str {
+        self.info.name
+    }
+
     fn validate(&self) -> Result<(), ValidationError> {
         self.info.canonical_input(&self.input).map(|_| ())
     }

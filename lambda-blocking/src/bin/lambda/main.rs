@@ -138,8 +138,8 @@ impl Globals {
         })
     }
 
-    /// The client these options describe; `operation` picks its timeouts.
-    fn client(&self, operation: Option<&str>) -> Result<Client, Failure> {
+    /// The client these options describe (each call picks its timeouts by operation).
+    fn client(&self) -> Result<Client, Failure> {
         let profile = self.profile.clone();
         let env = move |var: &str| match (var, &profile) {
             ("AWS_PROFILE", Some(p)) => Some(p.clone()),
@@ -161,9 +161,6 @@ impl Globals {
         if let Some(url) = &self.endpoint_url {
             builder = builder.endpoint_url(url);
         }
-        if operation.is_some_and(|o| o.starts_with("Invoke")) {
-            builder = builder.read_timeout(Some(lambda_blocking::DEFAULT_INVOKE_READ_TIMEOUT));
-        }
         if let Some(t) = self.connect_timeout {
             builder = builder.connect_timeout(t);
         }
@@ -180,6 +177,7 @@ impl Globals {
         }
         if self.debug {
             builder = builder.observe(debug::log);
+            debug::install_tracing();
         }
         builder
             .unsigned(self.unsigned)
@@ -261,7 +259,7 @@ fn run() -> Result<u8, Failure> {
         _ => match (extra::find(name), dynamic::find(name)) {
             // Extra commands (see extra.rs) get the client and their own arguments.
             (Some(e), _) => {
-                let client = globals.client(None)?;
+                let client = globals.client()?;
                 let rest: Vec<String> = sub
                     .get_many::<String>("args")
                     .into_iter()
@@ -305,7 +303,7 @@ fn wait_command(g: &Globals, m: &ArgMatches) -> Result<u8, Failure> {
     let spec = wait::find(name).ok_or_else(|| Failure::usage(format!("no waiter {name:?}")))?;
     let info = dynamic::find(spec.operation).expect("waiters poll operations of the table");
     let input = checked_input(info, sub, g)?;
-    let client = g.client(Some(info.name))?;
+    let client = g.client()?;
     if g.dry_run {
         return dry_run(g, &client, info, input);
     }
@@ -345,7 +343,7 @@ fn operation(g: &Globals, info: &'static OperationInfo, m: &ArgMatches) -> Resul
     }
     let mut input = checked_input(info, m, g)?;
     let pages = paging::PageOptions::from_matches(m)?;
-    let client = g.client(Some(info.name))?;
+    let client = g.client()?;
     if g.dry_run {
         paging::prepare(info, &mut input, &pages)?;
         return dry_run(g, &client, info, input);
