@@ -35,6 +35,7 @@ pub mod dynamic;
 pub mod endpoint;
 pub mod error;
 pub mod event_stream;
+pub mod fanout;
 pub mod invoke;
 mod json_input;
 pub mod model;
