@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lambda_proto::call::{Call, ClientConfig, Step};
 use lambda_proto::config::{self, ConfigError};
@@ -377,6 +377,7 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 config: ClientConfig::new(endpoint, region).with_retry(retry),
+                origin: Instant::now(),
                 credentials: CachedCredentials::new(source, transport.clone(), clock),
                 transport,
                 control_timeouts: RequestTimeouts {
@@ -423,6 +424,8 @@ pub struct Client {
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) config: ClientConfig,
+    /// Where the monotonic clock of the adaptive rate limiter starts.
+    pub(crate) origin: Instant,
     pub(crate) credentials: CachedCredentials,
     pub(crate) transport: Transport,
     pub(crate) control_timeouts: RequestTimeouts,
@@ -513,6 +516,24 @@ impl Client {
     pub(crate) fn run<O: Operation + Clone, X>(
         &self,
         op: &O,
+        exchange: impl FnMut(
+            http::Request<Vec<u8>>,
+        ) -> Result<(http::Response<Vec<u8>>, X), TransportError>,
+    ) -> Result<(O::Output, X), Error<O::Error>> {
+        self.run_call(op, false, exchange)
+    }
+
+    /// The time since the client was built, the rate limiter's clock.
+    pub(crate) fn monotonic(&self) -> Duration {
+        self.inner.origin.elapsed()
+    }
+
+    /// As [`run`](Self::run); with `throttling_is_final`, a throttling error ends the call
+    /// (see [`Call::throttling_is_final`]).
+    pub(crate) fn run_call<O: Operation + Clone, X>(
+        &self,
+        op: &O,
+        throttling_is_final: bool,
         mut exchange: impl FnMut(
             http::Request<Vec<u8>>,
         ) -> Result<(http::Response<Vec<u8>>, X), TransportError>,
@@ -520,11 +541,17 @@ impl Client {
         let inner = &*self.inner;
         let token = lambda_proto::operation::random_bytes(|| inner.random.next_f64());
         let mut call = Call::with_idempotency_token(&inner.config, op, token)?;
+        if throttling_is_final {
+            call = call.throttling_is_final();
+        }
         loop {
             let credentials = inner
                 .credentials
                 .get()
                 .map_err(|e| Error::transport(TransportErrorKind::Credentials, e))?;
+            while let Some(delay) = call.send_delay(self.monotonic()) {
+                self.sleep(delay);
+            }
             let request = call.request(&credentials, inner.signing_clock.now())?;
             let (step, extra) = match exchange(request) {
                 Ok((response, extra)) => (
@@ -533,6 +560,7 @@ impl Client {
                 ),
                 Err(err) => (call.on_transport_error(err, inner.random.next_f64()), None),
             };
+            call.record_answer(self.monotonic());
             match step {
                 Step::Done(Ok(output)) => match extra {
                     Some(extra) => return Ok((output, extra)),

@@ -44,6 +44,7 @@
 
 mod client;
 mod credentials;
+mod fanout;
 mod pages;
 mod runtime;
 mod stream;
@@ -54,6 +55,8 @@ pub use client::{
     BuildError, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_INVOKE_READ_TIMEOUT,
     DEFAULT_MAX_BODY_SIZE, DEFAULT_READ_TIMEOUT,
 };
+pub use fanout::{Canceller, FanoutOptions, InvokeMany, InvokeResult};
+pub use lambda_proto::fanout::{FanoutConfig, Progress};
 pub use pages::{Items, Pages};
 pub use runtime::{FixedRandom, RandomSource, Sleeper, ThreadSleeper, XorShiftRandom};
 pub use stream::{EventStream, InvokeWithResponseStreamError, StreamError};

@@ -45,6 +45,17 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
+use crate::error::Error;
+use crate::retry::THROTTLING_ERROR_CODES;
+
+/// Whether `error` is a throttling error (HTTP 429 or a code of
+/// [`THROTTLING_ERROR_CODES`]), which a fan-out sends again as [`Finish::Throttled`].
+pub fn is_throttling<E>(error: &Error<E>) -> bool {
+    error
+        .service_error()
+        .is_some_and(|e| e.status() == 429 || THROTTLING_ERROR_CODES.contains(&e.code()))
+}
+
 /// The factor applied to the concurrency limit on throttling.
 pub const DECREASE: f64 = 0.9;
 /// The delay before a payload's first retry after a throttling error.
@@ -312,6 +323,12 @@ impl<P, T> Fanout<P, T> {
     pub fn cancel(&mut self) {
         self.stopped = true;
         self.retries.clear();
+    }
+
+    /// Whether every invocation is over: nothing runs, and no payload waits for a retry
+    /// or is left in the input (results may still wait in [`pop_result`](Self::pop_result)).
+    pub fn is_finished(&self) -> bool {
+        self.in_flight == 0 && (self.stopped || (self.input_done && self.retries.is_empty()))
     }
 
     /// Whether [`cancel`](Self::cancel) was called or an error stopped the fan-out.
