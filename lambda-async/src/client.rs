@@ -53,6 +53,8 @@ pub struct Client {
 
 pub(crate) struct Inner {
     pub(crate) config: ClientConfig,
+    /// Where the monotonic clock of the adaptive rate limiter starts.
+    pub(crate) origin: std::time::Instant,
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) sleep: Arc<dyn Sleep>,
     pub(crate) clock: Arc<Clock>,
@@ -139,13 +141,48 @@ impl Client {
     {
         let inner = &*self.inner;
         let limit = inner.operation_timeout;
-        match rt::timeout(&*inner.sleep, limit, self.send_unbounded(op)).await {
+        match rt::timeout(&*inner.sleep, limit, self.send_unbounded(op, false)).await {
             Some(result) => result,
             None => Err(operation_timed_out(limit)),
         }
     }
 
-    async fn send_unbounded<O>(&self, op: &O) -> Result<O::Output, Error<O::Error>>
+    /// As [`send_ref`](Self::send_ref); with `throttling_is_final` a throttling error
+    /// ends the call (see [`Call::throttling_is_final`]).
+    pub(crate) async fn send_call<O>(
+        &self,
+        op: &O,
+        throttling_is_final: bool,
+    ) -> Result<O::Output, Error<O::Error>>
+    where
+        O: Operation + Clone + Sync,
+    {
+        let inner = &*self.inner;
+        let limit = inner.operation_timeout;
+        let call = self.send_unbounded(op, throttling_is_final);
+        match rt::timeout(&*inner.sleep, limit, call).await {
+            Some(result) => result,
+            None => Err(operation_timed_out(limit)),
+        }
+    }
+
+    /// The time since the client was built, the rate limiter's clock.
+    pub(crate) fn monotonic(&self) -> Duration {
+        self.inner.origin.elapsed()
+    }
+
+    /// Adaptive mode: waits until the rate limiter gives a token.
+    pub(crate) async fn pace<O: Operation>(&self, call: &Call<'_, O>) {
+        while let Some(delay) = call.send_delay(self.monotonic()) {
+            self.pause(delay).await;
+        }
+    }
+
+    async fn send_unbounded<O>(
+        &self,
+        op: &O,
+        throttling_is_final: bool,
+    ) -> Result<O::Output, Error<O::Error>>
     where
         O: Operation + Clone + Sync,
     {
@@ -156,13 +193,18 @@ impl Client {
             inner.read_timeout
         };
         let mut call = Call::with_idempotency_token(&inner.config, op, self.random_bytes())?;
+        if throttling_is_final {
+            call = call.throttling_is_final();
+        }
         loop {
             let credentials = self.credentials().await?;
+            self.pace(&call).await;
             let request = call.request(&credentials, (inner.clock)())?;
             let step = match self.attempt(request, read_timeout).await {
                 Ok(response) => call.on_response(response, (inner.clock)(), (inner.random)()),
                 Err(err) => call.on_transport_error(err, (inner.random)()),
             };
+            call.record_answer(self.monotonic());
             match step {
                 Step::Done(result) => return result,
                 Step::Retry { after } => self.pause(after).await,
@@ -571,6 +613,7 @@ impl Builder {
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
+                origin: std::time::Instant::now(),
                 transport,
                 sleep,
                 clock,

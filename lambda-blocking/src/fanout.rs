@@ -7,7 +7,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use lambda_proto::error::Error;
-use lambda_proto::fanout::{is_throttling, Fanout, FanoutConfig, Finish, Next, Progress};
+use lambda_proto::fanout::{
+    is_throttling, Fanout, FanoutOptions, Finish, Next, Progress, ProgressFn,
+};
 use lambda_proto::operations::{Invoke, InvokeError};
 use lambda_proto::types::InvocationResponse;
 
@@ -15,58 +17,6 @@ use crate::Client;
 
 /// The result of one invocation of a fan-out.
 pub type InvokeResult = Result<InvocationResponse, Error<InvokeError>>;
-
-type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
-
-/// Settings of [`Client::invoke_many`]: the core's [`FanoutConfig`] plus a progress
-/// callback.
-#[derive(Clone)]
-pub struct FanoutOptions {
-    config: FanoutConfig,
-    progress: Option<ProgressFn>,
-}
-
-impl fmt::Debug for FanoutOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FanoutOptions")
-            .field("config", &self.config)
-            .field("progress", &self.progress.is_some())
-            .finish()
-    }
-}
-
-impl FanoutOptions {
-    /// At most `concurrency` invocations (and threads) at a time; see [`FanoutConfig::new`].
-    pub fn new(concurrency: usize) -> Self {
-        Self::from_config(FanoutConfig::new(concurrency))
-    }
-
-    /// Options with this controller configuration.
-    pub fn from_config(config: FanoutConfig) -> Self {
-        FanoutOptions {
-            config,
-            progress: None,
-        }
-    }
-
-    /// Results in input order (default: as they complete).
-    pub fn ordered(mut self, yes: bool) -> Self {
-        self.config = self.config.ordered(yes);
-        self
-    }
-
-    /// Stop after the first failed invocation (default: go on).
-    pub fn stop_on_error(mut self, yes: bool) -> Self {
-        self.config = self.config.stop_on_error(yes);
-        self
-    }
-
-    /// Called (on a worker thread) after every attempt with the counters.
-    pub fn on_progress(mut self, f: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
-        self.progress = Some(Arc::new(f));
-        self
-    }
-}
 
 struct State {
     fanout: Fanout<Vec<u8>, InvokeResult>,
@@ -217,15 +167,15 @@ impl Client {
         I::Item: Into<Vec<u8>> + 'static,
         I::IntoIter: Send + 'static,
     {
-        let threads = options.config.max_concurrency();
+        let threads = options.config().max_concurrency();
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                fanout: Fanout::new(options.config),
+                fanout: Fanout::new(*options.config()),
                 input: Box::new(payloads.into_iter().map(Into::into)),
             }),
             changed: Condvar::new(),
             origin: Instant::now(),
-            progress: options.progress,
+            progress: options.progress_fn(),
         });
         let mut template = Invoke::new(function);
         if let Some(q) = qualifier {

@@ -55,8 +55,8 @@ pub use client::{
     BuildError, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_INVOKE_READ_TIMEOUT,
     DEFAULT_MAX_BODY_SIZE, DEFAULT_READ_TIMEOUT,
 };
-pub use fanout::{Canceller, FanoutOptions, InvokeMany, InvokeResult};
-pub use lambda_proto::fanout::{FanoutConfig, Progress};
+pub use fanout::{Canceller, InvokeMany, InvokeResult};
+pub use lambda_proto::fanout::{FanoutConfig, FanoutOptions, Progress};
 pub use pages::{Items, Pages};
 pub use runtime::{FixedRandom, RandomSource, Sleeper, ThreadSleeper, XorShiftRandom};
 pub use stream::{EventStream, InvokeWithResponseStreamError, StreamError};

@@ -43,6 +43,8 @@
 //! ```
 
 use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::Error;
@@ -120,6 +122,69 @@ impl FanoutConfig {
     /// Whether results come in input order.
     pub fn is_ordered(&self) -> bool {
         self.ordered
+    }
+}
+
+/// A progress callback.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// Settings of a driver's `invoke_many`: a [`FanoutConfig`] plus a progress callback.
+#[derive(Clone)]
+pub struct FanoutOptions {
+    config: FanoutConfig,
+    progress: Option<ProgressFn>,
+}
+
+impl fmt::Debug for FanoutOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FanoutOptions")
+            .field("config", &self.config)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+impl FanoutOptions {
+    /// At most `concurrency` invocations at a time; see [`FanoutConfig::new`].
+    pub fn new(concurrency: usize) -> Self {
+        Self::from_config(FanoutConfig::new(concurrency))
+    }
+
+    /// Options with this controller configuration.
+    pub fn from_config(config: FanoutConfig) -> Self {
+        FanoutOptions {
+            config,
+            progress: None,
+        }
+    }
+
+    /// Results in input order (default: as they complete).
+    pub fn ordered(mut self, yes: bool) -> Self {
+        self.config = self.config.ordered(yes);
+        self
+    }
+
+    /// Stop after the first failed invocation (default: go on).
+    pub fn stop_on_error(mut self, yes: bool) -> Self {
+        self.config = self.config.stop_on_error(yes);
+        self
+    }
+
+    /// Called after every attempt with the counters (by the blocking driver on a worker
+    /// thread, by the async one inside `poll_next`).
+    pub fn on_progress(mut self, f: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(f));
+        self
+    }
+
+    /// The controller's configuration.
+    pub fn config(&self) -> &FanoutConfig {
+        &self.config
+    }
+
+    /// The progress callback.
+    pub fn progress_fn(&self) -> Option<ProgressFn> {
+        self.progress.clone()
     }
 }
 
