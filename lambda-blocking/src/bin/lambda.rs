@@ -15,6 +15,9 @@
 //! refuses for its time is retried once at the service's time, as without the option).
 #![forbid(unsafe_code)]
 
+#[path = "lambda/invoke_many.rs"]
+mod invoke_many;
+
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -55,11 +58,17 @@ struct Args {
     input: Option<String>,
     list: bool,
     help: bool,
+    /// The arguments after `invoke-many`, which parses its own.
+    rest: Vec<String>,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut out = Args::default();
     while let Some(arg) = args.next() {
+        if arg == "invoke-many" && out.operation.is_none() {
+            (out.operation, out.rest) = (Some(arg), args.collect());
+            break;
+        }
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
             _ => (arg.clone(), None),
@@ -193,6 +202,23 @@ fn random_token_bytes() -> [u8; 16] {
     bytes
 }
 
+/// A client builder from the environment and the global options.
+fn client_builder(args: &Args) -> Result<ClientBuilder, Failure> {
+    let profile = args.profile.clone();
+    let env = move |var: &str| match (var, &profile) {
+        ("AWS_PROFILE", Some(p)) => Some(p.clone()),
+        _ => std::env::var(var).ok(),
+    };
+    let mut builder = ClientBuilder::from_env_lookup(&env).map_err(build_failure)?;
+    if let Some(region) = &args.region {
+        builder = builder.region(region);
+    }
+    if let Some(url) = &args.endpoint_url {
+        builder = builder.endpoint_url(url);
+    }
+    Ok(builder)
+}
+
 fn run() -> Result<(), Failure> {
     let args = parse_args(utf8_args()?.into_iter()).map_err(Failure::usage)?;
     if args.help {
@@ -209,6 +235,12 @@ fn run() -> Result<(), Failure> {
         .operation
         .as_deref()
         .ok_or_else(|| Failure::usage(HELP))?;
+    if name == "invoke-many" {
+        let builder =
+            client_builder(&args)?.read_timeout(Some(lambda_blocking::DEFAULT_INVOKE_READ_TIMEOUT));
+        let client = builder.build().map_err(build_failure)?;
+        std::process::exit(i32::from(invoke_many::run(&client, &args.rest)));
+    }
     let info = dynamic::find(name)
         .ok_or_else(|| Failure::usage(format!("unknown operation {name:?} (see lambda --list)")))?;
     let mut input = read_input(args.input.as_deref())?;
@@ -216,18 +248,7 @@ fn run() -> Result<(), Failure> {
     info.canonical_input(&input)
         .map_err(|e| Failure::usage(e.to_string()))?;
 
-    let profile = args.profile.clone();
-    let env = move |var: &str| match (var, &profile) {
-        ("AWS_PROFILE", Some(p)) => Some(p.clone()),
-        _ => std::env::var(var).ok(),
-    };
-    let mut builder = ClientBuilder::from_env_lookup(&env).map_err(build_failure)?;
-    if let Some(region) = &args.region {
-        builder = builder.region(region);
-    }
-    if let Some(url) = &args.endpoint_url {
-        builder = builder.endpoint_url(url);
-    }
+    let mut builder = client_builder(&args)?;
     if info.name.starts_with("Invoke") {
         builder = builder.read_timeout(Some(lambda_blocking::DEFAULT_INVOKE_READ_TIMEOUT));
     }
