@@ -233,3 +233,43 @@ fn a_thousand_invocations_through_moto_in_order() {
         assert_eq!(echoed, serde_json::json!({ "n": n }));
     }
 }
+
+#[test]
+fn retry_mode_adaptive_from_the_environment_or_a_profile() {
+    let dir = std::env::temp_dir().join(format!("lambda-fanout-mode-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config_file = dir.join("config");
+    std::fs::write(&config_file, "[profile fast]\nretry_mode = adaptive\n").unwrap();
+    let build = |vars: &[(&str, &str)]| {
+        let mut vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        vars.push(("AWS_ACCESS_KEY_ID".into(), "AKIDEXAMPLE".into()));
+        vars.push(("AWS_SECRET_ACCESS_KEY".into(), "secret".into()));
+        vars.push(("AWS_REGION".into(), "us-east-1".into()));
+        vars.push(("HOME".into(), dir.display().to_string()));
+        vars.push(("AWS_CONFIG_FILE".into(), config_file.display().to_string()));
+        let lookup = move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        lambda_blocking::ClientBuilder::from_env_lookup(&lookup)
+            .unwrap()
+            .build()
+            .unwrap()
+    };
+    assert!(build(&[]).config().rate_limiter().is_none());
+    assert!(build(&[("AWS_RETRY_MODE", "adaptive")])
+        .config()
+        .rate_limiter()
+        .is_some());
+    assert!(build(&[("AWS_PROFILE", "fast")])
+        .config()
+        .rate_limiter()
+        .is_some());
+    assert!(
+        build(&[("AWS_PROFILE", "fast"), ("AWS_RETRY_MODE", "standard")])
+            .config()
+            .rate_limiter()
+            .is_none()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
