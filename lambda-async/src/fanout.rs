@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures_core::Stream;
 use futures_util::future::BoxFuture;
@@ -35,7 +35,8 @@ pub struct InvokeMany {
     input: BoxStream<'static, Vec<u8>>,
     fanout: Fanout<Vec<u8>, InvokeResult>,
     running: FuturesUnordered<Running>,
-    timer: Option<BoxFuture<'static, ()>>,
+    /// A sleep until a throttled payload is due, and when it ends (since `origin`).
+    timer: Option<(BoxFuture<'static, ()>, Duration)>,
     origin: Instant,
     progress: Option<ProgressFn>,
     cancelled: Arc<AtomicBool>,
@@ -100,8 +101,14 @@ impl InvokeMany {
                     payload, ticket, ..
                 } => self.start(ticket, payload),
                 Next::Wait(Some(delay)) => {
-                    if self.timer.is_none() {
-                        self.timer = Some(self.client.inner.sleep.sleep(delay));
+                    // A new timer only when none would wake us by then.
+                    let due = now + delay;
+                    let sooner = match &self.timer {
+                        Some((_, end)) => *end > due,
+                        None => true,
+                    };
+                    if sooner {
+                        self.timer = Some((self.client.inner.sleep.sleep(delay), due));
                     }
                     return;
                 }
@@ -147,7 +154,7 @@ impl Stream for InvokeMany {
                     None => Poll::Ready(None),
                 };
             }
-            if let Some(timer) = &mut this.timer {
+            if let Some((timer, _)) = &mut this.timer {
                 if timer.poll_unpin(cx).is_ready() {
                     this.timer = None;
                     continue;
