@@ -139,12 +139,7 @@ impl Client {
     where
         O: Operation + Clone + Sync,
     {
-        let inner = &*self.inner;
-        let limit = inner.operation_timeout;
-        match rt::timeout(&*inner.sleep, limit, self.send_unbounded(op, false)).await {
-            Some(result) => result,
-            None => Err(operation_timed_out(limit)),
-        }
+        self.send_call(op, false).await
     }
 
     /// As [`send_ref`](Self::send_ref); with `throttling_is_final` a throttling error
