@@ -54,6 +54,8 @@ pub struct Client {
 
 pub(crate) struct Inner {
     pub(crate) config: ClientConfig,
+    /// Where the monotonic clock of the adaptive rate limiter starts.
+    pub(crate) origin: std::time::Instant,
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) sleep: Arc<dyn Sleep>,
     pub(crate) clock: Arc<Clock>,
@@ -119,6 +121,19 @@ impl Client {
     where
         O: Operation + Clone + Sync,
     {
+        self.send_call(op, false).await
+    }
+
+    /// As [`send_ref`](Self::send_ref); with `throttling_is_final` a throttling error
+    /// ends the call (see [`Call::throttling_is_final`]).
+    pub(crate) async fn send_call<O>(
+        &self,
+        op: &O,
+        throttling_is_final: bool,
+    ) -> Result<O::Output, Error<O::Error>>
+    where
+        O: Operation + Clone + Sync,
+    {
         let inner = &*self.inner;
         let limit = inner.operation_timeout;
         let span = tracing::debug_span!(
@@ -127,7 +142,11 @@ impl Client {
             endpoint = inner.config.endpoint().authority(),
         );
         let started = std::time::Instant::now();
-        let call = rt::timeout(&*inner.sleep, limit, self.send_unbounded(op));
+        let call = rt::timeout(
+            &*inner.sleep,
+            limit,
+            self.send_unbounded(op, throttling_is_final),
+        );
         let outcome = match call.instrument(span.clone()).await {
             Some(result) => result,
             None => Err(operation_timed_out(limit)),
@@ -142,7 +161,23 @@ impl Client {
         outcome
     }
 
-    async fn send_unbounded<O>(&self, op: &O) -> Result<O::Output, Error<O::Error>>
+    /// The time since the client was built, the rate limiter's clock.
+    pub(crate) fn monotonic(&self) -> Duration {
+        self.inner.origin.elapsed()
+    }
+
+    /// Adaptive mode: waits until the rate limiter gives a token.
+    pub(crate) async fn pace<O: Operation>(&self, call: &Call<'_, O>) {
+        while let Some(delay) = call.send_delay(self.monotonic()) {
+            self.pause(delay).await;
+        }
+    }
+
+    async fn send_unbounded<O>(
+        &self,
+        op: &O,
+        throttling_is_final: bool,
+    ) -> Result<O::Output, Error<O::Error>>
     where
         O: Operation + Clone + Sync,
     {
@@ -153,13 +188,18 @@ impl Client {
             inner.read_timeout
         };
         let mut call = Call::with_idempotency_token(&inner.config, op, self.random_bytes())?;
+        if throttling_is_final {
+            call = call.throttling_is_final();
+        }
         loop {
             let credentials = self.credentials().await?;
+            self.pace(&call).await;
             let request = call.request(&credentials, (inner.clock)())?;
             let step = match self.attempt(request, read_timeout).await {
                 Ok(response) => call.on_response(response, (inner.clock)(), (inner.random)()),
                 Err(err) => call.on_transport_error(err, (inner.random)()),
             };
+            call.record_answer(self.monotonic());
             match step {
                 Step::Done(result) => return result,
                 Step::Retry { after } => {
@@ -664,6 +704,7 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
+                origin: std::time::Instant::now(),
                 transport,
                 sleep,
                 clock,

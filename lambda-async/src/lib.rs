@@ -31,6 +31,7 @@
 mod client;
 mod conn;
 mod credentials;
+mod fanout;
 mod limit;
 mod paginate;
 mod rt;
@@ -48,6 +49,8 @@ pub use client::{
 };
 pub use conn::{ConnTransport, Connect, FuturesIo, Spawn};
 pub use credentials::{ProvideCredentials, REFRESH_BEFORE_EXPIRY};
+pub use fanout::{Canceller, InvokeMany, InvokeResult};
+pub use lambda_proto::fanout::{FanoutConfig, FanoutOptions, Progress};
 pub use rt::{Clock, Random, Sleep};
 pub use stream::{ResponseStream, StreamError};
 pub use transport::{boxed_body, error_kind, io_kind, transport_error, Body, BoxError, Transport};

@@ -203,6 +203,7 @@ impl Client {
         let mut call = Call::new(&inner.config, op)?;
         loop {
             let credentials = self.credentials().await?;
+            self.pace(&call).await;
             let request = call.request(&credentials, self.now())?;
             let permit = self.permit().await;
             let limit = inner.invoke_timeout;
@@ -218,7 +219,9 @@ impl Client {
                     let status = head.status.as_u16();
                     let request_id = rest_json::request_id(&head.headers).map(str::to_string);
                     let empty = http::Response::from_parts(head, Vec::new());
-                    return match call.on_response(empty, self.now(), (inner.random)()) {
+                    let step = call.on_response(empty, self.now(), (inner.random)());
+                    call.record_answer(self.monotonic());
+                    return match step {
                         Step::Done(Ok(output)) => Ok(ResponseStream {
                             output,
                             request_id,
@@ -252,6 +255,7 @@ impl Client {
                     }
                 }
             };
+            call.record_answer(self.monotonic());
             drop(permit);
             match step {
                 Step::Done(Err(e)) => return Err(e),

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lambda_proto::call::{Call, ClientConfig, Step};
 use lambda_proto::config::{self, ConfigError};
@@ -466,6 +466,7 @@ impl ClientBuilder {
                 config: ClientConfig::new(endpoint, region)
                     .with_retry(retry)
                     .with_user_agent(&user_agent),
+                origin: Instant::now(),
                 credentials: CachedCredentials::new(
                     source,
                     ProviderIo {
@@ -522,6 +523,8 @@ pub struct Client {
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) config: ClientConfig,
+    /// Where the monotonic clock of the adaptive rate limiter starts.
+    pub(crate) origin: Instant,
     pub(crate) credentials: CachedCredentials,
     pub(crate) transport: Http,
     pub(crate) control_timeouts: Timeouts,
@@ -614,6 +617,24 @@ impl Client {
     pub(crate) fn run<O: Operation + Clone, X>(
         &self,
         op: &O,
+        exchange: impl FnMut(
+            http::Request<Vec<u8>>,
+        ) -> Result<(http::Response<Vec<u8>>, X), TransportError>,
+    ) -> Result<(O::Output, X), Error<O::Error>> {
+        self.run_call(op, false, exchange)
+    }
+
+    /// The time since the client was built, the rate limiter's clock.
+    pub(crate) fn monotonic(&self) -> Duration {
+        self.inner.origin.elapsed()
+    }
+
+    /// As [`run`](Self::run); with `throttling_is_final`, a throttling error ends the call
+    /// (see [`Call::throttling_is_final`]).
+    pub(crate) fn run_call<O: Operation + Clone, X>(
+        &self,
+        op: &O,
+        throttling_is_final: bool,
         mut exchange: impl FnMut(
             http::Request<Vec<u8>>,
         ) -> Result<(http::Response<Vec<u8>>, X), TransportError>,
@@ -626,7 +647,7 @@ impl Client {
         );
         let _entered = span.enter();
         let started = std::time::Instant::now();
-        let outcome = self.run_attempts(op, &mut exchange);
+        let outcome = self.run_attempts(op, throttling_is_final, &mut exchange);
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             ok = outcome.is_ok(),
@@ -638,6 +659,7 @@ impl Client {
     fn run_attempts<O: Operation + Clone, X>(
         &self,
         op: &O,
+        throttling_is_final: bool,
         exchange: &mut impl FnMut(
             http::Request<Vec<u8>>,
         ) -> Result<(http::Response<Vec<u8>>, X), TransportError>,
@@ -645,11 +667,17 @@ impl Client {
         let inner = &*self.inner;
         let token = lambda_proto::operation::random_bytes(|| inner.random.next_f64());
         let mut call = Call::with_idempotency_token(&inner.config, op, token)?;
+        if throttling_is_final {
+            call = call.throttling_is_final();
+        }
         loop {
             let credentials = inner
                 .credentials
                 .get()
                 .map_err(|e| Error::transport(TransportErrorKind::Credentials, e))?;
+            while let Some(delay) = call.send_delay(self.monotonic()) {
+                self.sleep(delay);
+            }
             let mut request = call.request(&credentials, inner.signing_clock.now())?;
             if inner.unsigned {
                 request.headers_mut().remove(http::header::AUTHORIZATION);
@@ -673,6 +701,7 @@ impl Client {
                 ),
                 Err(err) => (call.on_transport_error(err, inner.random.next_f64()), None),
             };
+            call.record_answer(self.monotonic());
             match step {
                 Step::Done(Ok(output)) => match extra {
                     Some(extra) => return Ok((output, extra)),

@@ -44,6 +44,7 @@
 
 mod client;
 mod credentials;
+mod fanout;
 mod pages;
 mod runtime;
 mod stream;
@@ -55,6 +56,8 @@ pub use client::{
     BuildError, Client, ClientBuilder, Exchange, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_INVOKE_READ_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_READ_TIMEOUT,
 };
+pub use fanout::{Canceller, InvokeMany, InvokeResult};
+pub use lambda_proto::fanout::{FanoutConfig, FanoutOptions, Progress};
 pub use pages::{Items, Pages};
 pub use runtime::{FixedRandom, RandomSource, Sleeper, ThreadSleeper, XorShiftRandom};
 pub use stream::{EventStream, InvokeWithResponseStreamError, StreamError};

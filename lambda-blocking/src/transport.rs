@@ -202,6 +202,9 @@ impl UreqTransport {
             .tls_config(tls.build())
             .http_status_as_error(false)
             .max_redirects(0)
+            // Keep connections for fan-outs of many invocations at a time.
+            .max_idle_connections(256)
+            .max_idle_connections_per_host(256)
             .max_redirects_will_error(false)
             .user_agent(user_agent)
             .build();

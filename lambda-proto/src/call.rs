@@ -28,7 +28,7 @@
 //! ```
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -37,7 +37,10 @@ use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, TransportError};
 use crate::operation::Operation;
-use crate::retry::{Decision, Outcome, RetryConfig, RetryQuota, RetryState};
+use crate::retry::adaptive::ClientRateLimiter;
+use crate::retry::{
+    classify, Decision, Outcome, RetryConfig, RetryKind, RetryMode, RetryQuota, RetryState,
+};
 use crate::sigv4::{Signer, SigningParams};
 
 /// The signing name of Lambda.
@@ -63,7 +66,8 @@ pub fn runs_function(name: &str) -> bool {
 }
 
 /// What every call of a client shares: endpoint, region, retry settings and quota, the
-/// signing-key cache and the clock-skew correction learnt from the service.
+/// signing-key cache, the clock-skew correction learnt from the service and, in adaptive
+/// mode, the client-side rate limiter.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     endpoint: Endpoint,
@@ -73,6 +77,7 @@ pub struct ClientConfig {
     signer: Arc<Signer>,
     skew_nanos: Arc<AtomicI64>,
     user_agent: Option<http::HeaderValue>,
+    limiter: Option<Arc<Mutex<ClientRateLimiter>>>,
 }
 
 impl ClientConfig {
@@ -86,6 +91,7 @@ impl ClientConfig {
             signer: Arc::new(Signer::new()),
             skew_nanos: Arc::new(AtomicI64::new(0)),
             user_agent: None,
+            limiter: None,
         }
     }
 
@@ -101,10 +107,19 @@ impl ClientConfig {
         self.user_agent.as_ref().and_then(|v| v.to_str().ok())
     }
 
-    /// Sets the retry settings.
+    /// Sets the retry settings. Mode [`RetryMode::Adaptive`] gives the client a fresh rate
+    /// limiter whose clock starts at zero: drivers measure the `now` they pass to
+    /// [`Call::send_delay`] and [`Call::record_answer`] from when they call this.
     pub fn with_retry(mut self, retry: RetryConfig) -> Self {
         self.retry = retry;
+        self.limiter = (retry.mode() == RetryMode::Adaptive)
+            .then(|| Arc::new(Mutex::new(ClientRateLimiter::new(Duration::ZERO))));
         self
+    }
+
+    /// The adaptive mode's rate limiter (a copy of its state), if the mode is adaptive.
+    pub fn rate_limiter(&self) -> Option<ClientRateLimiter> {
+        self.limiter.as_ref().map(|l| lock(l).clone())
     }
 
     /// The endpoint.
@@ -138,6 +153,12 @@ impl ClientConfig {
     }
 }
 
+fn lock(limiter: &Mutex<ClientRateLimiter>) -> std::sync::MutexGuard<'_, ClientRateLimiter> {
+    limiter
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// What the driver does next.
 #[derive(Debug)]
 pub enum Step<T, E> {
@@ -159,6 +180,8 @@ pub struct Call<'c, O: Operation> {
     sent_at: Option<OffsetDateTime>,
     /// The operation's name, for the log.
     name: &'static str,
+    throttled: Option<bool>,
+    throttling_is_final: bool,
     _op: std::marker::PhantomData<fn() -> O>,
 }
 
@@ -172,6 +195,8 @@ impl<'c, O: Operation> Call<'c, O> {
             retry: RetryState::new(config.retry, config.quota.clone()),
             sent_at: None,
             name: op.name(),
+            throttled: None,
+            throttling_is_final: false,
             _op: std::marker::PhantomData,
         })
     }
@@ -192,6 +217,39 @@ impl<'c, O: Operation> Call<'c, O> {
         let mut op = op.clone();
         op.fill_idempotency_token(&crate::operation::uuid_v4(random));
         Self::new(config, &op)
+    }
+
+    /// Throttling errors end the call (as [`Step::Done`]) instead of being retried, and
+    /// take nothing from the retry quota: for callers with their own flow control, such as
+    /// [`crate::fanout`], which retry a throttled request when they have room for it.
+    pub fn throttling_is_final(mut self) -> Self {
+        self.throttling_is_final = true;
+        self
+    }
+
+    /// Whether the last answer was a throttling error (`None` before any answer).
+    pub fn last_throttled(&self) -> Option<bool> {
+        self.throttled
+    }
+
+    /// Before each attempt, in adaptive mode: `None` to send now (a token of the rate
+    /// limiter was taken), or how long to sleep before asking again. Always `None` in
+    /// standard mode. `now` is the driver's monotonic clock (see
+    /// [`ClientConfig::with_retry`]).
+    pub fn send_delay(&self, now: Duration) -> Option<Duration> {
+        self.config
+            .limiter
+            .as_ref()
+            .and_then(|l| lock(l).acquire(now))
+    }
+
+    /// After each answer or transport failure, in adaptive mode: tells the rate limiter
+    /// whether it was a throttling error. Does nothing in standard mode or before an
+    /// answer.
+    pub fn record_answer(&self, now: Duration) {
+        if let (Some(limiter), Some(throttled)) = (&self.config.limiter, self.throttled) {
+            lock(limiter).on_response(now, throttled);
+        }
     }
 
     /// How many attempts have been answered.
@@ -241,6 +299,7 @@ impl<'c, O: Operation> Call<'c, O> {
         let status = response.status().as_u16();
         let request_id = crate::rest_json::request_id(response.headers()).map(str::to_string);
         if response.status().is_success() {
+            self.throttled = Some(false);
             let _ = self.retry.on_outcome(Outcome::Success, random);
             tracing::debug!(
                 operation = self.name,
@@ -267,6 +326,17 @@ impl<'c, O: Operation> Call<'c, O> {
             server_date,
             sent_at: self.sent_at.unwrap_or(now),
         };
+        let throttled = classify(&outcome) == Some(RetryKind::Throttling);
+        self.throttled = Some(throttled);
+        if throttled && self.throttling_is_final {
+            tracing::debug!(
+                operation = self.name,
+                status,
+                request_id = request_id.as_deref(),
+                "throttled; the caller retries"
+            );
+            return Step::Done(Err(err));
+        }
         let decision = self.retry.on_outcome(outcome, random);
         tracing::debug!(
             operation = self.name,
@@ -300,6 +370,7 @@ impl<'c, O: Operation> Call<'c, O> {
         error: TransportError,
         random: f64,
     ) -> Step<O::Output, O::Error> {
+        self.throttled = Some(false);
         let decision = self
             .retry
             .on_outcome(Outcome::Transport(error.kind()), random);

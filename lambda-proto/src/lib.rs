@@ -9,8 +9,9 @@
 //! Nothing in this crate does IO, reads the clock or the environment, or draws random
 //! numbers: time, credentials, file contents and random numbers are arguments. Drivers
 //! (a blocking one on `ureq`, an async one on `hyper`) move bytes, sleep and read the
-//! clock; every decision - retries, pagination, waiters, event-stream decoding,
-//! endpoint resolution, configuration - is made here, so both drivers share it.
+//! clock; every decision - retries (and the adaptive rate limiter), fan-out concurrency,
+//! pagination, waiters, event-stream decoding, endpoint resolution, configuration - is
+//! made here, so both drivers share it.
 //!
 //! ```
 //! use lambda_proto::{endpoint::Endpoint, operations::Invoke, types::InvocationType, Operation};
@@ -35,6 +36,7 @@ pub mod dynamic;
 pub mod endpoint;
 pub mod error;
 pub mod event_stream;
+pub mod fanout;
 pub mod invoke;
 mod json_input;
 pub mod model;

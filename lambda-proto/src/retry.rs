@@ -38,8 +38,10 @@
 //!   `Date` header is at least [`CLOCK_SKEW_THRESHOLD`] (4 minutes) away from the send time,
 //!   since they usually mean a wrong key.
 //!
-//! The mode name `adaptive` is parsed but behaves as `standard` (no client-side rate
-//! limiting); `legacy` is this client's standard mode.
+//! Mode `adaptive` adds botocore's client-side rate limiter ([`adaptive`]): after the first
+//! throttling error, every attempt waits for a token of a bucket whose rate follows the
+//! measured send rate and a CUBIC curve ([`crate::call::Call::send_delay`]). `legacy` is
+//! this client's standard mode.
 //!
 //! ```
 //! use std::time::Duration;
@@ -53,6 +55,8 @@
 //! // Second attempt succeeds.
 //! assert_eq!(state.on_outcome(Outcome::Success, 0.5), Decision::Done);
 //! ```
+
+pub mod adaptive;
 
 use std::fmt;
 use std::str::FromStr;
@@ -123,14 +127,13 @@ pub const SIGNATURE_ERROR_CODES: &[&str] = &[
     "AuthFailure",
 ];
 
-/// How retries are decided. Only standard mode is implemented.
+/// How retries are decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum RetryMode {
     /// The standard retry rules of the AWS SDKs.
     #[default]
     Standard,
-    /// Accepted for compatibility with shared config files; behaves as [`RetryMode::Standard`]
-    /// (no client-side rate limiting).
+    /// Standard retries plus the client-side rate limiter of [`adaptive`].
     Adaptive,
 }
 
@@ -237,7 +240,7 @@ impl RetryConfig {
         self
     }
 
-    /// Sets the mode (both modes behave as standard).
+    /// Sets the mode.
     pub const fn with_mode(mut self, mode: RetryMode) -> Self {
         self.mode = mode;
         self

@@ -18,6 +18,7 @@
 pub mod http;
 mod loopback;
 mod moto;
+mod throttle;
 #[cfg(feature = "tls")]
 mod tls;
 pub mod trace;
@@ -26,5 +27,6 @@ pub mod zip;
 pub use http::HttpResponse;
 pub use loopback::{HangingListener, LoopbackServer, RecordedRequest, Response, Step};
 pub use moto::{allow_policy, is_listening, trust_policy, AccessKey, MotoServer};
+pub use throttle::ThrottlingServer;
 #[cfg(feature = "tls")]
 pub use tls::{TestCa, TlsProxy};

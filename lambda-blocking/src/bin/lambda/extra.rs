@@ -19,9 +19,11 @@ pub struct Extra {
 }
 
 /// The extra commands.
-pub const EXTRA: &[Extra] = &[
-    // Extra { name: "invoke-many", about: "...", run: crate::invoke_many::run },
-];
+pub const EXTRA: &[Extra] = &[Extra {
+    name: "invoke-many",
+    about: "Invokes one function once per JSON line of --payloads, with adaptive concurrency",
+    run: |client, args| crate::invoke_many::run(client, &args),
+}];
 
 /// Finds an extra command by name.
 pub fn find(name: &str) -> Option<&'static Extra> {

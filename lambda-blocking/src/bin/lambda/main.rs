@@ -27,6 +27,7 @@ mod extra;
 mod help;
 mod input;
 mod invoke;
+mod invoke_many;
 mod output;
 mod paging;
 mod shorthand;
