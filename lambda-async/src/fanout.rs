@@ -169,7 +169,7 @@ impl Client {
     /// Invokes `function` (at `qualifier`, if given) once per payload of `payloads`, at
     /// most `options`' concurrency at a time, adapting the concurrency to throttling
     /// (see [`lambda_proto::fanout`]). Runs on the executor that polls the stream; the
-    /// client's own request limit ([`crate::Builder::max_concurrency`], 64 by default)
+    /// client's own request limit ([`crate::ClientBuilder::max_concurrency`], 64 by default)
     /// also applies.
     ///
     /// Payloads are pulled only when an invocation may start. A throttled invocation is
