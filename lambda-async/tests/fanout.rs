@@ -5,43 +5,19 @@
 
 mod common;
 
-use std::io;
-use std::net::TcpStream;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use async_io::{Async, Timer};
 use futures_executor::block_on;
-use futures_util::future::BoxFuture;
 use futures_util::{stream, StreamExt};
-use lambda_async::{Client, ConnTransport, Connect, FanoutOptions, FuturesIo};
+use lambda_async::{Client, FanoutOptions};
 use lambda_proto::operations::{CreateFunction, Invoke};
 use lambda_proto::retry::{RetryConfig, RetryMode};
 use lambda_proto::types::{FunctionCode, Runtime};
 use test_support::{LoopbackServer, MotoServer, Response, Step, ThrottlingServer};
 
-fn transport() -> ConnTransport<impl Connect> {
-    let connect = |uri: &http::Uri| -> BoxFuture<'static, io::Result<FuturesIo<Async<TcpStream>>>> {
-        let authority = uri.authority().map(|a| a.to_string()).unwrap_or_default();
-        Box::pin(async move {
-            let addr = std::net::ToSocketAddrs::to_socket_addrs(&authority)?
-                .next()
-                .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address"))?;
-            Ok(FuturesIo(Async::<TcpStream>::connect(addr).await?))
-        })
-    };
-    let spawn = |task: BoxFuture<'static, ()>| {
-        std::thread::spawn(move || block_on(task));
-    };
-    ConnTransport::new(connect, spawn)
-}
-
-fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
-    Box::pin(async move {
-        Timer::after(duration).await;
-    })
-}
+use common::{sleep, transport};
 
 fn client_with(endpoint: String, retry: RetryConfig) -> Client {
     Client::builder()

@@ -3,15 +3,11 @@
 
 mod common;
 
-use std::io;
-use std::net::TcpStream;
 use std::time::Duration;
 
-use async_io::{Async, Timer};
 use futures_executor::block_on;
-use futures_util::future::BoxFuture;
 use futures_util::StreamExt;
-use lambda_async::{Client, ConnTransport, Connect, FuturesIo};
+use lambda_async::Client;
 use lambda_proto::error::TransportErrorKind;
 use lambda_proto::operations::{
     CreateFunction, DeleteFunction, GetFunction, Invoke, ListFunctions,
@@ -20,29 +16,7 @@ use lambda_proto::types::{FunctionCode, Runtime};
 use lambda_proto::waiter::function_active_v2;
 use test_support::{LoopbackServer, MotoServer, Step};
 
-/// async-io sockets through the crate's own pooled `ConnTransport`; each connection's
-/// task runs on a thread of its own (a runtime would spawn it as a task).
-fn transport() -> ConnTransport<impl Connect> {
-    let connect = |uri: &http::Uri| -> BoxFuture<'static, io::Result<FuturesIo<Async<TcpStream>>>> {
-        let authority = uri.authority().map(|a| a.to_string()).unwrap_or_default();
-        Box::pin(async move {
-            let addr = std::net::ToSocketAddrs::to_socket_addrs(&authority)?
-                .next()
-                .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address"))?;
-            Ok(FuturesIo(Async::<TcpStream>::connect(addr).await?))
-        })
-    };
-    let spawn = |task: BoxFuture<'static, ()>| {
-        std::thread::spawn(move || block_on(task));
-    };
-    ConnTransport::new(connect, spawn)
-}
-
-fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
-    Box::pin(async move {
-        Timer::after(duration).await;
-    })
-}
+use common::{sleep, transport};
 
 fn client(endpoint: String) -> Client {
     Client::builder()

@@ -1,42 +1,19 @@
 //! The `lambda` program against moto, and its dry run.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Output;
 
 use base64::Engine as _;
 use serde_json::{json, Value};
 use test_support::MotoServer;
 
-const BIN: &str = env!("CARGO_BIN_EXE_lambda");
+mod cli_common;
+
+use cli_common::{bare as lambda, with_keys};
 
 /// A fresh, empty directory for one test's home and shared files.
 fn temp_dir() -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "lambda-cli-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// The program with a clean environment: no AWS variables, `home` as the home directory.
-fn lambda(home: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    cmd
-}
-
-fn with_keys(cmd: &mut Command) -> &mut Command {
-    cmd.env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE").env(
-        "AWS_SECRET_ACCESS_KEY",
-        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-    )
+    cli_common::temp_dir("cli-test")
 }
 
 fn stdout_json(out: &Output) -> Value {

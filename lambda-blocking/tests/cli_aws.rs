@@ -5,13 +5,13 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::Engine as _;
 use serde_json::{json, Value};
 use test_support::MotoServer;
 
-const BIN: &str = env!("CARGO_BIN_EXE_lambda");
+mod cli_common;
+
 /// An empty zip archive.
 const ZIP: &[u8] = b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
 
@@ -21,29 +21,14 @@ fn b64(bytes: &[u8]) -> String {
 
 /// A fresh, empty directory.
 fn temp_dir() -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "lambda-cli-aws-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    cli_common::temp_dir("cli-aws")
 }
 
 /// The program with a clean environment, keys and a region, run in `dir`.
 fn lambda(dir: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env_clear()
+    let mut cmd = cli_common::bare(dir);
+    cli_common::with_keys(&mut cmd)
         .current_dir(dir)
-        .env("HOME", dir)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-        .env(
-            "AWS_SECRET_ACCESS_KEY",
-            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-        )
         .env("AWS_REGION", "us-east-1");
     cmd
 }

@@ -8,19 +8,11 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use test_support::{LoopbackServer, MotoServer, Response, ThrottlingServer};
 
-const BIN: &str = env!("CARGO_BIN_EXE_lambda");
+mod cli_common;
 
 fn lambda(url: &str) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env_clear()
-        .env(
-            "HOME",
-            std::env::temp_dir().join("lambda-invoke-many-no-home"),
-        )
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-        .env("AWS_SECRET_ACCESS_KEY", "secret")
-        .args(["--region", "us-east-1", "--endpoint-url", url]);
+    let mut cmd = cli_common::bare(&std::env::temp_dir().join("lambda-invoke-many-no-home"));
+    cli_common::with_keys(&mut cmd).args(["--region", "us-east-1", "--endpoint-url", url]);
     cmd
 }
 

@@ -100,3 +100,34 @@ pub fn function_json(name: &str, state: &str) -> String {
     })
     .to_string()
 }
+
+/// async-io sockets through the crate's own pooled `ConnTransport`; each connection's
+/// task runs on a thread of its own (a runtime would spawn it as a task). No tokio.
+pub fn transport() -> lambda_async::ConnTransport<impl lambda_async::Connect> {
+    use async_io::Async;
+    use std::io;
+    use std::net::TcpStream;
+    type Stream = lambda_async::FuturesIo<Async<TcpStream>>;
+    let connect = |uri: &http::Uri| -> BoxFuture<'static, io::Result<Stream>> {
+        let authority = uri.authority().map(|a| a.to_string()).unwrap_or_default();
+        Box::pin(async move {
+            let addr = std::net::ToSocketAddrs::to_socket_addrs(&authority)?
+                .next()
+                .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address"))?;
+            Ok(lambda_async::FuturesIo(
+                Async::<TcpStream>::connect(addr).await?,
+            ))
+        })
+    };
+    let spawn = |task: BoxFuture<'static, ()>| {
+        std::thread::spawn(move || futures_executor::block_on(task));
+    };
+    lambda_async::ConnTransport::new(connect, spawn)
+}
+
+/// An async-io timer (no tokio).
+pub fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
+    Box::pin(async move {
+        async_io::Timer::after(duration).await;
+    })
+}
