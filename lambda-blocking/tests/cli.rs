@@ -360,14 +360,7 @@ fn invoke_with_response_stream(body: Vec<u8>, headers: &[(&str, &str)]) -> Outpu
 
 #[test]
 fn streamed_invocation_prints_one_line_per_event() {
-    use lambda_proto::event_stream::Message;
-    let event = |event_type: &str, payload: &[u8]| {
-        Message::new(payload.to_vec())
-            .with_header(":message-type", "event")
-            .with_header(":event-type", event_type)
-            .encode()
-            .unwrap()
-    };
+    let event = cli_common::stream_event;
     let mut body = event("PayloadChunk", b"hello ");
     body.extend(event("PayloadChunk", b"world"));
     body.extend(event("InvokeComplete", br#"{"ErrorCode":"Unhandled"}"#));
@@ -530,11 +523,7 @@ fn timestamps_print_as_rfc3339_and_the_signing_time_applies_to_sends() {
 #[test]
 fn an_exception_event_is_a_service_error() {
     use lambda_proto::event_stream::Message;
-    let mut body = Message::new(b"partial".to_vec())
-        .with_header(":message-type", "event")
-        .with_header(":event-type", "PayloadChunk")
-        .encode()
-        .unwrap();
+    let mut body = cli_common::stream_event("PayloadChunk", b"partial");
     body.extend(
         Message::new(br#"{"message":"the function ran out of memory"}"#.to_vec())
             .with_header(":message-type", "exception")

@@ -1016,14 +1016,7 @@ fn global_options_debug_unsigned_color_timeouts_and_exit_statuses() {
 
 #[test]
 fn streamed_invocation_writes_chunks_to_the_outfile() {
-    use lambda_proto::event_stream::Message;
-    let event = |event_type: &str, payload: &[u8]| {
-        Message::new(payload.to_vec())
-            .with_header(":message-type", "event")
-            .with_header(":event-type", event_type)
-            .encode()
-            .unwrap()
-    };
+    let event = cli_common::stream_event;
     let mut body = event("PayloadChunk", b"hello ");
     body.extend(event("PayloadChunk", b"world"));
     body.extend(event("InvokeComplete", br#"{"LogResult":"bG9n"}"#));

@@ -38,3 +38,13 @@ pub fn with_keys(cmd: &mut Command) -> &mut Command {
         "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
     )
 }
+
+/// One event-stream message of a streamed invocation: `event_type` (`PayloadChunk`,
+/// `InvokeComplete`) with `payload`.
+pub fn stream_event(event_type: &str, payload: &[u8]) -> Vec<u8> {
+    lambda_proto::event_stream::Message::new(payload.to_vec())
+        .with_header(":message-type", "event")
+        .with_header(":event-type", event_type)
+        .encode()
+        .unwrap()
+}
