@@ -52,6 +52,7 @@ pub mod validate;
 pub mod waiter;
 
 mod generated;
+mod lowerhex;
 mod redact;
 
 pub use error::{Error, ErrorMetadata, ResponseError, Rule, ServiceError, ValidationError};

@@ -100,7 +100,7 @@ pub fn random_bytes(mut draw: impl FnMut() -> f64) -> [u8; 16] {
 pub fn uuid_v4(mut random: [u8; 16]) -> String {
     random[6] = (random[6] & 0x0f) | 0x40;
     random[8] = (random[8] & 0x3f) | 0x80;
-    let h = hex::encode(random);
+    let h = crate::lowerhex::encode(&random);
     format!(
         "{}-{}-{}-{}-{}",
         &h[..8],

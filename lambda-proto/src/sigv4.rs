@@ -52,7 +52,6 @@ use std::time::Duration;
 
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, HOST};
 use http::uri::PathAndQuery;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::credentials::Credentials;
@@ -203,8 +202,8 @@ pub struct Signer {
 }
 
 struct CachedKey {
-    /// SHA-256 of the secret access key: identifies the secret without keeping a copy.
-    secret_fingerprint: [u8; 32],
+    /// The secret the key was derived from: comparing it is cheaper than any digest of it.
+    secret: String,
     date: String,
     region: String,
     service: String,
@@ -390,14 +389,13 @@ impl Signer {
 
     fn cached_key(&self, params: &SigningParams<'_>, date: &str) -> SigningKey {
         let secret = params.credentials.secret_access_key();
-        let fingerprint: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
         let matches = |e: &CachedKey| {
-            e.secret_fingerprint == fingerprint
+            e.secret == secret
                 && e.date == date
                 && e.region == params.region
                 && e.service == params.service
         };
-        if let Some(entry) = self.lock().iter().find(|e| matches(e)) {
+        if let Some(entry) = self.lock().iter().rev().find(|e| matches(e)) {
             return entry.key.clone();
         }
         // Derive outside the lock; another thread may do the same work, which is harmless.
@@ -408,7 +406,7 @@ impl Signer {
                 cache.remove(0);
             }
             cache.push(CachedKey {
-                secret_fingerprint: fingerprint,
+                secret: secret.to_owned(),
                 date: date.to_owned(),
                 region: params.region.to_owned(),
                 service: params.service.to_owned(),

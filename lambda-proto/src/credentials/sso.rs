@@ -13,7 +13,6 @@ use std::path::PathBuf;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
-use sha1::{Digest, Sha1};
 use time::OffsetDateTime;
 
 use super::error::{excerpt, CredentialsError, CredentialsErrorKind};
@@ -40,8 +39,10 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
 /// );
 /// ```
 pub fn cache_file_name(key: &str) -> String {
-    let digest = Sha1::digest(key.as_bytes());
-    format!("{}.json", hex::encode(digest))
+    let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, key.as_bytes());
+    let mut name = crate::lowerhex::encode(digest.as_ref());
+    name.push_str(".json");
+    name
 }
 
 /// The portal endpoint of `region`: `https://portal.sso.{region}.amazonaws.com`.

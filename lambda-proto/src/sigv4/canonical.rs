@@ -6,7 +6,6 @@ use std::ops::Range;
 
 use http::{HeaderMap, Uri};
 use percent_encoding::{percent_decode, percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use sha2::{Digest, Sha256};
 
 use super::{
     amz_date, credential_scope, SessionTokenMode, SignatureLocation, SigningError, SigningParams,
@@ -208,8 +207,14 @@ fn canonical_value<'a>(name: &str, value: &'a [u8]) -> Result<Cow<'a, str>, Sign
 /// assert_eq!(payload_hash(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 /// ```
 pub fn payload_hash(body: &[u8]) -> String {
-    hex::encode(Sha256::digest(body))
+    if body.is_empty() {
+        return EMPTY_PAYLOAD_HASH.to_owned();
+    }
+    crate::lowerhex::encode(ring::digest::digest(&ring::digest::SHA256, body).as_ref())
 }
+
+/// The SHA-256 of no bytes, the payload hash of every bodiless request.
+const EMPTY_PAYLOAD_HASH: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /// A canonical request: the text that is hashed into the string to sign.
 ///

@@ -2,9 +2,10 @@
 
 use std::fmt;
 
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use ring::{digest, hmac};
 use time::{OffsetDateTime, UtcOffset};
+
+use crate::lowerhex;
 
 use super::{SigningError, ALGORITHM};
 
@@ -26,15 +27,24 @@ pub fn amz_date(time: OffsetDateTime) -> Result<String, SigningError> {
             rule: "must be in the years 0 to 9999",
         });
     }
-    Ok(format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    ))
+    let mut out = String::with_capacity(16);
+    push_digits(&mut out, t.year().unsigned_abs(), 4);
+    push_digits(&mut out, u8::from(t.month()).into(), 2);
+    push_digits(&mut out, t.day().into(), 2);
+    out.push('T');
+    push_digits(&mut out, t.hour().into(), 2);
+    push_digits(&mut out, t.minute().into(), 2);
+    push_digits(&mut out, t.second().into(), 2);
+    out.push('Z');
+    Ok(out)
+}
+
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn push_digits(out: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = (value / 10u32.pow(place)) % 10;
+        out.push(char::from(b'0' + digit as u8));
+    }
 }
 
 /// The credential scope: `YYYYMMDD/region/service/aws4_request`, with `date` the first eight
@@ -46,7 +56,11 @@ pub fn amz_date(time: OffsetDateTime) -> Result<String, SigningError> {
 /// assert_eq!(credential_scope("20150830", "us-east-1", "lambda"), "20150830/us-east-1/lambda/aws4_request");
 /// ```
 pub fn credential_scope(date: &str, region: &str, service: &str) -> String {
-    format!("{date}/{region}/{service}/aws4_request")
+    let mut out = String::with_capacity(date.len() + region.len() + service.len() + 15);
+    for part in [date, "/", region, "/", service, "/aws4_request"] {
+        out.push_str(part);
+    }
+    out
 }
 
 /// The string to sign: the algorithm, the [`amz_date`], the [`credential_scope`] and the
@@ -63,20 +77,45 @@ pub fn credential_scope(date: &str, region: &str, service: &str) -> String {
 /// );
 /// ```
 pub fn string_to_sign(amz_date: &str, credential_scope: &str, canonical_request: &str) -> String {
-    let hash = hex::encode(Sha256::digest(canonical_request.as_bytes()));
-    format!("{ALGORITHM}\n{amz_date}\n{credential_scope}\n{hash}")
+    let hash = digest::digest(&digest::SHA256, canonical_request.as_bytes());
+    let mut out =
+        String::with_capacity(ALGORITHM.len() + amz_date.len() + credential_scope.len() + 67);
+    for part in [ALGORITHM, "\n", amz_date, "\n", credential_scope, "\n"] {
+        out.push_str(part);
+    }
+    lowerhex::encode_into(&mut out, hash.as_ref());
+    out
 }
 
-/// A derived signing key. `Debug` does not show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SigningKey([u8; 32]);
+/// A derived signing key, ready to sign: the HMAC state it starts from is computed once,
+/// when the key is derived. `Debug` does not show it.
+#[derive(Clone)]
+pub struct SigningKey {
+    bytes: [u8; 32],
+    hmac: hmac::Key,
+}
 
 impl SigningKey {
+    fn new(bytes: [u8; 32]) -> Self {
+        Self {
+            hmac: hmac::Key::new(hmac::HMAC_SHA256, &bytes),
+            bytes,
+        }
+    }
+
     /// The key bytes.
     pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
+        &self.bytes
     }
 }
+
+impl PartialEq for SigningKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+
+impl Eq for SigningKey {}
 
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -85,10 +124,10 @@ impl fmt::Debug for SigningKey {
 }
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
-    // HMAC is defined for keys of every length, so this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(data);
-    mac.finalize().into_bytes().into()
+    let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), data);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(tag.as_ref());
+    out
 }
 
 /// Derives the signing key: `HMAC("AWS4" + secret, date)`, then the region, the service and
@@ -107,7 +146,7 @@ pub fn signing_key(secret_access_key: &str, date: &str, region: &str, service: &
     let k_date = hmac_sha256(&secret, date.as_bytes());
     let k_region = hmac_sha256(&k_date, region.as_bytes());
     let k_service = hmac_sha256(&k_region, service.as_bytes());
-    SigningKey(hmac_sha256(&k_service, b"aws4_request"))
+    SigningKey::new(hmac_sha256(&k_service, b"aws4_request"))
 }
 
 /// A signature: 64 lowercase hex digits. `Debug` does not show it.
@@ -129,7 +168,8 @@ impl fmt::Debug for Signature {
 
 /// The signature: lowercase hex `HMAC(signing key, string to sign)`.
 pub fn signature(key: &SigningKey, string_to_sign: &str) -> Signature {
-    Signature(hex::encode(hmac_sha256(&key.0, string_to_sign.as_bytes())))
+    let tag = hmac::sign(&key.hmac, string_to_sign.as_bytes());
+    Signature(lowerhex::encode(tag.as_ref()))
 }
 
 /// The `Authorization` header value:
@@ -140,8 +180,20 @@ pub fn authorization_header(
     signed_headers: &str,
     signature: &Signature,
 ) -> String {
-    format!(
-        "{ALGORITHM} Credential={access_key_id}/{credential_scope}, SignedHeaders={signed_headers}, Signature={}",
-        signature.as_str()
-    )
+    let parts = [
+        ALGORITHM,
+        " Credential=",
+        access_key_id,
+        "/",
+        credential_scope,
+        ", SignedHeaders=",
+        signed_headers,
+        ", Signature=",
+        signature.as_str(),
+    ];
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
+    }
+    out
 }
