@@ -32,7 +32,7 @@ mod rules;
 
 pub use partition::Partition;
 
-use partition::Partitions;
+use partition::LazyPartitions;
 use rules::{Outcome, RuleSet};
 
 /// Lambda's endpoint rule set, from the service model.
@@ -291,7 +291,7 @@ fn check_region(region: &str) -> Result<(), EndpointError> {
 /// [`resolve`] does that for you.
 pub struct EndpointResolver {
     rules: RuleSet,
-    partitions: Partitions,
+    partitions: LazyPartitions,
 }
 
 impl fmt::Debug for EndpointResolver {
@@ -304,16 +304,24 @@ impl EndpointResolver {
     /// A resolver for Lambda's rule set and the partition data embedded in this crate.
     ///
     /// Fails only if the embedded data were malformed (its tests make sure it is not).
+    ///
+    /// The embedded rules and partitions are parsed as evaluation needs them (a client with
+    /// a custom endpoint URL never parses the partitions); the crate's tests parse them all.
     pub fn new() -> Result<Self, EndpointError> {
-        Self::from_json(RULE_SET_JSON, PARTITIONS_JSON)
+        Ok(EndpointResolver {
+            rules: RuleSet::from_json_lazy(RULE_SET_JSON)?,
+            partitions: LazyPartitions::new(PARTITIONS_JSON),
+        })
     }
 
     /// A resolver from an `endpoint-rule-set-1.json` and a `partitions.json` document,
     /// e.g. newer copies than the embedded ones.
     pub fn from_json(rule_set: &str, partitions: &str) -> Result<Self, EndpointError> {
+        let partitions = LazyPartitions::new(partitions);
+        partitions.get()?;
         Ok(EndpointResolver {
             rules: RuleSet::from_json(rule_set)?,
-            partitions: Partitions::from_json(partitions)?,
+            partitions,
         })
     }
 
@@ -349,7 +357,7 @@ impl EndpointResolver {
     /// The partition `region` belongs to: the partition listing it, else the first whose
     /// region pattern matches, else `aws`. `None` only if the data has no `aws` partition.
     pub fn partition(&self, region: &str) -> Option<Partition> {
-        self.partitions.resolve(region)
+        self.partitions.get().ok()?.resolve(region)
     }
 }
 
@@ -383,6 +391,8 @@ mod tests {
     fn embedded_model_loads() {
         assert!(EndpointResolver::new().is_ok());
         assert!(default_resolver().is_ok());
+        // Every embedded rule and the partitions parse (`new` leaves them for later).
+        EndpointResolver::from_json(RULE_SET_JSON, PARTITIONS_JSON).expect("embedded model");
     }
 
     #[test]

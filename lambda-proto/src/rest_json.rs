@@ -276,12 +276,16 @@ pub fn json_body<T: DeserializeOwned>(
     } else {
         body
     };
-    serde_json::from_slice(body).map_err(|e| {
+    let invalid = |e: &dyn std::fmt::Display| {
         ResponseError::new(
             response.status().as_u16(),
             format!("invalid JSON body: {e}"),
         )
-    })
+    };
+    // One UTF-8 check of the whole body is far cheaper than one per string, which is what
+    // parsing from bytes does.
+    let text = std::str::from_utf8(body).map_err(|e| invalid(&e))?;
+    serde_json::from_str(text).map_err(|e| invalid(&e))
 }
 
 /// The error code of an error response: the `x-amzn-ErrorType` header, then the body's

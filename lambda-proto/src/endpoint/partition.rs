@@ -109,6 +109,31 @@ struct PartitionData {
     outputs: Partition,
 }
 
+/// A `partitions.json` document, parsed the first time a rule asks for a partition: a
+/// custom endpoint URL never needs it.
+pub(crate) struct LazyPartitions {
+    json: Box<str>,
+    parsed: std::sync::OnceLock<Result<Partitions, EndpointError>>,
+}
+
+impl LazyPartitions {
+    /// Keeps `json` to parse on first use.
+    pub(crate) fn new(json: &str) -> Self {
+        Self {
+            json: json.into(),
+            parsed: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The parsed partitions, or why they cannot be parsed.
+    pub(crate) fn get(&self) -> Result<&Partitions, EndpointError> {
+        self.parsed
+            .get_or_init(|| Partitions::from_json(&self.json))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
 /// All partitions, in file order.
 pub(crate) struct Partitions {
     list: Vec<PartitionData>,

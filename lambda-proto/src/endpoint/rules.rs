@@ -7,11 +7,13 @@
 //! own rules match.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde_json::value::RawValue;
 use serde_json::Value as Json;
 
-use super::partition::{Partition, Partitions};
+use super::partition::{LazyPartitions, Partition};
 use super::{EndpointError, EndpointErrorKind, EndpointParams};
 
 /// A runtime value of the rules language. An unset value is `None` where `Option<Value>`.
@@ -148,11 +150,33 @@ struct Rule {
     kind: RuleKind,
 }
 
-/// A parsed rule set.
-#[derive(Clone, Debug)]
+/// A parsed rule set. Its top-level rules are parsed when evaluation first reaches them
+/// (see [`RuleSet::from_json_lazy`]).
+#[derive(Debug)]
 pub(crate) struct RuleSet {
     parameters: Vec<Parameter>,
-    rules: Vec<Rule>,
+    rules: Vec<LazyRule>,
+}
+
+/// A top-level rule, kept as JSON text until it is first needed.
+#[derive(Debug)]
+struct LazyRule {
+    json: Box<str>,
+    at: String,
+    parsed: OnceLock<Result<Rule, EndpointError>>,
+}
+
+impl LazyRule {
+    fn get(&self) -> Result<&Rule, EndpointError> {
+        self.parsed
+            .get_or_init(|| {
+                let v: Json = serde_json::from_str(&self.json)
+                    .map_err(|e| invalid(format!("rule set: {}: not valid JSON: {e}", self.at)))?;
+                parse_rule(&v, &self.at)
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
 }
 
 /// What the rules decided.
@@ -386,14 +410,34 @@ fn literal_value(v: &Json, ty: ParamType) -> Option<Value> {
 }
 
 impl RuleSet {
-    /// Parses an `endpoint-rule-set-1.json` document.
+    /// Parses an `endpoint-rule-set-1.json` document, every rule of it.
     pub(crate) fn from_json(json: &str) -> Result<Self, EndpointError> {
-        let doc: Json = serde_json::from_str(json)
-            .map_err(|e| invalid(format!("rule set: not valid JSON: {e}")))?;
-        let doc = as_object(&doc, "document")?;
+        let set = Self::from_json_lazy(json)?;
+        for rule in &set.rules {
+            rule.get()?;
+        }
+        Ok(set)
+    }
+
+    /// Parses the parameters of an `endpoint-rule-set-1.json` document and checks that its
+    /// rules are JSON, leaving each top-level rule to be parsed when evaluation first
+    /// reaches it. With a custom endpoint URL only the first of Lambda's rules is ever
+    /// parsed: that is most of the cost of building a client.
+    pub(crate) fn from_json_lazy(json: &str) -> Result<Self, EndpointError> {
+        /// The document's top level, read in one pass: rules stay JSON text.
+        #[derive(serde::Deserialize)]
+        struct Document<'a> {
+            #[serde(borrow)]
+            parameters: Option<&'a RawValue>,
+            #[serde(borrow)]
+            rules: Vec<&'a RawValue>,
+        }
+        let not_json = |e: serde_json::Error| invalid(format!("rule set: not valid JSON: {e}"));
+        let doc: Document<'_> = serde_json::from_str(json).map_err(not_json)?;
         let mut parameters = Vec::new();
-        if let Some(params) = doc.get("parameters") {
-            for (name, p) in as_object(params, "parameters")? {
+        if let Some(params) = doc.parameters {
+            let params: Json = serde_json::from_str(params.get()).map_err(not_json)?;
+            for (name, p) in as_object(&params, "parameters")? {
                 let at = format!("parameter {name}");
                 let p = as_object(p, &at)?;
                 let ty = match as_str(field(p, "type", &at)?, &at)? {
@@ -417,7 +461,16 @@ impl RuleSet {
                 });
             }
         }
-        let rules = parse_rules(field(doc, "rules", "document")?, "rules")?;
+        let rules = doc
+            .rules
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| LazyRule {
+                json: r.get().into(),
+                at: format!("rules[{i}]"),
+                parsed: OnceLock::new(),
+            })
+            .collect();
         Ok(RuleSet { parameters, rules })
     }
 
@@ -425,7 +478,7 @@ impl RuleSet {
     pub(crate) fn evaluate(
         &self,
         params: &EndpointParams,
-        partitions: &Partitions,
+        partitions: &LazyPartitions,
     ) -> Result<Outcome, EndpointError> {
         let mut scope = Vec::with_capacity(self.parameters.len() + 4);
         for p in &self.parameters {
@@ -460,16 +513,18 @@ impl RuleSet {
             }
         }
         let mut eval = Eval { scope, partitions };
-        match eval.rules(&self.rules)? {
-            Some(outcome) => Ok(outcome),
-            None => Err(invalid("rule set: no rule matched the parameters")),
+        for rule in &self.rules {
+            if let Some(outcome) = eval.rules(std::slice::from_ref(rule.get()?))? {
+                return Ok(outcome);
+            }
         }
+        Err(invalid("rule set: no rule matched the parameters"))
     }
 }
 
 struct Eval<'a> {
     scope: Vec<(String, Value)>,
-    partitions: &'a Partitions,
+    partitions: &'a LazyPartitions,
 }
 
 impl Eval<'_> {
@@ -621,9 +676,10 @@ impl Eval<'_> {
             },
             Function::UriEncode => str_arg(0).map(|s| Value::Str(uri_encode(s))),
             Function::ParseUrl => str_arg(0).and_then(parse_url),
-            Function::AwsPartition => str_arg(0)
-                .and_then(|r| self.partitions.resolve(r))
-                .map(Value::from),
+            Function::AwsPartition => match str_arg(0) {
+                Some(region) => self.partitions.get()?.resolve(region).map(Value::from),
+                None => None,
+            },
         })
     }
 }
@@ -721,8 +777,8 @@ fn parse_url(url: &str) -> Option<Value> {
 mod tests {
     use super::*;
 
-    fn partitions() -> Partitions {
-        Partitions::from_json(include_str!("../../model/partitions.json")).expect("model parses")
+    fn partitions() -> LazyPartitions {
+        LazyPartitions::new(include_str!("../../model/partitions.json"))
     }
 
     fn run(rules: &str, params: &EndpointParams) -> Result<Outcome, EndpointError> {
