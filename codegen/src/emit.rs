@@ -248,8 +248,23 @@ impl<'m> Gen<'m> {
         o.push_str("}\n\n");
     }
 
+    /// The Rust type of member `m` of `owner`, `Option` aside: as [`Self::rust_type`], but
+    /// the blob an operation sends as its HTTP payload is `bytes::Bytes`, so that building
+    /// the request and each retry share the caller's buffer instead of copying it.
+    fn field_type(&self, owner: &str, m: &Member) -> String {
+        let is_payload = self.m.shape(owner).payload.as_deref() == Some(m.name.as_str());
+        if is_payload
+            && matches!(self.m.shape(&m.shape).kind, Kind::Blob)
+            && !self.from_outputs.contains(owner)
+        {
+            "bytes::Bytes".into()
+        } else {
+            self.rust_type(&m.shape)
+        }
+    }
+
     fn member_type(&self, owner: &str, m: &Member) -> (String, bool) {
-        let ty = self.rust_type(&m.shape);
+        let ty = self.field_type(owner, m);
         let target = self.m.shape(&m.shape);
         // Plain only where nothing can be absent: the input direction. A shape the
         // service sends keeps every member optional, so absent stays absent.
@@ -481,7 +496,7 @@ impl<'m> Gen<'m> {
                 format!(
                     "{}: impl Into<{}>",
                     field(&m.name),
-                    self.rust_type(&m.shape)
+                    self.field_type(&s.name, m)
                 )
             })
             .collect();
@@ -530,7 +545,7 @@ impl<'m> Gen<'m> {
             let _ = writeln!(
                 o,
                 "    pub fn {f}(mut self, value: impl Into<{}>) -> Self {{\n        self.{f} = Some(value.into());\n        self\n    }}",
-                self.rust_type(&m.shape)
+                self.field_type(&s.name, m)
             );
         }
         o.push_str("}\n\n");
@@ -808,7 +823,7 @@ impl<'m> Gen<'m> {
         }
 
         // build
-        o.push_str("    fn build(&self, endpoint: &crate::endpoint::Endpoint) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {\n");
+        o.push_str("    fn build(&self, endpoint: &crate::endpoint::Endpoint) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {\n");
         o.push_str("        self.validate()?;\n");
         let _ = writeln!(
             o,

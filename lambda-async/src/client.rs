@@ -245,7 +245,7 @@ impl Client {
     /// One attempt: send, read the whole body within the limit, all within `read_timeout`.
     async fn attempt(
         &self,
-        request: http::Request<Vec<u8>>,
+        request: http::Request<bytes::Bytes>,
         read_timeout: Option<Duration>,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         let _permit = self.permit().await;

@@ -157,7 +157,7 @@ fn connect_kind(kind: io::ErrorKind) -> TransportErrorKind {
 impl<C: Connect> Transport for ConnTransport<C> {
     fn send(
         &self,
-        request: http::Request<Vec<u8>>,
+        request: http::Request<bytes::Bytes>,
     ) -> BoxFuture<'static, Result<http::Response<Body>, TransportError>> {
         let (mut head, body) = request.into_parts();
         let host = match (head.uri.scheme_str(), head.uri.authority()) {
@@ -186,7 +186,7 @@ impl<C: Connect> Transport for ConnTransport<C> {
                 return Box::pin(async move { Err(err) });
             }
         };
-        let request = http::Request::from_parts(head, Full::new(Bytes::from(body)));
+        let request = http::Request::from_parts(head, Full::new(body));
         let inner = Arc::clone(&self.inner);
         Box::pin(async move {
             let mut sender = inner.sender(&host, &uri).await?;

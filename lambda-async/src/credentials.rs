@@ -201,7 +201,7 @@ pub(crate) struct SourceProvider {
 impl SourceProvider {
     async fn exchange(
         &self,
-        request: http::Request<Vec<u8>>,
+        request: http::Request<bytes::Bytes>,
     ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
         let limit = request
             .extensions()
@@ -235,7 +235,8 @@ impl ProvideCredentials for SourceProvider {
                         let retried = request.extensions().get::<StandardRetries>().is_some();
                         let mut attempt = 1;
                         let result = loop {
-                            let result = self.exchange(request.clone()).await;
+                            let result =
+                                self.exchange(request.clone().map(bytes::Bytes::from)).await;
                             let delay = retried
                                 .then(|| retry_delay(&result, attempt, (self.random)()))
                                 .flatten();

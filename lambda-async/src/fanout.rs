@@ -25,15 +25,15 @@ use crate::Client;
 /// The result of one invocation of a fan-out.
 pub type InvokeResult = Result<InvocationResponse, Error<InvokeError>>;
 
-type Running = BoxFuture<'static, (Ticket, Vec<u8>, InvokeResult)>;
+type Running = BoxFuture<'static, (Ticket, bytes::Bytes, InvokeResult)>;
 
 /// The results of [`Client::invoke_many`]: a [`Stream`] of `(input index, result)`, in
 /// input order or as they complete. Dropping it drops the running invocations.
 pub struct InvokeMany {
     client: Client,
     template: Invoke,
-    input: BoxStream<'static, Vec<u8>>,
-    fanout: Fanout<Vec<u8>, InvokeResult>,
+    input: BoxStream<'static, bytes::Bytes>,
+    fanout: Fanout<bytes::Bytes, InvokeResult>,
     running: FuturesUnordered<Running>,
     /// A sleep until a throttled payload is due, and when it ends (since `origin`).
     timer: Option<(BoxFuture<'static, ()>, Duration)>,
@@ -73,7 +73,7 @@ impl InvokeMany {
         self.fanout.progress()
     }
 
-    fn start(&mut self, ticket: Ticket, payload: Vec<u8>) {
+    fn start(&mut self, ticket: Ticket, payload: bytes::Bytes) {
         let client = self.client.clone();
         let mut op = self.template.clone();
         op.payload = Some(payload);
@@ -198,7 +198,7 @@ impl Client {
     ) -> InvokeMany
     where
         S: Stream + Send + 'static,
-        S::Item: Into<Vec<u8>>,
+        S::Item: Into<bytes::Bytes>,
     {
         let mut template = Invoke::new(function);
         if let Some(q) = qualifier {

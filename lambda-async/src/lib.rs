@@ -2,7 +2,7 @@
 //!
 //! The core is runtime-agnostic: a [`Client`] sends every operation of
 //! [`lambda_proto::operations`] over a [`Transport`] (any HTTP stack that can carry an
-//! `http::Request<Vec<u8>>` and stream back the response) and sleeps with a [`Sleep`]
+//! `http::Request<bytes::Bytes>` and stream back the response) and sleeps with a [`Sleep`]
 //! timer. Building, signing, retries, clock-skew correction, pagination, waiters and
 //! event-stream decoding are decided by [`lambda_proto`]; this crate moves the bytes.
 //!
@@ -81,7 +81,7 @@ mod tests {
         fn shared<T: Clone + Send + Sync + 'static>() {}
         shared::<Client>();
 
-        let refuse = |_: http::Request<Vec<u8>>| -> BoxFuture<'static, Result<http::Response<Body>, TransportError>> {
+        let refuse = |_: http::Request<bytes::Bytes>| -> BoxFuture<'static, Result<http::Response<Body>, TransportError>> {
             Box::pin(async { Err(transport_error(TransportErrorKind::Connect, "refused")) })
         };
         let client = Client::builder()

@@ -36,7 +36,7 @@ use crate::Client;
 impl Transport for StubResponses {
     fn send(
         &self,
-        request: http::Request<Vec<u8>>,
+        request: http::Request<bytes::Bytes>,
     ) -> BoxFuture<'static, Result<http::Response<Body>, TransportError>> {
         let response = self.answer(request);
         let response = response.map(|b| boxed_body(http_body_util::Full::new(Bytes::from(b))));

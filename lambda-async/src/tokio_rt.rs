@@ -153,11 +153,11 @@ fn tls_config(pems: &[Vec<u8>]) -> Result<rustls::ClientConfig, BuildError> {
 impl Transport for HyperTransport {
     fn send(
         &self,
-        request: http::Request<Vec<u8>>,
+        request: http::Request<bytes::Bytes>,
     ) -> BoxFuture<'static, Result<http::Response<Body>, TransportError>> {
         let client = self.client.clone();
         Box::pin(async move {
-            let request = request.map(|body| Full::new(Bytes::from(body)));
+            let request = request.map(Full::new);
             match client.request(request).await {
                 Ok(response) => Ok(response.map(boxed_body)),
                 Err(err) => {

@@ -25,14 +25,14 @@ pub trait Transport: Send + Sync + 'static {
     /// Sends `request`; the body of the answer is read by the client as it needs it.
     fn send(
         &self,
-        request: http::Request<Vec<u8>>,
+        request: http::Request<bytes::Bytes>,
     ) -> BoxFuture<'static, Result<http::Response<Body>, TransportError>>;
 }
 
 impl<F> Transport for F
 where
     F: Fn(
-            http::Request<Vec<u8>>,
+            http::Request<bytes::Bytes>,
         ) -> BoxFuture<'static, Result<http::Response<Body>, TransportError>>
         + Send
         + Sync
@@ -40,7 +40,7 @@ where
 {
     fn send(
         &self,
-        request: http::Request<Vec<u8>>,
+        request: http::Request<bytes::Bytes>,
     ) -> BoxFuture<'static, Result<http::Response<Body>, TransportError>> {
         self(request)
     }

@@ -109,7 +109,7 @@ impl From<EndpointError> for BuildError {
 #[non_exhaustive]
 pub enum Exchange<'a> {
     /// The signed request about to be sent.
-    Request(&'a http::Request<Vec<u8>>),
+    Request(&'a http::Request<bytes::Bytes>),
     /// The answer (of a streamed answer, its head only).
     Response(&'a http::Response<Vec<u8>>),
     /// The attempt failed before an answer came.
@@ -618,7 +618,7 @@ impl Client {
         &self,
         op: &O,
         exchange: impl FnMut(
-            http::Request<Vec<u8>>,
+            http::Request<bytes::Bytes>,
         ) -> Result<(http::Response<Vec<u8>>, X), TransportError>,
     ) -> Result<(O::Output, X), Error<O::Error>> {
         self.run_call(op, false, exchange)
@@ -636,7 +636,7 @@ impl Client {
         op: &O,
         throttling_is_final: bool,
         mut exchange: impl FnMut(
-            http::Request<Vec<u8>>,
+            http::Request<bytes::Bytes>,
         ) -> Result<(http::Response<Vec<u8>>, X), TransportError>,
     ) -> Result<(O::Output, X), Error<O::Error>> {
         let inner = &*self.inner;
@@ -661,7 +661,7 @@ impl Client {
         op: &O,
         throttling_is_final: bool,
         exchange: &mut impl FnMut(
-            http::Request<Vec<u8>>,
+            http::Request<bytes::Bytes>,
         ) -> Result<(http::Response<Vec<u8>>, X), TransportError>,
     ) -> Result<(O::Output, X), Error<O::Error>> {
         let inner = &*self.inner;

@@ -170,7 +170,11 @@ pub(crate) fn run_provider(
                 let result = loop {
                     let result = io
                         .transport
-                        .send(request.clone(), timeouts, MAX_ANSWER)
+                        .send(
+                            request.clone().map(bytes::Bytes::from),
+                            timeouts,
+                            MAX_ANSWER,
+                        )
                         .map_err(|e| TransportFailure::new(e.kind(), e.to_string()));
                     let delay = retried
                         .then(|| retry_delay(&result, attempt, io.random.next_f64()))

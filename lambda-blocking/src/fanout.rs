@@ -19,8 +19,8 @@ use crate::Client;
 pub type InvokeResult = Result<InvocationResponse, Error<InvokeError>>;
 
 struct State {
-    fanout: Fanout<Vec<u8>, InvokeResult>,
-    input: Box<dyn Iterator<Item = Vec<u8>> + Send>,
+    fanout: Fanout<bytes::Bytes, InvokeResult>,
+    input: Box<dyn Iterator<Item = bytes::Bytes> + Send>,
 }
 
 struct Shared {
@@ -164,7 +164,7 @@ impl Client {
     ) -> InvokeMany
     where
         I: IntoIterator,
-        I::Item: Into<Vec<u8>> + 'static,
+        I::Item: Into<bytes::Bytes> + 'static,
         I::IntoIter: Send + 'static,
     {
         let threads = options.config().max_concurrency();

@@ -44,7 +44,7 @@ use crate::{Client, Sleeper, Timeouts, Transport};
 impl Transport for StubResponses {
     fn send(
         &self,
-        request: http::Request<Vec<u8>>,
+        request: http::Request<bytes::Bytes>,
         _timeouts: &Timeouts,
     ) -> Result<http::Response<Box<dyn Read + Send>>, TransportError> {
         let response = self.answer(request);

@@ -124,7 +124,7 @@ impl Timeouts {
 /// impl Transport for Empty {
 ///     fn send(
 ///         &self,
-///         _request: http::Request<Vec<u8>>,
+///         _request: http::Request<bytes::Bytes>,
 ///         _timeouts: &Timeouts,
 ///     ) -> Result<http::Response<Box<dyn Read + Send>>, TransportError> {
 ///         let body: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(b"{}".to_vec()));
@@ -137,7 +137,7 @@ pub trait Transport: Send + Sync + std::fmt::Debug + 'static {
     /// and its body as a reader.
     fn send(
         &self,
-        request: http::Request<Vec<u8>>,
+        request: http::Request<bytes::Bytes>,
         timeouts: &Timeouts,
     ) -> Result<http::Response<Box<dyn Read + Send>>, TransportError>;
 }
@@ -150,7 +150,7 @@ impl Http {
     /// Sends `request`; returns the response head and the unread body.
     pub(crate) fn start(
         &self,
-        request: http::Request<Vec<u8>>,
+        request: http::Request<bytes::Bytes>,
         timeouts: Timeouts,
     ) -> Result<http::Response<Box<dyn Read + Send>>, TransportError> {
         self.0.send(request, &timeouts)
@@ -159,7 +159,7 @@ impl Http {
     /// Sends `request` and reads the whole body, at most `limit` bytes.
     pub(crate) fn send(
         &self,
-        request: http::Request<Vec<u8>>,
+        request: http::Request<bytes::Bytes>,
         timeouts: Timeouts,
         limit: u64,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
@@ -179,7 +179,7 @@ pub(crate) struct UreqTransport {
 impl Transport for UreqTransport {
     fn send(
         &self,
-        request: http::Request<Vec<u8>>,
+        request: http::Request<bytes::Bytes>,
         timeouts: &Timeouts,
     ) -> Result<http::Response<Box<dyn Read + Send>>, TransportError> {
         let response = self.start(request, *timeouts)?;
@@ -216,7 +216,7 @@ impl UreqTransport {
     /// Sends `request`; returns the response head and the unread body.
     pub(crate) fn start(
         &self,
-        request: http::Request<Vec<u8>>,
+        request: http::Request<bytes::Bytes>,
         timeouts: Timeouts,
     ) -> Result<http::Response<ureq::Body>, TransportError> {
         let (parts, body) = request.into_parts();
@@ -230,7 +230,7 @@ impl UreqTransport {
         if bodiless {
             self.run(http::Request::from_parts(parts, ()), timeouts)
         } else {
-            self.run(http::Request::from_parts(parts, body), timeouts)
+            self.run(http::Request::from_parts(parts, &body[..]), timeouts)
         }
     }
 
@@ -277,13 +277,27 @@ pub(crate) fn read_limited(
             return Err(too_large(&len));
         }
     }
-    // Bounded first allocation; the vector grows only as bytes arrive.
-    let initial = content_length.unwrap_or(0).min(limit).min(1 << 20);
-    let mut body = Vec::with_capacity(usize::try_from(initial).unwrap_or(0));
-    reader
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut body)
-        .map_err(from_io)?;
+    let mut reader = reader.take(limit.saturating_add(1));
+    let mut body = Vec::new();
+    if let Some(len) = content_length.and_then(|n| usize::try_from(n).ok()) {
+        // The announced length (within the limit) in one zeroed allocation: large ones
+        // come from the allocator already zeroed, so the body is neither zero-filled as
+        // it is read nor moved as it grows.
+        body = vec![0u8; len];
+        let mut filled = 0;
+        while filled < len {
+            match reader.read(&mut body[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(from_io(e)),
+            }
+        }
+        body.truncate(filled);
+    }
+    // Whatever is left (all of it without a Content-Length): the vector grows only as
+    // bytes arrive.
+    reader.read_to_end(&mut body).map_err(from_io)?;
     if body.len() as u64 > limit {
         return Err(too_large(&format_args!("more than {limit}")));
     }
@@ -301,6 +315,25 @@ mod tests {
         let err = read_limited(&data[..], None, 99).unwrap_err();
         assert_eq!(err.kind(), TransportErrorKind::BodyTooLarge);
         let err = read_limited(&data[..0], Some(1000), 999).unwrap_err();
+        assert_eq!(err.kind(), TransportErrorKind::BodyTooLarge);
+    }
+
+    #[test]
+    fn content_length_is_a_hint_not_a_promise() {
+        let data: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
+        // (bytes sent, Content-Length, limit): the body read is what was sent, whatever
+        // the header said, unless it is over the limit.
+        for (sent, announced, limit) in [
+            (1000, Some(1000), 5000),
+            (500, Some(1000), 5000),
+            (1500, Some(1000), 5000),
+            (1500, None, 5000),
+            (0, Some(0), 5000),
+        ] {
+            let body = read_limited(&data[..sent], announced, limit).unwrap();
+            assert_eq!(body, &data[..sent], "{sent} sent, {announced:?} announced");
+        }
+        let err = read_limited(&data[..1500], Some(1000), 1200).unwrap_err();
         assert_eq!(err.kind(), TransportErrorKind::BodyTooLarge);
     }
 

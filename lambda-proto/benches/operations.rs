@@ -60,7 +60,7 @@ struct Case {
 /// The cryptography signing `request` cannot avoid: SHA-256 of its body and of its real
 /// canonical request, and the HMAC of the string to sign. The key is derived beforehand:
 /// the signer derives it once per day, region and service too.
-fn crypto_floor(request: &http::Request<Vec<u8>>) -> impl Fn() -> usize {
+fn crypto_floor(request: &http::Request<bytes::Bytes>) -> impl Fn() -> usize {
     let creds = credentials();
     let creq = canonical_request(request, &params(&creds), SignatureLocation::Headers)
         .expect("canonical request")
@@ -77,7 +77,7 @@ fn crypto_floor(request: &http::Request<Vec<u8>>) -> impl Fn() -> usize {
     }
 }
 
-fn sign(signer: &Signer, request: &mut http::Request<Vec<u8>>) {
+fn sign(signer: &Signer, request: &mut http::Request<bytes::Bytes>) {
     let creds = credentials();
     signer.sign(request, &params(&creds)).expect("signs");
 }

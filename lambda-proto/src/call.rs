@@ -175,7 +175,7 @@ pub enum Step<T, E> {
 #[derive(Debug)]
 pub struct Call<'c, O: Operation> {
     config: &'c ClientConfig,
-    unsigned: http::Request<Vec<u8>>,
+    unsigned: http::Request<bytes::Bytes>,
     retry: RetryState,
     sent_at: Option<OffsetDateTime>,
     /// The operation's name, for the log.
@@ -263,7 +263,8 @@ impl<'c, O: Operation> Call<'c, O> {
         &mut self,
         credentials: &Credentials,
         now: OffsetDateTime,
-    ) -> Result<http::Request<Vec<u8>>, Error<O::Error>> {
+    ) -> Result<http::Request<bytes::Bytes>, Error<O::Error>> {
+        // The body is shared with the unsigned request: a retry copies no payload.
         let mut request = self.unsigned.clone();
         if let Some(ua) = &self.config.user_agent {
             // Not signed (SigV4 leaves User-Agent out), so proxies may change it.

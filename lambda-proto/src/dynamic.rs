@@ -27,7 +27,8 @@ use crate::operation::Operation;
 /// A service error rendered as JSON: the modelled error members keyed by error name.
 pub type DynamicError = serde_json::Value;
 
-type BuildFn = fn(&serde_json::Value, &Endpoint) -> Result<http::Request<Vec<u8>>, ValidationError>;
+type BuildFn =
+    fn(&serde_json::Value, &Endpoint) -> Result<http::Request<bytes::Bytes>, ValidationError>;
 type ReencodeFn = fn(&serde_json::Value) -> Result<serde_json::Value, String>;
 type ParseFn = fn(http::Response<Vec<u8>>) -> Result<serde_json::Value, Box<Error<DynamicError>>>;
 
@@ -70,7 +71,7 @@ impl OperationInfo {
         &self,
         input: &serde_json::Value,
         endpoint: &Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, ValidationError> {
         (self.build)(input, endpoint)
     }
 
@@ -236,7 +237,7 @@ pub fn find(name: &str) -> Option<&'static OperationInfo> {
 pub(crate) fn build_json<O>(
     input: &serde_json::Value,
     endpoint: &Endpoint,
-) -> Result<http::Request<Vec<u8>>, ValidationError>
+) -> Result<http::Request<bytes::Bytes>, ValidationError>
 where
     O: Operation + DeserializeOwned,
 {

@@ -19,12 +19,12 @@
 //! let endpoint = Endpoint::parse("https://lambda.eu-west-1.amazonaws.com").unwrap();
 //! let request = Invoke::new("my-fn")
 //!     .invocation_type(InvocationType::Event)
-//!     .payload(br#"{"hello":"world"}"#.to_vec())
+//!     .payload(&br#"{"hello":"world"}"#[..])
 //!     .build(&endpoint)
 //!     .unwrap();
 //! assert_eq!(request.uri().path(), "/2015-03-31/functions/my-fn/invocations");
 //! assert_eq!(request.headers()["x-amz-invocation-type"], "Event");
-//! assert_eq!(request.body(), br#"{"hello":"world"}"#);
+//! assert_eq!(request.body().as_ref(), br#"{"hello":"world"}"#);
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

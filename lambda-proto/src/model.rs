@@ -181,7 +181,10 @@ fn scalar(shape_name: &str, text: &str) -> Result<Value, String> {
 
 /// Decodes a request of operation `name` into the JSON object of its input members (the
 /// form [`crate::dynamic`] builds from): what a server reads from the request.
-pub fn decode_request(name: &str, request: &http::Request<Vec<u8>>) -> Result<Value, String> {
+pub fn decode_request(
+    name: &str,
+    request: &http::Request<impl AsRef<[u8]>>,
+) -> Result<Value, String> {
     let info = crate::dynamic::find(name).ok_or_else(|| format!("unknown operation {name}"))?;
     let op = operation(name).ok_or_else(|| format!("unknown operation {name}"))?;
     let input = shape_of(op.input)?;
@@ -290,7 +293,7 @@ pub fn decode_request(name: &str, request: &http::Request<Vec<u8>>) -> Result<Va
     }
 
     // Body.
-    let body = request.body();
+    let body: &[u8] = request.body().as_ref();
     if let Some(payload) = input.payload {
         let m = input
             .members()

@@ -48,7 +48,7 @@ pub trait Operation {
     fn validate(&self) -> Result<(), ValidationError>;
 
     /// Validates, then builds the unsigned request for `endpoint`.
-    fn build(&self, endpoint: &Endpoint) -> Result<http::Request<Vec<u8>>, ValidationError>;
+    fn build(&self, endpoint: &Endpoint) -> Result<http::Request<bytes::Bytes>, ValidationError>;
 
     /// Parses a response: any 2xx is the output, anything else the typed error.
     ///

@@ -35,7 +35,7 @@ pub struct RequestBuilder {
     path: String,
     query: String,
     headers: http::HeaderMap,
-    body: Vec<u8>,
+    body: bytes::Bytes,
 }
 
 impl RequestBuilder {
@@ -48,7 +48,7 @@ impl RequestBuilder {
             path: endpoint.path_prefix().to_string(),
             query: String::new(),
             headers: http::HeaderMap::new(),
-            body: Vec::new(),
+            body: bytes::Bytes::new(),
         }
         .with_host(endpoint.authority())
     }
@@ -122,7 +122,7 @@ impl RequestBuilder {
 
     /// Sets a JSON body.
     pub fn json_body<T: serde::Serialize>(&mut self, body: &T) -> Result<(), ValidationError> {
-        self.body = serde_json::to_vec(body).map_err(|e| {
+        self.body = serde_json::to_vec(body).map(Into::into).map_err(|e| {
             ValidationError::new(self.operation, "", Rule::Custom(json_error_rule(&e)))
         })?;
         self.headers.insert(
@@ -132,13 +132,14 @@ impl RequestBuilder {
         Ok(())
     }
 
-    /// Sets a raw (blob) body; no Content-Type, as the protocol sends none.
-    pub fn raw_body(&mut self, body: &[u8]) {
-        self.body = body.to_vec();
+    /// Sets a raw (blob) body; no Content-Type, as the protocol sends none. The buffer is
+    /// shared, not copied.
+    pub fn raw_body(&mut self, body: &bytes::Bytes) {
+        self.body = body.clone();
     }
 
     /// The finished, unsigned request.
-    pub fn finish(self) -> Result<http::Request<Vec<u8>>, ValidationError> {
+    pub fn finish(self) -> Result<http::Request<bytes::Bytes>, ValidationError> {
         let uri = format!("{}{}{}", self.base, self.path, self.query);
         let mut request = http::Request::builder()
             .method(self.method)

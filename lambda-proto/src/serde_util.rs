@@ -18,14 +18,18 @@ pub mod blob {
     use super::*;
 
     /// Serializes bytes as base64.
-    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&B64.encode(v))
+    pub fn serialize<S: Serializer, B: AsRef<[u8]> + ?Sized>(
+        v: &B,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&B64.encode(v.as_ref()))
     }
 
     /// Reads base64 text.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>, B: From<Vec<u8>>>(d: D) -> Result<B, D::Error> {
         let text: std::borrow::Cow<'de, str> = serde::Deserialize::deserialize(d)?;
         B64.decode(text.as_bytes())
+            .map(B::from)
             .map_err(|e| de::Error::custom(format!("invalid base64: {e}")))
     }
 }
@@ -35,7 +39,10 @@ pub mod opt_blob {
     use super::*;
 
     /// Serializes bytes as base64.
-    pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer, B: AsRef<[u8]>>(
+        v: &Option<B>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         match v {
             Some(v) => super::blob::serialize(v, s),
             None => s.serialize_none(),
@@ -43,10 +50,13 @@ pub mod opt_blob {
     }
 
     /// Reads base64 text or null.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>, B: From<Vec<u8>>>(
+        d: D,
+    ) -> Result<Option<B>, D::Error> {
         let text: Option<std::borrow::Cow<'de, str>> = serde::Deserialize::deserialize(d)?;
         text.map(|t| {
             B64.decode(t.as_bytes())
+                .map(B::from)
                 .map_err(|e| de::Error::custom(format!("invalid base64: {e}")))
         })
         .transpose()

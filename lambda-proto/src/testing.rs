@@ -49,7 +49,7 @@ pub struct StubRequest {
     /// from the request as the service would read it; `Null` if it did not decode.
     pub input: serde_json::Value,
     /// The request as sent (signed).
-    pub request: http::Request<Vec<u8>>,
+    pub request: http::Request<bytes::Bytes>,
 }
 
 /// An answer queued for an operation.
@@ -115,7 +115,7 @@ impl StubResponses {
     /// for the operation the answer was queued for, or one past the end of the queue, gets a
     /// 400 [`STUB_MISMATCH`] error naming what was expected, so the test fails with a
     /// service error that says why.
-    pub fn answer(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
+    pub fn answer(&self, request: http::Request<bytes::Bytes>) -> http::Response<Vec<u8>> {
         let next = lock(&self.shared.queue).pop_front();
         let Some((operation, response)) = next else {
             let what = format!(
@@ -138,7 +138,7 @@ impl StubResponses {
         }
     }
 
-    fn record(&self, operation: &'static str, request: &http::Request<Vec<u8>>) {
+    fn record(&self, operation: &'static str, request: &http::Request<bytes::Bytes>) {
         let input = crate::model::decode_request(operation, request).unwrap_or_default();
         let mut copy = http::Request::new(request.body().clone());
         *copy.method_mut() = request.method().clone();
@@ -166,7 +166,7 @@ impl StubResponses {
 ///
 /// # Panics
 /// If `op` does not validate.
-pub fn request_for<O: Operation>(op: &O) -> http::Request<Vec<u8>> {
+pub fn request_for<O: Operation>(op: &O) -> http::Request<bytes::Bytes> {
     let endpoint = Endpoint::parse("https://lambda.us-east-1.amazonaws.com").expect("valid");
     op.build(&endpoint)
         .unwrap_or_else(|e| panic!("{} does not build: {e}", O::NAME))

@@ -260,7 +260,7 @@ fn credentials_debug_hides_the_secret_and_the_token() {
     assert!(format!("{creds:?}").contains("AKIDEXAMPLE"));
 }
 
-fn signed_invoke(token: Option<&str>) -> (http::Request<Vec<u8>>, String) {
+fn signed_invoke(token: Option<&str>) -> (http::Request<bytes::Bytes>, String) {
     let creds = Credentials::new("AKIDEXAMPLE", SECRET, token.map(str::to_string), None);
     let time = time::macros::datetime!(2024-01-02 03:04:05 UTC);
     let params = SigningParams::new(&creds, "us-east-1", "lambda", time);

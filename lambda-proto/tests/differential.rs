@@ -1151,7 +1151,7 @@ fn check_request(case: &InputCase, answer: &Value, endpoint: &Endpoint, report: 
 
 fn compare_request(
     case: &InputCase,
-    req: &http::Request<Vec<u8>>,
+    req: &http::Request<bytes::Bytes>,
     theirs: &Value,
     report: &mut Report,
 ) {

@@ -119,7 +119,7 @@ impl Facts {
     }
 
     /// The request's query parameter for the input token.
-    fn token_sent(&self, request: &http::Request<Vec<u8>>) -> Option<String> {
+    fn token_sent(&self, request: &http::Request<bytes::Bytes>) -> Option<String> {
         let query = request.uri().query().unwrap_or_default();
         query.split('&').find_map(|pair| {
             let (k, v) = pair.split_once('=')?;

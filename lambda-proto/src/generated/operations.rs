@@ -168,7 +168,7 @@ impl Operation for AddLayerVersionPermission {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2018-10-31/layers/");
@@ -468,7 +468,7 @@ impl Operation for AddPermission {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2015-03-31/functions/");
@@ -688,7 +688,7 @@ impl Operation for CheckpointDurableExecution {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2025-12-01/durable-executions/");
@@ -874,7 +874,7 @@ impl Operation for CreateAlias {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2015-03-31/functions/");
@@ -1130,7 +1130,7 @@ impl Operation for CreateCapacityProvider {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2025-11-30/capacity-providers");
@@ -1310,7 +1310,7 @@ impl Operation for CreateCodeSigningConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2020-04-22/code-signing-configs");
@@ -1934,7 +1934,7 @@ impl Operation for CreateEventSourceMapping {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2015-03-31/event-source-mappings");
@@ -2622,7 +2622,7 @@ impl Operation for CreateFunction {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2015-03-31/functions");
@@ -2874,7 +2874,7 @@ impl Operation for CreateFunctionUrlConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2021-10-31/functions/");
@@ -3008,7 +3008,7 @@ impl Operation for DeleteAlias {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::DELETE, endpoint);
         b.literal("/2015-03-31/functions/");
@@ -3121,7 +3121,7 @@ impl Operation for DeleteCapacityProvider {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::DELETE, endpoint);
         b.literal("/2025-11-30/capacity-providers/");
@@ -3224,7 +3224,7 @@ impl Operation for DeleteCodeSigningConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::DELETE, endpoint);
         b.literal("/2020-04-22/code-signing-configs/");
@@ -3332,7 +3332,7 @@ impl Operation for DeleteDurableExecution {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::DELETE, endpoint);
         b.literal("/2025-12-01/durable-executions/");
@@ -3443,7 +3443,7 @@ impl Operation for DeleteEventSourceMapping {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::DELETE, endpoint);
         b.literal("/2015-03-31/event-source-mappings/");
@@ -3564,7 +3564,7 @@ impl Operation for DeleteFunction {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::DELETE, endpoint);
         b.literal("/2015-03-31/functions/");
@@ -3681,7 +3681,7 @@ impl Operation for DeleteFunctionCodeSigningConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::DELETE, endpoint);
         b.literal("/2020-06-30/functions/");
@@ -3790,7 +3790,7 @@ impl Operation for DeleteFunctionConcurrency {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::DELETE, endpoint);
         b.literal("/2017-10-31/functions/");
@@ -3912,7 +3912,7 @@ impl Operation for DeleteFunctionEventInvokeConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::DELETE, endpoint);
         b.literal("/2019-09-25/functions/");
@@ -4037,7 +4037,7 @@ impl Operation for DeleteFunctionUrlConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::DELETE, endpoint);
         b.literal("/2021-10-31/functions/");
@@ -4148,7 +4148,7 @@ impl Operation for DeleteLayerVersion {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::DELETE, endpoint);
         b.literal("/2018-10-31/layers/");
@@ -4269,7 +4269,7 @@ impl Operation for DeleteProvisionedConcurrencyConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::DELETE, endpoint);
         b.literal("/2019-09-30/functions/");
@@ -4404,7 +4404,7 @@ impl Operation for DeleteResourcePolicy {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::DELETE, endpoint);
         b.literal("/2026-07-09/resource-policy/");
@@ -4483,7 +4483,7 @@ impl Operation for GetAccountSettings {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2016-08-19/account-settings");
@@ -4590,7 +4590,7 @@ impl Operation for GetAlias {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2015-03-31/functions/");
@@ -4698,7 +4698,7 @@ impl Operation for GetCapacityProvider {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2025-11-30/capacity-providers/");
@@ -4796,7 +4796,7 @@ impl Operation for GetCodeSigningConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2020-04-22/code-signing-configs/");
@@ -4933,7 +4933,7 @@ impl Operation for GetDurableExecution {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2025-12-01/durable-executions/");
@@ -5110,7 +5110,7 @@ impl Operation for GetDurableExecutionHistory {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2025-12-01/durable-executions/");
@@ -5276,7 +5276,7 @@ impl Operation for GetDurableExecutionState {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2025-12-01/durable-executions/");
@@ -5388,7 +5388,7 @@ impl Operation for GetEventSourceMapping {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2015-03-31/event-source-mappings/");
@@ -5504,7 +5504,7 @@ impl Operation for GetFunction {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2015-03-31/functions/");
@@ -5615,7 +5615,7 @@ impl Operation for GetFunctionCodeSigningConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2020-06-30/functions/");
@@ -5720,7 +5720,7 @@ impl Operation for GetFunctionConcurrency {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2019-09-30/functions/");
@@ -5837,7 +5837,7 @@ impl Operation for GetFunctionConfiguration {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2015-03-31/functions/");
@@ -5957,7 +5957,7 @@ impl Operation for GetFunctionEventInvokeConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2019-09-25/functions/");
@@ -6064,7 +6064,7 @@ impl Operation for GetFunctionRecursionConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2024-08-31/functions/");
@@ -6177,7 +6177,7 @@ impl Operation for GetFunctionScalingConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2025-11-30/functions/");
@@ -6298,7 +6298,7 @@ impl Operation for GetFunctionUrlConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2021-10-31/functions/");
@@ -6409,7 +6409,7 @@ impl Operation for GetLayerVersion {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2018-10-31/layers/");
@@ -6515,7 +6515,7 @@ impl Operation for GetLayerVersionByArn {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2018-10-31/layers");
@@ -6623,7 +6623,7 @@ impl Operation for GetLayerVersionPolicy {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2018-10-31/layers/");
@@ -6745,7 +6745,7 @@ impl Operation for GetPolicy {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2015-03-31/functions/");
@@ -6871,7 +6871,7 @@ impl Operation for GetProvisionedConcurrencyConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2019-09-30/functions/");
@@ -6980,7 +6980,7 @@ impl Operation for GetResourcePolicy {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2026-07-09/resource-policy/");
@@ -7096,7 +7096,7 @@ impl Operation for GetRuntimeManagementConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2021-07-20/functions/");
@@ -7165,7 +7165,7 @@ pub struct Invoke {
         skip_serializing_if = "Option::is_none",
         with = "crate::serde_util::opt_blob"
     )]
-    pub payload: Option<Vec<u8>>,
+    pub payload: Option<bytes::Bytes>,
     /// Model member `Qualifier` (shape `NumericLatestPublishedOrAliasQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
     #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
@@ -7229,7 +7229,7 @@ impl Invoke {
     }
 
     /// Sets `Payload`.
-    pub fn payload(mut self, value: impl Into<Vec<u8>>) -> Self {
+    pub fn payload(mut self, value: impl Into<bytes::Bytes>) -> Self {
         self.payload = Some(value.into());
         self
     }
@@ -7527,7 +7527,7 @@ impl Operation for Invoke {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2015-03-31/functions/");
@@ -7593,12 +7593,12 @@ pub struct InvokeAsync {
     pub function_name: String,
     /// Model member `InvokeArgs` (shape `BlobStream`). Required. Constraint: streaming. JSON member `InvokeArgs`. The HTTP payload.
     #[serde(rename = "InvokeArgs", with = "crate::serde_util::blob")]
-    pub invoke_args: Vec<u8>,
+    pub invoke_args: bytes::Bytes,
 }
 
 impl InvokeAsync {
     /// A new request with its required members (`FunctionName`, `InvokeArgs`).
-    pub fn new(function_name: impl Into<String>, invoke_args: impl Into<Vec<u8>>) -> Self {
+    pub fn new(function_name: impl Into<String>, invoke_args: impl Into<bytes::Bytes>) -> Self {
         Self {
             function_name: function_name.into(),
             invoke_args: invoke_args.into(),
@@ -7790,7 +7790,7 @@ impl Operation for InvokeAsync {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2014-11-13/functions/");
@@ -7853,7 +7853,7 @@ pub struct InvokeWithResponseStream {
         skip_serializing_if = "Option::is_none",
         with = "crate::serde_util::opt_blob"
     )]
-    pub payload: Option<Vec<u8>>,
+    pub payload: Option<bytes::Bytes>,
     /// Model member `Qualifier` (shape `NumericLatestPublishedOrAliasQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
     #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
@@ -7912,7 +7912,7 @@ impl InvokeWithResponseStream {
     }
 
     /// Sets `Payload`.
-    pub fn payload(mut self, value: impl Into<Vec<u8>>) -> Self {
+    pub fn payload(mut self, value: impl Into<bytes::Bytes>) -> Self {
         self.payload = Some(value.into());
         self
     }
@@ -8190,7 +8190,7 @@ impl Operation for InvokeWithResponseStream {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2021-11-15/functions/");
@@ -8355,7 +8355,7 @@ impl Operation for ListAliases {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2015-03-31/functions/");
@@ -8488,7 +8488,7 @@ impl Operation for ListCapacityProviders {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2025-11-30/capacity-providers");
@@ -8601,7 +8601,7 @@ impl Operation for ListCodeSigningConfigs {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2020-04-22/code-signing-configs");
@@ -8816,7 +8816,7 @@ impl Operation for ListDurableExecutionsByFunction {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2025-12-01/functions/");
@@ -8996,7 +8996,7 @@ impl Operation for ListEventSourceMappings {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2015-03-31/event-source-mappings");
@@ -9130,7 +9130,7 @@ impl Operation for ListFunctionEventInvokeConfigs {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2019-09-25/functions/");
@@ -9264,7 +9264,7 @@ impl Operation for ListFunctionUrlConfigs {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2021-10-31/functions/");
@@ -9397,7 +9397,7 @@ impl Operation for ListFunctionVersionsByCapacityProvider {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2025-11-30/capacity-providers/");
@@ -9549,7 +9549,7 @@ impl Operation for ListFunctions {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2015-03-31/functions");
@@ -9678,7 +9678,7 @@ impl Operation for ListFunctionsByCodeSigningConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2020-04-22/code-signing-configs/");
@@ -9840,7 +9840,7 @@ impl Operation for ListLayerVersions {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2018-10-31/layers/");
@@ -9994,7 +9994,7 @@ impl Operation for ListLayers {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2018-10-31/layers");
@@ -10128,7 +10128,7 @@ impl Operation for ListProvisionedConcurrencyConfigs {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2019-09-30/functions/");
@@ -10240,7 +10240,7 @@ impl Operation for ListTags {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2017-03-31/tags/");
@@ -10366,7 +10366,7 @@ impl Operation for ListVersionsByFunction {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::GET, endpoint);
         b.literal("/2015-03-31/functions/");
@@ -10569,7 +10569,7 @@ impl Operation for PauseDurableExecution {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2025-12-01/durable-executions/");
@@ -10777,7 +10777,7 @@ impl Operation for PublishLayerVersion {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2018-10-31/layers/");
@@ -10968,7 +10968,7 @@ impl Operation for PublishVersion {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2015-03-31/functions/");
@@ -11110,7 +11110,7 @@ impl Operation for PutFunctionCodeSigningConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::PUT, endpoint);
         b.literal("/2020-06-30/functions/");
@@ -11244,7 +11244,7 @@ impl Operation for PutFunctionConcurrency {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::PUT, endpoint);
         b.literal("/2017-10-31/functions/");
@@ -11430,7 +11430,7 @@ impl Operation for PutFunctionEventInvokeConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::PUT, endpoint);
         b.literal("/2019-09-25/functions/");
@@ -11569,7 +11569,7 @@ impl Operation for PutFunctionRecursionConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::PUT, endpoint);
         b.literal("/2024-08-31/functions/");
@@ -11715,7 +11715,7 @@ impl Operation for PutFunctionScalingConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::PUT, endpoint);
         b.literal("/2025-11-30/functions/");
@@ -11864,7 +11864,7 @@ impl Operation for PutProvisionedConcurrencyConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::PUT, endpoint);
         b.literal("/2019-09-30/functions/");
@@ -12026,7 +12026,7 @@ impl Operation for PutResourcePolicy {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::PUT, endpoint);
         b.literal("/2026-07-09/resource-policy/");
@@ -12182,7 +12182,7 @@ impl Operation for PutRuntimeManagementConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::PUT, endpoint);
         b.literal("/2021-07-20/functions/");
@@ -12341,7 +12341,7 @@ impl Operation for RemoveLayerVersionPermission {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::DELETE, endpoint);
         b.literal("/2018-10-31/layers/");
@@ -12502,7 +12502,7 @@ impl Operation for RemovePermission {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::DELETE, endpoint);
         b.literal("/2015-03-31/functions/");
@@ -12694,7 +12694,7 @@ impl Operation for ResumeDurableExecution {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2025-12-01/durable-executions/");
@@ -12844,7 +12844,7 @@ impl Operation for SendDurableExecutionCallbackFailure {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2025-12-01/durable-execution-callbacks/");
@@ -12958,7 +12958,7 @@ impl Operation for SendDurableExecutionCallbackHeartbeat {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2025-12-01/durable-execution-callbacks/");
@@ -12999,7 +12999,7 @@ pub struct SendDurableExecutionCallbackSuccess {
         skip_serializing_if = "Option::is_none",
         with = "crate::serde_util::opt_blob"
     )]
-    pub result: Option<Vec<u8>>,
+    pub result: Option<bytes::Bytes>,
 }
 
 impl std::fmt::Debug for SendDurableExecutionCallbackSuccess {
@@ -13021,7 +13021,7 @@ impl SendDurableExecutionCallbackSuccess {
     }
 
     /// Sets `Result`.
-    pub fn result(mut self, value: impl Into<Vec<u8>>) -> Self {
+    pub fn result(mut self, value: impl Into<bytes::Bytes>) -> Self {
         self.result = Some(value.into());
         self
     }
@@ -13114,7 +13114,7 @@ impl Operation for SendDurableExecutionCallbackSuccess {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2025-12-01/durable-execution-callbacks/");
@@ -13251,7 +13251,7 @@ impl Operation for StopDurableExecution {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2025-12-01/durable-executions/");
@@ -13381,7 +13381,7 @@ impl Operation for TagResource {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2017-03-31/tags/");
@@ -13506,7 +13506,7 @@ impl Operation for UntagResource {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::DELETE, endpoint);
         b.literal("/2017-03-31/tags/");
@@ -13701,7 +13701,7 @@ impl Operation for UpdateAlias {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::PUT, endpoint);
         b.literal("/2015-03-31/functions/");
@@ -13888,7 +13888,7 @@ impl Operation for UpdateCapacityProvider {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::PUT, endpoint);
         b.literal("/2025-11-30/capacity-providers/");
@@ -14055,7 +14055,7 @@ impl Operation for UpdateCodeSigningConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::PUT, endpoint);
         b.literal("/2020-04-22/code-signing-configs/");
@@ -14581,7 +14581,7 @@ impl Operation for UpdateEventSourceMapping {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::PUT, endpoint);
         b.literal("/2015-03-31/event-source-mappings/");
@@ -15010,7 +15010,7 @@ impl Operation for UpdateFunctionCode {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::PUT, endpoint);
         b.literal("/2015-03-31/functions/");
@@ -15527,7 +15527,7 @@ impl Operation for UpdateFunctionConfiguration {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::PUT, endpoint);
         b.literal("/2015-03-31/functions/");
@@ -15779,7 +15779,7 @@ impl Operation for UpdateFunctionEventInvokeConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2019-09-25/functions/");
@@ -15961,7 +15961,7 @@ impl Operation for UpdateFunctionUrlConfig {
     fn build(
         &self,
         endpoint: &crate::endpoint::Endpoint,
-    ) -> Result<http::Request<Vec<u8>>, crate::ValidationError> {
+    ) -> Result<http::Request<bytes::Bytes>, crate::ValidationError> {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::PUT, endpoint);
         b.literal("/2021-10-31/functions/");

@@ -60,7 +60,7 @@ impl Operation for DynamicCall {
         }
     }
 
-    fn build(&self, endpoint: &Endpoint) -> Result<http::Request<Vec<u8>>, ValidationError> {
+    fn build(&self, endpoint: &Endpoint) -> Result<http::Request<bytes::Bytes>, ValidationError> {
         self.info.build(&self.input, endpoint)
     }
 
