@@ -16,6 +16,11 @@
 //! with the wall time, process CPU time (user + system) and calling thread's CPU time per
 //! call, in microseconds (`-` where `/proc` is missing). Static credentials, region
 //! us-east-1, retries off (one attempt), the endpoint URL of the loopback server.
+//!
+//! Two scenarios ignore `iterations` and report one call: `startup-first` builds the
+//! first client of the process (one-time initialization included) and `noop` does
+//! nothing, so that the difference of their instruction counts is the cost of the first
+//! client.
 #![forbid(unsafe_code)]
 
 use std::error::Error;
@@ -51,6 +56,8 @@ const SCENARIOS: &[&str] = &[
     "sha256-1m",
     "startup",
     "async-startup",
+    "startup-first",
+    "noop",
 ];
 
 const KIB: usize = 1024;
@@ -358,6 +365,15 @@ fn startup(scenario: &str, endpoint: &str, iterations: u32) -> Res<String> {
     Ok(timer.finish(scenario, iterations))
 }
 
+/// Builds the first client of the process, without warm-up: the one-time costs
+/// (lazily made tables, TLS configuration, ...) included. `iterations` is ignored (the
+/// figure is for one client); compare with `noop` for its instructions.
+fn startup_first(scenario: &str, endpoint: &str) -> Res<String> {
+    let timer = Timer::start();
+    black_box(blocking_client(black_box(endpoint))?);
+    Ok(timer.finish(scenario, 1))
+}
+
 fn async_startup(scenario: &str, endpoint: &str, iterations: u32) -> Res<String> {
     let rt = runtime()?;
     let _in_runtime = rt.enter();
@@ -414,6 +430,8 @@ fn run(scenario: &str, iterations: u32, endpoint: Option<&str>) -> Res<String> {
             endpoint.unwrap_or("http://127.0.0.1:9"),
             iterations,
         ),
+        "startup-first" => startup_first(scenario, endpoint.unwrap_or("http://127.0.0.1:9")),
+        "noop" => Ok(Timer::start().finish(scenario, 1)),
         _ => Err(format!(
             "unknown scenario {scenario}; one of: {}",
             SCENARIOS.join(" ")
