@@ -56,7 +56,7 @@ echo "server: $endpoint" >&2
 scenarios="raw-get raw-list raw-invoke-1k raw-invoke-1m
 blocking-get blocking-list blocking-invoke-1k blocking-invoke-1m
 async-get async-list async-invoke-1k async-invoke-1m
-sign sign-floor sha256-1m startup async-startup startup-first"
+sign sign-floor sha256-1m startup async-startup startup-first async-startup-first"
 
 # Iterations for CPU time: about a second of work each.
 cpu_iterations() {
@@ -67,7 +67,7 @@ cpu_iterations() {
         sign) echo 300000 ;;
         sign-floor) echo 1000000 ;;
         startup | async-startup) echo 200000 ;;
-        startup-first | noop) echo 1 ;;
+        startup-first | async-startup-first | noop) echo 1 ;;
         *) echo 20000 ;;
     esac
 }
@@ -106,10 +106,10 @@ callgrind_ir() { # scenario iterations -> total Ir of the run
 
 if [ "$have_valgrind" = 1 ]; then
     for s in $scenarios; do
-        if [ "$s" = startup-first ]; then
+        if [ "$s" = startup-first ] || [ "$s" = async-startup-first ]; then
             # One client in a fresh process, less a process that builds none.
             a=$(callgrind_ir noop 1)
-            b=$(callgrind_ir startup-first 1)
+            b=$(callgrind_ir "$s" 1)
             ir[$s]=$(( b - a ))
             echo "callgrind $s: ${ir[$s]} instructions" >&2
             continue
