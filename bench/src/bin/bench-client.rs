@@ -273,7 +273,7 @@ fn asynchronous(scenario: &str, what: &str, endpoint: &str, iterations: u32) -> 
 }
 
 /// The GetFunction request the drivers sign, for the real endpoint.
-fn get_function_request() -> Res<http::Request<Vec<u8>>> {
+fn get_function_request() -> Res<http::Request<bytes::Bytes>> {
     let endpoint = Endpoint::parse("https://lambda.us-east-1.amazonaws.com")?;
     Ok(GetFunction::new(FUNCTION_NAME).build(&endpoint)?)
 }
