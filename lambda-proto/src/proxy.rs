@@ -273,6 +273,14 @@ pub struct ProxyError {
 }
 
 impl ProxyError {
+    /// An error about the proxy URL of `name` (a variable or field), for `reason`.
+    pub fn new(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        ProxyError {
+            name: name.into(),
+            reason: reason.into(),
+        }
+    }
+
     /// The variable (`HTTPS_PROXY`, `all_proxy`, ...) or `proxy URL` for
     /// [`Proxy::parse`].
     pub fn name(&self) -> &str {
