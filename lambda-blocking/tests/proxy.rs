@@ -6,7 +6,6 @@ use lambda_blocking::{BuildError, Client, ClientBuilder};
 use lambda_proto::credentials::Credentials;
 use lambda_proto::operations::ListFunctions;
 use lambda_proto::proxy::ProxyConfig;
-use test_support::trace::{capture, serial};
 use test_support::{HttpProxy, LoopbackServer, MotoServer, Step, TlsProxy};
 
 /// A lookup of the given variables only.
@@ -35,15 +34,14 @@ const ALICE: &str = "Basic YWxpY2U6cEBzcyB3";
 
 #[test]
 fn plain_http_goes_through_the_proxy_with_credentials() {
-    let _serial = serial();
     let moto = MotoServer::start();
     let proxy = HttpProxy::with_credentials("alice", "p@ss w");
     let url = format!("http://alice:p%40ss%20w@{}", proxy.addr());
     let client = builder(&moto.endpoint_url(), proxies(&[("http_proxy", url)]))
         .build()
         .unwrap();
-    let (out, events) = capture(|| client.send(ListFunctions::new()));
-    assert!(out.unwrap().functions.unwrap_or_default().is_empty());
+    let out = client.send(ListFunctions::new()).unwrap();
+    assert!(out.functions.unwrap_or_default().is_empty());
 
     let seen = proxy.requests();
     assert!(!seen.is_empty());
@@ -52,12 +50,14 @@ fn plain_http_goes_through_the_proxy_with_credentials() {
         assert_eq!(request.line, format!("CONNECT {} HTTP/1.1", moto.addr()));
         assert_eq!(request.proxy_authorization.as_deref(), Some(ALICE));
     }
-    let logged: String = events.iter().map(|e| e.text()).collect();
+    let shown = format!("{client:?}");
     assert!(
-        !logged.contains("p@ss") && !logged.contains(ALICE),
-        "{logged}"
+        shown.contains(&proxy.addr().to_string()),
+        "the proxy is shown: {shown}"
     );
-    assert!(!format!("{client:?}").contains("p@ss"));
+    for secret in ["p@ss", "p%40ss", ALICE] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
 
     // Wrong credentials: the proxy refuses, the error says so and hides the password.
     let url = format!("http://alice:wrong-pw@{}", proxy.addr());
@@ -187,4 +187,61 @@ fn an_unusable_proxy_url_fails_the_build_naming_the_variable() {
         "{shown}"
     );
     assert!(!shown.contains("hunter2"), "{shown}");
+}
+
+/// Runs the ignored test `name` of this binary in a child process with `vars` as its
+/// whole environment (so no test here changes the environment of this process).
+fn run_child(name: &str, vars: &[(&str, &str)]) {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--ignored", "--test-threads=1"])
+        .env_clear()
+        .envs(vars.iter().copied())
+        .env("PROXY_TEST_CHILD", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_process_environment_is_the_default() {
+    run_child(
+        "proxy_variables_of_the_process_environment",
+        &[
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_CONFIG_FILE", "/nonexistent/config"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"),
+            ("HOME", "/nonexistent"),
+            ("https_proxy", "http://bob:hunter2@proxy:port"),
+        ],
+    );
+}
+
+#[test]
+#[ignore = "run in a child process by the_process_environment_is_the_default"]
+fn proxy_variables_of_the_process_environment() {
+    assert!(std::env::var_os("PROXY_TEST_CHILD").is_some());
+    let check = |err: BuildError| {
+        let shown = format!("{err} {err:?}");
+        let BuildError::Proxy(e) = err else {
+            panic!("expected BuildError::Proxy, got {shown}");
+        };
+        assert_eq!(e.name(), "https_proxy");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    };
+    let plain = || {
+        Client::builder()
+            .region("us-east-1")
+            .credentials(Credentials::new("AKID", "secret", None, None))
+    };
+    check(plain().build().unwrap_err());
+    check(Client::from_env().unwrap_err());
+    // An explicit configuration wins over the environment.
+    plain().proxy(ProxyConfig::direct()).build().unwrap();
 }
