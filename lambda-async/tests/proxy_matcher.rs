@@ -7,7 +7,6 @@
 //! addresses), and a proxy URL that cannot be used is an error here (hyper-util ignores
 //! it). The order in which variables are read (lower case first, as curl) is applied to
 //! both: hyper-util's builder is given the value that order picks.
-#![cfg(feature = "tokio")]
 
 use std::collections::HashMap;
 
