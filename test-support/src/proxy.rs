@@ -197,42 +197,43 @@ fn answer(client: &mut TcpStream, status: &str, extra: &str) -> io::Result<()> {
 
 fn serve(mut client: TcpStream, expected_auth: Option<&str>, shared: &Shared) -> io::Result<()> {
     client.set_read_timeout(Some(POLL * 5))?;
-    while let Some(head) = read_head(&mut client, shared)? {
-        let auth = head.header("proxy-authorization").map(str::to_string);
-        shared
-            .requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(ProxiedRequest {
-                line: head.lines[0].clone(),
-                proxy_authorization: auth.clone(),
-            });
-        if expected_auth.is_some_and(|want| auth.as_deref() != Some(want)) {
-            return answer(
-                &mut client,
-                "407 Proxy Authentication Required",
-                "Proxy-Authenticate: Basic realm=\"test\"\r\n",
-            );
-        }
-        let mut parts = head.lines[0].split(' ');
-        let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-        if method == "CONNECT" {
-            let Ok(origin) = TcpStream::connect(target) else {
-                return answer(&mut client, "502 Bad Gateway", "");
-            };
-            client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")?;
-            return tunnel(client, origin, &head.rest, shared);
-        }
-        let Some(rest) = target.strip_prefix("http://") else {
-            return answer(&mut client, "400 Bad Request", "");
-        };
-        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-        let Ok(origin) = TcpStream::connect(authority) else {
+    // One request a connection: a tunnel, or a forwarded request and its answer.
+    let Some(head) = read_head(&mut client, shared)? else {
+        return Ok(());
+    };
+    let auth = head.header("proxy-authorization").map(str::to_string);
+    shared
+        .requests
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(ProxiedRequest {
+            line: head.lines[0].clone(),
+            proxy_authorization: auth.clone(),
+        });
+    if expected_auth.is_some_and(|want| auth.as_deref() != Some(want)) {
+        return answer(
+            &mut client,
+            "407 Proxy Authentication Required",
+            "Proxy-Authenticate: Basic realm=\"test\"\r\n",
+        );
+    }
+    let mut parts = head.lines[0].split(' ');
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    if method == "CONNECT" {
+        let Ok(origin) = TcpStream::connect(target) else {
             return answer(&mut client, "502 Bad Gateway", "");
         };
-        return forward(client, origin, &head, method, path, shared);
+        client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")?;
+        return tunnel(client, origin, &head.rest, shared);
     }
-    Ok(())
+    let Some(rest) = target.strip_prefix("http://") else {
+        return answer(&mut client, "400 Bad Request", "");
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let Ok(origin) = TcpStream::connect(authority) else {
+        return answer(&mut client, "502 Bad Gateway", "");
+    };
+    forward(client, origin, &head, method, path, shared)
 }
 
 /// Sends the request in origin form (no proxy headers, `Connection: close`), then relays
