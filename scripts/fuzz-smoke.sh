@@ -18,7 +18,7 @@ shift || true
 if [ "$#" -gt 0 ]; then
   targets=("$@")
 else
-  targets=(parse_response error_response event_stream profile endpoint sigv4 json_roundtrip credentials)
+  targets=(parse_response error_response event_stream profile endpoint sigv4 json_roundtrip credentials proxy)
 fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then

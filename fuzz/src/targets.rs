@@ -935,6 +935,48 @@ pub fn credentials(data: &[u8]) {
 /// A target body.
 pub type Target = fn(&[u8]);
 
+/// Proxy variables (`https_proxy`, `http_proxy`, `all_proxy`, `no_proxy`, then a target
+/// URL, one a line): a configuration or an error naming one of the variables; deciding for
+/// the URL never panics; a proxy password holding [`MARKER`] (found once in the input)
+/// shows neither in the configuration's `Debug` nor in the error.
+pub fn proxy(data: &[u8]) {
+    use lambda_proto::proxy::{Proxy, ProxyConfig};
+    const VARS: [&str; 4] = ["https_proxy", "http_proxy", "all_proxy", "no_proxy"];
+    let text = String::from_utf8_lossy(data);
+    let mut lines = text.split('\n');
+    let values: Vec<&str> = VARS.iter().map(|_| lines.next().unwrap_or("")).collect();
+    let target = lines.next().unwrap_or("");
+    let env = |name: &str| {
+        VARS.iter()
+            .position(|v| *v == name)
+            .map(|i| values[i].to_string())
+    };
+    let secret = text.matches(MARKER).count() == 1
+        && values[..3].iter().any(|v| {
+            Proxy::parse(v)
+                .ok()
+                .and_then(|p| p.credentials().map(|(_, pw)| pw.contains(MARKER)))
+                .unwrap_or(v.contains(MARKER) && v.contains('@'))
+        });
+    let shown = match ProxyConfig::from_env_with(env) {
+        Ok(config) => {
+            if let Ok(uri) = target.parse::<http::Uri>() {
+                if let Some(proxy) = config.intercept(&uri) {
+                    let _ = (proxy.basic_auth(), proxy.port(), proxy.host());
+                }
+            }
+            format!("{config:?}")
+        }
+        Err(e) => {
+            assert!(VARS.contains(&e.name()), "the error names {}", e.name());
+            format!("{e} {e:?}")
+        }
+    };
+    if secret {
+        assert!(!shown.contains(MARKER), "a proxy password shows: {shown}");
+    }
+}
+
 /// Every target by name, for the corpus replay.
 pub const TARGETS: &[(&str, Target)] = &[
     ("parse_response", parse_response),
@@ -945,4 +987,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("sigv4", sigv4),
     ("json_roundtrip", json_roundtrip),
     ("credentials", credentials),
+    ("proxy", proxy),
 ];

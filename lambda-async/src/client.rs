@@ -11,6 +11,7 @@ use lambda_proto::config::ConfigError;
 use lambda_proto::credentials::{Credentials, CredentialsError, CredentialsSource, SourceKind};
 use lambda_proto::endpoint::{Endpoint, EndpointError, EndpointParams};
 use lambda_proto::error::{Error, TransportError, TransportErrorKind};
+use lambda_proto::proxy::{ProxyConfig, ProxyError};
 use lambda_proto::retry::RetryConfig;
 use lambda_proto::Operation;
 use time::OffsetDateTime;
@@ -351,6 +352,9 @@ pub enum BuildError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A proxy URL (from [`ClientBuilder::proxy`] or a proxy variable) cannot be used; the
+    /// error names the variable.
+    Proxy(ProxyError),
 }
 
 impl fmt::Display for BuildError {
@@ -366,6 +370,7 @@ impl fmt::Display for BuildError {
             BuildError::ReadFile { path, source } => {
                 write!(f, "cannot read {}: {source}", path.display())
             }
+            BuildError::Proxy(e) => e.fmt(f),
             BuildError::InvalidRootCertificate { index, reason } => {
                 write!(f, "invalid root certificate PEM #{index}: {reason}")
             }
@@ -379,6 +384,7 @@ impl std::error::Error for BuildError {
             BuildError::Endpoint(e) => Some(e),
             BuildError::Config(e) => Some(e),
             BuildError::Credentials(e) => Some(e),
+            BuildError::Proxy(e) => Some(e),
             BuildError::ReadFile { source, .. } => Some(source),
             _ => None,
         }
@@ -425,6 +431,7 @@ pub struct ClientBuilder {
     root_certificates: Vec<Vec<u8>>,
     app_id: Option<String>,
     ca_bundle: Option<std::path::PathBuf>,
+    proxy: Option<Result<ProxyConfig, ProxyError>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -467,6 +474,7 @@ impl ClientBuilder {
         if let Some(path) = config.ca_bundle() {
             builder = builder.ca_bundle(path);
         }
+        builder.proxy = Some(ProxyConfig::from_env_with(lambda_env::process_env));
         Ok(builder)
     }
 
@@ -616,6 +624,29 @@ impl ClientBuilder {
         self
     }
 
+    /// Which requests go through which proxy, for the default transport (default: the
+    /// proxy variables, `https_proxy`, `http_proxy`, `all_proxy` and `no_proxy`, as curl
+    /// reads them). [`ProxyConfig::direct`] sends everything direct. A bad proxy URL in a
+    /// variable fails [`build`](Self::build) with [`BuildError::Proxy`] naming the
+    /// variable. A transport of your own can follow the same rules with
+    /// [`ProxyConfig::intercept_request`].
+    ///
+    /// ```
+    /// use lambda_async::lambda_proto::proxy::{Proxy, ProxyConfig};
+    ///
+    /// let proxies = ProxyConfig::direct()
+    ///     .https(Proxy::parse("http://user:secret@proxy.corp:3128")?)
+    ///     .no_proxy("169.254.169.254, .internal");
+    /// let builder = lambda_async::Client::builder()
+    ///     .region("eu-west-1")
+    ///     .proxy(proxies);
+    /// # let _ = builder; Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn proxy(mut self, proxies: ProxyConfig) -> Self {
+        self.proxy = Some(Ok(proxies));
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, BuildError> {
         let region = self.region.ok_or(BuildError::MissingRegion)?;
@@ -657,6 +688,7 @@ impl ClientBuilder {
                 self.connect_timeout,
                 concurrency,
                 &root_certificates,
+                self.proxy,
             )?),
         };
         let sleep: Arc<dyn Sleep> = match self.sleep {
@@ -725,8 +757,12 @@ fn default_transport(
     connect_timeout: Option<Option<Duration>>,
     max_idle: usize,
     roots: &[Vec<u8>],
+    proxies: Option<Result<ProxyConfig, ProxyError>>,
 ) -> Result<Box<dyn Transport>, BuildError> {
     let mut transport = crate::tokio_rt::HyperTransport::builder();
+    if let Some(proxies) = proxies {
+        transport = transport.proxy(proxies.map_err(BuildError::Proxy)?);
+    }
     if let Some(limit) = connect_timeout {
         transport = transport.connect_timeout(limit);
     }
@@ -741,6 +777,7 @@ fn default_transport(
     _connect_timeout: Option<Option<Duration>>,
     _max_idle: usize,
     _roots: &[Vec<u8>],
+    _proxies: Option<Result<ProxyConfig, ProxyError>>,
 ) -> Result<Box<dyn Transport>, BuildError> {
     Err(BuildError::MissingTransport)
 }

@@ -41,6 +41,8 @@ mod transport;
 mod wait;
 
 #[cfg(feature = "tokio")]
+mod proxy_connect;
+#[cfg(feature = "tokio")]
 mod tokio_rt;
 
 pub use client::{

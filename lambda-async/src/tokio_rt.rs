@@ -9,8 +9,11 @@ use http_body_util::Full;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use lambda_proto::error::{TransportError, TransportErrorKind};
+use lambda_proto::proxy::{Direct, ProxyConfig};
+use std::sync::Arc;
 
 use crate::client::{BuildError, Client};
+use crate::proxy_connect::ProxyConnector;
 use crate::rt::Sleep;
 use crate::transport::{boxed_body, error_kind, transport_error, Body, Transport};
 
@@ -30,13 +33,18 @@ impl Sleep for TokioSleep {
     }
 }
 
-type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+type Connector = hyper_rustls::HttpsConnector<ProxyConnector>;
+type HyperClient = hyper_util::client::legacy::Client<Connector, Full<Bytes>>;
 
 /// The default transport: hyper-util's pooled client (HTTP/1.1 keep-alive, HTTP/2 when
-/// the server offers it through ALPN), HTTPS with rustls and the webpki roots.
+/// the server offers it through ALPN), HTTPS with rustls and the webpki roots, through
+/// the proxies of a [`ProxyConfig`] (https in a `CONNECT` tunnel, http in absolute form).
 #[derive(Clone, Debug)]
 pub struct HyperTransport {
-    client: hyper_util::client::legacy::Client<Connector, Full<Bytes>>,
+    client: HyperClient,
+    /// For requests marked [`Direct`].
+    direct: HyperClient,
+    proxies: Arc<ProxyConfig>,
 }
 
 /// Settings of a [`HyperTransport`].
@@ -46,6 +54,7 @@ pub struct HyperTransportBuilder {
     connect_timeout: Option<Duration>,
     max_idle_per_host: usize,
     root_certificates: Vec<Vec<u8>>,
+    proxy: Option<ProxyConfig>,
 }
 
 impl HyperTransport {
@@ -55,6 +64,7 @@ impl HyperTransport {
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
             max_idle_per_host: crate::client::DEFAULT_MAX_CONCURRENCY,
             root_certificates: Vec::new(),
+            proxy: None,
         }
     }
 }
@@ -97,31 +107,56 @@ impl HyperTransportBuilder {
         self
     }
 
-    /// Builds the transport (no connection is opened yet); fails only on an invalid root
-    /// certificate.
+    /// Which requests go through which proxy (default: the proxy variables of the process
+    /// environment, see [`ProxyConfig::from_env_with`]).
+    pub fn proxy(mut self, proxies: ProxyConfig) -> Self {
+        self.proxy = Some(proxies);
+        self
+    }
+
+    /// Builds the transport (no connection is opened yet); fails on an invalid root
+    /// certificate, or with [`BuildError::Proxy`] on a proxy variable that cannot be used.
     pub fn build(self) -> Result<HyperTransport, BuildError> {
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(self.connect_timeout);
-        http.set_nodelay(true);
-        let tls = hyper_rustls::HttpsConnectorBuilder::new();
-        let tls = if self.root_certificates.is_empty() {
-            tls.with_webpki_roots()
-        } else {
-            tls.with_tls_config(tls_config(&self.root_certificates)?)
+        let proxies = match self.proxy {
+            Some(proxies) => proxies,
+            None => {
+                ProxyConfig::from_env_with(lambda_env::process_env).map_err(BuildError::Proxy)?
+            }
         };
-        let https = tls
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .wrap_connector(http);
-        let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .pool_max_idle_per_host(self.max_idle_per_host)
-            .build(https);
-        Ok(HyperTransport { client })
+        let proxies = Arc::new(proxies);
+        let tls_config = match self.root_certificates.is_empty() {
+            true => None,
+            false => Some(tls_config(&self.root_certificates)?),
+        };
+        let tls = || {
+            let tls = hyper_rustls::HttpsConnectorBuilder::new();
+            match &tls_config {
+                None => tls.with_webpki_roots(),
+                Some(config) => tls.with_tls_config(config.clone()),
+            }
+        };
+        let client = |proxies: Arc<ProxyConfig>| -> HyperClient {
+            let mut http = HttpConnector::new();
+            http.enforce_http(false);
+            http.set_connect_timeout(self.connect_timeout);
+            http.set_nodelay(true);
+            let https = tls()
+                .https_or_http()
+                .enable_http1()
+                .enable_http2()
+                .wrap_connector(ProxyConnector::new(http, proxies));
+            hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+                .pool_timer(TokioTimer::new())
+                .timer(TokioTimer::new())
+                .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+                .pool_max_idle_per_host(self.max_idle_per_host)
+                .build(https)
+        };
+        Ok(HyperTransport {
+            client: client(Arc::clone(&proxies)),
+            direct: client(Arc::new(ProxyConfig::direct())),
+            proxies,
+        })
     }
 }
 
@@ -155,7 +190,24 @@ impl Transport for HyperTransport {
         &self,
         request: http::Request<bytes::Bytes>,
     ) -> BoxFuture<'static, Result<http::Response<Body>, TransportError>> {
-        let client = self.client.clone();
+        let mut request = request;
+        let client = if request.extensions().get::<Direct>().is_some() {
+            self.direct.clone()
+        } else {
+            if request.uri().scheme_str() == Some("http") {
+                // Sent to the proxy itself (absolute form): it reads the credentials here.
+                let auth = self
+                    .proxies
+                    .intercept(request.uri())
+                    .and_then(|p| p.basic_auth());
+                if let Some(auth) = auth {
+                    request
+                        .headers_mut()
+                        .insert(http::header::PROXY_AUTHORIZATION, auth);
+                }
+            }
+            self.client.clone()
+        };
         Box::pin(async move {
             let request = request.map(Full::new);
             match client.request(request).await {

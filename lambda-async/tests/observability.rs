@@ -1,5 +1,5 @@
-//! What the async driver logs through `tracing` (one test per binary: callsites cache
-//! whether anyone listens, so concurrent tests without a subscriber could hide events).
+//! What the async driver logs through `tracing` (every test holds `serial`: callsites
+//! cache whether anyone listens, so concurrent tests without a subscriber could hide events).
 #![cfg(feature = "tokio")]
 
 mod common;
@@ -62,4 +62,38 @@ fn calls_log_attempts_status_and_retries_without_secrets() {
         events[0].field("source"),
         Some("the client's credentials provider")
     );
+}
+
+/// Through a proxy with credentials: the proxy is used, and no event names the password.
+#[test]
+fn proxied_calls_log_no_proxy_credentials() {
+    let _serial = test_support::trace::serial();
+    let server = LoopbackServer::start(vec![Step::json(200, "{}")]);
+    let proxy = test_support::HttpProxy::with_credentials("alice", "hunter2-pw");
+    let proxies = lambda_proto::proxy::ProxyConfig::direct().all(
+        lambda_proto::proxy::Proxy::parse(&format!("alice:hunter2-pw@{}", proxy.addr())).unwrap(),
+    );
+    let sleep = RecordingSleep::default();
+    let client = loopback_builder(&server.url(), &sleep)
+        .proxy(proxies)
+        .build()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (result, events) = test_support::trace::capture(|| {
+        runtime.block_on(client.send(GetFunction::new("f"))).is_ok()
+    });
+    assert!(result);
+    assert_eq!(proxy.requests().len(), 1);
+    let logged: String = events.iter().map(|e| e.text()).collect();
+    assert!(
+        logged.contains("sending") && logged.contains("answered"),
+        "{logged}"
+    );
+    // `Basic base64(alice:hunter2-pw)`.
+    for secret in ["hunter2-pw", "YWxpY2U6aHVudGVyMi1wdw"] {
+        assert!(!logged.contains(secret), "{logged}");
+    }
 }

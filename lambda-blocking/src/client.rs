@@ -10,6 +10,7 @@ use lambda_proto::config::{self, ConfigError};
 use lambda_proto::credentials::{Credentials, CredentialsError, CredentialsSource};
 use lambda_proto::endpoint::{self, Endpoint, EndpointError, EndpointParams};
 use lambda_proto::error::{TransportError, TransportErrorKind};
+use lambda_proto::proxy::{ProxyConfig, ProxyError};
 use lambda_proto::retry::RetryConfig;
 use lambda_proto::{Error, Operation};
 
@@ -58,6 +59,9 @@ pub enum BuildError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A proxy URL (from [`ClientBuilder::proxy`] or a proxy variable) cannot be used; the
+    /// error names the variable.
+    Proxy(ProxyError),
 }
 
 impl fmt::Display for BuildError {
@@ -76,6 +80,7 @@ impl fmt::Display for BuildError {
             BuildError::InvalidRootCertificate { index, reason } => {
                 write!(f, "invalid root certificate PEM #{index}: {reason}")
             }
+            BuildError::Proxy(e) => e.fmt(f),
         }
     }
 }
@@ -87,6 +92,7 @@ impl std::error::Error for BuildError {
             BuildError::Endpoint(e) => Some(e),
             BuildError::ReadFile { source, .. } => Some(source),
             BuildError::Credentials(e) => Some(e),
+            BuildError::Proxy(e) => Some(e),
             _ => None,
         }
     }
@@ -150,6 +156,7 @@ pub struct ClientBuilder {
     app_id: Option<String>,
     ca_bundle: Option<PathBuf>,
     extra_roots: Vec<Vec<u8>>,
+    proxy: Option<Result<ProxyConfig, ProxyError>>,
     observer: Option<Observer>,
     unsigned: bool,
     transport: Option<Arc<dyn Transport>>,
@@ -179,6 +186,7 @@ impl Default for ClientBuilder {
             app_id: None,
             ca_bundle: None,
             extra_roots: Vec::new(),
+            proxy: None,
             observer: None,
             unsigned: false,
             transport: None,
@@ -210,6 +218,7 @@ impl ClientBuilder {
         Ok(ClientBuilder {
             shared: Some(local.config),
             chain: Some(local.credentials),
+            proxy: Some(ProxyConfig::from_env_with(env)),
             ..ClientBuilder::default()
         })
     }
@@ -374,6 +383,31 @@ impl ClientBuilder {
         self
     }
 
+    /// Which requests go through which proxy (default: the proxy variables, `https_proxy`,
+    /// `http_proxy`, `all_proxy` and `no_proxy`, as curl reads them; from the process
+    /// environment, or the lookup given to [`from_env_lookup`](Self::from_env_lookup)).
+    /// [`ProxyConfig::direct`] sends everything direct. Used by the default transport only;
+    /// a bad proxy URL in a variable fails [`build`](Self::build) with
+    /// [`BuildError::Proxy`] naming the variable.
+    ///
+    /// ```
+    /// use lambda_blocking::lambda_proto::proxy::{Proxy, ProxyConfig};
+    ///
+    /// let proxies = ProxyConfig::direct()
+    ///     .https(Proxy::parse("http://user:secret@proxy.corp:3128")?)
+    ///     .no_proxy("169.254.169.254, .internal");
+    /// let client = lambda_blocking::Client::builder()
+    ///     .region("eu-west-1")
+    ///     .proxy(proxies)
+    ///     # .credentials(lambda_blocking::lambda_proto::credentials::Credentials::new("AKID", "SECRET", None, None))
+    ///     .build()?;
+    /// # let _ = client; Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn proxy(mut self, proxies: ProxyConfig) -> Self {
+        self.proxy = Some(Ok(proxies));
+        self
+    }
+
     /// Calls `hook` with every request sent and every answer or transport failure, in
     /// order (for a debug log: the request carries its signature and any session token).
     pub fn observe(mut self, hook: impl Fn(Exchange<'_>) + Send + Sync + 'static) -> Self {
@@ -453,7 +487,15 @@ impl ClientBuilder {
         );
         let transport = Http(match self.transport {
             Some(t) => t,
-            None => Arc::new(UreqTransport::new(&user_agent, roots)),
+            None => {
+                let proxies = self
+                    .proxy
+                    .unwrap_or_else(|| ProxyConfig::from_env_with(|name| std::env::var(name).ok()))
+                    .map_err(BuildError::Proxy)?;
+                let transport =
+                    UreqTransport::new(&user_agent, roots, proxies).map_err(BuildError::Proxy)?;
+                Arc::new(transport)
+            }
         });
         let clock = self
             .clock

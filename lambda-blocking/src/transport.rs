@@ -5,6 +5,7 @@ use std::io::{self, Read};
 use std::time::Duration;
 
 use lambda_proto::error::{Error, TransportError, TransportErrorKind};
+use lambda_proto::proxy::{Proxy, ProxyConfig, ProxyError};
 
 /// A transport failure with its kind.
 pub(crate) fn transport_error(
@@ -170,10 +171,13 @@ impl Http {
     }
 }
 
-/// The default transport: one shared ureq agent (connection pool) with rustls.
+/// The default transport: ureq with rustls, one agent (connection pool) for direct
+/// connections and one per proxy, chosen per request URL by the [`ProxyConfig`].
 #[derive(Debug, Clone)]
 pub(crate) struct UreqTransport {
-    agent: ureq::Agent,
+    direct: ureq::Agent,
+    proxies: ProxyConfig,
+    via: Vec<(Proxy, ureq::Agent)>,
 }
 
 impl Transport for UreqTransport {
@@ -189,8 +193,13 @@ impl Transport for UreqTransport {
 
 impl UreqTransport {
     /// `extra_roots`: DER root certificates trusted besides the webpki roots (none: ureq's
-    /// default webpki roots).
-    pub(crate) fn new(user_agent: &str, extra_roots: Vec<ureq::tls::Certificate<'static>>) -> Self {
+    /// default webpki roots). `proxies` says which requests go through which proxy; ureq
+    /// reads no proxy variable itself.
+    pub(crate) fn new(
+        user_agent: &str,
+        extra_roots: Vec<ureq::tls::Certificate<'static>>,
+        proxies: ProxyConfig,
+    ) -> Result<Self, ProxyError> {
         let mut tls = ureq::tls::TlsConfig::builder();
         if !extra_roots.is_empty() {
             let webpki = webpki_root_certs::TLS_SERVER_ROOT_CERTS
@@ -198,18 +207,46 @@ impl UreqTransport {
                 .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned());
             tls = tls.root_certs(ureq::tls::RootCerts::from(webpki.chain(extra_roots)));
         }
-        let config = ureq::Agent::config_builder()
-            .tls_config(tls.build())
-            .http_status_as_error(false)
-            .max_redirects(0)
-            // Keep connections for fan-outs of many invocations at a time.
-            .max_idle_connections(256)
-            .max_idle_connections_per_host(256)
-            .max_redirects_will_error(false)
-            .user_agent(user_agent)
-            .build();
-        UreqTransport {
-            agent: ureq::Agent::new_with_config(config),
+        let tls = tls.build();
+        let agent = |proxy: Option<ureq::Proxy>| {
+            let config = ureq::Agent::config_builder()
+                .tls_config(tls.clone())
+                .proxy(proxy)
+                .http_status_as_error(false)
+                .max_redirects(0)
+                // Keep connections for fan-outs of many invocations at a time.
+                .max_idle_connections(256)
+                .max_idle_connections_per_host(256)
+                .max_redirects_will_error(false)
+                .user_agent(user_agent)
+                .build();
+            ureq::Agent::new_with_config(config)
+        };
+        let mut via: Vec<(Proxy, ureq::Agent)> = Vec::new();
+        for proxy in [proxies.http_proxy(), proxies.https_proxy()]
+            .into_iter()
+            .flatten()
+        {
+            if !via.iter().any(|(p, _)| p == proxy) {
+                via.push((proxy.clone(), agent(Some(ureq_proxy(proxy)?))));
+            }
+        }
+        Ok(UreqTransport {
+            direct: agent(None),
+            proxies,
+            via,
+        })
+    }
+
+    /// The agent for `request`: through its proxy, or direct.
+    fn agent_for<B>(&self, request: &http::Request<B>) -> &ureq::Agent {
+        match self.proxies.intercept_request(request) {
+            Some(proxy) => self
+                .via
+                .iter()
+                .find_map(|(p, agent)| (p == proxy).then_some(agent))
+                .unwrap_or(&self.direct),
+            None => &self.direct,
         }
     }
 
@@ -239,15 +276,33 @@ impl UreqTransport {
         request: http::Request<impl ureq::AsSendBody>,
         timeouts: Timeouts,
     ) -> Result<http::Response<ureq::Body>, TransportError> {
-        let request = self
-            .agent
+        let agent = self.agent_for(&request);
+        let request = agent
             .configure_request(request)
             .timeout_connect(timeouts.connect)
             .timeout_recv_response(timeouts.read)
             .timeout_recv_body(timeouts.body)
             .build();
-        self.agent.run(request).map_err(from_ureq)
+        agent.run(request).map_err(from_ureq)
     }
+}
+
+/// ureq's form of `proxy` (`CONNECT` for every scheme: ureq has no absolute-form).
+fn ureq_proxy(proxy: &Proxy) -> Result<ureq::Proxy, ProxyError> {
+    let host = proxy.host();
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let mut builder = ureq::Proxy::builder(ureq::ProxyProtocol::Http)
+        .host(host)
+        .port(proxy.port());
+    if let Some((user, password)) = proxy.credentials() {
+        builder = builder.username(user).password(password);
+    }
+    builder
+        .build()
+        .map_err(|e| ProxyError::new(format!("proxy {}", proxy.authority()), e.to_string()))
 }
 
 fn body_len_hint(headers: &http::HeaderMap) -> Option<u64> {

@@ -214,3 +214,31 @@ fn sts_calls_get_the_standard_retries() {
     assert!(auth.contains("Credential=ASIAROLE/"), "{auth}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Through a proxy with credentials: the proxy is used, and no event names the password.
+#[test]
+fn proxied_calls_log_no_proxy_credentials() {
+    let _serial = serial();
+    let server = LoopbackServer::start(vec![Step::json(200, "{}")]);
+    let proxy = test_support::HttpProxy::with_credentials("alice", "hunter2-pw");
+    let proxies = lambda_proto::proxy::ProxyConfig::direct().all(
+        lambda_proto::proxy::Proxy::parse(&format!("alice:hunter2-pw@{}", proxy.addr())).unwrap(),
+    );
+    let sleeper = RecordingSleeper::default();
+    let client = builder(&server.url(), &sleeper, 0.5)
+        .proxy(proxies)
+        .build()
+        .unwrap();
+    let (result, events) = capture(|| client.send(GetFunction::new("f")).is_ok());
+    assert!(result);
+    assert_eq!(proxy.requests().len(), 1);
+    let logged: String = events.iter().map(|e| e.text()).collect();
+    assert!(
+        logged.contains("sending") && logged.contains("answered"),
+        "{logged}"
+    );
+    // `Basic base64(alice:hunter2-pw)`.
+    for secret in ["hunter2-pw", "YWxpY2U6aHVudGVyMi1wdw"] {
+        assert!(!logged.contains(secret), "{logged}");
+    }
+}

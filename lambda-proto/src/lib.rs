@@ -42,6 +42,7 @@ mod json_input;
 pub mod model;
 pub mod operation;
 pub mod paginate;
+pub mod proxy;
 pub mod rest_json;
 pub mod retry;
 pub mod serde_util;

@@ -59,7 +59,8 @@ replay_tests!(
     endpoint,
     sigv4,
     json_roundtrip,
-    credentials
+    credentials,
+    proxy
 );
 
 #[test]

@@ -7,6 +7,8 @@
 //! * [`LoopbackServer`]: a scriptable HTTP/1.1 server for fault, retry, timeout and
 //!   paging tests, recording every request it receives.
 //!
+//! * [`HttpProxy`]: a loopback forward proxy (`CONNECT` and absolute-form requests) that
+//!   records what it carried and can ask for credentials.
 //! * [`TlsProxy`] (feature `tls`): a loopback HTTPS front end for either server, with a
 //!   certificate for `localhost` issued by a fresh test CA ([`TestCa`]).
 //!
@@ -18,6 +20,7 @@
 pub mod http;
 mod loopback;
 mod moto;
+mod proxy;
 mod throttle;
 #[cfg(feature = "tls")]
 mod tls;
@@ -27,6 +30,7 @@ pub mod zip;
 pub use http::HttpResponse;
 pub use loopback::{HangingListener, LoopbackServer, RecordedRequest, Response, Step};
 pub use moto::{allow_policy, is_listening, trust_policy, AccessKey, MotoServer};
+pub use proxy::{HttpProxy, ProxiedRequest};
 pub use throttle::ThrottlingServer;
 #[cfg(feature = "tls")]
 pub use tls::{TestCa, TlsProxy};

@@ -79,7 +79,8 @@ fn allowed_http_host(host: &str) -> bool {
 }
 
 /// The GET request for credentials, with `Authorization: <token>` when there is a token.
-/// A token holding a line break is refused.
+/// A token holding a line break is refused. The request is marked
+/// [`Direct`](crate::proxy::Direct): it never goes through a proxy.
 pub fn credentials_request(
     uri: &str,
     token: Option<&str>,
@@ -106,6 +107,8 @@ pub fn credentials_request(
         )
     })?;
     request.extensions_mut().insert(TimeoutHint(TIMEOUT));
+    // A link-local or loopback address: never through a proxy (as botocore).
+    request.extensions_mut().insert(crate::proxy::Direct);
     Ok(request)
 }
 
