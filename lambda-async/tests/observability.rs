@@ -23,13 +23,7 @@ fn calls_log_attempts_status_and_retries_without_secrets() {
     ]);
     let sleep = RecordingSleep::default();
     let client = client(&server, &sleep);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let (result, events) = test_support::trace::capture(|| {
-        runtime.block_on(client.send(GetFunction::new("f"))).is_ok()
-    });
+    let (result, events) = get_function_traced(&client);
     assert!(result);
     // This crate's events and the core's (the HTTP stack logs too).
     let events: Vec<_> = events
@@ -78,13 +72,7 @@ fn proxied_calls_log_no_proxy_credentials() {
         .proxy(proxies)
         .build()
         .unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let (result, events) = test_support::trace::capture(|| {
-        runtime.block_on(client.send(GetFunction::new("f"))).is_ok()
-    });
+    let (result, events) = get_function_traced(&client);
     assert!(result);
     assert_eq!(proxy.requests().len(), 1);
     let logged: String = events.iter().map(|e| e.text()).collect();
@@ -96,4 +84,13 @@ fn proxied_calls_log_no_proxy_credentials() {
     for secret in ["hunter2-pw", "YWxpY2U6aHVudGVyMi1wdw"] {
         assert!(!logged.contains(secret), "{logged}");
     }
+}
+
+/// Sends one GetFunction on a fresh current-thread runtime, capturing the events it logs.
+fn get_function_traced(client: &Client) -> (bool, Vec<test_support::trace::Captured>) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    test_support::trace::capture(|| runtime.block_on(client.send(GetFunction::new("f"))).is_ok())
 }
