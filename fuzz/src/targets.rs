@@ -953,10 +953,13 @@ pub fn proxy(data: &[u8]) {
     };
     let secret = text.matches(MARKER).count() == 1
         && values[..3].iter().any(|v| {
-            Proxy::parse(v)
-                .ok()
-                .and_then(|p| p.credentials().map(|(_, pw)| pw.contains(MARKER)))
-                .unwrap_or(v.contains(MARKER) && v.contains('@'))
+            // A URL that parses holds a secret only in its password (the marker in a host
+            // or a path is shown, as it should be); one that does not parse may hold it
+            // anywhere, and nothing of it may show.
+            match Proxy::parse(v) {
+                Ok(p) => p.credentials().is_some_and(|(_, pw)| pw.contains(MARKER)),
+                Err(_) => v.contains(MARKER) && v.contains('@'),
+            }
         });
     let shown = match ProxyConfig::from_env_with(env) {
         Ok(config) => {

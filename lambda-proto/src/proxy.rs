@@ -68,9 +68,19 @@ impl Proxy {
         match uri.scheme_str() {
             None | Some("http") => {}
             Some(other) => {
+                // Only well-known schemes are echoed: nothing of an unknown URL's text is
+                // shown, since a mistyped URL may put a password anywhere.
+                const KNOWN: [&str; 6] = ["https", "socks4", "socks4a", "socks5", "socks5h", "ftp"];
+                let scheme = KNOWN
+                    .iter()
+                    .find(|known| other.eq_ignore_ascii_case(known))
+                    .map_or_else(
+                        || "unsupported proxy scheme".to_string(),
+                        |known| format!("unsupported proxy scheme `{known}`"),
+                    );
                 return Err(invalid(format!(
-                    "unsupported proxy scheme `{other}` (only http:// proxies are supported)"
-                )))
+                    "{scheme} (only http:// proxies are supported)"
+                )));
             }
         }
         let authority = uri
@@ -532,6 +542,12 @@ mod tests {
                 "unsupported proxy scheme `socks5`",
             ),
             ("https://u:hunter2@p:1", "unsupported proxy scheme `https`"),
+            (
+                "SOCKS5h://u:hunter2@p:1",
+                "unsupported proxy scheme `socks5h`",
+            ),
+            // A mistyped URL whose "scheme" holds the secret: nothing of it is echoed.
+            ("hunter2-x://p/@", "unsupported proxy scheme (only http://"),
             ("http://u:hunter2@p:port", "the port is not a number"),
             ("http://u:hunter2@ pr oxy", "not a URL"),
             ("/just/a/path", "no proxy host"),
