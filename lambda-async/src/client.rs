@@ -294,7 +294,11 @@ pub(crate) async fn collect(
             return Err(too_large(limit));
         }
     }
-    let initial = declared.map_or(0, |len| len.min(64 * 1024) as usize);
+    // The announced length (at most `limit`) is reserved up front, so the body is copied
+    // once, from the connection's buffer, and never moved as it grows. A server that
+    // announces more than it sends costs only address space: large allocations are
+    // mapped lazily, and nothing is touched before bytes arrive.
+    let initial = declared.map_or(0, |len| len as usize);
     let mut bytes = Vec::with_capacity(initial);
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
