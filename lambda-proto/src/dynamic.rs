@@ -262,7 +262,7 @@ where
 {
     let status = response.status().as_u16();
     match O::parse(response) {
-        Ok(out) => match serde_json::to_value(out) {
+        Ok(out) => match crate::serde_util::to_value(&out) {
             Ok(serde_json::Value::Null) => Ok(serde_json::Value::Object(Default::default())),
             Ok(v) => Ok(v),
             Err(e) => Err(Box::new(Error::Response(crate::ResponseError::new(
@@ -271,7 +271,7 @@ where
             )))),
         },
         Err(e) => Err(Box::new(e.map_service(|kind| {
-            serde_json::to_value(kind).unwrap_or(serde_json::Value::Null)
+            crate::serde_util::to_value(&kind).unwrap_or(serde_json::Value::Null)
         }))),
     }
 }
@@ -280,8 +280,8 @@ pub(crate) fn reencode<T>(value: &serde_json::Value) -> Result<serde_json::Value
 where
     T: DeserializeOwned + Serialize,
 {
-    let typed: T = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
-    serde_json::to_value(typed).map_err(|e| e.to_string())
+    let typed: T = crate::serde_util::from_value(value)?;
+    crate::serde_util::to_value(&typed).map_err(|e| e.to_string())
 }
 
 pub(crate) fn reencode_empty(value: &serde_json::Value) -> Result<serde_json::Value, String> {

@@ -287,3 +287,94 @@ pub mod wire {
         }
     }
 }
+
+/// [`serde_json::to_value`] through JSON text.
+///
+/// Every shape's `Serialize` code is then instantiated for one serializer, the one request
+/// bodies use, instead of a second time for `Value`: a large share of this crate's build.
+/// The paths that need a `Value` (the JSON table, waiters, the testing kit) are not hot.
+pub(crate) fn to_value<T: serde::Serialize + ?Sized>(
+    value: &T,
+) -> Result<serde_json::Value, serde_json::Error> {
+    serde_json::from_slice(&serde_json::to_vec(value)?)
+}
+
+/// [`serde_json::from_value`] through JSON text, for the reason of [`to_value`]: every
+/// shape's `Deserialize` code is instantiated once, for the reader answers are parsed with.
+/// The message is the one `from_value` gives (no position in a text the caller never saw).
+pub(crate) fn from_value<T: serde::de::DeserializeOwned>(
+    value: &serde_json::Value,
+) -> Result<T, String> {
+    serde_json::from_str(&value.to_string()).map_err(|e| {
+        let message = e.to_string();
+        let position = format!(" at line {} column {}", e.line(), e.column());
+        match message.strip_suffix(&position) {
+            Some(stripped) => stripped.to_string(),
+            None => message,
+        }
+    })
+}
+
+#[cfg(test)]
+mod through_text {
+    use super::{from_value, to_value};
+    use crate::operations::{CreateEventSourceMapping, Invoke};
+    use crate::types::{FunctionConfiguration, GetFunctionResponse};
+    use serde_json::{json, Value};
+
+    /// Each document read as `T` through text and by `serde_json::from_value`: the same
+    /// value or the same message, and the same JSON back.
+    fn same_as_serde_json<T>(docs: &[Value])
+    where
+        T: serde::de::DeserializeOwned + serde::Serialize + PartialEq + std::fmt::Debug,
+    {
+        for doc in docs {
+            let ours = from_value::<T>(doc);
+            let theirs = serde_json::from_value::<T>(doc.clone()).map_err(|e| e.to_string());
+            assert_eq!(ours, theirs, "{doc}");
+            if let Ok(typed) = ours {
+                assert_eq!(
+                    to_value(&typed).unwrap(),
+                    serde_json::to_value(&typed).unwrap(),
+                    "{doc}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn outputs_read_and_render_as_serde_json_does() {
+        same_as_serde_json::<FunctionConfiguration>(&[
+            json!({"FunctionName": "f", "MemorySize": 128, "Timeout": 3,
+                   "LastModified": "2024-01-01T00:00:00.000+0000",
+                   "Environment": {"Variables": {"A": "1", "B": "é\u{1F600}\"\\"}},
+                   "Layers": [{"Arn": "arn:aws:lambda:us-east-1:1:layer:l:1", "CodeSize": 9}]}),
+            json!({"MemorySize": "128"}),
+            json!({"MemorySize": 1e300}),
+            json!({"Layers": {}}),
+            json!({"NoSuchMember": 1}),
+            json!([]),
+            json!(null),
+        ]);
+        same_as_serde_json::<GetFunctionResponse>(&[
+            json!({"Configuration": {"FunctionName": "f"}, "Tags": {"k": "v"},
+                   "Concurrency": {"ReservedConcurrentExecutions": 5}}),
+            json!({"Configuration": 7}),
+        ]);
+    }
+
+    #[test]
+    fn inputs_with_blobs_and_timestamps_read_as_serde_json_does() {
+        same_as_serde_json::<Invoke>(&[
+            json!({"FunctionName": "f", "Payload": "eyJhIjoxfQ=="}),
+            json!({"FunctionName": "f", "Payload": "not base64!"}),
+            json!({"Payload": "e30="}),
+        ]);
+        same_as_serde_json::<CreateEventSourceMapping>(&[
+            json!({"FunctionName": "f", "StartingPositionTimestamp": 1.5e9}),
+            json!({"FunctionName": "f", "StartingPositionTimestamp": "2024-01-01T00:00:00Z"}),
+            json!({"FunctionName": "f", "StartingPositionTimestamp": 1700000000.123456}),
+            json!({"FunctionName": "f", "StartingPositionTimestamp": true}),
+        ]);
+    }
+}

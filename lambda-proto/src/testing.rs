@@ -81,7 +81,7 @@ impl StubResponses {
     where
         O::Output: Serialize,
     {
-        let json = serde_json::to_value(output).expect("outputs render as JSON");
+        let json = crate::serde_util::to_value(output).expect("outputs render as JSON");
         let json = if json.is_null() {
             serde_json::Value::Object(Default::default())
         } else {

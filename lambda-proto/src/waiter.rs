@@ -187,7 +187,7 @@ where
     ) -> Poll {
         self.attempts += 1;
         let json = match outcome {
-            Ok(out) => serde_json::to_value(out).ok(),
+            Ok(out) => crate::serde_util::to_value(out).ok(),
             Err(_) => None,
         };
         for acceptor in self.spec.acceptors {
