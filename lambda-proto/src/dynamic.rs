@@ -247,8 +247,8 @@ where
         .expect("every operation of the table is in the model table")
         .input;
     crate::json_input::check(O::NAME, shape, input)?;
-    let op = O::deserialize(input)
-        .map_err(|e| ValidationError::new(O::NAME, "", Rule::Type(e.to_string())))?;
+    let op: O = crate::serde_util::from_value(input)
+        .map_err(|e| ValidationError::new(O::NAME, "", Rule::Type(e)))?;
     op.build(endpoint)
 }
 

@@ -414,6 +414,14 @@ fn xml_error_body(body: &[u8]) -> Option<serde_json::Value> {
 /// Builds the typed service error of an error response (a JSON body, or failing that an
 /// XML `Error` element with `Code` and `Message`).
 pub fn parse_error<E: OperationError>(response: &http::Response<Vec<u8>>) -> Error<E> {
+    let (code, meta) = error_metadata(response);
+    let kind = E::from_response(code.as_deref().unwrap_or(""), response);
+    Error::Service(ServiceError::new(kind, meta))
+}
+
+/// The code (when the answer names one) and the metadata of an error answer: the part of
+/// [`parse_error`] that does not depend on the operation, compiled once.
+fn error_metadata(response: &http::Response<Vec<u8>>) -> (Option<String>, ErrorMetadata) {
     let status = response.status();
     let text = response.body().trim_ascii();
     // A 5xx with no body or an HTML page came from something in front of the service:
@@ -450,8 +458,7 @@ pub fn parse_error<E: OperationError>(response: &http::Response<Vec<u8>>) -> Err
         status: status.as_u16(),
         retry_after: retry_after(response),
     };
-    let kind = E::from_response(code.as_deref().unwrap_or(""), response);
-    Error::Service(ServiceError::new(kind, meta))
+    (code, meta)
 }
 
 /// Parses the JSON body of a modelled error, falling back to its default when the body

@@ -305,14 +305,17 @@ pub(crate) fn to_value<T: serde::Serialize + ?Sized>(
 pub(crate) fn from_value<T: serde::de::DeserializeOwned>(
     value: &serde_json::Value,
 ) -> Result<T, String> {
-    serde_json::from_str(&value.to_string()).map_err(|e| {
-        let message = e.to_string();
-        let position = format!(" at line {} column {}", e.line(), e.column());
-        match message.strip_suffix(&position) {
-            Some(stripped) => stripped.to_string(),
-            None => message,
-        }
-    })
+    serde_json::from_str(&value.to_string()).map_err(without_position)
+}
+
+/// The message of a text error as a `Value` error would give it: without the position.
+fn without_position(e: serde_json::Error) -> String {
+    let message = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    match message.strip_suffix(&position) {
+        Some(stripped) => stripped.to_string(),
+        None => message,
+    }
 }
 
 #[cfg(test)]
