@@ -131,7 +131,7 @@ impl<'m> Gen<'m> {
         let mut o = String::from(HEADER);
         o.push_str(
             "//! Code generated from the Lambda model; see `codegen/`.\n\n\
-             pub mod aliases;\npub(crate) mod dynamic;\npub(crate) mod model_table;\npub mod operations;\n\
+             pub mod aliases;\n#[cfg(feature = \"dynamic\")]\npub(crate) mod dynamic;\n#[cfg(feature = \"dynamic\")]\npub(crate) mod model_table;\npub mod operations;\n\
              pub(crate) mod paginators;\npub mod types;\npub mod waiters;\n",
         );
         o

@@ -36,6 +36,7 @@ mod limit;
 mod paginate;
 mod rt;
 mod stream;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod transport;
 mod wait;

@@ -348,7 +348,7 @@ impl ClientBuilder {
 
     /// The transport that moves the bytes (default: ureq with rustls, which honours the
     /// timeouts, the CA bundle and the extra root certificates; a transport of your own
-    /// does its own TLS). See [`Transport`] and [`crate::testing`].
+    /// does its own TLS). See [`Transport`] and the `testing` module (feature `testing`).
     pub fn transport(mut self, transport: impl Transport) -> Self {
         self.transport = Some(Arc::new(transport));
         self

@@ -48,6 +48,7 @@ mod fanout;
 mod pages;
 mod runtime;
 mod stream;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod transport;
 mod wait;

@@ -32,13 +32,16 @@
 pub mod call;
 pub mod config;
 pub mod credentials;
+#[cfg(feature = "dynamic")]
 pub mod dynamic;
 pub mod endpoint;
 pub mod error;
 pub mod event_stream;
 pub mod fanout;
 pub mod invoke;
+#[cfg(feature = "dynamic")]
 mod json_input;
+#[cfg(feature = "dynamic")]
 pub mod model;
 pub mod operation;
 pub mod paginate;
@@ -47,6 +50,7 @@ pub mod rest_json;
 pub mod retry;
 pub mod serde_util;
 pub mod sigv4;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod user_agent;
 pub mod validate;

@@ -2,7 +2,9 @@
 //! Code generated from the Lambda model; see `codegen/`.
 
 pub mod aliases;
+#[cfg(feature = "dynamic")]
 pub(crate) mod dynamic;
+#[cfg(feature = "dynamic")]
 pub(crate) mod model_table;
 pub mod operations;
 pub(crate) mod paginators;
