@@ -3,6 +3,8 @@
 //! records the requests, while the client runs its real build, validate, sign, retry and
 //! parse path.
 //!
+//! Needs the `testing` feature.
+//!
 //! ```
 //! use lambda_async::testing::{stub_client, StubResponses};
 //! use lambda_proto::operations::Invoke;

@@ -2,6 +2,8 @@
 //! transport that answers from canned typed outputs and errors and records the requests,
 //! while the client runs its real build, validate, sign, retry and parse path.
 //!
+//! Needs the `testing` feature.
+//!
 //! ```
 //! use lambda_blocking::testing::{stub_client, StubResponses};
 //! use lambda_proto::operations::{GetFunction, Invoke};

@@ -109,8 +109,8 @@ impl Timeouts {
 /// How the blocking client moves bytes: send one signed request, return the response
 /// head and a reader of its body. The default is ureq with rustls; give another with
 /// [`ClientBuilder::transport`](crate::ClientBuilder::transport) (another HTTP stack, a
-/// proxy of your own, or a stub: see the `testing` module, feature `testing`). The client reads bodies within
-/// its `max_body_size` and maps nothing else: classify failures with
+/// proxy of your own, or a stub: see the `testing` module, feature `testing`). The client
+/// reads bodies within its `max_body_size` and maps nothing else: classify failures with
 /// [`TransportErrorKind`] so retries can tell transient from fatal.
 ///
 /// ```

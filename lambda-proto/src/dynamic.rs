@@ -1,6 +1,8 @@
 //! All operations by name: build a request from a JSON object of input members and
 //! render a parsed output as JSON, with the model's member names.
 //!
+//! Needs the `dynamic` feature.
+//!
 //! Blobs are base64 and timestamps RFC 3339 in both directions (epoch seconds are
 //! accepted on input too).
 //!

@@ -1,6 +1,8 @@
 //! The model's shapes and HTTP bindings as data, and a generic codec over them for the
 //! server side of the protocol (decode a request, encode a response).
 //!
+//! Needs the `dynamic` feature.
+//!
 //! The client never needs this: the typed operations are generated code. It serves test
 //! servers, fuzz targets and property tests, which check the generated code against this
 //! independent reading of the same bindings.

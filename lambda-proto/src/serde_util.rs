@@ -299,18 +299,18 @@ pub(crate) fn to_value<T: serde::Serialize + ?Sized>(
     serde_json::from_slice(&serde_json::to_vec(value)?)
 }
 
-#[cfg(feature = "dynamic")]
 /// [`serde_json::from_value`] through JSON text, for the reason of [`to_value`]: every
 /// shape's `Deserialize` code is instantiated once, for the reader answers are parsed with.
 /// The message is the one `from_value` gives (no position in a text the caller never saw).
+#[cfg(feature = "dynamic")]
 pub(crate) fn from_value<T: serde::de::DeserializeOwned>(
     value: &serde_json::Value,
 ) -> Result<T, String> {
     serde_json::from_str(&value.to_string()).map_err(without_position)
 }
 
-#[cfg(feature = "dynamic")]
 /// The message of a text error as a `Value` error would give it: without the position.
+#[cfg(feature = "dynamic")]
 fn without_position(e: serde_json::Error) -> String {
     let message = e.to_string();
     let position = format!(" at line {} column {}", e.line(), e.column());

@@ -1,5 +1,7 @@
 //! Canned answers for unit tests of code that calls Lambda, without a network.
 //!
+//! Needs the `testing` feature.
+//!
 //! A [`StubResponses`] holds a queue of answers, each made from a typed output or a typed
 //! error of an operation and encoded as the service sends it, and records every request it
 //! answers (decoded back to the operation's input members). Both drivers take it as a
