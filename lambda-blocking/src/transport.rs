@@ -192,22 +192,25 @@ impl Transport for UreqTransport {
 }
 
 impl UreqTransport {
-    /// `extra_roots`: DER root certificates trusted besides the webpki roots (none: ureq's
-    /// default webpki roots). `proxies` says which requests go through which proxy; ureq
-    /// reads no proxy variable itself.
+    /// `extra_roots`: DER root certificates trusted besides the webpki roots. `proxies` says
+    /// which requests go through which proxy; ureq reads no proxy variable itself.
     pub(crate) fn new(
         user_agent: &str,
         extra_roots: Vec<ureq::tls::Certificate<'static>>,
         proxies: ProxyConfig,
     ) -> Result<Self, ProxyError> {
-        let mut tls = ureq::tls::TlsConfig::builder();
-        if !extra_roots.is_empty() {
-            let webpki = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                .iter()
-                .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned());
-            tls = tls.root_certs(ureq::tls::RootCerts::from(webpki.chain(extra_roots)));
-        }
-        let tls = tls.build();
+        // One copy of the webpki roots in the tree (as certificates, which ureq takes), read
+        // once per connection pool at its first TLS connection; rustls on ring, as in the
+        // rest of the crate.
+        let webpki = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|der| ureq::tls::Certificate::from_der(der.as_ref()));
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::from(webpki.chain(extra_roots)))
+            .unversioned_rustls_crypto_provider(std::sync::Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .build();
         let agent = |proxy: Option<ureq::Proxy>| {
             let config = ureq::Agent::config_builder()
                 .tls_config(tls.clone())
