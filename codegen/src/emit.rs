@@ -40,6 +40,51 @@ struct Gen<'m> {
     checked: BTreeSet<String>,
 }
 
+/// How a structure's timestamps are written: the public JSON rendering (RFC 3339) or a
+/// request body (epoch seconds, as the service reads them).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wire {
+    Public,
+    Request,
+}
+
+/// Emits `fn index(name: &str) -> Option<usize>`: the position of `name` among `names`.
+fn emit_index<'a>(o: &mut String, names: impl Iterator<Item = &'a str>) {
+    let arms: Vec<String> = names
+        .enumerate()
+        .map(|(i, n)| format!("                {n:?} => Some({i}),\n"))
+        .collect();
+    if arms.is_empty() {
+        o.push_str("        fn index(_: &str) -> Option<usize> {\n            None\n        }\n");
+        return;
+    }
+    o.push_str("        fn index(name: &str) -> Option<usize> {\n            match name {\n");
+    o.push_str(&arms.concat());
+    o.push_str("                _ => None,\n            }\n        }\n");
+}
+
+/// Emits `impl Serialize` for the enum `name` with one newtype variant per entry of
+/// `variants` and, if given, a last unit variant: externally tagged, as
+/// `#[derive(Serialize)]` writes it (`{"Variant": {..}}`, `"Unit"`).
+fn emit_enum_serialize(o: &mut String, name: &str, variants: &[&str], unit: Option<&str>) {
+    let _ = writeln!(o, "impl serde::Serialize for {name} {{");
+    o.push_str("    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {\n        match self {\n");
+    for (i, v) in variants.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "            Self::{v}(v) => s.serialize_newtype_variant({name:?}, {i}, {v:?}, v),"
+        );
+    }
+    if let Some(u) = unit {
+        let _ = writeln!(
+            o,
+            "            Self::{u} => s.serialize_unit_variant({name:?}, {}, {u:?}),",
+            variants.len()
+        );
+    }
+    o.push_str("        }\n    }\n}\n\n");
+}
+
 fn is_enum(s: &Shape) -> bool {
     matches!(s.kind, Kind::String) && !s.enum_values.is_empty()
 }
@@ -239,13 +284,54 @@ impl<'m> Gen<'m> {
             "/// Model event stream `{}`: one event of the stream (see [`crate::event_stream`]).",
             s.name
         );
-        o.push_str("#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]\n#[non_exhaustive]\npub enum ");
+        o.push_str("#[derive(Clone, Debug, PartialEq)]\n#[non_exhaustive]\npub enum ");
         let _ = writeln!(o, "{} {{", s.name);
         for m in members {
             let _ = writeln!(o, "    /// Event `{}`.", m.name);
             let _ = writeln!(o, "    {}({}),", m.name, self.rust_type(&m.shape));
         }
         o.push_str("}\n\n");
+        let events: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+        emit_enum_serialize(o, &s.name, &events, None);
+
+        // Externally tagged, as `#[derive(Deserialize)]` reads an enum: `{"Event": {..}}`.
+        let _ = writeln!(o, "impl<'de> serde::Deserialize<'de> for {} {{", s.name);
+        o.push_str(
+            "    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {\n",
+        );
+        let quoted: Vec<String> = events.iter().map(|e| format!("{e:?}")).collect();
+        let _ = writeln!(
+            o,
+            "        const EVENTS: &[&str] = &[{}];",
+            quoted.join(", ")
+        );
+        emit_index(o, events.iter().copied());
+        o.push_str(
+            "        struct Event;\n        impl<'de> serde::de::Visitor<'de> for Event {\n",
+        );
+        let _ = writeln!(o, "            type Value = {};", s.name);
+        let _ = writeln!(
+            o,
+            "            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n                f.write_str(\"enum {}\")\n            }}",
+            s.name
+        );
+        o.push_str("            fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {\n");
+        o.push_str("                use serde::de::VariantAccess as _;\n");
+        o.push_str("                let member = crate::serde_util::Member { index, unknown: crate::serde_util::Unknown::Variant(EVENTS) };\n");
+        o.push_str("                let (i, event) = data.variant_seed(member)?;\n                match i {\n");
+        for (i, e) in events.iter().enumerate() {
+            let _ = writeln!(
+                o,
+                "                    Some({i}) => event.newtype_variant().map({}::{e}),",
+                s.name
+            );
+        }
+        o.push_str("                    _ => Err(serde::de::Error::unknown_variant(\"\", EVENTS)),\n                }\n            }\n        }\n");
+        let _ = writeln!(
+            o,
+            "        d.deserialize_enum({:?}, EVENTS, Event)\n    }}\n}}\n",
+            s.name
+        );
     }
 
     /// The Rust type of member `m` of `owner`, `Option` aside: as [`Self::rust_type`], but
@@ -392,52 +478,37 @@ impl<'m> Gen<'m> {
         let derive_default = if all_optional { "Default, " } else { "" };
         let _ = writeln!(
             o,
-            "#[derive({derive_debug}Clone, PartialEq, {derive_default}serde::Serialize, serde::Deserialize)]"
+            "#[derive({derive_debug}Clone, PartialEq, {derive_default})]"
         );
-        if !in_output {
-            // Only the caller writes these: a member the model does not have is a typo.
-            o.push_str("#[serde(deny_unknown_fields)]\n");
-        }
         if op.is_none() {
             o.push_str("#[non_exhaustive]\n");
         }
         let _ = writeln!(o, "pub struct {name} {{");
         for m in &members {
-            let (ty, required) = self.member_type(&s.name, m);
+            let (ty, _) = self.member_type(&s.name, m);
             let target = self.m.shape(&m.shape);
             let _ = writeln!(o, "    /// {}", self.member_doc(&s.name, m));
-            let mut attrs = vec![format!("rename = {:?}", m.name)];
-            if !required {
-                attrs.push("default".into());
-                attrs.push("skip_serializing_if = \"Option::is_none\"".into());
+            if let Kind::List { ref member }
+            | Kind::Map {
+                value: ref member, ..
+            } = target.kind
+            {
+                let inner = &self.m.shape(member).kind;
+                assert!(
+                    !matches!(inner, Kind::Blob | Kind::Timestamp),
+                    "collections of blobs or timestamps are not supported ({}.{})",
+                    s.name,
+                    m.name
+                );
             }
-            match target.kind {
-                Kind::Blob => attrs.push(format!(
-                    "with = \"crate::serde_util::{}blob\"",
-                    if required { "" } else { "opt_" }
-                )),
-                Kind::Timestamp => attrs.push(format!(
-                    "with = \"crate::serde_util::{}timestamp\"",
-                    if required { "" } else { "opt_" }
-                )),
-                Kind::List { ref member }
-                | Kind::Map {
-                    value: ref member, ..
-                } => {
-                    let inner = &self.m.shape(member).kind;
-                    assert!(
-                        !matches!(inner, Kind::Blob | Kind::Timestamp),
-                        "collections of blobs or timestamps are not supported ({}.{})",
-                        s.name,
-                        m.name
-                    );
-                }
-                _ => {}
-            }
-            let _ = writeln!(o, "    #[serde({})]", attrs.join(", "));
             let _ = writeln!(o, "    pub {}: {ty},", field(&m.name));
         }
         o.push_str("}\n\n");
+
+        self.emit_struct_serialize(o, &name, &s.name, &members, "self", Wire::Public);
+        // Only the caller writes input-only shapes: a member the model does not have is a
+        // typo, refused rather than skipped.
+        self.emit_struct_deserialize(o, &name, &s.name, &members, !in_output);
 
         if any_sensitive {
             let _ = writeln!(o, "impl std::fmt::Debug for {name} {{");
@@ -474,6 +545,175 @@ impl<'m> Gen<'m> {
         if s.error.is_some() {
             self.emit_error_parse(o, &name, &members);
         }
+    }
+
+    /// Emits `impl Serialize` for the structure `name` (serde's name `name`, fields
+    /// `members` of model shape `owner`, read from `recv`): each present member under its
+    /// model name, timestamps as RFC 3339 (`Wire::Public`) or epoch seconds (`Wire::Request`),
+    /// blobs as base64. What `#[derive(Serialize)]` with the model names would write.
+    fn emit_struct_serialize(
+        &self,
+        o: &mut String,
+        name: &str,
+        owner: &str,
+        members: &[&Member],
+        recv: &str,
+        wire: Wire,
+    ) {
+        let serde_name = name.trim_end_matches("<'_>");
+        let _ = writeln!(o, "impl serde::Serialize for {name} {{");
+        o.push_str(
+            "    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {\n",
+        );
+        if members.is_empty() {
+            let _ = writeln!(o, "        let _ = self;\n        serde::ser::SerializeStruct::end(s.serialize_struct({serde_name:?}, 0)?)\n    }}\n}}\n");
+            return;
+        }
+        o.push_str("        use serde::ser::SerializeStruct as _;\n");
+        let mut count = Vec::new();
+        for m in members {
+            let (_, required) = self.member_type(owner, m);
+            count.push(if required {
+                "1".to_string()
+            } else {
+                format!("usize::from({recv}.{}.is_some())", field(&m.name))
+            });
+        }
+        let _ = writeln!(
+            o,
+            "        let mut st = s.serialize_struct({serde_name:?}, {})?;",
+            count.join(" + ")
+        );
+        for m in members {
+            let (_, required) = self.member_type(owner, m);
+            let target = &self.m.shape(&m.shape).kind;
+            if wire == Wire::Request
+                && matches!(
+                    target,
+                    Kind::Structure { .. } | Kind::List { .. } | Kind::Map { .. }
+                )
+            {
+                let nested = self.m.reachable([m.shape.clone()]);
+                assert!(
+                    !nested
+                        .iter()
+                        .any(|n| matches!(self.m.shape(n).kind, Kind::Timestamp)),
+                    "nested timestamps in an input body are not supported ({owner}.{})",
+                    m.name
+                );
+            }
+            let value = match (target, wire) {
+                (Kind::Timestamp, Wire::Public) => "&crate::serde_util::AsRfc3339(v)",
+                (Kind::Timestamp, Wire::Request) => "&crate::serde_util::AsEpoch(v)",
+                (Kind::Blob, _) => "&crate::serde_util::AsBase64(&v[..])",
+                _ => "v",
+            };
+            let f = field(&m.name);
+            let write = format!("st.serialize_field({:?}, {value})?;", m.name);
+            if required {
+                let _ = writeln!(o, "        {{ let v = &{recv}.{f}; {write} }}");
+            } else {
+                let _ = writeln!(o, "        if let Some(v) = &{recv}.{f} {{ {write} }}");
+            }
+        }
+        o.push_str("        st.end()\n    }\n}\n\n");
+    }
+
+    /// Emits `impl Deserialize` for the structure `name`: members by model name, unknown
+    /// ones skipped (or refused when `deny_unknown`), absent or `null` optional members
+    /// `None`, an absent required member an error naming it. Timestamps are read from
+    /// epoch seconds or RFC 3339, blobs from base64.
+    fn emit_struct_deserialize(
+        &self,
+        o: &mut String,
+        name: &str,
+        owner: &str,
+        members: &[&Member],
+        deny_unknown: bool,
+    ) {
+        let _ = writeln!(o, "impl<'de> serde::Deserialize<'de> for {name} {{");
+        o.push_str(
+            "    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {\n",
+        );
+        let names: Vec<String> = members.iter().map(|m| format!("{:?}", m.name)).collect();
+        let _ = writeln!(
+            o,
+            "        const MEMBERS: &[&str] = &[{}];",
+            names.join(", ")
+        );
+        emit_index(o, members.iter().map(|m| m.name.as_str()));
+        o.push_str(
+            "        struct Shape;\n        impl<'de> serde::de::Visitor<'de> for Shape {\n",
+        );
+        let _ = writeln!(o, "            type Value = {name};");
+        let _ = writeln!(
+            o,
+            "            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n                f.write_str(\"struct {name}\")\n            }}"
+        );
+        let _ = writeln!(
+            o,
+            "            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<{name}, A::Error> {{"
+        );
+        let unknown = if deny_unknown {
+            "crate::serde_util::Unknown::Refuse(MEMBERS)"
+        } else {
+            "crate::serde_util::Unknown::Skip"
+        };
+        let _ = writeln!(
+            o,
+            "                let member = crate::serde_util::Member {{ index, unknown: {unknown} }};"
+        );
+        for i in 0..members.len() {
+            let _ = writeln!(o, "                let mut m{i} = None;");
+        }
+        o.push_str("                while let Some(i) = map.next_key_seed(member)? {\n");
+        if members.is_empty() {
+            o.push_str("                    let _ = i;\n                    map.next_value::<serde::de::IgnoredAny>()?;\n                }\n");
+        } else {
+            o.push_str("                    match i {\n");
+        }
+        for (i, m) in members.iter().enumerate() {
+            let (_, required) = self.member_type(owner, m);
+            let read = match (&self.m.shape(&m.shape).kind, required) {
+                (Kind::Timestamp, false) => {
+                    "map.next_value::<Option<crate::serde_util::Timestamp>>()?.map(|t| t.0)"
+                }
+                (Kind::Timestamp, true) => {
+                    "Some(map.next_value::<crate::serde_util::Timestamp>()?.0)"
+                }
+                (Kind::Blob, false) => {
+                    "map.next_value::<Option<crate::serde_util::Base64>>()?.map(|b| b.0.into())"
+                }
+                (Kind::Blob, true) => {
+                    "Some(map.next_value::<crate::serde_util::Base64>()?.0.into())"
+                }
+                (_, false) => "map.next_value()?",
+                (_, true) => "Some(map.next_value()?)",
+            };
+            let _ = writeln!(o, "                        Some({i}) => m{i} = {read},");
+        }
+        if !members.is_empty() {
+            o.push_str("                        _ => {\n                            map.next_value::<serde::de::IgnoredAny>()?;\n                        }\n                    }\n                }\n");
+        }
+        let _ = writeln!(o, "                Ok({name} {{");
+        for (i, m) in members.iter().enumerate() {
+            let (_, required) = self.member_type(owner, m);
+            let f = field(&m.name);
+            if required {
+                let _ = writeln!(
+                    o,
+                    "                    {f}: m{i}.ok_or_else(|| <A::Error as serde::de::Error>::missing_field({:?}))?,",
+                    m.name
+                );
+            } else {
+                let _ = writeln!(o, "                    {f}: m{i},");
+            }
+        }
+        o.push_str("                })\n            }\n        }\n");
+        let _ = writeln!(
+            o,
+            "        d.deserialize_struct({name:?}, MEMBERS, Shape)\n    }}\n}}\n"
+        );
     }
 
     fn emit_setters(
@@ -732,13 +972,15 @@ impl<'m> Gen<'m> {
             "/// The errors the model lists for [`{}`], plus `Unknown` for any other code.",
             op.name
         );
-        o.push_str("#[derive(Clone, Debug, PartialEq, serde::Serialize)]\n#[non_exhaustive]\n");
+        o.push_str("#[derive(Clone, Debug, PartialEq)]\n#[non_exhaustive]\n");
         let _ = writeln!(o, "pub enum {}Error {{", op.name);
         for e in &op.errors {
             let _ = writeln!(o, "    /// [`{e}`](crate::types::{e}).");
             let _ = writeln!(o, "    {e}(crate::types::{e}),");
         }
         o.push_str("    /// An error code the model does not list for this operation.\n    Unknown,\n}\n\n");
+        let errors: Vec<&str> = op.errors.iter().map(String::as_str).collect();
+        emit_enum_serialize(o, &format!("{}Error", op.name), &errors, Some("Unknown"));
         let _ = writeln!(
             o,
             "impl crate::operation::OperationError for {}Error {{",
@@ -916,8 +1158,9 @@ impl<'m> Gen<'m> {
                 let _ = writeln!(o, "        if let Some(v) = &self.{f} {{ {set} }}");
             }
         }
-        let body: Vec<&&Member> = members
+        let body: Vec<&Member> = members
             .iter()
+            .copied()
             .filter(|m| m.location == Location::Body)
             .collect();
         if let Some(payload) = &input.payload {
@@ -944,59 +1187,20 @@ impl<'m> Gen<'m> {
                 let _ = writeln!(o, "        if let Some(v) = &self.{f} {{ {set} }}{absent}");
             }
         } else if !body.is_empty() {
-            o.push_str("        #[derive(serde::Serialize)]\n        struct Body<'a> {\n");
-            for m in &body {
-                let (_, required) = self.member_type(&op.input, m);
-                let ty = self.rust_type(&m.shape);
-                let target = &self.m.shape(&m.shape).kind;
-                let mut attrs = vec![format!("rename = {:?}", m.name)];
-                if !required {
-                    attrs.push("skip_serializing_if = \"Option::is_none\"".into());
-                }
-                match (target, required) {
-                    (Kind::Blob, true) => {
-                        attrs.push("serialize_with = \"crate::serde_util::wire::blob\"".into())
-                    }
-                    (Kind::Blob, false) => {
-                        attrs.push("serialize_with = \"crate::serde_util::wire::opt_blob\"".into())
-                    }
-                    (Kind::Timestamp, true) => {
-                        attrs.push("serialize_with = \"crate::serde_util::wire::timestamp\"".into())
-                    }
-                    (Kind::Timestamp, false) => attrs
-                        .push("serialize_with = \"crate::serde_util::wire::opt_timestamp\"".into()),
-                    (Kind::Structure { .. } | Kind::List { .. } | Kind::Map { .. }, _) => {
-                        let nested = self.m.reachable([m.shape.clone()]);
-                        assert!(
-                            !nested
-                                .iter()
-                                .any(|n| matches!(self.m.shape(n).kind, Kind::Timestamp)),
-                            "nested timestamps in an input body are not supported ({}.{})",
-                            op.name,
-                            m.name
-                        );
-                    }
-                    _ => {}
-                }
-                let fty = if required {
-                    format!("&'a {ty}")
-                } else {
-                    format!("Option<&'a {ty}>")
-                };
-                let _ = writeln!(o, "            #[serde({})]", attrs.join(", "));
-                let _ = writeln!(o, "            {}: {fty},", field(&m.name));
+            let _ = writeln!(o, "        struct Body<'a>(&'a {});", op.name);
+            let mut body_impl = String::new();
+            self.emit_struct_serialize(
+                &mut body_impl,
+                "Body<'_>",
+                &op.input,
+                &body,
+                "self.0",
+                Wire::Request,
+            );
+            for line in body_impl.lines() {
+                let _ = writeln!(o, "        {line}");
             }
-            o.push_str("        }\n        b.json_body(&Body {\n");
-            for m in &body {
-                let (_, required) = self.member_type(&op.input, m);
-                let f = field(&m.name);
-                if required {
-                    let _ = writeln!(o, "            {f}: &self.{f},");
-                } else {
-                    let _ = writeln!(o, "            {f}: self.{f}.as_ref(),");
-                }
-            }
-            o.push_str("        })?;\n");
+            o.push_str("        b.json_body(&Body(self))?;\n");
         }
         o.push_str("        b.finish()\n    }\n\n");
 

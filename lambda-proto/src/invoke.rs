@@ -28,21 +28,18 @@ use crate::serde_util::B64;
 
 /// The client context a function sees (`context.client_context` in the runtimes): who
 /// invoked it, custom values, and the caller's environment. Empty parts are left out.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientContext {
     /// The calling application.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<ClientApplication>,
     /// Custom values, passed to the function as they are.
-    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
     pub custom: serde_json::Map<String, serde_json::Value>,
     /// The caller's platform.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<ClientEnvironment>,
 }
 
 /// The calling application of a [`ClientContext`].
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientApplication {
     /// An id of this installation of the application.
     pub installation_id: String,
@@ -57,7 +54,7 @@ pub struct ClientApplication {
 }
 
 /// The caller's platform in a [`ClientContext`].
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientEnvironment {
     /// The platform's version.
     pub platform_version: String,
@@ -69,6 +66,72 @@ pub struct ClientEnvironment {
     pub model: String,
     /// The locale.
     pub locale: String,
+}
+
+impl serde::Serialize for ClientContext {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let len = usize::from(self.client.is_some())
+            + usize::from(!self.custom.is_empty())
+            + usize::from(self.env.is_some());
+        let mut st = s.serialize_struct("ClientContext", len)?;
+        if let Some(client) = &self.client {
+            st.serialize_field("client", client)?;
+        }
+        if !self.custom.is_empty() {
+            st.serialize_field("custom", &self.custom)?;
+        }
+        if let Some(env) = &self.env {
+            st.serialize_field("env", env)?;
+        }
+        st.end()
+    }
+}
+
+/// Writes a struct of string fields, each under its Rust name.
+fn string_fields<S: serde::Serializer>(
+    s: S,
+    name: &'static str,
+    fields: [(&'static str, &String); 5],
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct as _;
+    let mut st = s.serialize_struct(name, fields.len())?;
+    for (key, value) in fields {
+        st.serialize_field(key, value)?;
+    }
+    st.end()
+}
+
+impl serde::Serialize for ClientApplication {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        string_fields(
+            s,
+            "ClientApplication",
+            [
+                ("installation_id", &self.installation_id),
+                ("app_title", &self.app_title),
+                ("app_version_name", &self.app_version_name),
+                ("app_version_code", &self.app_version_code),
+                ("app_package_name", &self.app_package_name),
+            ],
+        )
+    }
+}
+
+impl serde::Serialize for ClientEnvironment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        string_fields(
+            s,
+            "ClientEnvironment",
+            [
+                ("platform_version", &self.platform_version),
+                ("platform", &self.platform),
+                ("make", &self.make),
+                ("model", &self.model),
+                ("locale", &self.locale),
+            ],
+        )
+    }
 }
 
 /// The largest `X-Amz-Client-Context` header value Lambda accepts, in bytes (base64 text).

@@ -9,9 +9,10 @@ use std::fmt;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use base64::Engine as _;
-
 pub(crate) const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+mod shapes;
+pub(crate) use shapes::{AsBase64, AsEpoch, AsRfc3339, Base64, Member, Timestamp, Unknown};
 
 /// Blob as base64 text.
 pub mod blob {
@@ -22,15 +23,13 @@ pub mod blob {
         v: &B,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&B64.encode(v.as_ref()))
+        serde::Serialize::serialize(&AsBase64(v.as_ref()), s)
     }
 
     /// Reads base64 text.
     pub fn deserialize<'de, D: Deserializer<'de>, B: From<Vec<u8>>>(d: D) -> Result<B, D::Error> {
-        let text: std::borrow::Cow<'de, str> = serde::Deserialize::deserialize(d)?;
-        B64.decode(text.as_bytes())
-            .map(B::from)
-            .map_err(|e| de::Error::custom(format!("invalid base64: {e}")))
+        let Base64(bytes) = serde::Deserialize::deserialize(d)?;
+        Ok(B::from(bytes))
     }
 }
 
@@ -43,23 +42,15 @@ pub mod opt_blob {
         v: &Option<B>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        match v {
-            Some(v) => super::blob::serialize(v, s),
-            None => s.serialize_none(),
-        }
+        serde::Serialize::serialize(&v.as_ref().map(|v| AsBase64(v.as_ref())), s)
     }
 
     /// Reads base64 text or null.
     pub fn deserialize<'de, D: Deserializer<'de>, B: From<Vec<u8>>>(
         d: D,
     ) -> Result<Option<B>, D::Error> {
-        let text: Option<std::borrow::Cow<'de, str>> = serde::Deserialize::deserialize(d)?;
-        text.map(|t| {
-            B64.decode(t.as_bytes())
-                .map(B::from)
-                .map_err(|e| de::Error::custom(format!("invalid base64: {e}")))
-        })
-        .transpose()
+        let bytes: Option<Base64> = serde::Deserialize::deserialize(d)?;
+        Ok(bytes.map(|Base64(b)| B::from(b)))
     }
 }
 
@@ -132,7 +123,7 @@ pub mod timestamp {
 
     /// Writes RFC 3339.
     pub fn serialize<S: Serializer>(v: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&rfc3339(v))
+        serde::Serialize::serialize(&AsRfc3339(v), s)
     }
 
     /// Reads epoch seconds or RFC 3339.
@@ -147,33 +138,15 @@ pub mod opt_timestamp {
 
     /// Writes RFC 3339.
     pub fn serialize<S: Serializer>(v: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
-        match v {
-            Some(v) => super::timestamp::serialize(v, s),
-            None => s.serialize_none(),
-        }
+        serde::Serialize::serialize(&v.as_ref().map(AsRfc3339), s)
     }
 
     /// Reads epoch seconds, RFC 3339 or null.
     pub fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Option<OffsetDateTime>, D::Error> {
-        struct Opt;
-        impl<'de> Visitor<'de> for Opt {
-            type Value = Option<OffsetDateTime>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a timestamp or null")
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-                d.deserialize_any(TimestampVisitor).map(Some)
-            }
-        }
-        d.deserialize_option(Opt)
+        let t: Option<Timestamp> = serde::Deserialize::deserialize(d)?;
+        Ok(t.map(|Timestamp(t)| t))
     }
 }
 
@@ -254,7 +227,7 @@ macro_rules! model_enum {
 }
 pub(crate) use model_enum;
 
-/// Wire forms used by the generated request bodies (borrowed fields).
+/// Wire forms of borrowed values (request bodies send timestamps as epoch seconds).
 pub mod wire {
     use super::*;
 
@@ -265,15 +238,12 @@ pub mod wire {
 
     /// Optional blob as base64.
     pub fn opt_blob<S: Serializer>(v: &Option<&Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
-        match v {
-            Some(v) => super::blob::serialize(v, s),
-            None => s.serialize_none(),
-        }
+        serde::Serialize::serialize(&v.map(|v| AsBase64(v)), s)
     }
 
     /// Timestamp as epoch seconds.
     pub fn timestamp<S: Serializer>(v: &&OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
-        serde::Serialize::serialize(&epoch_seconds(v), s)
+        serde::Serialize::serialize(&AsEpoch(v), s)
     }
 
     /// Optional timestamp as epoch seconds.
@@ -281,10 +251,7 @@ pub mod wire {
         v: &Option<&OffsetDateTime>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        match v {
-            Some(v) => serde::Serialize::serialize(&epoch_seconds(v), s),
-            None => s.serialize_none(),
-        }
+        serde::Serialize::serialize(&v.map(AsEpoch), s)
     }
 }
 

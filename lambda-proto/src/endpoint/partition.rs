@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-
 use super::regex::Regex;
 use super::{EndpointError, EndpointErrorKind};
 
@@ -61,42 +59,12 @@ impl Partition {
     }
 }
 
-#[derive(Deserialize)]
-struct PartitionsFile {
-    partitions: Vec<PartitionEntry>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PartitionEntry {
-    id: String,
-    outputs: Outputs,
-    region_regex: String,
-    #[serde(default)]
-    regions: BTreeMap<String, Overrides>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Outputs {
-    name: String,
-    dns_suffix: String,
-    dual_stack_dns_suffix: String,
-    #[serde(rename = "supportsFIPS")]
-    supports_fips: bool,
-    supports_dual_stack: bool,
-    #[serde(default)]
-    implicit_global_region: String,
-}
-
 /// Per-region overrides of the partition outputs (usually empty).
-#[derive(Deserialize, Default, Clone)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default, Clone)]
 struct Overrides {
     name: Option<String>,
     dns_suffix: Option<String>,
     dual_stack_dns_suffix: Option<String>,
-    #[serde(rename = "supportsFIPS")]
     supports_fips: Option<bool>,
     supports_dual_stack: Option<bool>,
     implicit_global_region: Option<String>,
@@ -146,32 +114,52 @@ impl Partitions {
     /// Parses a `partitions.json` document.
     pub(crate) fn from_json(json: &str) -> Result<Self, EndpointError> {
         let err = |m: String| EndpointError::new(EndpointErrorKind::InvalidRuleSet, m);
-        let file: PartitionsFile = serde_json::from_str(json).map_err(|e| {
+        let file: Json = serde_json::from_str(json).map_err(|e| {
             err(format!(
                 "partition data: not valid JSON of the expected shape: {e}"
             ))
         })?;
-        let mut list = Vec::with_capacity(file.partitions.len());
-        for entry in file.partitions {
-            let regex = Regex::new(&entry.region_regex).map_err(|e| {
-                err(format!(
-                    "partition data: partition {:?}: regionRegex: {e}",
-                    entry.id
-                ))
-            })?;
-            let o = entry.outputs;
+        let shape = |what: &str| err(format!("partition data: {what}"));
+        let entries = file
+            .get("partitions")
+            .and_then(Json::as_array)
+            .ok_or_else(|| shape("no `partitions` array"))?;
+        let mut list = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let id = text(entry, "id").ok_or_else(|| shape("a partition without `id`"))?;
+            let field = |what: &str| shape(&format!("partition {id:?}: {what}"));
+            let region_regex =
+                text(entry, "regionRegex").ok_or_else(|| field("no `regionRegex`"))?;
+            let regex =
+                Regex::new(&region_regex).map_err(|e| field(&format!("regionRegex: {e}")))?;
+            let o = overrides(entry.get("outputs"))
+                .ok_or_else(|| field("`outputs` is not an object"))?;
+            let missing = |key: &str| field(&format!("outputs: no `{key}`"));
+            let outputs = Partition {
+                name: o.name.ok_or_else(|| missing("name"))?,
+                dns_suffix: o.dns_suffix.ok_or_else(|| missing("dnsSuffix"))?,
+                dual_stack_dns_suffix: o
+                    .dual_stack_dns_suffix
+                    .ok_or_else(|| missing("dualStackDnsSuffix"))?,
+                supports_fips: o.supports_fips.ok_or_else(|| missing("supportsFIPS"))?,
+                supports_dual_stack: o
+                    .supports_dual_stack
+                    .ok_or_else(|| missing("supportsDualStack"))?,
+                implicit_global_region: o.implicit_global_region.unwrap_or_default(),
+            };
+            let mut regions = BTreeMap::new();
+            if let Some(listed) = entry.get("regions").and_then(Json::as_object) {
+                for (region, value) in listed {
+                    let o = overrides(Some(value))
+                        .ok_or_else(|| field(&format!("region {region:?} is not an object")))?;
+                    regions.insert(region.clone(), o);
+                }
+            }
             list.push(PartitionData {
-                id: entry.id,
+                id,
                 regex,
-                regions: entry.regions,
-                outputs: Partition {
-                    name: o.name,
-                    dns_suffix: o.dns_suffix,
-                    dual_stack_dns_suffix: o.dual_stack_dns_suffix,
-                    supports_fips: o.supports_fips,
-                    supports_dual_stack: o.supports_dual_stack,
-                    implicit_global_region: o.implicit_global_region,
-                },
+                regions,
+                outputs,
             });
         }
         Ok(Partitions { list })
@@ -194,6 +182,27 @@ impl Partitions {
             .or_else(|| self.list.iter().find(|p| p.id == DEFAULT_PARTITION))
             .map(|p| p.outputs.clone())
     }
+}
+
+type Json = serde_json::Value;
+
+/// The string member `key` of `object`.
+fn text(object: &Json, key: &str) -> Option<String> {
+    object.get(key)?.as_str().map(str::to_owned)
+}
+
+/// The partition outputs an object gives (all optional); `None` when it is not an object.
+fn overrides(value: Option<&Json>) -> Option<Overrides> {
+    let value = value.filter(|v| v.is_object())?;
+    let flag = |key: &str| value.get(key).and_then(Json::as_bool);
+    Some(Overrides {
+        name: text(value, "name"),
+        dns_suffix: text(value, "dnsSuffix"),
+        dual_stack_dns_suffix: text(value, "dualStackDnsSuffix"),
+        supports_fips: flag("supportsFIPS"),
+        supports_dual_stack: flag("supportsDualStack"),
+        implicit_global_region: text(value, "implicitGlobalRegion"),
+    })
 }
 
 fn apply(base: &Partition, o: &Overrides) -> Partition {

@@ -424,18 +424,16 @@ impl RuleSet {
     /// reaches it. With a custom endpoint URL only the first of Lambda's rules is ever
     /// parsed: that is most of the cost of building a client.
     pub(crate) fn from_json_lazy(json: &str) -> Result<Self, EndpointError> {
-        /// The document's top level, read in one pass: rules stay JSON text.
-        #[derive(serde::Deserialize)]
-        struct Document<'a> {
-            #[serde(borrow)]
-            parameters: Option<&'a RawValue>,
-            #[serde(borrow)]
-            rules: Vec<&'a RawValue>,
-        }
         let not_json = |e: serde_json::Error| invalid(format!("rule set: not valid JSON: {e}"));
-        let doc: Document<'_> = serde_json::from_str(json).map_err(not_json)?;
+        // The document's top level, read in one pass: rules stay JSON text.
+        let doc: std::collections::BTreeMap<String, &RawValue> =
+            serde_json::from_str(json).map_err(not_json)?;
+        let rules = doc
+            .get("rules")
+            .ok_or_else(|| invalid("rule set: no `rules`".to_string()))?;
+        let rules: Vec<&RawValue> = serde_json::from_str(rules.get()).map_err(not_json)?;
         let mut parameters = Vec::new();
-        if let Some(params) = doc.parameters {
+        if let Some(params) = doc.get("parameters") {
             let params: Json = serde_json::from_str(params.get()).map_err(not_json)?;
             for (name, p) in as_object(&params, "parameters")? {
                 let at = format!("parameter {name}");
@@ -461,8 +459,7 @@ impl RuleSet {
                 });
             }
         }
-        let rules = doc
-            .rules
+        let rules = rules
             .into_iter()
             .enumerate()
             .map(|(i, r)| LazyRule {

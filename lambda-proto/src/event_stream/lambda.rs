@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use serde::Deserialize;
-
 use super::decoder::{Decoder, Limits};
 use super::error::EventStreamError;
 use super::frame::Message;
@@ -149,16 +147,6 @@ impl From<EventStreamError> for ResponseStreamError {
     }
 }
 
-#[derive(Deserialize)]
-struct InvokeCompletePayload {
-    #[serde(rename = "ErrorCode")]
-    error_code: Option<String>,
-    #[serde(rename = "ErrorDetails")]
-    error_details: Option<String>,
-    #[serde(rename = "LogResult")]
-    log_result: Option<String>,
-}
-
 fn required<'m>(message: &'m Message, name: &'static str) -> Result<&'m str, ResponseStreamError> {
     message
         .header_str(name)
@@ -216,7 +204,7 @@ impl ResponseStreamEvent {
                         log_result: None,
                     });
                 }
-                let p: InvokeCompletePayload =
+                let p: crate::types::InvokeWithResponseStreamCompleteEvent =
                     serde_json::from_slice(&message.payload).map_err(|e| {
                         ResponseStreamError::InvalidInvokeComplete {
                             reason: e.to_string(),

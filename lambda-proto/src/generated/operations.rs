@@ -12,38 +12,146 @@ use crate::rest_json::{self, RequestBuilder};
 /// Required members are arguments of [`AddLayerVersionPermission::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_AddLayerVersionPermission.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AddLayerVersionPermission {
     /// Model member `Action` (shape `LayerPermissionAllowedAction`). Required. Constraint: length (characters) 0..=22. JSON member `Action`.
-    #[serde(rename = "Action")]
     pub action: String,
     /// Model member `LayerName` (shape `LayerNameOrArn`). Required. Constraint: length (characters) 1..=2048. URI label `{LayerName}`.
-    #[serde(rename = "LayerName")]
     pub layer_name: String,
     /// Model member `OrganizationId` (shape `OrganizationId`). Constraint: length (characters) 0..=34. JSON member `OrganizationId`.
-    #[serde(
-        rename = "OrganizationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub organization_id: Option<String>,
     /// Model member `Principal` (shape `LayerPermissionAllowedPrincipal`). Required. Constraint: length (characters) 0..=10000. JSON member `Principal`.
-    #[serde(rename = "Principal")]
     pub principal: String,
     /// Model member `RevisionId` (shape `String`). Query parameter `RevisionId`.
-    #[serde(
-        rename = "RevisionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub revision_id: Option<String>,
     /// Model member `StatementId` (shape `StatementId`). Required. Constraint: length (characters) 1..=100. JSON member `StatementId`.
-    #[serde(rename = "StatementId")]
     pub statement_id: String,
     /// Model member `VersionNumber` (shape `LayerVersionNumber`). Required. URI label `{VersionNumber}`.
-    #[serde(rename = "VersionNumber")]
     pub version_number: i64,
+}
+
+impl serde::Serialize for AddLayerVersionPermission {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "AddLayerVersionPermission",
+            1 + 1
+                + usize::from(self.organization_id.is_some())
+                + 1
+                + usize::from(self.revision_id.is_some())
+                + 1
+                + 1,
+        )?;
+        {
+            let v = &self.action;
+            st.serialize_field("Action", v)?;
+        }
+        {
+            let v = &self.layer_name;
+            st.serialize_field("LayerName", v)?;
+        }
+        if let Some(v) = &self.organization_id {
+            st.serialize_field("OrganizationId", v)?;
+        }
+        {
+            let v = &self.principal;
+            st.serialize_field("Principal", v)?;
+        }
+        if let Some(v) = &self.revision_id {
+            st.serialize_field("RevisionId", v)?;
+        }
+        {
+            let v = &self.statement_id;
+            st.serialize_field("StatementId", v)?;
+        }
+        {
+            let v = &self.version_number;
+            st.serialize_field("VersionNumber", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AddLayerVersionPermission {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "Action",
+            "LayerName",
+            "OrganizationId",
+            "Principal",
+            "RevisionId",
+            "StatementId",
+            "VersionNumber",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Action" => Some(0),
+                "LayerName" => Some(1),
+                "OrganizationId" => Some(2),
+                "Principal" => Some(3),
+                "RevisionId" => Some(4),
+                "StatementId" => Some(5),
+                "VersionNumber" => Some(6),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = AddLayerVersionPermission;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AddLayerVersionPermission")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AddLayerVersionPermission, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = Some(map.next_value()?),
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = Some(map.next_value()?),
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = Some(map.next_value()?),
+                        Some(6) => m6 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AddLayerVersionPermission {
+                    action: m0
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("Action"))?,
+                    layer_name: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("LayerName")
+                    })?,
+                    organization_id: m2,
+                    principal: m3.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("Principal")
+                    })?,
+                    revision_id: m4,
+                    statement_id: m5.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("StatementId")
+                    })?,
+                    version_number: m6.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("VersionNumber")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("AddLayerVersionPermission", MEMBERS, Shape)
+    }
 }
 
 impl AddLayerVersionPermission {
@@ -106,7 +214,7 @@ impl crate::validate::Validate for AddLayerVersionPermission {
 }
 
 /// The errors the model lists for [`AddLayerVersionPermission`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum AddLayerVersionPermissionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -125,6 +233,58 @@ pub enum AddLayerVersionPermissionError {
     PreconditionFailedException(crate::types::PreconditionFailedException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for AddLayerVersionPermissionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "AddLayerVersionPermissionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "AddLayerVersionPermissionError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "AddLayerVersionPermissionError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "AddLayerVersionPermissionError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::PolicyLengthExceededException(v) => s.serialize_newtype_variant(
+                "AddLayerVersionPermissionError",
+                4,
+                "PolicyLengthExceededException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "AddLayerVersionPermissionError",
+                5,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::PreconditionFailedException(v) => s.serialize_newtype_variant(
+                "AddLayerVersionPermissionError",
+                6,
+                "PreconditionFailedException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("AddLayerVersionPermissionError", 7, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for AddLayerVersionPermissionError {
@@ -185,23 +345,34 @@ impl Operation for AddLayerVersionPermission {
         if let Some(v) = &self.revision_id {
             b.query("RevisionId", v);
         }
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "Action")]
-            action: &'a String,
-            #[serde(rename = "OrganizationId", skip_serializing_if = "Option::is_none")]
-            organization_id: Option<&'a String>,
-            #[serde(rename = "Principal")]
-            principal: &'a String,
-            #[serde(rename = "StatementId")]
-            statement_id: &'a String,
+        struct Body<'a>(&'a AddLayerVersionPermission);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    1 + usize::from(self.0.organization_id.is_some()) + 1 + 1,
+                )?;
+                {
+                    let v = &self.0.action;
+                    st.serialize_field("Action", v)?;
+                }
+                if let Some(v) = &self.0.organization_id {
+                    st.serialize_field("OrganizationId", v)?;
+                }
+                {
+                    let v = &self.0.principal;
+                    st.serialize_field("Principal", v)?;
+                }
+                {
+                    let v = &self.0.statement_id;
+                    st.serialize_field("StatementId", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            action: &self.action,
-            organization_id: self.organization_id.as_ref(),
-            principal: &self.principal,
-            statement_id: &self.statement_id,
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -221,69 +392,198 @@ impl Operation for AddLayerVersionPermission {
 /// Required members are arguments of [`AddPermission::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AddPermission {
     /// Model member `Action` (shape `Action`). Required. Constraint: length (characters) 0..=10000. JSON member `Action`.
-    #[serde(rename = "Action")]
     pub action: String,
     /// Model member `EventSourceToken` (shape `EventSourceToken`). Constraint: length (characters) 0..=256. JSON member `EventSourceToken`.
-    #[serde(
-        rename = "EventSourceToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub event_source_token: Option<String>,
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `FunctionUrlAuthType` (shape `FunctionUrlAuthType`). One of [`FunctionUrlAuthType`](crate::types::FunctionUrlAuthType). JSON member `FunctionUrlAuthType`.
-    #[serde(
-        rename = "FunctionUrlAuthType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_url_auth_type: Option<crate::types::FunctionUrlAuthType>,
     /// Model member `InvokedViaFunctionUrl` (shape `InvokedViaFunctionUrl`). JSON member `InvokedViaFunctionUrl`.
-    #[serde(
-        rename = "InvokedViaFunctionUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub invoked_via_function_url: Option<bool>,
     /// Model member `Principal` (shape `Principal`). Required. Constraint: length (characters) 0..=2048. JSON member `Principal`.
-    #[serde(rename = "Principal")]
     pub principal: String,
     /// Model member `PrincipalOrgID` (shape `PrincipalOrgID`). Constraint: length (characters) 12..=34. JSON member `PrincipalOrgID`.
-    #[serde(
-        rename = "PrincipalOrgID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub principal_org_id: Option<String>,
     /// Model member `Qualifier` (shape `NumericLatestPublishedOrAliasQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
     /// Model member `RevisionId` (shape `String`). JSON member `RevisionId`.
-    #[serde(
-        rename = "RevisionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub revision_id: Option<String>,
     /// Model member `SourceAccount` (shape `SourceOwner`). Constraint: length (characters) 0..=12. JSON member `SourceAccount`.
-    #[serde(
-        rename = "SourceAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub source_account: Option<String>,
     /// Model member `SourceArn` (shape `Arn`). Constraint: length (characters) 0..=10000. JSON member `SourceArn`.
-    #[serde(rename = "SourceArn", default, skip_serializing_if = "Option::is_none")]
     pub source_arn: Option<String>,
     /// Model member `StatementId` (shape `StatementId`). Required. Constraint: length (characters) 1..=100. JSON member `StatementId`.
-    #[serde(rename = "StatementId")]
     pub statement_id: String,
+}
+
+impl serde::Serialize for AddPermission {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "AddPermission",
+            1 + usize::from(self.event_source_token.is_some())
+                + 1
+                + usize::from(self.function_url_auth_type.is_some())
+                + usize::from(self.invoked_via_function_url.is_some())
+                + 1
+                + usize::from(self.principal_org_id.is_some())
+                + usize::from(self.qualifier.is_some())
+                + usize::from(self.revision_id.is_some())
+                + usize::from(self.source_account.is_some())
+                + usize::from(self.source_arn.is_some())
+                + 1,
+        )?;
+        {
+            let v = &self.action;
+            st.serialize_field("Action", v)?;
+        }
+        if let Some(v) = &self.event_source_token {
+            st.serialize_field("EventSourceToken", v)?;
+        }
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.function_url_auth_type {
+            st.serialize_field("FunctionUrlAuthType", v)?;
+        }
+        if let Some(v) = &self.invoked_via_function_url {
+            st.serialize_field("InvokedViaFunctionUrl", v)?;
+        }
+        {
+            let v = &self.principal;
+            st.serialize_field("Principal", v)?;
+        }
+        if let Some(v) = &self.principal_org_id {
+            st.serialize_field("PrincipalOrgID", v)?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        if let Some(v) = &self.revision_id {
+            st.serialize_field("RevisionId", v)?;
+        }
+        if let Some(v) = &self.source_account {
+            st.serialize_field("SourceAccount", v)?;
+        }
+        if let Some(v) = &self.source_arn {
+            st.serialize_field("SourceArn", v)?;
+        }
+        {
+            let v = &self.statement_id;
+            st.serialize_field("StatementId", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AddPermission {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "Action",
+            "EventSourceToken",
+            "FunctionName",
+            "FunctionUrlAuthType",
+            "InvokedViaFunctionUrl",
+            "Principal",
+            "PrincipalOrgID",
+            "Qualifier",
+            "RevisionId",
+            "SourceAccount",
+            "SourceArn",
+            "StatementId",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Action" => Some(0),
+                "EventSourceToken" => Some(1),
+                "FunctionName" => Some(2),
+                "FunctionUrlAuthType" => Some(3),
+                "InvokedViaFunctionUrl" => Some(4),
+                "Principal" => Some(5),
+                "PrincipalOrgID" => Some(6),
+                "Qualifier" => Some(7),
+                "RevisionId" => Some(8),
+                "SourceAccount" => Some(9),
+                "SourceArn" => Some(10),
+                "StatementId" => Some(11),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = AddPermission;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AddPermission")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AddPermission, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                let mut m7 = None;
+                let mut m8 = None;
+                let mut m9 = None;
+                let mut m10 = None;
+                let mut m11 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = Some(map.next_value()?),
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = Some(map.next_value()?),
+                        Some(6) => m6 = map.next_value()?,
+                        Some(7) => m7 = map.next_value()?,
+                        Some(8) => m8 = map.next_value()?,
+                        Some(9) => m9 = map.next_value()?,
+                        Some(10) => m10 = map.next_value()?,
+                        Some(11) => m11 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AddPermission {
+                    action: m0
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("Action"))?,
+                    event_source_token: m1,
+                    function_name: m2.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    function_url_auth_type: m3,
+                    invoked_via_function_url: m4,
+                    principal: m5.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("Principal")
+                    })?,
+                    principal_org_id: m6,
+                    qualifier: m7,
+                    revision_id: m8,
+                    source_account: m9,
+                    source_arn: m10,
+                    statement_id: m11.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("StatementId")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("AddPermission", MEMBERS, Shape)
+    }
 }
 
 impl AddPermission {
@@ -401,7 +701,7 @@ impl crate::validate::Validate for AddPermission {
 }
 
 /// The errors the model lists for [`AddPermission`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum AddPermissionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -422,6 +722,47 @@ pub enum AddPermissionError {
     PreconditionFailedException(crate::types::PreconditionFailedException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for AddPermissionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "AddPermissionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => {
+                s.serialize_newtype_variant("AddPermissionError", 1, "ResourceConflictException", v)
+            }
+            Self::PublicPolicyException(v) => {
+                s.serialize_newtype_variant("AddPermissionError", 2, "PublicPolicyException", v)
+            }
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("AddPermissionError", 3, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => {
+                s.serialize_newtype_variant("AddPermissionError", 4, "TooManyRequestsException", v)
+            }
+            Self::PolicyLengthExceededException(v) => s.serialize_newtype_variant(
+                "AddPermissionError",
+                5,
+                "PolicyLengthExceededException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => {
+                s.serialize_newtype_variant("AddPermissionError", 6, "ResourceNotFoundException", v)
+            }
+            Self::PreconditionFailedException(v) => s.serialize_newtype_variant(
+                "AddPermissionError",
+                7,
+                "PreconditionFailedException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("AddPermissionError", 8, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for AddPermissionError {
@@ -480,47 +821,60 @@ impl Operation for AddPermission {
         if let Some(v) = &self.qualifier {
             b.query("Qualifier", v);
         }
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "Action")]
-            action: &'a String,
-            #[serde(rename = "EventSourceToken", skip_serializing_if = "Option::is_none")]
-            event_source_token: Option<&'a String>,
-            #[serde(
-                rename = "FunctionUrlAuthType",
-                skip_serializing_if = "Option::is_none"
-            )]
-            function_url_auth_type: Option<&'a crate::types::FunctionUrlAuthType>,
-            #[serde(
-                rename = "InvokedViaFunctionUrl",
-                skip_serializing_if = "Option::is_none"
-            )]
-            invoked_via_function_url: Option<&'a bool>,
-            #[serde(rename = "Principal")]
-            principal: &'a String,
-            #[serde(rename = "PrincipalOrgID", skip_serializing_if = "Option::is_none")]
-            principal_org_id: Option<&'a String>,
-            #[serde(rename = "RevisionId", skip_serializing_if = "Option::is_none")]
-            revision_id: Option<&'a String>,
-            #[serde(rename = "SourceAccount", skip_serializing_if = "Option::is_none")]
-            source_account: Option<&'a String>,
-            #[serde(rename = "SourceArn", skip_serializing_if = "Option::is_none")]
-            source_arn: Option<&'a String>,
-            #[serde(rename = "StatementId")]
-            statement_id: &'a String,
+        struct Body<'a>(&'a AddPermission);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    1 + usize::from(self.0.event_source_token.is_some())
+                        + usize::from(self.0.function_url_auth_type.is_some())
+                        + usize::from(self.0.invoked_via_function_url.is_some())
+                        + 1
+                        + usize::from(self.0.principal_org_id.is_some())
+                        + usize::from(self.0.revision_id.is_some())
+                        + usize::from(self.0.source_account.is_some())
+                        + usize::from(self.0.source_arn.is_some())
+                        + 1,
+                )?;
+                {
+                    let v = &self.0.action;
+                    st.serialize_field("Action", v)?;
+                }
+                if let Some(v) = &self.0.event_source_token {
+                    st.serialize_field("EventSourceToken", v)?;
+                }
+                if let Some(v) = &self.0.function_url_auth_type {
+                    st.serialize_field("FunctionUrlAuthType", v)?;
+                }
+                if let Some(v) = &self.0.invoked_via_function_url {
+                    st.serialize_field("InvokedViaFunctionUrl", v)?;
+                }
+                {
+                    let v = &self.0.principal;
+                    st.serialize_field("Principal", v)?;
+                }
+                if let Some(v) = &self.0.principal_org_id {
+                    st.serialize_field("PrincipalOrgID", v)?;
+                }
+                if let Some(v) = &self.0.revision_id {
+                    st.serialize_field("RevisionId", v)?;
+                }
+                if let Some(v) = &self.0.source_account {
+                    st.serialize_field("SourceAccount", v)?;
+                }
+                if let Some(v) = &self.0.source_arn {
+                    st.serialize_field("SourceArn", v)?;
+                }
+                {
+                    let v = &self.0.statement_id;
+                    st.serialize_field("StatementId", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            action: &self.action,
-            event_source_token: self.event_source_token.as_ref(),
-            function_url_auth_type: self.function_url_auth_type.as_ref(),
-            invoked_via_function_url: self.invoked_via_function_url.as_ref(),
-            principal: &self.principal,
-            principal_org_id: self.principal_org_id.as_ref(),
-            revision_id: self.revision_id.as_ref(),
-            source_account: self.source_account.as_ref(),
-            source_arn: self.source_arn.as_ref(),
-            statement_id: &self.statement_id,
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -540,25 +894,103 @@ impl Operation for AddPermission {
 /// Required members are arguments of [`CheckpointDurableExecution::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_CheckpointDurableExecution.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CheckpointDurableExecution {
     /// Model member `CheckpointToken` (shape `CheckpointToken`). Required. Constraint: length (characters) 1..=2048. JSON member `CheckpointToken`.
-    #[serde(rename = "CheckpointToken")]
     pub checkpoint_token: String,
     /// Model member `ClientToken` (shape `ClientToken`). Constraint: length (characters) 1..=64. JSON member `ClientToken`. Idempotency token: set one to make retries safe.
-    #[serde(
-        rename = "ClientToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub client_token: Option<String>,
     /// Model member `DurableExecutionArn` (shape `DurableExecutionArn`). Required. Constraint: length (characters) 1..=1024. URI label `{DurableExecutionArn}`.
-    #[serde(rename = "DurableExecutionArn")]
     pub durable_execution_arn: String,
     /// Model member `Updates` (shape `OperationUpdates`). JSON member `Updates`.
-    #[serde(rename = "Updates", default, skip_serializing_if = "Option::is_none")]
     pub updates: Option<Vec<crate::types::OperationUpdate>>,
+}
+
+impl serde::Serialize for CheckpointDurableExecution {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CheckpointDurableExecution",
+            1 + usize::from(self.client_token.is_some()) + 1 + usize::from(self.updates.is_some()),
+        )?;
+        {
+            let v = &self.checkpoint_token;
+            st.serialize_field("CheckpointToken", v)?;
+        }
+        if let Some(v) = &self.client_token {
+            st.serialize_field("ClientToken", v)?;
+        }
+        {
+            let v = &self.durable_execution_arn;
+            st.serialize_field("DurableExecutionArn", v)?;
+        }
+        if let Some(v) = &self.updates {
+            st.serialize_field("Updates", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CheckpointDurableExecution {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "CheckpointToken",
+            "ClientToken",
+            "DurableExecutionArn",
+            "Updates",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CheckpointToken" => Some(0),
+                "ClientToken" => Some(1),
+                "DurableExecutionArn" => Some(2),
+                "Updates" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CheckpointDurableExecution;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CheckpointDurableExecution")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CheckpointDurableExecution, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = Some(map.next_value()?),
+                        Some(3) => m3 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CheckpointDurableExecution {
+                    checkpoint_token: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("CheckpointToken")
+                    })?,
+                    client_token: m1,
+                    durable_execution_arn: m2.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("DurableExecutionArn")
+                    })?,
+                    updates: m3,
+                })
+            }
+        }
+        d.deserialize_struct("CheckpointDurableExecution", MEMBERS, Shape)
+    }
 }
 
 impl CheckpointDurableExecution {
@@ -613,7 +1045,7 @@ impl crate::validate::Validate for CheckpointDurableExecution {
 }
 
 /// The errors the model lists for [`CheckpointDurableExecution`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CheckpointDurableExecutionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -632,6 +1064,58 @@ pub enum CheckpointDurableExecutionError {
     KMSDisabledException(crate::types::KMSDisabledException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for CheckpointDurableExecutionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "CheckpointDurableExecutionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::KMSInvalidStateException(v) => s.serialize_newtype_variant(
+                "CheckpointDurableExecutionError",
+                1,
+                "KMSInvalidStateException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "CheckpointDurableExecutionError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "CheckpointDurableExecutionError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::KMSNotFoundException(v) => s.serialize_newtype_variant(
+                "CheckpointDurableExecutionError",
+                4,
+                "KMSNotFoundException",
+                v,
+            ),
+            Self::KMSAccessDeniedException(v) => s.serialize_newtype_variant(
+                "CheckpointDurableExecutionError",
+                5,
+                "KMSAccessDeniedException",
+                v,
+            ),
+            Self::KMSDisabledException(v) => s.serialize_newtype_variant(
+                "CheckpointDurableExecutionError",
+                6,
+                "KMSDisabledException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("CheckpointDurableExecutionError", 7, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for CheckpointDurableExecutionError {
@@ -697,20 +1181,30 @@ impl Operation for CheckpointDurableExecution {
             b.label("DurableExecutionArn", v, false)?;
         }
         b.literal("/checkpoint");
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "CheckpointToken")]
-            checkpoint_token: &'a String,
-            #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
-            client_token: Option<&'a String>,
-            #[serde(rename = "Updates", skip_serializing_if = "Option::is_none")]
-            updates: Option<&'a Vec<crate::types::OperationUpdate>>,
+        struct Body<'a>(&'a CheckpointDurableExecution);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    1 + usize::from(self.0.client_token.is_some())
+                        + usize::from(self.0.updates.is_some()),
+                )?;
+                {
+                    let v = &self.0.checkpoint_token;
+                    st.serialize_field("CheckpointToken", v)?;
+                }
+                if let Some(v) = &self.0.client_token {
+                    st.serialize_field("ClientToken", v)?;
+                }
+                if let Some(v) = &self.0.updates {
+                    st.serialize_field("Updates", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            checkpoint_token: &self.checkpoint_token,
-            client_token: self.client_token.as_ref(),
-            updates: self.updates.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -731,32 +1225,119 @@ impl Operation for CheckpointDurableExecution {
 /// Required members are arguments of [`CreateAlias::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_CreateAlias.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateAlias {
     /// Model member `Description` (shape `Description`). Constraint: length (characters) 0..=256. JSON member `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub description: Option<String>,
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `FunctionVersion` (shape `VersionWithLatestPublished`). Required. Constraint: length (characters) 1..=1024. JSON member `FunctionVersion`.
-    #[serde(rename = "FunctionVersion")]
     pub function_version: String,
     /// Model member `Name` (shape `Alias`). Required. Constraint: length (characters) 1..=128. JSON member `Name`.
-    #[serde(rename = "Name")]
     pub name: String,
     /// Model member `RoutingConfig` (shape `AliasRoutingConfiguration`). JSON member `RoutingConfig`.
-    #[serde(
-        rename = "RoutingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub routing_config: Option<crate::types::AliasRoutingConfiguration>,
+}
+
+impl serde::Serialize for CreateAlias {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CreateAlias",
+            usize::from(self.description.is_some())
+                + 1
+                + 1
+                + 1
+                + usize::from(self.routing_config.is_some()),
+        )?;
+        if let Some(v) = &self.description {
+            st.serialize_field("Description", v)?;
+        }
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        {
+            let v = &self.function_version;
+            st.serialize_field("FunctionVersion", v)?;
+        }
+        {
+            let v = &self.name;
+            st.serialize_field("Name", v)?;
+        }
+        if let Some(v) = &self.routing_config {
+            st.serialize_field("RoutingConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateAlias {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "Description",
+            "FunctionName",
+            "FunctionVersion",
+            "Name",
+            "RoutingConfig",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Description" => Some(0),
+                "FunctionName" => Some(1),
+                "FunctionVersion" => Some(2),
+                "Name" => Some(3),
+                "RoutingConfig" => Some(4),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CreateAlias;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CreateAlias")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CreateAlias, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = Some(map.next_value()?),
+                        Some(2) => m2 = Some(map.next_value()?),
+                        Some(3) => m3 = Some(map.next_value()?),
+                        Some(4) => m4 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CreateAlias {
+                    description: m0,
+                    function_name: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    function_version: m2.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionVersion")
+                    })?,
+                    name: m3
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("Name"))?,
+                    routing_config: m4,
+                })
+            }
+        }
+        d.deserialize_struct("CreateAlias", MEMBERS, Shape)
+    }
 }
 
 impl CreateAlias {
@@ -817,7 +1398,7 @@ impl crate::validate::Validate for CreateAlias {
 }
 
 /// The errors the model lists for [`CreateAlias`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CreateAliasError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -834,6 +1415,35 @@ pub enum CreateAliasError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for CreateAliasError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "CreateAliasError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => {
+                s.serialize_newtype_variant("CreateAliasError", 1, "ResourceConflictException", v)
+            }
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("CreateAliasError", 2, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => {
+                s.serialize_newtype_variant("CreateAliasError", 3, "TooManyRequestsException", v)
+            }
+            Self::AliasLimitExceededException(v) => {
+                s.serialize_newtype_variant("CreateAliasError", 4, "AliasLimitExceededException", v)
+            }
+            Self::ResourceNotFoundException(v) => {
+                s.serialize_newtype_variant("CreateAliasError", 5, "ResourceNotFoundException", v)
+            }
+            Self::Unknown => s.serialize_unit_variant("CreateAliasError", 6, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for CreateAliasError {
@@ -883,23 +1493,36 @@ impl Operation for CreateAlias {
             b.label("FunctionName", v, false)?;
         }
         b.literal("/aliases");
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
-            description: Option<&'a String>,
-            #[serde(rename = "FunctionVersion")]
-            function_version: &'a String,
-            #[serde(rename = "Name")]
-            name: &'a String,
-            #[serde(rename = "RoutingConfig", skip_serializing_if = "Option::is_none")]
-            routing_config: Option<&'a crate::types::AliasRoutingConfiguration>,
+        struct Body<'a>(&'a CreateAlias);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    usize::from(self.0.description.is_some())
+                        + 1
+                        + 1
+                        + usize::from(self.0.routing_config.is_some()),
+                )?;
+                if let Some(v) = &self.0.description {
+                    st.serialize_field("Description", v)?;
+                }
+                {
+                    let v = &self.0.function_version;
+                    st.serialize_field("FunctionVersion", v)?;
+                }
+                {
+                    let v = &self.0.name;
+                    st.serialize_field("Name", v)?;
+                }
+                if let Some(v) = &self.0.routing_config {
+                    st.serialize_field("RoutingConfig", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            description: self.description.as_ref(),
-            function_version: &self.function_version,
-            name: &self.name,
-            routing_config: self.routing_config.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -919,52 +1542,163 @@ impl Operation for CreateAlias {
 /// Required members are arguments of [`CreateCapacityProvider::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_CreateCapacityProvider.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateCapacityProvider {
     /// Model member `CapacityProviderName` (shape `CapacityProviderName`). Required. Constraint: length (characters) 1..=140. JSON member `CapacityProviderName`.
-    #[serde(rename = "CapacityProviderName")]
     pub capacity_provider_name: String,
     /// Model member `CapacityProviderScalingConfig` (shape `CapacityProviderScalingConfig`). JSON member `CapacityProviderScalingConfig`.
-    #[serde(
-        rename = "CapacityProviderScalingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub capacity_provider_scaling_config: Option<crate::types::CapacityProviderScalingConfig>,
     /// Model member `InstanceRequirements` (shape `InstanceRequirements`). JSON member `InstanceRequirements`.
-    #[serde(
-        rename = "InstanceRequirements",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub instance_requirements: Option<crate::types::InstanceRequirements>,
     /// Model member `KmsKeyArn` (shape `KMSKeyArnNonEmpty`). Constraint: length (characters) 0..=10000. JSON member `KmsKeyArn`.
-    #[serde(rename = "KmsKeyArn", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<String>,
     /// Model member `PermissionsConfig` (shape `CapacityProviderPermissionsConfig`). Required. JSON member `PermissionsConfig`.
-    #[serde(rename = "PermissionsConfig")]
     pub permissions_config: crate::types::CapacityProviderPermissionsConfig,
     /// Model member `PropagateTags` (shape `PropagateTags`). JSON member `PropagateTags`.
-    #[serde(
-        rename = "PropagateTags",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub propagate_tags: Option<crate::types::PropagateTags>,
     /// Model member `Tags` (shape `Tags`). JSON member `Tags`.
-    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// Model member `TelemetryConfig` (shape `CapacityProviderTelemetryConfig`). JSON member `TelemetryConfig`.
-    #[serde(
-        rename = "TelemetryConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub telemetry_config: Option<crate::types::CapacityProviderTelemetryConfig>,
     /// Model member `VpcConfig` (shape `CapacityProviderVpcConfig`). Required. JSON member `VpcConfig`.
-    #[serde(rename = "VpcConfig")]
     pub vpc_config: crate::types::CapacityProviderVpcConfig,
+}
+
+impl serde::Serialize for CreateCapacityProvider {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CreateCapacityProvider",
+            1 + usize::from(self.capacity_provider_scaling_config.is_some())
+                + usize::from(self.instance_requirements.is_some())
+                + usize::from(self.kms_key_arn.is_some())
+                + 1
+                + usize::from(self.propagate_tags.is_some())
+                + usize::from(self.tags.is_some())
+                + usize::from(self.telemetry_config.is_some())
+                + 1,
+        )?;
+        {
+            let v = &self.capacity_provider_name;
+            st.serialize_field("CapacityProviderName", v)?;
+        }
+        if let Some(v) = &self.capacity_provider_scaling_config {
+            st.serialize_field("CapacityProviderScalingConfig", v)?;
+        }
+        if let Some(v) = &self.instance_requirements {
+            st.serialize_field("InstanceRequirements", v)?;
+        }
+        if let Some(v) = &self.kms_key_arn {
+            st.serialize_field("KmsKeyArn", v)?;
+        }
+        {
+            let v = &self.permissions_config;
+            st.serialize_field("PermissionsConfig", v)?;
+        }
+        if let Some(v) = &self.propagate_tags {
+            st.serialize_field("PropagateTags", v)?;
+        }
+        if let Some(v) = &self.tags {
+            st.serialize_field("Tags", v)?;
+        }
+        if let Some(v) = &self.telemetry_config {
+            st.serialize_field("TelemetryConfig", v)?;
+        }
+        {
+            let v = &self.vpc_config;
+            st.serialize_field("VpcConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateCapacityProvider {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "CapacityProviderName",
+            "CapacityProviderScalingConfig",
+            "InstanceRequirements",
+            "KmsKeyArn",
+            "PermissionsConfig",
+            "PropagateTags",
+            "Tags",
+            "TelemetryConfig",
+            "VpcConfig",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CapacityProviderName" => Some(0),
+                "CapacityProviderScalingConfig" => Some(1),
+                "InstanceRequirements" => Some(2),
+                "KmsKeyArn" => Some(3),
+                "PermissionsConfig" => Some(4),
+                "PropagateTags" => Some(5),
+                "Tags" => Some(6),
+                "TelemetryConfig" => Some(7),
+                "VpcConfig" => Some(8),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CreateCapacityProvider;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CreateCapacityProvider")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CreateCapacityProvider, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                let mut m7 = None;
+                let mut m8 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = Some(map.next_value()?),
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        Some(7) => m7 = map.next_value()?,
+                        Some(8) => m8 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CreateCapacityProvider {
+                    capacity_provider_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("CapacityProviderName")
+                    })?,
+                    capacity_provider_scaling_config: m1,
+                    instance_requirements: m2,
+                    kms_key_arn: m3,
+                    permissions_config: m4.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("PermissionsConfig")
+                    })?,
+                    propagate_tags: m5,
+                    tags: m6,
+                    telemetry_config: m7,
+                    vpc_config: m8.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("VpcConfig")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("CreateCapacityProvider", MEMBERS, Shape)
+    }
 }
 
 impl CreateCapacityProvider {
@@ -1076,7 +1810,7 @@ impl crate::validate::Validate for CreateCapacityProvider {
 }
 
 /// The errors the model lists for [`CreateCapacityProvider`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CreateCapacityProviderError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -1091,6 +1825,41 @@ pub enum CreateCapacityProviderError {
     CapacityProviderLimitExceededException(crate::types::CapacityProviderLimitExceededException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for CreateCapacityProviderError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "CreateCapacityProviderError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "CreateCapacityProviderError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("CreateCapacityProviderError", 2, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "CreateCapacityProviderError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::CapacityProviderLimitExceededException(v) => s.serialize_newtype_variant(
+                "CreateCapacityProviderError",
+                4,
+                "CapacityProviderLimitExceededException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("CreateCapacityProviderError", 5, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for CreateCapacityProviderError {
@@ -1134,45 +1903,56 @@ impl Operation for CreateCapacityProvider {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2025-11-30/capacity-providers");
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "CapacityProviderName")]
-            capacity_provider_name: &'a String,
-            #[serde(
-                rename = "CapacityProviderScalingConfig",
-                skip_serializing_if = "Option::is_none"
-            )]
-            capacity_provider_scaling_config:
-                Option<&'a crate::types::CapacityProviderScalingConfig>,
-            #[serde(
-                rename = "InstanceRequirements",
-                skip_serializing_if = "Option::is_none"
-            )]
-            instance_requirements: Option<&'a crate::types::InstanceRequirements>,
-            #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
-            kms_key_arn: Option<&'a String>,
-            #[serde(rename = "PermissionsConfig")]
-            permissions_config: &'a crate::types::CapacityProviderPermissionsConfig,
-            #[serde(rename = "PropagateTags", skip_serializing_if = "Option::is_none")]
-            propagate_tags: Option<&'a crate::types::PropagateTags>,
-            #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
-            tags: Option<&'a std::collections::BTreeMap<String, String>>,
-            #[serde(rename = "TelemetryConfig", skip_serializing_if = "Option::is_none")]
-            telemetry_config: Option<&'a crate::types::CapacityProviderTelemetryConfig>,
-            #[serde(rename = "VpcConfig")]
-            vpc_config: &'a crate::types::CapacityProviderVpcConfig,
+        struct Body<'a>(&'a CreateCapacityProvider);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    1 + usize::from(self.0.capacity_provider_scaling_config.is_some())
+                        + usize::from(self.0.instance_requirements.is_some())
+                        + usize::from(self.0.kms_key_arn.is_some())
+                        + 1
+                        + usize::from(self.0.propagate_tags.is_some())
+                        + usize::from(self.0.tags.is_some())
+                        + usize::from(self.0.telemetry_config.is_some())
+                        + 1,
+                )?;
+                {
+                    let v = &self.0.capacity_provider_name;
+                    st.serialize_field("CapacityProviderName", v)?;
+                }
+                if let Some(v) = &self.0.capacity_provider_scaling_config {
+                    st.serialize_field("CapacityProviderScalingConfig", v)?;
+                }
+                if let Some(v) = &self.0.instance_requirements {
+                    st.serialize_field("InstanceRequirements", v)?;
+                }
+                if let Some(v) = &self.0.kms_key_arn {
+                    st.serialize_field("KmsKeyArn", v)?;
+                }
+                {
+                    let v = &self.0.permissions_config;
+                    st.serialize_field("PermissionsConfig", v)?;
+                }
+                if let Some(v) = &self.0.propagate_tags {
+                    st.serialize_field("PropagateTags", v)?;
+                }
+                if let Some(v) = &self.0.tags {
+                    st.serialize_field("Tags", v)?;
+                }
+                if let Some(v) = &self.0.telemetry_config {
+                    st.serialize_field("TelemetryConfig", v)?;
+                }
+                {
+                    let v = &self.0.vpc_config;
+                    st.serialize_field("VpcConfig", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            capacity_provider_name: &self.capacity_provider_name,
-            capacity_provider_scaling_config: self.capacity_provider_scaling_config.as_ref(),
-            instance_requirements: self.instance_requirements.as_ref(),
-            kms_key_arn: self.kms_key_arn.as_ref(),
-            permissions_config: &self.permissions_config,
-            propagate_tags: self.propagate_tags.as_ref(),
-            tags: self.tags.as_ref(),
-            telemetry_config: self.telemetry_config.as_ref(),
-            vpc_config: &self.vpc_config,
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -1192,29 +1972,102 @@ impl Operation for CreateCapacityProvider {
 /// Required members are arguments of [`CreateCodeSigningConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_CreateCodeSigningConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateCodeSigningConfig {
     /// Model member `AllowedPublishers` (shape `AllowedPublishers`). Required. JSON member `AllowedPublishers`.
-    #[serde(rename = "AllowedPublishers")]
     pub allowed_publishers: crate::types::AllowedPublishers,
     /// Model member `CodeSigningPolicies` (shape `CodeSigningPolicies`). JSON member `CodeSigningPolicies`.
-    #[serde(
-        rename = "CodeSigningPolicies",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub code_signing_policies: Option<crate::types::CodeSigningPolicies>,
     /// Model member `Description` (shape `Description`). Constraint: length (characters) 0..=256. JSON member `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub description: Option<String>,
     /// Model member `Tags` (shape `Tags`). JSON member `Tags`.
-    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
+}
+
+impl serde::Serialize for CreateCodeSigningConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CreateCodeSigningConfig",
+            1 + usize::from(self.code_signing_policies.is_some())
+                + usize::from(self.description.is_some())
+                + usize::from(self.tags.is_some()),
+        )?;
+        {
+            let v = &self.allowed_publishers;
+            st.serialize_field("AllowedPublishers", v)?;
+        }
+        if let Some(v) = &self.code_signing_policies {
+            st.serialize_field("CodeSigningPolicies", v)?;
+        }
+        if let Some(v) = &self.description {
+            st.serialize_field("Description", v)?;
+        }
+        if let Some(v) = &self.tags {
+            st.serialize_field("Tags", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateCodeSigningConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AllowedPublishers",
+            "CodeSigningPolicies",
+            "Description",
+            "Tags",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AllowedPublishers" => Some(0),
+                "CodeSigningPolicies" => Some(1),
+                "Description" => Some(2),
+                "Tags" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CreateCodeSigningConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CreateCodeSigningConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CreateCodeSigningConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CreateCodeSigningConfig {
+                    allowed_publishers: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("AllowedPublishers")
+                    })?,
+                    code_signing_policies: m1,
+                    description: m2,
+                    tags: m3,
+                })
+            }
+        }
+        d.deserialize_struct("CreateCodeSigningConfig", MEMBERS, Shape)
+    }
 }
 
 impl CreateCodeSigningConfig {
@@ -1273,7 +2126,7 @@ impl crate::validate::Validate for CreateCodeSigningConfig {
 }
 
 /// The errors the model lists for [`CreateCodeSigningConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CreateCodeSigningConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -1282,6 +2135,26 @@ pub enum CreateCodeSigningConfigError {
     ServiceException(crate::types::ServiceException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for CreateCodeSigningConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "CreateCodeSigningConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "CreateCodeSigningConfigError",
+                1,
+                "ServiceException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("CreateCodeSigningConfigError", 2, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for CreateCodeSigningConfigError {
@@ -1314,26 +2187,34 @@ impl Operation for CreateCodeSigningConfig {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2020-04-22/code-signing-configs");
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "AllowedPublishers")]
-            allowed_publishers: &'a crate::types::AllowedPublishers,
-            #[serde(
-                rename = "CodeSigningPolicies",
-                skip_serializing_if = "Option::is_none"
-            )]
-            code_signing_policies: Option<&'a crate::types::CodeSigningPolicies>,
-            #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
-            description: Option<&'a String>,
-            #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
-            tags: Option<&'a std::collections::BTreeMap<String, String>>,
+        struct Body<'a>(&'a CreateCodeSigningConfig);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    1 + usize::from(self.0.code_signing_policies.is_some())
+                        + usize::from(self.0.description.is_some())
+                        + usize::from(self.0.tags.is_some()),
+                )?;
+                {
+                    let v = &self.0.allowed_publishers;
+                    st.serialize_field("AllowedPublishers", v)?;
+                }
+                if let Some(v) = &self.0.code_signing_policies {
+                    st.serialize_field("CodeSigningPolicies", v)?;
+                }
+                if let Some(v) = &self.0.description {
+                    st.serialize_field("Description", v)?;
+                }
+                if let Some(v) = &self.0.tags {
+                    st.serialize_field("Tags", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            allowed_publishers: &self.allowed_publishers,
-            code_signing_policies: self.code_signing_policies.as_ref(),
-            description: self.description.as_ref(),
-            tags: self.tags.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -1353,180 +2234,376 @@ impl Operation for CreateCodeSigningConfig {
 /// Required members are arguments of [`CreateEventSourceMapping::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateEventSourceMapping {
     /// Model member `AmazonManagedKafkaEventSourceConfig` (shape `AmazonManagedKafkaEventSourceConfig`). JSON member `AmazonManagedKafkaEventSourceConfig`.
-    #[serde(
-        rename = "AmazonManagedKafkaEventSourceConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub amazon_managed_kafka_event_source_config:
         Option<crate::types::AmazonManagedKafkaEventSourceConfig>,
     /// Model member `BatchSize` (shape `BatchSize`). Constraint: value 1..=10000. JSON member `BatchSize`.
-    #[serde(rename = "BatchSize", default, skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<i32>,
     /// Model member `BisectBatchOnFunctionError` (shape `BisectBatchOnFunctionError`). JSON member `BisectBatchOnFunctionError`.
-    #[serde(
-        rename = "BisectBatchOnFunctionError",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub bisect_batch_on_function_error: Option<bool>,
     /// Model member `DestinationConfig` (shape `DestinationConfig`). JSON member `DestinationConfig`.
-    #[serde(
-        rename = "DestinationConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub destination_config: Option<crate::types::DestinationConfig>,
     /// Model member `DocumentDBEventSourceConfig` (shape `DocumentDBEventSourceConfig`). JSON member `DocumentDBEventSourceConfig`.
-    #[serde(
-        rename = "DocumentDBEventSourceConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub document_db_event_source_config: Option<crate::types::DocumentDBEventSourceConfig>,
     /// Model member `Enabled` (shape `Enabled`). JSON member `Enabled`.
-    #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// Model member `EventSourceArn` (shape `Arn`). Constraint: length (characters) 0..=10000. JSON member `EventSourceArn`.
-    #[serde(
-        rename = "EventSourceArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub event_source_arn: Option<String>,
     /// Model member `FilterCriteria` (shape `FilterCriteria`). JSON member `FilterCriteria`.
-    #[serde(
-        rename = "FilterCriteria",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub filter_criteria: Option<crate::types::FilterCriteria>,
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. JSON member `FunctionName`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `FunctionResponseTypes` (shape `FunctionResponseTypeList`). Constraint: items 0..=1. JSON member `FunctionResponseTypes`.
-    #[serde(
-        rename = "FunctionResponseTypes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_response_types: Option<Vec<crate::types::FunctionResponseType>>,
     /// Model member `KMSKeyArn` (shape `KMSKeyArn`). Constraint: length (characters) 0..=10000. JSON member `KMSKeyArn`.
-    #[serde(rename = "KMSKeyArn", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<String>,
     /// Model member `LoggingConfig` (shape `EventSourceMappingLoggingConfig`). JSON member `LoggingConfig`.
-    #[serde(
-        rename = "LoggingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub logging_config: Option<crate::types::EventSourceMappingLoggingConfig>,
     /// Model member `MaximumBatchingWindowInSeconds` (shape `MaximumBatchingWindowInSeconds`). Constraint: value 0..=300. JSON member `MaximumBatchingWindowInSeconds`.
-    #[serde(
-        rename = "MaximumBatchingWindowInSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub maximum_batching_window_in_seconds: Option<i32>,
     /// Model member `MaximumRecordAgeInSeconds` (shape `MaximumRecordAgeInSeconds`). Constraint: value -1..=604800. JSON member `MaximumRecordAgeInSeconds`.
-    #[serde(
-        rename = "MaximumRecordAgeInSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub maximum_record_age_in_seconds: Option<i32>,
     /// Model member `MaximumRetryAttempts` (shape `MaximumRetryAttemptsEventSourceMapping`). Constraint: value -1..=10000. JSON member `MaximumRetryAttempts`.
-    #[serde(
-        rename = "MaximumRetryAttempts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub maximum_retry_attempts: Option<i32>,
     /// Model member `MetricsConfig` (shape `EventSourceMappingMetricsConfig`). JSON member `MetricsConfig`.
-    #[serde(
-        rename = "MetricsConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub metrics_config: Option<crate::types::EventSourceMappingMetricsConfig>,
     /// Model member `ParallelizationFactor` (shape `ParallelizationFactor`). Constraint: value 1..=10. JSON member `ParallelizationFactor`.
-    #[serde(
-        rename = "ParallelizationFactor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub parallelization_factor: Option<i32>,
     /// Model member `ProvisionedPollerConfig` (shape `ProvisionedPollerConfig`). JSON member `ProvisionedPollerConfig`.
-    #[serde(
-        rename = "ProvisionedPollerConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub provisioned_poller_config: Option<crate::types::ProvisionedPollerConfig>,
     /// Model member `Queues` (shape `Queues`). Constraint: items 1..=1. JSON member `Queues`.
-    #[serde(rename = "Queues", default, skip_serializing_if = "Option::is_none")]
     pub queues: Option<Vec<String>>,
     /// Model member `ScalingConfig` (shape `ScalingConfig`). JSON member `ScalingConfig`.
-    #[serde(
-        rename = "ScalingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub scaling_config: Option<crate::types::ScalingConfig>,
     /// Model member `SelfManagedEventSource` (shape `SelfManagedEventSource`). JSON member `SelfManagedEventSource`.
-    #[serde(
-        rename = "SelfManagedEventSource",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub self_managed_event_source: Option<crate::types::SelfManagedEventSource>,
     /// Model member `SelfManagedKafkaEventSourceConfig` (shape `SelfManagedKafkaEventSourceConfig`). JSON member `SelfManagedKafkaEventSourceConfig`.
-    #[serde(
-        rename = "SelfManagedKafkaEventSourceConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub self_managed_kafka_event_source_config:
         Option<crate::types::SelfManagedKafkaEventSourceConfig>,
     /// Model member `SourceAccessConfigurations` (shape `SourceAccessConfigurations`). Constraint: items 0..=23. JSON member `SourceAccessConfigurations`.
-    #[serde(
-        rename = "SourceAccessConfigurations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub source_access_configurations: Option<Vec<crate::types::SourceAccessConfiguration>>,
     /// Model member `StartingPosition` (shape `EventSourcePosition`). One of [`EventSourcePosition`](crate::types::EventSourcePosition). JSON member `StartingPosition`.
-    #[serde(
-        rename = "StartingPosition",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub starting_position: Option<crate::types::EventSourcePosition>,
     /// Model member `StartingPositionTimestamp` (shape `Date`). JSON member `StartingPositionTimestamp`.
-    #[serde(
-        rename = "StartingPositionTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub starting_position_timestamp: Option<time::OffsetDateTime>,
     /// Model member `Tags` (shape `Tags`). JSON member `Tags`.
-    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// Model member `Topics` (shape `Topics`). Constraint: items 1..=1. JSON member `Topics`.
-    #[serde(rename = "Topics", default, skip_serializing_if = "Option::is_none")]
     pub topics: Option<Vec<String>>,
     /// Model member `TumblingWindowInSeconds` (shape `TumblingWindowInSeconds`). Constraint: value 0..=900. JSON member `TumblingWindowInSeconds`.
-    #[serde(
-        rename = "TumblingWindowInSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub tumbling_window_in_seconds: Option<i32>,
+}
+
+impl serde::Serialize for CreateEventSourceMapping {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CreateEventSourceMapping",
+            usize::from(self.amazon_managed_kafka_event_source_config.is_some())
+                + usize::from(self.batch_size.is_some())
+                + usize::from(self.bisect_batch_on_function_error.is_some())
+                + usize::from(self.destination_config.is_some())
+                + usize::from(self.document_db_event_source_config.is_some())
+                + usize::from(self.enabled.is_some())
+                + usize::from(self.event_source_arn.is_some())
+                + usize::from(self.filter_criteria.is_some())
+                + 1
+                + usize::from(self.function_response_types.is_some())
+                + usize::from(self.kms_key_arn.is_some())
+                + usize::from(self.logging_config.is_some())
+                + usize::from(self.maximum_batching_window_in_seconds.is_some())
+                + usize::from(self.maximum_record_age_in_seconds.is_some())
+                + usize::from(self.maximum_retry_attempts.is_some())
+                + usize::from(self.metrics_config.is_some())
+                + usize::from(self.parallelization_factor.is_some())
+                + usize::from(self.provisioned_poller_config.is_some())
+                + usize::from(self.queues.is_some())
+                + usize::from(self.scaling_config.is_some())
+                + usize::from(self.self_managed_event_source.is_some())
+                + usize::from(self.self_managed_kafka_event_source_config.is_some())
+                + usize::from(self.source_access_configurations.is_some())
+                + usize::from(self.starting_position.is_some())
+                + usize::from(self.starting_position_timestamp.is_some())
+                + usize::from(self.tags.is_some())
+                + usize::from(self.topics.is_some())
+                + usize::from(self.tumbling_window_in_seconds.is_some()),
+        )?;
+        if let Some(v) = &self.amazon_managed_kafka_event_source_config {
+            st.serialize_field("AmazonManagedKafkaEventSourceConfig", v)?;
+        }
+        if let Some(v) = &self.batch_size {
+            st.serialize_field("BatchSize", v)?;
+        }
+        if let Some(v) = &self.bisect_batch_on_function_error {
+            st.serialize_field("BisectBatchOnFunctionError", v)?;
+        }
+        if let Some(v) = &self.destination_config {
+            st.serialize_field("DestinationConfig", v)?;
+        }
+        if let Some(v) = &self.document_db_event_source_config {
+            st.serialize_field("DocumentDBEventSourceConfig", v)?;
+        }
+        if let Some(v) = &self.enabled {
+            st.serialize_field("Enabled", v)?;
+        }
+        if let Some(v) = &self.event_source_arn {
+            st.serialize_field("EventSourceArn", v)?;
+        }
+        if let Some(v) = &self.filter_criteria {
+            st.serialize_field("FilterCriteria", v)?;
+        }
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.function_response_types {
+            st.serialize_field("FunctionResponseTypes", v)?;
+        }
+        if let Some(v) = &self.kms_key_arn {
+            st.serialize_field("KMSKeyArn", v)?;
+        }
+        if let Some(v) = &self.logging_config {
+            st.serialize_field("LoggingConfig", v)?;
+        }
+        if let Some(v) = &self.maximum_batching_window_in_seconds {
+            st.serialize_field("MaximumBatchingWindowInSeconds", v)?;
+        }
+        if let Some(v) = &self.maximum_record_age_in_seconds {
+            st.serialize_field("MaximumRecordAgeInSeconds", v)?;
+        }
+        if let Some(v) = &self.maximum_retry_attempts {
+            st.serialize_field("MaximumRetryAttempts", v)?;
+        }
+        if let Some(v) = &self.metrics_config {
+            st.serialize_field("MetricsConfig", v)?;
+        }
+        if let Some(v) = &self.parallelization_factor {
+            st.serialize_field("ParallelizationFactor", v)?;
+        }
+        if let Some(v) = &self.provisioned_poller_config {
+            st.serialize_field("ProvisionedPollerConfig", v)?;
+        }
+        if let Some(v) = &self.queues {
+            st.serialize_field("Queues", v)?;
+        }
+        if let Some(v) = &self.scaling_config {
+            st.serialize_field("ScalingConfig", v)?;
+        }
+        if let Some(v) = &self.self_managed_event_source {
+            st.serialize_field("SelfManagedEventSource", v)?;
+        }
+        if let Some(v) = &self.self_managed_kafka_event_source_config {
+            st.serialize_field("SelfManagedKafkaEventSourceConfig", v)?;
+        }
+        if let Some(v) = &self.source_access_configurations {
+            st.serialize_field("SourceAccessConfigurations", v)?;
+        }
+        if let Some(v) = &self.starting_position {
+            st.serialize_field("StartingPosition", v)?;
+        }
+        if let Some(v) = &self.starting_position_timestamp {
+            st.serialize_field(
+                "StartingPositionTimestamp",
+                &crate::serde_util::AsRfc3339(v),
+            )?;
+        }
+        if let Some(v) = &self.tags {
+            st.serialize_field("Tags", v)?;
+        }
+        if let Some(v) = &self.topics {
+            st.serialize_field("Topics", v)?;
+        }
+        if let Some(v) = &self.tumbling_window_in_seconds {
+            st.serialize_field("TumblingWindowInSeconds", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateEventSourceMapping {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AmazonManagedKafkaEventSourceConfig",
+            "BatchSize",
+            "BisectBatchOnFunctionError",
+            "DestinationConfig",
+            "DocumentDBEventSourceConfig",
+            "Enabled",
+            "EventSourceArn",
+            "FilterCriteria",
+            "FunctionName",
+            "FunctionResponseTypes",
+            "KMSKeyArn",
+            "LoggingConfig",
+            "MaximumBatchingWindowInSeconds",
+            "MaximumRecordAgeInSeconds",
+            "MaximumRetryAttempts",
+            "MetricsConfig",
+            "ParallelizationFactor",
+            "ProvisionedPollerConfig",
+            "Queues",
+            "ScalingConfig",
+            "SelfManagedEventSource",
+            "SelfManagedKafkaEventSourceConfig",
+            "SourceAccessConfigurations",
+            "StartingPosition",
+            "StartingPositionTimestamp",
+            "Tags",
+            "Topics",
+            "TumblingWindowInSeconds",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AmazonManagedKafkaEventSourceConfig" => Some(0),
+                "BatchSize" => Some(1),
+                "BisectBatchOnFunctionError" => Some(2),
+                "DestinationConfig" => Some(3),
+                "DocumentDBEventSourceConfig" => Some(4),
+                "Enabled" => Some(5),
+                "EventSourceArn" => Some(6),
+                "FilterCriteria" => Some(7),
+                "FunctionName" => Some(8),
+                "FunctionResponseTypes" => Some(9),
+                "KMSKeyArn" => Some(10),
+                "LoggingConfig" => Some(11),
+                "MaximumBatchingWindowInSeconds" => Some(12),
+                "MaximumRecordAgeInSeconds" => Some(13),
+                "MaximumRetryAttempts" => Some(14),
+                "MetricsConfig" => Some(15),
+                "ParallelizationFactor" => Some(16),
+                "ProvisionedPollerConfig" => Some(17),
+                "Queues" => Some(18),
+                "ScalingConfig" => Some(19),
+                "SelfManagedEventSource" => Some(20),
+                "SelfManagedKafkaEventSourceConfig" => Some(21),
+                "SourceAccessConfigurations" => Some(22),
+                "StartingPosition" => Some(23),
+                "StartingPositionTimestamp" => Some(24),
+                "Tags" => Some(25),
+                "Topics" => Some(26),
+                "TumblingWindowInSeconds" => Some(27),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CreateEventSourceMapping;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CreateEventSourceMapping")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CreateEventSourceMapping, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                let mut m7 = None;
+                let mut m8 = None;
+                let mut m9 = None;
+                let mut m10 = None;
+                let mut m11 = None;
+                let mut m12 = None;
+                let mut m13 = None;
+                let mut m14 = None;
+                let mut m15 = None;
+                let mut m16 = None;
+                let mut m17 = None;
+                let mut m18 = None;
+                let mut m19 = None;
+                let mut m20 = None;
+                let mut m21 = None;
+                let mut m22 = None;
+                let mut m23 = None;
+                let mut m24 = None;
+                let mut m25 = None;
+                let mut m26 = None;
+                let mut m27 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        Some(7) => m7 = map.next_value()?,
+                        Some(8) => m8 = Some(map.next_value()?),
+                        Some(9) => m9 = map.next_value()?,
+                        Some(10) => m10 = map.next_value()?,
+                        Some(11) => m11 = map.next_value()?,
+                        Some(12) => m12 = map.next_value()?,
+                        Some(13) => m13 = map.next_value()?,
+                        Some(14) => m14 = map.next_value()?,
+                        Some(15) => m15 = map.next_value()?,
+                        Some(16) => m16 = map.next_value()?,
+                        Some(17) => m17 = map.next_value()?,
+                        Some(18) => m18 = map.next_value()?,
+                        Some(19) => m19 = map.next_value()?,
+                        Some(20) => m20 = map.next_value()?,
+                        Some(21) => m21 = map.next_value()?,
+                        Some(22) => m22 = map.next_value()?,
+                        Some(23) => m23 = map.next_value()?,
+                        Some(24) => {
+                            m24 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        Some(25) => m25 = map.next_value()?,
+                        Some(26) => m26 = map.next_value()?,
+                        Some(27) => m27 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CreateEventSourceMapping {
+                    amazon_managed_kafka_event_source_config: m0,
+                    batch_size: m1,
+                    bisect_batch_on_function_error: m2,
+                    destination_config: m3,
+                    document_db_event_source_config: m4,
+                    enabled: m5,
+                    event_source_arn: m6,
+                    filter_criteria: m7,
+                    function_name: m8.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    function_response_types: m9,
+                    kms_key_arn: m10,
+                    logging_config: m11,
+                    maximum_batching_window_in_seconds: m12,
+                    maximum_record_age_in_seconds: m13,
+                    maximum_retry_attempts: m14,
+                    metrics_config: m15,
+                    parallelization_factor: m16,
+                    provisioned_poller_config: m17,
+                    queues: m18,
+                    scaling_config: m19,
+                    self_managed_event_source: m20,
+                    self_managed_kafka_event_source_config: m21,
+                    source_access_configurations: m22,
+                    starting_position: m23,
+                    starting_position_timestamp: m24,
+                    tags: m25,
+                    topics: m26,
+                    tumbling_window_in_seconds: m27,
+                })
+            }
+        }
+        d.deserialize_struct("CreateEventSourceMapping", MEMBERS, Shape)
+    }
 }
 
 impl CreateEventSourceMapping {
@@ -1882,7 +2959,7 @@ impl crate::validate::Validate for CreateEventSourceMapping {
 }
 
 /// The errors the model lists for [`CreateEventSourceMapping`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CreateEventSourceMappingError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -1897,6 +2974,46 @@ pub enum CreateEventSourceMappingError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for CreateEventSourceMappingError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "CreateEventSourceMappingError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "CreateEventSourceMappingError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "CreateEventSourceMappingError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "CreateEventSourceMappingError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "CreateEventSourceMappingError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("CreateEventSourceMappingError", 5, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for CreateEventSourceMappingError {
@@ -1938,144 +3055,134 @@ impl Operation for CreateEventSourceMapping {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2015-03-31/event-source-mappings");
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(
-                rename = "AmazonManagedKafkaEventSourceConfig",
-                skip_serializing_if = "Option::is_none"
-            )]
-            amazon_managed_kafka_event_source_config:
-                Option<&'a crate::types::AmazonManagedKafkaEventSourceConfig>,
-            #[serde(rename = "BatchSize", skip_serializing_if = "Option::is_none")]
-            batch_size: Option<&'a i32>,
-            #[serde(
-                rename = "BisectBatchOnFunctionError",
-                skip_serializing_if = "Option::is_none"
-            )]
-            bisect_batch_on_function_error: Option<&'a bool>,
-            #[serde(rename = "DestinationConfig", skip_serializing_if = "Option::is_none")]
-            destination_config: Option<&'a crate::types::DestinationConfig>,
-            #[serde(
-                rename = "DocumentDBEventSourceConfig",
-                skip_serializing_if = "Option::is_none"
-            )]
-            document_db_event_source_config: Option<&'a crate::types::DocumentDBEventSourceConfig>,
-            #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
-            enabled: Option<&'a bool>,
-            #[serde(rename = "EventSourceArn", skip_serializing_if = "Option::is_none")]
-            event_source_arn: Option<&'a String>,
-            #[serde(rename = "FilterCriteria", skip_serializing_if = "Option::is_none")]
-            filter_criteria: Option<&'a crate::types::FilterCriteria>,
-            #[serde(rename = "FunctionName")]
-            function_name: &'a String,
-            #[serde(
-                rename = "FunctionResponseTypes",
-                skip_serializing_if = "Option::is_none"
-            )]
-            function_response_types: Option<&'a Vec<crate::types::FunctionResponseType>>,
-            #[serde(rename = "KMSKeyArn", skip_serializing_if = "Option::is_none")]
-            kms_key_arn: Option<&'a String>,
-            #[serde(rename = "LoggingConfig", skip_serializing_if = "Option::is_none")]
-            logging_config: Option<&'a crate::types::EventSourceMappingLoggingConfig>,
-            #[serde(
-                rename = "MaximumBatchingWindowInSeconds",
-                skip_serializing_if = "Option::is_none"
-            )]
-            maximum_batching_window_in_seconds: Option<&'a i32>,
-            #[serde(
-                rename = "MaximumRecordAgeInSeconds",
-                skip_serializing_if = "Option::is_none"
-            )]
-            maximum_record_age_in_seconds: Option<&'a i32>,
-            #[serde(
-                rename = "MaximumRetryAttempts",
-                skip_serializing_if = "Option::is_none"
-            )]
-            maximum_retry_attempts: Option<&'a i32>,
-            #[serde(rename = "MetricsConfig", skip_serializing_if = "Option::is_none")]
-            metrics_config: Option<&'a crate::types::EventSourceMappingMetricsConfig>,
-            #[serde(
-                rename = "ParallelizationFactor",
-                skip_serializing_if = "Option::is_none"
-            )]
-            parallelization_factor: Option<&'a i32>,
-            #[serde(
-                rename = "ProvisionedPollerConfig",
-                skip_serializing_if = "Option::is_none"
-            )]
-            provisioned_poller_config: Option<&'a crate::types::ProvisionedPollerConfig>,
-            #[serde(rename = "Queues", skip_serializing_if = "Option::is_none")]
-            queues: Option<&'a Vec<String>>,
-            #[serde(rename = "ScalingConfig", skip_serializing_if = "Option::is_none")]
-            scaling_config: Option<&'a crate::types::ScalingConfig>,
-            #[serde(
-                rename = "SelfManagedEventSource",
-                skip_serializing_if = "Option::is_none"
-            )]
-            self_managed_event_source: Option<&'a crate::types::SelfManagedEventSource>,
-            #[serde(
-                rename = "SelfManagedKafkaEventSourceConfig",
-                skip_serializing_if = "Option::is_none"
-            )]
-            self_managed_kafka_event_source_config:
-                Option<&'a crate::types::SelfManagedKafkaEventSourceConfig>,
-            #[serde(
-                rename = "SourceAccessConfigurations",
-                skip_serializing_if = "Option::is_none"
-            )]
-            source_access_configurations: Option<&'a Vec<crate::types::SourceAccessConfiguration>>,
-            #[serde(rename = "StartingPosition", skip_serializing_if = "Option::is_none")]
-            starting_position: Option<&'a crate::types::EventSourcePosition>,
-            #[serde(
-                rename = "StartingPositionTimestamp",
-                skip_serializing_if = "Option::is_none",
-                serialize_with = "crate::serde_util::wire::opt_timestamp"
-            )]
-            starting_position_timestamp: Option<&'a time::OffsetDateTime>,
-            #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
-            tags: Option<&'a std::collections::BTreeMap<String, String>>,
-            #[serde(rename = "Topics", skip_serializing_if = "Option::is_none")]
-            topics: Option<&'a Vec<String>>,
-            #[serde(
-                rename = "TumblingWindowInSeconds",
-                skip_serializing_if = "Option::is_none"
-            )]
-            tumbling_window_in_seconds: Option<&'a i32>,
+        struct Body<'a>(&'a CreateEventSourceMapping);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    usize::from(self.0.amazon_managed_kafka_event_source_config.is_some())
+                        + usize::from(self.0.batch_size.is_some())
+                        + usize::from(self.0.bisect_batch_on_function_error.is_some())
+                        + usize::from(self.0.destination_config.is_some())
+                        + usize::from(self.0.document_db_event_source_config.is_some())
+                        + usize::from(self.0.enabled.is_some())
+                        + usize::from(self.0.event_source_arn.is_some())
+                        + usize::from(self.0.filter_criteria.is_some())
+                        + 1
+                        + usize::from(self.0.function_response_types.is_some())
+                        + usize::from(self.0.kms_key_arn.is_some())
+                        + usize::from(self.0.logging_config.is_some())
+                        + usize::from(self.0.maximum_batching_window_in_seconds.is_some())
+                        + usize::from(self.0.maximum_record_age_in_seconds.is_some())
+                        + usize::from(self.0.maximum_retry_attempts.is_some())
+                        + usize::from(self.0.metrics_config.is_some())
+                        + usize::from(self.0.parallelization_factor.is_some())
+                        + usize::from(self.0.provisioned_poller_config.is_some())
+                        + usize::from(self.0.queues.is_some())
+                        + usize::from(self.0.scaling_config.is_some())
+                        + usize::from(self.0.self_managed_event_source.is_some())
+                        + usize::from(self.0.self_managed_kafka_event_source_config.is_some())
+                        + usize::from(self.0.source_access_configurations.is_some())
+                        + usize::from(self.0.starting_position.is_some())
+                        + usize::from(self.0.starting_position_timestamp.is_some())
+                        + usize::from(self.0.tags.is_some())
+                        + usize::from(self.0.topics.is_some())
+                        + usize::from(self.0.tumbling_window_in_seconds.is_some()),
+                )?;
+                if let Some(v) = &self.0.amazon_managed_kafka_event_source_config {
+                    st.serialize_field("AmazonManagedKafkaEventSourceConfig", v)?;
+                }
+                if let Some(v) = &self.0.batch_size {
+                    st.serialize_field("BatchSize", v)?;
+                }
+                if let Some(v) = &self.0.bisect_batch_on_function_error {
+                    st.serialize_field("BisectBatchOnFunctionError", v)?;
+                }
+                if let Some(v) = &self.0.destination_config {
+                    st.serialize_field("DestinationConfig", v)?;
+                }
+                if let Some(v) = &self.0.document_db_event_source_config {
+                    st.serialize_field("DocumentDBEventSourceConfig", v)?;
+                }
+                if let Some(v) = &self.0.enabled {
+                    st.serialize_field("Enabled", v)?;
+                }
+                if let Some(v) = &self.0.event_source_arn {
+                    st.serialize_field("EventSourceArn", v)?;
+                }
+                if let Some(v) = &self.0.filter_criteria {
+                    st.serialize_field("FilterCriteria", v)?;
+                }
+                {
+                    let v = &self.0.function_name;
+                    st.serialize_field("FunctionName", v)?;
+                }
+                if let Some(v) = &self.0.function_response_types {
+                    st.serialize_field("FunctionResponseTypes", v)?;
+                }
+                if let Some(v) = &self.0.kms_key_arn {
+                    st.serialize_field("KMSKeyArn", v)?;
+                }
+                if let Some(v) = &self.0.logging_config {
+                    st.serialize_field("LoggingConfig", v)?;
+                }
+                if let Some(v) = &self.0.maximum_batching_window_in_seconds {
+                    st.serialize_field("MaximumBatchingWindowInSeconds", v)?;
+                }
+                if let Some(v) = &self.0.maximum_record_age_in_seconds {
+                    st.serialize_field("MaximumRecordAgeInSeconds", v)?;
+                }
+                if let Some(v) = &self.0.maximum_retry_attempts {
+                    st.serialize_field("MaximumRetryAttempts", v)?;
+                }
+                if let Some(v) = &self.0.metrics_config {
+                    st.serialize_field("MetricsConfig", v)?;
+                }
+                if let Some(v) = &self.0.parallelization_factor {
+                    st.serialize_field("ParallelizationFactor", v)?;
+                }
+                if let Some(v) = &self.0.provisioned_poller_config {
+                    st.serialize_field("ProvisionedPollerConfig", v)?;
+                }
+                if let Some(v) = &self.0.queues {
+                    st.serialize_field("Queues", v)?;
+                }
+                if let Some(v) = &self.0.scaling_config {
+                    st.serialize_field("ScalingConfig", v)?;
+                }
+                if let Some(v) = &self.0.self_managed_event_source {
+                    st.serialize_field("SelfManagedEventSource", v)?;
+                }
+                if let Some(v) = &self.0.self_managed_kafka_event_source_config {
+                    st.serialize_field("SelfManagedKafkaEventSourceConfig", v)?;
+                }
+                if let Some(v) = &self.0.source_access_configurations {
+                    st.serialize_field("SourceAccessConfigurations", v)?;
+                }
+                if let Some(v) = &self.0.starting_position {
+                    st.serialize_field("StartingPosition", v)?;
+                }
+                if let Some(v) = &self.0.starting_position_timestamp {
+                    st.serialize_field(
+                        "StartingPositionTimestamp",
+                        &crate::serde_util::AsEpoch(v),
+                    )?;
+                }
+                if let Some(v) = &self.0.tags {
+                    st.serialize_field("Tags", v)?;
+                }
+                if let Some(v) = &self.0.topics {
+                    st.serialize_field("Topics", v)?;
+                }
+                if let Some(v) = &self.0.tumbling_window_in_seconds {
+                    st.serialize_field("TumblingWindowInSeconds", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            amazon_managed_kafka_event_source_config: self
-                .amazon_managed_kafka_event_source_config
-                .as_ref(),
-            batch_size: self.batch_size.as_ref(),
-            bisect_batch_on_function_error: self.bisect_batch_on_function_error.as_ref(),
-            destination_config: self.destination_config.as_ref(),
-            document_db_event_source_config: self.document_db_event_source_config.as_ref(),
-            enabled: self.enabled.as_ref(),
-            event_source_arn: self.event_source_arn.as_ref(),
-            filter_criteria: self.filter_criteria.as_ref(),
-            function_name: &self.function_name,
-            function_response_types: self.function_response_types.as_ref(),
-            kms_key_arn: self.kms_key_arn.as_ref(),
-            logging_config: self.logging_config.as_ref(),
-            maximum_batching_window_in_seconds: self.maximum_batching_window_in_seconds.as_ref(),
-            maximum_record_age_in_seconds: self.maximum_record_age_in_seconds.as_ref(),
-            maximum_retry_attempts: self.maximum_retry_attempts.as_ref(),
-            metrics_config: self.metrics_config.as_ref(),
-            parallelization_factor: self.parallelization_factor.as_ref(),
-            provisioned_poller_config: self.provisioned_poller_config.as_ref(),
-            queues: self.queues.as_ref(),
-            scaling_config: self.scaling_config.as_ref(),
-            self_managed_event_source: self.self_managed_event_source.as_ref(),
-            self_managed_kafka_event_source_config: self
-                .self_managed_kafka_event_source_config
-                .as_ref(),
-            source_access_configurations: self.source_access_configurations.as_ref(),
-            starting_position: self.starting_position.as_ref(),
-            starting_position_timestamp: self.starting_position_timestamp.as_ref(),
-            tags: self.tags.as_ref(),
-            topics: self.topics.as_ref(),
-            tumbling_window_in_seconds: self.tumbling_window_in_seconds.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -2095,167 +3202,393 @@ impl Operation for CreateEventSourceMapping {
 /// Required members are arguments of [`CreateFunction::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateFunction {
     /// Model member `AcceleratorConfig` (shape `AcceleratorConfig`). JSON member `AcceleratorConfig`.
-    #[serde(
-        rename = "AcceleratorConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub accelerator_config: Option<crate::types::AcceleratorConfig>,
     /// Model member `Architectures` (shape `ArchitecturesList`). Constraint: items 1..=1. JSON member `Architectures`.
-    #[serde(
-        rename = "Architectures",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub architectures: Option<Vec<crate::types::Architecture>>,
     /// Model member `CapacityProviderConfig` (shape `CapacityProviderConfig`). JSON member `CapacityProviderConfig`.
-    #[serde(
-        rename = "CapacityProviderConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub capacity_provider_config: Option<crate::types::CapacityProviderConfig>,
     /// Model member `Code` (shape `FunctionCode`). Required. JSON member `Code`.
-    #[serde(rename = "Code")]
     pub code: crate::types::FunctionCode,
     /// Model member `CodeSigningConfigArn` (shape `CodeSigningConfigArn`). Constraint: length (characters) 0..=200. JSON member `CodeSigningConfigArn`.
-    #[serde(
-        rename = "CodeSigningConfigArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub code_signing_config_arn: Option<String>,
     /// Model member `DeadLetterConfig` (shape `DeadLetterConfig`). JSON member `DeadLetterConfig`.
-    #[serde(
-        rename = "DeadLetterConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub dead_letter_config: Option<crate::types::DeadLetterConfig>,
     /// Model member `Description` (shape `Description`). Constraint: length (characters) 0..=256. JSON member `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub description: Option<String>,
     /// Model member `DurableConfig` (shape `DurableConfig`). JSON member `DurableConfig`.
-    #[serde(
-        rename = "DurableConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub durable_config: Option<crate::types::DurableConfig>,
     /// Model member `Environment` (shape `Environment`). JSON member `Environment`.
-    #[serde(
-        rename = "Environment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub environment: Option<crate::types::Environment>,
     /// Model member `EphemeralStorage` (shape `EphemeralStorage`). JSON member `EphemeralStorage`.
-    #[serde(
-        rename = "EphemeralStorage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub ephemeral_storage: Option<crate::types::EphemeralStorage>,
     /// Model member `FileSystemConfigs` (shape `FileSystemConfigList`). Constraint: items 0..=1. JSON member `FileSystemConfigs`.
-    #[serde(
-        rename = "FileSystemConfigs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub file_system_configs: Option<Vec<crate::types::FileSystemConfig>>,
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. JSON member `FunctionName`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Handler` (shape `Handler`). Constraint: length (characters) 0..=128. JSON member `Handler`.
-    #[serde(rename = "Handler", default, skip_serializing_if = "Option::is_none")]
     pub handler: Option<String>,
     /// Model member `ImageConfig` (shape `ImageConfig`). JSON member `ImageConfig`.
-    #[serde(
-        rename = "ImageConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub image_config: Option<crate::types::ImageConfig>,
     /// Model member `KMSKeyArn` (shape `KMSKeyArn`). Constraint: length (characters) 0..=10000. JSON member `KMSKeyArn`.
-    #[serde(rename = "KMSKeyArn", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<String>,
     /// Model member `Layers` (shape `LayerList`). JSON member `Layers`.
-    #[serde(rename = "Layers", default, skip_serializing_if = "Option::is_none")]
     pub layers: Option<Vec<String>>,
     /// Model member `LoggingConfig` (shape `LoggingConfig`). JSON member `LoggingConfig`.
-    #[serde(
-        rename = "LoggingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub logging_config: Option<crate::types::LoggingConfig>,
     /// Model member `MemorySize` (shape `MemorySize`). Constraint: value 128..=32768. JSON member `MemorySize`.
-    #[serde(
-        rename = "MemorySize",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub memory_size: Option<i32>,
     /// Model member `PackageType` (shape `PackageType`). One of [`PackageType`](crate::types::PackageType). JSON member `PackageType`.
-    #[serde(
-        rename = "PackageType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub package_type: Option<crate::types::PackageType>,
     /// Model member `Publish` (shape `Boolean`). JSON member `Publish`.
-    #[serde(rename = "Publish", default, skip_serializing_if = "Option::is_none")]
     pub publish: Option<bool>,
     /// Model member `PublishTo` (shape `FunctionVersionLatestPublished`). One of [`FunctionVersionLatestPublished`](crate::types::FunctionVersionLatestPublished). JSON member `PublishTo`.
-    #[serde(rename = "PublishTo", default, skip_serializing_if = "Option::is_none")]
     pub publish_to: Option<crate::types::FunctionVersionLatestPublished>,
     /// Model member `Role` (shape `RoleArn`). Required. Constraint: length (characters) 0..=10000. JSON member `Role`.
-    #[serde(rename = "Role")]
     pub role: String,
     /// Model member `Runtime` (shape `Runtime`). One of [`Runtime`](crate::types::Runtime). JSON member `Runtime`.
-    #[serde(rename = "Runtime", default, skip_serializing_if = "Option::is_none")]
     pub runtime: Option<crate::types::Runtime>,
     /// Model member `RuntimeConfig` (shape `FunctionRuntimeConfig`). JSON member `RuntimeConfig`.
-    #[serde(
-        rename = "RuntimeConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub runtime_config: Option<crate::types::FunctionRuntimeConfig>,
     /// Model member `SnapStart` (shape `SnapStart`). JSON member `SnapStart`.
-    #[serde(rename = "SnapStart", default, skip_serializing_if = "Option::is_none")]
     pub snap_start: Option<crate::types::SnapStart>,
     /// Model member `Tags` (shape `Tags`). JSON member `Tags`.
-    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// Model member `TenancyConfig` (shape `TenancyConfig`). JSON member `TenancyConfig`.
-    #[serde(
-        rename = "TenancyConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub tenancy_config: Option<crate::types::TenancyConfig>,
     /// Model member `Timeout` (shape `Timeout`). Constraint: value 1..=5400. JSON member `Timeout`.
-    #[serde(rename = "Timeout", default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<i32>,
     /// Model member `TracingConfig` (shape `TracingConfig`). JSON member `TracingConfig`.
-    #[serde(
-        rename = "TracingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub tracing_config: Option<crate::types::TracingConfig>,
     /// Model member `VpcConfig` (shape `VpcConfig`). JSON member `VpcConfig`.
-    #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<crate::types::VpcConfig>,
+}
+
+impl serde::Serialize for CreateFunction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CreateFunction",
+            usize::from(self.accelerator_config.is_some())
+                + usize::from(self.architectures.is_some())
+                + usize::from(self.capacity_provider_config.is_some())
+                + 1
+                + usize::from(self.code_signing_config_arn.is_some())
+                + usize::from(self.dead_letter_config.is_some())
+                + usize::from(self.description.is_some())
+                + usize::from(self.durable_config.is_some())
+                + usize::from(self.environment.is_some())
+                + usize::from(self.ephemeral_storage.is_some())
+                + usize::from(self.file_system_configs.is_some())
+                + 1
+                + usize::from(self.handler.is_some())
+                + usize::from(self.image_config.is_some())
+                + usize::from(self.kms_key_arn.is_some())
+                + usize::from(self.layers.is_some())
+                + usize::from(self.logging_config.is_some())
+                + usize::from(self.memory_size.is_some())
+                + usize::from(self.package_type.is_some())
+                + usize::from(self.publish.is_some())
+                + usize::from(self.publish_to.is_some())
+                + 1
+                + usize::from(self.runtime.is_some())
+                + usize::from(self.runtime_config.is_some())
+                + usize::from(self.snap_start.is_some())
+                + usize::from(self.tags.is_some())
+                + usize::from(self.tenancy_config.is_some())
+                + usize::from(self.timeout.is_some())
+                + usize::from(self.tracing_config.is_some())
+                + usize::from(self.vpc_config.is_some()),
+        )?;
+        if let Some(v) = &self.accelerator_config {
+            st.serialize_field("AcceleratorConfig", v)?;
+        }
+        if let Some(v) = &self.architectures {
+            st.serialize_field("Architectures", v)?;
+        }
+        if let Some(v) = &self.capacity_provider_config {
+            st.serialize_field("CapacityProviderConfig", v)?;
+        }
+        {
+            let v = &self.code;
+            st.serialize_field("Code", v)?;
+        }
+        if let Some(v) = &self.code_signing_config_arn {
+            st.serialize_field("CodeSigningConfigArn", v)?;
+        }
+        if let Some(v) = &self.dead_letter_config {
+            st.serialize_field("DeadLetterConfig", v)?;
+        }
+        if let Some(v) = &self.description {
+            st.serialize_field("Description", v)?;
+        }
+        if let Some(v) = &self.durable_config {
+            st.serialize_field("DurableConfig", v)?;
+        }
+        if let Some(v) = &self.environment {
+            st.serialize_field("Environment", v)?;
+        }
+        if let Some(v) = &self.ephemeral_storage {
+            st.serialize_field("EphemeralStorage", v)?;
+        }
+        if let Some(v) = &self.file_system_configs {
+            st.serialize_field("FileSystemConfigs", v)?;
+        }
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.handler {
+            st.serialize_field("Handler", v)?;
+        }
+        if let Some(v) = &self.image_config {
+            st.serialize_field("ImageConfig", v)?;
+        }
+        if let Some(v) = &self.kms_key_arn {
+            st.serialize_field("KMSKeyArn", v)?;
+        }
+        if let Some(v) = &self.layers {
+            st.serialize_field("Layers", v)?;
+        }
+        if let Some(v) = &self.logging_config {
+            st.serialize_field("LoggingConfig", v)?;
+        }
+        if let Some(v) = &self.memory_size {
+            st.serialize_field("MemorySize", v)?;
+        }
+        if let Some(v) = &self.package_type {
+            st.serialize_field("PackageType", v)?;
+        }
+        if let Some(v) = &self.publish {
+            st.serialize_field("Publish", v)?;
+        }
+        if let Some(v) = &self.publish_to {
+            st.serialize_field("PublishTo", v)?;
+        }
+        {
+            let v = &self.role;
+            st.serialize_field("Role", v)?;
+        }
+        if let Some(v) = &self.runtime {
+            st.serialize_field("Runtime", v)?;
+        }
+        if let Some(v) = &self.runtime_config {
+            st.serialize_field("RuntimeConfig", v)?;
+        }
+        if let Some(v) = &self.snap_start {
+            st.serialize_field("SnapStart", v)?;
+        }
+        if let Some(v) = &self.tags {
+            st.serialize_field("Tags", v)?;
+        }
+        if let Some(v) = &self.tenancy_config {
+            st.serialize_field("TenancyConfig", v)?;
+        }
+        if let Some(v) = &self.timeout {
+            st.serialize_field("Timeout", v)?;
+        }
+        if let Some(v) = &self.tracing_config {
+            st.serialize_field("TracingConfig", v)?;
+        }
+        if let Some(v) = &self.vpc_config {
+            st.serialize_field("VpcConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateFunction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AcceleratorConfig",
+            "Architectures",
+            "CapacityProviderConfig",
+            "Code",
+            "CodeSigningConfigArn",
+            "DeadLetterConfig",
+            "Description",
+            "DurableConfig",
+            "Environment",
+            "EphemeralStorage",
+            "FileSystemConfigs",
+            "FunctionName",
+            "Handler",
+            "ImageConfig",
+            "KMSKeyArn",
+            "Layers",
+            "LoggingConfig",
+            "MemorySize",
+            "PackageType",
+            "Publish",
+            "PublishTo",
+            "Role",
+            "Runtime",
+            "RuntimeConfig",
+            "SnapStart",
+            "Tags",
+            "TenancyConfig",
+            "Timeout",
+            "TracingConfig",
+            "VpcConfig",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AcceleratorConfig" => Some(0),
+                "Architectures" => Some(1),
+                "CapacityProviderConfig" => Some(2),
+                "Code" => Some(3),
+                "CodeSigningConfigArn" => Some(4),
+                "DeadLetterConfig" => Some(5),
+                "Description" => Some(6),
+                "DurableConfig" => Some(7),
+                "Environment" => Some(8),
+                "EphemeralStorage" => Some(9),
+                "FileSystemConfigs" => Some(10),
+                "FunctionName" => Some(11),
+                "Handler" => Some(12),
+                "ImageConfig" => Some(13),
+                "KMSKeyArn" => Some(14),
+                "Layers" => Some(15),
+                "LoggingConfig" => Some(16),
+                "MemorySize" => Some(17),
+                "PackageType" => Some(18),
+                "Publish" => Some(19),
+                "PublishTo" => Some(20),
+                "Role" => Some(21),
+                "Runtime" => Some(22),
+                "RuntimeConfig" => Some(23),
+                "SnapStart" => Some(24),
+                "Tags" => Some(25),
+                "TenancyConfig" => Some(26),
+                "Timeout" => Some(27),
+                "TracingConfig" => Some(28),
+                "VpcConfig" => Some(29),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CreateFunction;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CreateFunction")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CreateFunction, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                let mut m7 = None;
+                let mut m8 = None;
+                let mut m9 = None;
+                let mut m10 = None;
+                let mut m11 = None;
+                let mut m12 = None;
+                let mut m13 = None;
+                let mut m14 = None;
+                let mut m15 = None;
+                let mut m16 = None;
+                let mut m17 = None;
+                let mut m18 = None;
+                let mut m19 = None;
+                let mut m20 = None;
+                let mut m21 = None;
+                let mut m22 = None;
+                let mut m23 = None;
+                let mut m24 = None;
+                let mut m25 = None;
+                let mut m26 = None;
+                let mut m27 = None;
+                let mut m28 = None;
+                let mut m29 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = Some(map.next_value()?),
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        Some(7) => m7 = map.next_value()?,
+                        Some(8) => m8 = map.next_value()?,
+                        Some(9) => m9 = map.next_value()?,
+                        Some(10) => m10 = map.next_value()?,
+                        Some(11) => m11 = Some(map.next_value()?),
+                        Some(12) => m12 = map.next_value()?,
+                        Some(13) => m13 = map.next_value()?,
+                        Some(14) => m14 = map.next_value()?,
+                        Some(15) => m15 = map.next_value()?,
+                        Some(16) => m16 = map.next_value()?,
+                        Some(17) => m17 = map.next_value()?,
+                        Some(18) => m18 = map.next_value()?,
+                        Some(19) => m19 = map.next_value()?,
+                        Some(20) => m20 = map.next_value()?,
+                        Some(21) => m21 = Some(map.next_value()?),
+                        Some(22) => m22 = map.next_value()?,
+                        Some(23) => m23 = map.next_value()?,
+                        Some(24) => m24 = map.next_value()?,
+                        Some(25) => m25 = map.next_value()?,
+                        Some(26) => m26 = map.next_value()?,
+                        Some(27) => m27 = map.next_value()?,
+                        Some(28) => m28 = map.next_value()?,
+                        Some(29) => m29 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CreateFunction {
+                    accelerator_config: m0,
+                    architectures: m1,
+                    capacity_provider_config: m2,
+                    code: m3
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("Code"))?,
+                    code_signing_config_arn: m4,
+                    dead_letter_config: m5,
+                    description: m6,
+                    durable_config: m7,
+                    environment: m8,
+                    ephemeral_storage: m9,
+                    file_system_configs: m10,
+                    function_name: m11.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    handler: m12,
+                    image_config: m13,
+                    kms_key_arn: m14,
+                    layers: m15,
+                    logging_config: m16,
+                    memory_size: m17,
+                    package_type: m18,
+                    publish: m19,
+                    publish_to: m20,
+                    role: m21
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("Role"))?,
+                    runtime: m22,
+                    runtime_config: m23,
+                    snap_start: m24,
+                    tags: m25,
+                    tenancy_config: m26,
+                    timeout: m27,
+                    tracing_config: m28,
+                    vpc_config: m29,
+                })
+            }
+        }
+        d.deserialize_struct("CreateFunction", MEMBERS, Shape)
+    }
 }
 
 impl CreateFunction {
@@ -2563,7 +3896,7 @@ impl crate::validate::Validate for CreateFunction {
 }
 
 /// The errors the model lists for [`CreateFunction`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CreateFunctionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -2590,6 +3923,69 @@ pub enum CreateFunctionError {
     ),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for CreateFunctionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "CreateFunctionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "CreateFunctionError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("CreateFunctionError", 2, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => {
+                s.serialize_newtype_variant("CreateFunctionError", 3, "TooManyRequestsException", v)
+            }
+            Self::InvalidCodeSignatureException(v) => s.serialize_newtype_variant(
+                "CreateFunctionError",
+                4,
+                "InvalidCodeSignatureException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "CreateFunctionError",
+                5,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::CodeVerificationFailedException(v) => s.serialize_newtype_variant(
+                "CreateFunctionError",
+                6,
+                "CodeVerificationFailedException",
+                v,
+            ),
+            Self::CodeSigningConfigNotFoundException(v) => s.serialize_newtype_variant(
+                "CreateFunctionError",
+                7,
+                "CodeSigningConfigNotFoundException",
+                v,
+            ),
+            Self::CodeStorageExceededException(v) => s.serialize_newtype_variant(
+                "CreateFunctionError",
+                8,
+                "CodeStorageExceededException",
+                v,
+            ),
+            Self::FunctionVersionsPerCapacityProviderLimitExceededException(v) => s
+                .serialize_newtype_variant(
+                    "CreateFunctionError",
+                    9,
+                    "FunctionVersionsPerCapacityProviderLimitExceededException",
+                    v,
+                ),
+            Self::Unknown => s.serialize_unit_variant("CreateFunctionError", 10, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for CreateFunctionError {
@@ -2626,107 +4022,141 @@ impl Operation for CreateFunction {
         self.validate()?;
         let mut b = RequestBuilder::new(Self::NAME, http::Method::POST, endpoint);
         b.literal("/2015-03-31/functions");
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "AcceleratorConfig", skip_serializing_if = "Option::is_none")]
-            accelerator_config: Option<&'a crate::types::AcceleratorConfig>,
-            #[serde(rename = "Architectures", skip_serializing_if = "Option::is_none")]
-            architectures: Option<&'a Vec<crate::types::Architecture>>,
-            #[serde(
-                rename = "CapacityProviderConfig",
-                skip_serializing_if = "Option::is_none"
-            )]
-            capacity_provider_config: Option<&'a crate::types::CapacityProviderConfig>,
-            #[serde(rename = "Code")]
-            code: &'a crate::types::FunctionCode,
-            #[serde(
-                rename = "CodeSigningConfigArn",
-                skip_serializing_if = "Option::is_none"
-            )]
-            code_signing_config_arn: Option<&'a String>,
-            #[serde(rename = "DeadLetterConfig", skip_serializing_if = "Option::is_none")]
-            dead_letter_config: Option<&'a crate::types::DeadLetterConfig>,
-            #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
-            description: Option<&'a String>,
-            #[serde(rename = "DurableConfig", skip_serializing_if = "Option::is_none")]
-            durable_config: Option<&'a crate::types::DurableConfig>,
-            #[serde(rename = "Environment", skip_serializing_if = "Option::is_none")]
-            environment: Option<&'a crate::types::Environment>,
-            #[serde(rename = "EphemeralStorage", skip_serializing_if = "Option::is_none")]
-            ephemeral_storage: Option<&'a crate::types::EphemeralStorage>,
-            #[serde(rename = "FileSystemConfigs", skip_serializing_if = "Option::is_none")]
-            file_system_configs: Option<&'a Vec<crate::types::FileSystemConfig>>,
-            #[serde(rename = "FunctionName")]
-            function_name: &'a String,
-            #[serde(rename = "Handler", skip_serializing_if = "Option::is_none")]
-            handler: Option<&'a String>,
-            #[serde(rename = "ImageConfig", skip_serializing_if = "Option::is_none")]
-            image_config: Option<&'a crate::types::ImageConfig>,
-            #[serde(rename = "KMSKeyArn", skip_serializing_if = "Option::is_none")]
-            kms_key_arn: Option<&'a String>,
-            #[serde(rename = "Layers", skip_serializing_if = "Option::is_none")]
-            layers: Option<&'a Vec<String>>,
-            #[serde(rename = "LoggingConfig", skip_serializing_if = "Option::is_none")]
-            logging_config: Option<&'a crate::types::LoggingConfig>,
-            #[serde(rename = "MemorySize", skip_serializing_if = "Option::is_none")]
-            memory_size: Option<&'a i32>,
-            #[serde(rename = "PackageType", skip_serializing_if = "Option::is_none")]
-            package_type: Option<&'a crate::types::PackageType>,
-            #[serde(rename = "Publish", skip_serializing_if = "Option::is_none")]
-            publish: Option<&'a bool>,
-            #[serde(rename = "PublishTo", skip_serializing_if = "Option::is_none")]
-            publish_to: Option<&'a crate::types::FunctionVersionLatestPublished>,
-            #[serde(rename = "Role")]
-            role: &'a String,
-            #[serde(rename = "Runtime", skip_serializing_if = "Option::is_none")]
-            runtime: Option<&'a crate::types::Runtime>,
-            #[serde(rename = "RuntimeConfig", skip_serializing_if = "Option::is_none")]
-            runtime_config: Option<&'a crate::types::FunctionRuntimeConfig>,
-            #[serde(rename = "SnapStart", skip_serializing_if = "Option::is_none")]
-            snap_start: Option<&'a crate::types::SnapStart>,
-            #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
-            tags: Option<&'a std::collections::BTreeMap<String, String>>,
-            #[serde(rename = "TenancyConfig", skip_serializing_if = "Option::is_none")]
-            tenancy_config: Option<&'a crate::types::TenancyConfig>,
-            #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
-            timeout: Option<&'a i32>,
-            #[serde(rename = "TracingConfig", skip_serializing_if = "Option::is_none")]
-            tracing_config: Option<&'a crate::types::TracingConfig>,
-            #[serde(rename = "VpcConfig", skip_serializing_if = "Option::is_none")]
-            vpc_config: Option<&'a crate::types::VpcConfig>,
+        struct Body<'a>(&'a CreateFunction);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    usize::from(self.0.accelerator_config.is_some())
+                        + usize::from(self.0.architectures.is_some())
+                        + usize::from(self.0.capacity_provider_config.is_some())
+                        + 1
+                        + usize::from(self.0.code_signing_config_arn.is_some())
+                        + usize::from(self.0.dead_letter_config.is_some())
+                        + usize::from(self.0.description.is_some())
+                        + usize::from(self.0.durable_config.is_some())
+                        + usize::from(self.0.environment.is_some())
+                        + usize::from(self.0.ephemeral_storage.is_some())
+                        + usize::from(self.0.file_system_configs.is_some())
+                        + 1
+                        + usize::from(self.0.handler.is_some())
+                        + usize::from(self.0.image_config.is_some())
+                        + usize::from(self.0.kms_key_arn.is_some())
+                        + usize::from(self.0.layers.is_some())
+                        + usize::from(self.0.logging_config.is_some())
+                        + usize::from(self.0.memory_size.is_some())
+                        + usize::from(self.0.package_type.is_some())
+                        + usize::from(self.0.publish.is_some())
+                        + usize::from(self.0.publish_to.is_some())
+                        + 1
+                        + usize::from(self.0.runtime.is_some())
+                        + usize::from(self.0.runtime_config.is_some())
+                        + usize::from(self.0.snap_start.is_some())
+                        + usize::from(self.0.tags.is_some())
+                        + usize::from(self.0.tenancy_config.is_some())
+                        + usize::from(self.0.timeout.is_some())
+                        + usize::from(self.0.tracing_config.is_some())
+                        + usize::from(self.0.vpc_config.is_some()),
+                )?;
+                if let Some(v) = &self.0.accelerator_config {
+                    st.serialize_field("AcceleratorConfig", v)?;
+                }
+                if let Some(v) = &self.0.architectures {
+                    st.serialize_field("Architectures", v)?;
+                }
+                if let Some(v) = &self.0.capacity_provider_config {
+                    st.serialize_field("CapacityProviderConfig", v)?;
+                }
+                {
+                    let v = &self.0.code;
+                    st.serialize_field("Code", v)?;
+                }
+                if let Some(v) = &self.0.code_signing_config_arn {
+                    st.serialize_field("CodeSigningConfigArn", v)?;
+                }
+                if let Some(v) = &self.0.dead_letter_config {
+                    st.serialize_field("DeadLetterConfig", v)?;
+                }
+                if let Some(v) = &self.0.description {
+                    st.serialize_field("Description", v)?;
+                }
+                if let Some(v) = &self.0.durable_config {
+                    st.serialize_field("DurableConfig", v)?;
+                }
+                if let Some(v) = &self.0.environment {
+                    st.serialize_field("Environment", v)?;
+                }
+                if let Some(v) = &self.0.ephemeral_storage {
+                    st.serialize_field("EphemeralStorage", v)?;
+                }
+                if let Some(v) = &self.0.file_system_configs {
+                    st.serialize_field("FileSystemConfigs", v)?;
+                }
+                {
+                    let v = &self.0.function_name;
+                    st.serialize_field("FunctionName", v)?;
+                }
+                if let Some(v) = &self.0.handler {
+                    st.serialize_field("Handler", v)?;
+                }
+                if let Some(v) = &self.0.image_config {
+                    st.serialize_field("ImageConfig", v)?;
+                }
+                if let Some(v) = &self.0.kms_key_arn {
+                    st.serialize_field("KMSKeyArn", v)?;
+                }
+                if let Some(v) = &self.0.layers {
+                    st.serialize_field("Layers", v)?;
+                }
+                if let Some(v) = &self.0.logging_config {
+                    st.serialize_field("LoggingConfig", v)?;
+                }
+                if let Some(v) = &self.0.memory_size {
+                    st.serialize_field("MemorySize", v)?;
+                }
+                if let Some(v) = &self.0.package_type {
+                    st.serialize_field("PackageType", v)?;
+                }
+                if let Some(v) = &self.0.publish {
+                    st.serialize_field("Publish", v)?;
+                }
+                if let Some(v) = &self.0.publish_to {
+                    st.serialize_field("PublishTo", v)?;
+                }
+                {
+                    let v = &self.0.role;
+                    st.serialize_field("Role", v)?;
+                }
+                if let Some(v) = &self.0.runtime {
+                    st.serialize_field("Runtime", v)?;
+                }
+                if let Some(v) = &self.0.runtime_config {
+                    st.serialize_field("RuntimeConfig", v)?;
+                }
+                if let Some(v) = &self.0.snap_start {
+                    st.serialize_field("SnapStart", v)?;
+                }
+                if let Some(v) = &self.0.tags {
+                    st.serialize_field("Tags", v)?;
+                }
+                if let Some(v) = &self.0.tenancy_config {
+                    st.serialize_field("TenancyConfig", v)?;
+                }
+                if let Some(v) = &self.0.timeout {
+                    st.serialize_field("Timeout", v)?;
+                }
+                if let Some(v) = &self.0.tracing_config {
+                    st.serialize_field("TracingConfig", v)?;
+                }
+                if let Some(v) = &self.0.vpc_config {
+                    st.serialize_field("VpcConfig", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            accelerator_config: self.accelerator_config.as_ref(),
-            architectures: self.architectures.as_ref(),
-            capacity_provider_config: self.capacity_provider_config.as_ref(),
-            code: &self.code,
-            code_signing_config_arn: self.code_signing_config_arn.as_ref(),
-            dead_letter_config: self.dead_letter_config.as_ref(),
-            description: self.description.as_ref(),
-            durable_config: self.durable_config.as_ref(),
-            environment: self.environment.as_ref(),
-            ephemeral_storage: self.ephemeral_storage.as_ref(),
-            file_system_configs: self.file_system_configs.as_ref(),
-            function_name: &self.function_name,
-            handler: self.handler.as_ref(),
-            image_config: self.image_config.as_ref(),
-            kms_key_arn: self.kms_key_arn.as_ref(),
-            layers: self.layers.as_ref(),
-            logging_config: self.logging_config.as_ref(),
-            memory_size: self.memory_size.as_ref(),
-            package_type: self.package_type.as_ref(),
-            publish: self.publish.as_ref(),
-            publish_to: self.publish_to.as_ref(),
-            role: &self.role,
-            runtime: self.runtime.as_ref(),
-            runtime_config: self.runtime_config.as_ref(),
-            snap_start: self.snap_start.as_ref(),
-            tags: self.tags.as_ref(),
-            tenancy_config: self.tenancy_config.as_ref(),
-            timeout: self.timeout.as_ref(),
-            tracing_config: self.tracing_config.as_ref(),
-            vpc_config: self.vpc_config.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -2746,28 +4176,115 @@ impl Operation for CreateFunction {
 /// Required members are arguments of [`CreateFunctionUrlConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunctionUrlConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateFunctionUrlConfig {
     /// Model member `AuthType` (shape `FunctionUrlAuthType`). Required. One of [`FunctionUrlAuthType`](crate::types::FunctionUrlAuthType). JSON member `AuthType`.
-    #[serde(rename = "AuthType")]
     pub auth_type: crate::types::FunctionUrlAuthType,
     /// Model member `Cors` (shape `Cors`). JSON member `Cors`.
-    #[serde(rename = "Cors", default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<crate::types::Cors>,
     /// Model member `FunctionName` (shape `FunctionUrlFunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `InvokeMode` (shape `InvokeMode`). One of [`InvokeMode`](crate::types::InvokeMode). JSON member `InvokeMode`.
-    #[serde(
-        rename = "InvokeMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub invoke_mode: Option<crate::types::InvokeMode>,
     /// Model member `Qualifier` (shape `FunctionUrlQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
+}
+
+impl serde::Serialize for CreateFunctionUrlConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CreateFunctionUrlConfig",
+            1 + usize::from(self.cors.is_some())
+                + 1
+                + usize::from(self.invoke_mode.is_some())
+                + usize::from(self.qualifier.is_some()),
+        )?;
+        {
+            let v = &self.auth_type;
+            st.serialize_field("AuthType", v)?;
+        }
+        if let Some(v) = &self.cors {
+            st.serialize_field("Cors", v)?;
+        }
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.invoke_mode {
+            st.serialize_field("InvokeMode", v)?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateFunctionUrlConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AuthType",
+            "Cors",
+            "FunctionName",
+            "InvokeMode",
+            "Qualifier",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AuthType" => Some(0),
+                "Cors" => Some(1),
+                "FunctionName" => Some(2),
+                "InvokeMode" => Some(3),
+                "Qualifier" => Some(4),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CreateFunctionUrlConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CreateFunctionUrlConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CreateFunctionUrlConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = Some(map.next_value()?),
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CreateFunctionUrlConfig {
+                    auth_type: m0
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("AuthType"))?,
+                    cors: m1,
+                    function_name: m2.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    invoke_mode: m3,
+                    qualifier: m4,
+                })
+            }
+        }
+        d.deserialize_struct("CreateFunctionUrlConfig", MEMBERS, Shape)
+    }
 }
 
 impl CreateFunctionUrlConfig {
@@ -2822,7 +4339,7 @@ impl crate::validate::Validate for CreateFunctionUrlConfig {
 }
 
 /// The errors the model lists for [`CreateFunctionUrlConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CreateFunctionUrlConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -2837,6 +4354,44 @@ pub enum CreateFunctionUrlConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for CreateFunctionUrlConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "CreateFunctionUrlConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "CreateFunctionUrlConfigError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "CreateFunctionUrlConfigError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "CreateFunctionUrlConfigError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "CreateFunctionUrlConfigError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("CreateFunctionUrlConfigError", 5, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for CreateFunctionUrlConfigError {
@@ -2886,20 +4441,30 @@ impl Operation for CreateFunctionUrlConfig {
         if let Some(v) = &self.qualifier {
             b.query("Qualifier", v);
         }
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "AuthType")]
-            auth_type: &'a crate::types::FunctionUrlAuthType,
-            #[serde(rename = "Cors", skip_serializing_if = "Option::is_none")]
-            cors: Option<&'a crate::types::Cors>,
-            #[serde(rename = "InvokeMode", skip_serializing_if = "Option::is_none")]
-            invoke_mode: Option<&'a crate::types::InvokeMode>,
+        struct Body<'a>(&'a CreateFunctionUrlConfig);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    1 + usize::from(self.0.cors.is_some())
+                        + usize::from(self.0.invoke_mode.is_some()),
+                )?;
+                {
+                    let v = &self.0.auth_type;
+                    st.serialize_field("AuthType", v)?;
+                }
+                if let Some(v) = &self.0.cors {
+                    st.serialize_field("Cors", v)?;
+                }
+                if let Some(v) = &self.0.invoke_mode {
+                    st.serialize_field("InvokeMode", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            auth_type: &self.auth_type,
-            cors: self.cors.as_ref(),
-            invoke_mode: self.invoke_mode.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -2919,15 +4484,76 @@ impl Operation for CreateFunctionUrlConfig {
 /// Required members are arguments of [`DeleteAlias::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteAlias.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeleteAlias {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Name` (shape `Alias`). Required. Constraint: length (characters) 1..=128. URI label `{Name}`.
-    #[serde(rename = "Name")]
     pub name: String,
+}
+
+impl serde::Serialize for DeleteAlias {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("DeleteAlias", 1 + 1)?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        {
+            let v = &self.name;
+            st.serialize_field("Name", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteAlias {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Name"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Name" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DeleteAlias;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeleteAlias")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteAlias, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeleteAlias {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    name: m1
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("Name"))?,
+                })
+            }
+        }
+        d.deserialize_struct("DeleteAlias", MEMBERS, Shape)
+    }
 }
 
 impl DeleteAlias {
@@ -2956,7 +4582,7 @@ impl crate::validate::Validate for DeleteAlias {
 }
 
 /// The errors the model lists for [`DeleteAlias`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DeleteAliasError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -2971,6 +4597,32 @@ pub enum DeleteAliasError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for DeleteAliasError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "DeleteAliasError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => {
+                s.serialize_newtype_variant("DeleteAliasError", 1, "ResourceConflictException", v)
+            }
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("DeleteAliasError", 2, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => {
+                s.serialize_newtype_variant("DeleteAliasError", 3, "TooManyRequestsException", v)
+            }
+            Self::ResourceNotFoundException(v) => {
+                s.serialize_newtype_variant("DeleteAliasError", 4, "ResourceNotFoundException", v)
+            }
+            Self::Unknown => s.serialize_unit_variant("DeleteAliasError", 5, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for DeleteAliasError {
@@ -3040,12 +4692,65 @@ impl Operation for DeleteAlias {
 /// Required members are arguments of [`DeleteCapacityProvider::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteCapacityProvider.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeleteCapacityProvider {
     /// Model member `CapacityProviderName` (shape `CapacityProviderName`). Required. Constraint: length (characters) 1..=140. URI label `{CapacityProviderName}`.
-    #[serde(rename = "CapacityProviderName")]
     pub capacity_provider_name: String,
+}
+
+impl serde::Serialize for DeleteCapacityProvider {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("DeleteCapacityProvider", 1)?;
+        {
+            let v = &self.capacity_provider_name;
+            st.serialize_field("CapacityProviderName", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteCapacityProvider {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CapacityProviderName"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CapacityProviderName" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DeleteCapacityProvider;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeleteCapacityProvider")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteCapacityProvider, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeleteCapacityProvider {
+                    capacity_provider_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("CapacityProviderName")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("DeleteCapacityProvider", MEMBERS, Shape)
+    }
 }
 
 impl DeleteCapacityProvider {
@@ -3069,7 +4774,7 @@ impl crate::validate::Validate for DeleteCapacityProvider {
 }
 
 /// The errors the model lists for [`DeleteCapacityProvider`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DeleteCapacityProviderError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -3084,6 +4789,41 @@ pub enum DeleteCapacityProviderError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for DeleteCapacityProviderError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "DeleteCapacityProviderError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "DeleteCapacityProviderError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("DeleteCapacityProviderError", 2, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "DeleteCapacityProviderError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "DeleteCapacityProviderError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("DeleteCapacityProviderError", 5, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for DeleteCapacityProviderError {
@@ -3148,12 +4888,65 @@ impl Operation for DeleteCapacityProvider {
 /// Required members are arguments of [`DeleteCodeSigningConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteCodeSigningConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeleteCodeSigningConfig {
     /// Model member `CodeSigningConfigArn` (shape `CodeSigningConfigArn`). Required. Constraint: length (characters) 0..=200. URI label `{CodeSigningConfigArn}`.
-    #[serde(rename = "CodeSigningConfigArn")]
     pub code_signing_config_arn: String,
+}
+
+impl serde::Serialize for DeleteCodeSigningConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("DeleteCodeSigningConfig", 1)?;
+        {
+            let v = &self.code_signing_config_arn;
+            st.serialize_field("CodeSigningConfigArn", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteCodeSigningConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CodeSigningConfigArn"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CodeSigningConfigArn" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DeleteCodeSigningConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeleteCodeSigningConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteCodeSigningConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeleteCodeSigningConfig {
+                    code_signing_config_arn: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("CodeSigningConfigArn")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("DeleteCodeSigningConfig", MEMBERS, Shape)
+    }
 }
 
 impl DeleteCodeSigningConfig {
@@ -3177,7 +4970,7 @@ impl crate::validate::Validate for DeleteCodeSigningConfig {
 }
 
 /// The errors the model lists for [`DeleteCodeSigningConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DeleteCodeSigningConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -3190,6 +4983,38 @@ pub enum DeleteCodeSigningConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for DeleteCodeSigningConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "DeleteCodeSigningConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "DeleteCodeSigningConfigError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "DeleteCodeSigningConfigError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "DeleteCodeSigningConfigError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("DeleteCodeSigningConfigError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for DeleteCodeSigningConfigError {
@@ -3251,12 +5076,65 @@ impl Operation for DeleteCodeSigningConfig {
 /// Required members are arguments of [`DeleteDurableExecution::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteDurableExecution.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeleteDurableExecution {
     /// Model member `DurableExecutionArn` (shape `DurableExecutionArn`). Required. Constraint: length (characters) 1..=1024. URI label `{DurableExecutionArn}`.
-    #[serde(rename = "DurableExecutionArn")]
     pub durable_execution_arn: String,
+}
+
+impl serde::Serialize for DeleteDurableExecution {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("DeleteDurableExecution", 1)?;
+        {
+            let v = &self.durable_execution_arn;
+            st.serialize_field("DurableExecutionArn", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteDurableExecution {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["DurableExecutionArn"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "DurableExecutionArn" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DeleteDurableExecution;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeleteDurableExecution")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteDurableExecution, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeleteDurableExecution {
+                    durable_execution_arn: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("DurableExecutionArn")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("DeleteDurableExecution", MEMBERS, Shape)
+    }
 }
 
 impl DeleteDurableExecution {
@@ -3280,7 +5158,7 @@ impl crate::validate::Validate for DeleteDurableExecution {
 }
 
 /// The errors the model lists for [`DeleteDurableExecution`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DeleteDurableExecutionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -3295,6 +5173,41 @@ pub enum DeleteDurableExecutionError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for DeleteDurableExecutionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "DeleteDurableExecutionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "DeleteDurableExecutionError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("DeleteDurableExecutionError", 2, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "DeleteDurableExecutionError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "DeleteDurableExecutionError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("DeleteDurableExecutionError", 5, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for DeleteDurableExecutionError {
@@ -3359,12 +5272,64 @@ impl Operation for DeleteDurableExecution {
 /// Required members are arguments of [`DeleteEventSourceMapping::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteEventSourceMapping.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeleteEventSourceMapping {
     /// Model member `UUID` (shape `UUIDString`). Required. Constraint: length (characters) 36..=36. URI label `{UUID}`.
-    #[serde(rename = "UUID")]
     pub uuid: String,
+}
+
+impl serde::Serialize for DeleteEventSourceMapping {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("DeleteEventSourceMapping", 1)?;
+        {
+            let v = &self.uuid;
+            st.serialize_field("UUID", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteEventSourceMapping {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["UUID"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "UUID" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DeleteEventSourceMapping;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeleteEventSourceMapping")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteEventSourceMapping, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeleteEventSourceMapping {
+                    uuid: m0
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("UUID"))?,
+                })
+            }
+        }
+        d.deserialize_struct("DeleteEventSourceMapping", MEMBERS, Shape)
+    }
 }
 
 impl DeleteEventSourceMapping {
@@ -3386,7 +5351,7 @@ impl crate::validate::Validate for DeleteEventSourceMapping {
 }
 
 /// The errors the model lists for [`DeleteEventSourceMapping`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DeleteEventSourceMappingError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -3403,6 +5368,52 @@ pub enum DeleteEventSourceMappingError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for DeleteEventSourceMappingError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "DeleteEventSourceMappingError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceInUseException(v) => s.serialize_newtype_variant(
+                "DeleteEventSourceMappingError",
+                1,
+                "ResourceInUseException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "DeleteEventSourceMappingError",
+                2,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "DeleteEventSourceMappingError",
+                3,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "DeleteEventSourceMappingError",
+                4,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "DeleteEventSourceMappingError",
+                5,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("DeleteEventSourceMappingError", 6, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for DeleteEventSourceMappingError {
@@ -3470,15 +5481,75 @@ impl Operation for DeleteEventSourceMapping {
 /// Required members are arguments of [`DeleteFunction::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunction.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeleteFunction {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Qualifier` (shape `NumericLatestPublishedOrAliasQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
+}
+
+impl serde::Serialize for DeleteFunction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st =
+            s.serialize_struct("DeleteFunction", 1 + usize::from(self.qualifier.is_some()))?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteFunction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Qualifier"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Qualifier" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DeleteFunction;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeleteFunction")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteFunction, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeleteFunction {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    qualifier: m1,
+                })
+            }
+        }
+        d.deserialize_struct("DeleteFunction", MEMBERS, Shape)
+    }
 }
 
 impl DeleteFunction {
@@ -3512,7 +5583,7 @@ impl crate::validate::Validate for DeleteFunction {
 }
 
 /// The errors the model lists for [`DeleteFunction`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DeleteFunctionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -3527,6 +5598,38 @@ pub enum DeleteFunctionError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for DeleteFunctionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("DeleteFunctionError", 2, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => {
+                s.serialize_newtype_variant("DeleteFunctionError", 3, "TooManyRequestsException", v)
+            }
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("DeleteFunctionError", 5, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for DeleteFunctionError {
@@ -3595,12 +5698,65 @@ impl Operation for DeleteFunction {
 /// Required members are arguments of [`DeleteFunctionCodeSigningConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunctionCodeSigningConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeleteFunctionCodeSigningConfig {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
+}
+
+impl serde::Serialize for DeleteFunctionCodeSigningConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("DeleteFunctionCodeSigningConfig", 1)?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteFunctionCodeSigningConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DeleteFunctionCodeSigningConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeleteFunctionCodeSigningConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteFunctionCodeSigningConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeleteFunctionCodeSigningConfig {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("DeleteFunctionCodeSigningConfig", MEMBERS, Shape)
+    }
 }
 
 impl DeleteFunctionCodeSigningConfig {
@@ -3624,7 +5780,7 @@ impl crate::validate::Validate for DeleteFunctionCodeSigningConfig {
 }
 
 /// The errors the model lists for [`DeleteFunctionCodeSigningConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DeleteFunctionCodeSigningConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -3641,6 +5797,52 @@ pub enum DeleteFunctionCodeSigningConfigError {
     CodeSigningConfigNotFoundException(crate::types::CodeSigningConfigNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for DeleteFunctionCodeSigningConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionCodeSigningConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionCodeSigningConfigError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionCodeSigningConfigError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionCodeSigningConfigError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionCodeSigningConfigError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::CodeSigningConfigNotFoundException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionCodeSigningConfigError",
+                5,
+                "CodeSigningConfigNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("DeleteFunctionCodeSigningConfigError", 6, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for DeleteFunctionCodeSigningConfigError {
@@ -3709,12 +5911,65 @@ impl Operation for DeleteFunctionCodeSigningConfig {
 /// Required members are arguments of [`DeleteFunctionConcurrency::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunctionConcurrency.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeleteFunctionConcurrency {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
+}
+
+impl serde::Serialize for DeleteFunctionConcurrency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("DeleteFunctionConcurrency", 1)?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteFunctionConcurrency {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DeleteFunctionConcurrency;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeleteFunctionConcurrency")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteFunctionConcurrency, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeleteFunctionConcurrency {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("DeleteFunctionConcurrency", MEMBERS, Shape)
+    }
 }
 
 impl DeleteFunctionConcurrency {
@@ -3738,7 +5993,7 @@ impl crate::validate::Validate for DeleteFunctionConcurrency {
 }
 
 /// The errors the model lists for [`DeleteFunctionConcurrency`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DeleteFunctionConcurrencyError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -3753,6 +6008,46 @@ pub enum DeleteFunctionConcurrencyError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for DeleteFunctionConcurrencyError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionConcurrencyError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionConcurrencyError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionConcurrencyError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionConcurrencyError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionConcurrencyError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("DeleteFunctionConcurrencyError", 5, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for DeleteFunctionConcurrencyError {
@@ -3818,15 +6113,77 @@ impl Operation for DeleteFunctionConcurrency {
 /// Required members are arguments of [`DeleteFunctionEventInvokeConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunctionEventInvokeConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeleteFunctionEventInvokeConfig {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Qualifier` (shape `NumericLatestPublishedOrAliasQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
+}
+
+impl serde::Serialize for DeleteFunctionEventInvokeConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "DeleteFunctionEventInvokeConfig",
+            1 + usize::from(self.qualifier.is_some()),
+        )?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteFunctionEventInvokeConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Qualifier"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Qualifier" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DeleteFunctionEventInvokeConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeleteFunctionEventInvokeConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteFunctionEventInvokeConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeleteFunctionEventInvokeConfig {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    qualifier: m1,
+                })
+            }
+        }
+        d.deserialize_struct("DeleteFunctionEventInvokeConfig", MEMBERS, Shape)
+    }
 }
 
 impl DeleteFunctionEventInvokeConfig {
@@ -3860,7 +6217,7 @@ impl crate::validate::Validate for DeleteFunctionEventInvokeConfig {
 }
 
 /// The errors the model lists for [`DeleteFunctionEventInvokeConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DeleteFunctionEventInvokeConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -3875,6 +6232,46 @@ pub enum DeleteFunctionEventInvokeConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for DeleteFunctionEventInvokeConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionEventInvokeConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionEventInvokeConfigError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionEventInvokeConfigError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionEventInvokeConfigError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionEventInvokeConfigError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("DeleteFunctionEventInvokeConfigError", 5, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for DeleteFunctionEventInvokeConfigError {
@@ -3943,15 +6340,77 @@ impl Operation for DeleteFunctionEventInvokeConfig {
 /// Required members are arguments of [`DeleteFunctionUrlConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunctionUrlConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeleteFunctionUrlConfig {
     /// Model member `FunctionName` (shape `FunctionUrlFunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Qualifier` (shape `FunctionUrlQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
+}
+
+impl serde::Serialize for DeleteFunctionUrlConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "DeleteFunctionUrlConfig",
+            1 + usize::from(self.qualifier.is_some()),
+        )?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteFunctionUrlConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Qualifier"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Qualifier" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DeleteFunctionUrlConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeleteFunctionUrlConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteFunctionUrlConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeleteFunctionUrlConfig {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    qualifier: m1,
+                })
+            }
+        }
+        d.deserialize_struct("DeleteFunctionUrlConfig", MEMBERS, Shape)
+    }
 }
 
 impl DeleteFunctionUrlConfig {
@@ -3985,7 +6444,7 @@ impl crate::validate::Validate for DeleteFunctionUrlConfig {
 }
 
 /// The errors the model lists for [`DeleteFunctionUrlConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DeleteFunctionUrlConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -4000,6 +6459,44 @@ pub enum DeleteFunctionUrlConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for DeleteFunctionUrlConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionUrlConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionUrlConfigError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionUrlConfigError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionUrlConfigError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "DeleteFunctionUrlConfigError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("DeleteFunctionUrlConfigError", 5, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for DeleteFunctionUrlConfigError {
@@ -4068,15 +6565,77 @@ impl Operation for DeleteFunctionUrlConfig {
 /// Required members are arguments of [`DeleteLayerVersion::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteLayerVersion.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeleteLayerVersion {
     /// Model member `LayerName` (shape `LayerNameOrArn`). Required. Constraint: length (characters) 1..=2048. URI label `{LayerName}`.
-    #[serde(rename = "LayerName")]
     pub layer_name: String,
     /// Model member `VersionNumber` (shape `LayerVersionNumber`). Required. URI label `{VersionNumber}`.
-    #[serde(rename = "VersionNumber")]
     pub version_number: i64,
+}
+
+impl serde::Serialize for DeleteLayerVersion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("DeleteLayerVersion", 1 + 1)?;
+        {
+            let v = &self.layer_name;
+            st.serialize_field("LayerName", v)?;
+        }
+        {
+            let v = &self.version_number;
+            st.serialize_field("VersionNumber", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteLayerVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["LayerName", "VersionNumber"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "LayerName" => Some(0),
+                "VersionNumber" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DeleteLayerVersion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeleteLayerVersion")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteLayerVersion, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeleteLayerVersion {
+                    layer_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("LayerName")
+                    })?,
+                    version_number: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("VersionNumber")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("DeleteLayerVersion", MEMBERS, Shape)
+    }
 }
 
 impl DeleteLayerVersion {
@@ -4101,7 +6660,7 @@ impl crate::validate::Validate for DeleteLayerVersion {
 }
 
 /// The errors the model lists for [`DeleteLayerVersion`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DeleteLayerVersionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -4114,6 +6673,35 @@ pub enum DeleteLayerVersionError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for DeleteLayerVersionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "DeleteLayerVersionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("DeleteLayerVersionError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "DeleteLayerVersionError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "DeleteLayerVersionError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("DeleteLayerVersionError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for DeleteLayerVersionError {
@@ -4180,15 +6768,77 @@ impl Operation for DeleteLayerVersion {
 /// Required members are arguments of [`DeleteProvisionedConcurrencyConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteProvisionedConcurrencyConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeleteProvisionedConcurrencyConfig {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Qualifier` (shape `Qualifier`). Required. Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier")]
     pub qualifier: String,
+}
+
+impl serde::Serialize for DeleteProvisionedConcurrencyConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("DeleteProvisionedConcurrencyConfig", 1 + 1)?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        {
+            let v = &self.qualifier;
+            st.serialize_field("Qualifier", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteProvisionedConcurrencyConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Qualifier"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Qualifier" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DeleteProvisionedConcurrencyConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeleteProvisionedConcurrencyConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteProvisionedConcurrencyConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeleteProvisionedConcurrencyConfig {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    qualifier: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("Qualifier")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("DeleteProvisionedConcurrencyConfig", MEMBERS, Shape)
+    }
 }
 
 impl DeleteProvisionedConcurrencyConfig {
@@ -4217,7 +6867,7 @@ impl crate::validate::Validate for DeleteProvisionedConcurrencyConfig {
 }
 
 /// The errors the model lists for [`DeleteProvisionedConcurrencyConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DeleteProvisionedConcurrencyConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -4232,6 +6882,46 @@ pub enum DeleteProvisionedConcurrencyConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for DeleteProvisionedConcurrencyConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "DeleteProvisionedConcurrencyConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "DeleteProvisionedConcurrencyConfigError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "DeleteProvisionedConcurrencyConfigError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "DeleteProvisionedConcurrencyConfigError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "DeleteProvisionedConcurrencyConfigError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("DeleteProvisionedConcurrencyConfigError", 5, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for DeleteProvisionedConcurrencyConfigError {
@@ -4301,19 +6991,77 @@ impl Operation for DeleteProvisionedConcurrencyConfig {
 /// Required members are arguments of [`DeleteResourcePolicy::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_DeleteResourcePolicy.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeleteResourcePolicy {
     /// Model member `ResourceArn` (shape `PolicyResourceArn`). Required. Constraint: length (characters) 0..=512. URI label `{ResourceArn}`.
-    #[serde(rename = "ResourceArn")]
     pub resource_arn: String,
     /// Model member `RevisionId` (shape `RevisionId`). Constraint: length (characters) 36..=36. Query parameter `RevisionId`.
-    #[serde(
-        rename = "RevisionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub revision_id: Option<String>,
+}
+
+impl serde::Serialize for DeleteResourcePolicy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "DeleteResourcePolicy",
+            1 + usize::from(self.revision_id.is_some()),
+        )?;
+        {
+            let v = &self.resource_arn;
+            st.serialize_field("ResourceArn", v)?;
+        }
+        if let Some(v) = &self.revision_id {
+            st.serialize_field("RevisionId", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteResourcePolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ResourceArn", "RevisionId"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ResourceArn" => Some(0),
+                "RevisionId" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DeleteResourcePolicy;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeleteResourcePolicy")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteResourcePolicy, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeleteResourcePolicy {
+                    resource_arn: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("ResourceArn")
+                    })?,
+                    revision_id: m1,
+                })
+            }
+        }
+        d.deserialize_struct("DeleteResourcePolicy", MEMBERS, Shape)
+    }
 }
 
 impl DeleteResourcePolicy {
@@ -4347,7 +7095,7 @@ impl crate::validate::Validate for DeleteResourcePolicy {
 }
 
 /// The errors the model lists for [`DeleteResourcePolicy`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum DeleteResourcePolicyError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -4364,6 +7112,47 @@ pub enum DeleteResourcePolicyError {
     PreconditionFailedException(crate::types::PreconditionFailedException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for DeleteResourcePolicyError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "DeleteResourcePolicyError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "DeleteResourcePolicyError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("DeleteResourcePolicyError", 2, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "DeleteResourcePolicyError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "DeleteResourcePolicyError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::PreconditionFailedException(v) => s.serialize_newtype_variant(
+                "DeleteResourcePolicyError",
+                5,
+                "PreconditionFailedException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("DeleteResourcePolicyError", 6, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for DeleteResourcePolicyError {
@@ -4434,9 +7223,46 @@ impl Operation for DeleteResourcePolicy {
 /// Required members are arguments of [`GetAccountSettings::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetAccountSettings.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccountSettings {}
+
+impl serde::Serialize for GetAccountSettings {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let _ = self;
+        serde::ser::SerializeStruct::end(s.serialize_struct("GetAccountSettings", 0)?)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetAccountSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[];
+        fn index(_: &str) -> Option<usize> {
+            None
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetAccountSettings;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetAccountSettings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetAccountSettings, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                while let Some(i) = map.next_key_seed(member)? {
+                    let _ = i;
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                Ok(GetAccountSettings {})
+            }
+        }
+        d.deserialize_struct("GetAccountSettings", MEMBERS, Shape)
+    }
+}
 
 impl GetAccountSettings {
     /// A new request with its required members.
@@ -4446,7 +7272,7 @@ impl GetAccountSettings {
 }
 
 /// The errors the model lists for [`GetAccountSettings`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetAccountSettingsError {
     /// [`ServiceException`](crate::types::ServiceException).
@@ -4455,6 +7281,23 @@ pub enum GetAccountSettingsError {
     TooManyRequestsException(crate::types::TooManyRequestsException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetAccountSettingsError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("GetAccountSettingsError", 0, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetAccountSettingsError",
+                1,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("GetAccountSettingsError", 2, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetAccountSettingsError {
@@ -4506,15 +7349,76 @@ impl Operation for GetAccountSettings {
 /// Required members are arguments of [`GetAlias::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetAlias.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetAlias {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Name` (shape `Alias`). Required. Constraint: length (characters) 1..=128. URI label `{Name}`.
-    #[serde(rename = "Name")]
     pub name: String,
+}
+
+impl serde::Serialize for GetAlias {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("GetAlias", 1 + 1)?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        {
+            let v = &self.name;
+            st.serialize_field("Name", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetAlias {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Name"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Name" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetAlias;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetAlias")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetAlias, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetAlias {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    name: m1
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("Name"))?,
+                })
+            }
+        }
+        d.deserialize_struct("GetAlias", MEMBERS, Shape)
+    }
 }
 
 impl GetAlias {
@@ -4543,7 +7447,7 @@ impl crate::validate::Validate for GetAlias {
 }
 
 /// The errors the model lists for [`GetAlias`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetAliasError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -4556,6 +7460,26 @@ pub enum GetAliasError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetAliasError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => {
+                s.serialize_newtype_variant("GetAliasError", 0, "InvalidParameterValueException", v)
+            }
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("GetAliasError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => {
+                s.serialize_newtype_variant("GetAliasError", 2, "TooManyRequestsException", v)
+            }
+            Self::ResourceNotFoundException(v) => {
+                s.serialize_newtype_variant("GetAliasError", 3, "ResourceNotFoundException", v)
+            }
+            Self::Unknown => s.serialize_unit_variant("GetAliasError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetAliasError {
@@ -4622,12 +7546,65 @@ impl Operation for GetAlias {
 /// Required members are arguments of [`GetCapacityProvider::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetCapacityProvider.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetCapacityProvider {
     /// Model member `CapacityProviderName` (shape `CapacityProviderName`). Required. Constraint: length (characters) 1..=140. URI label `{CapacityProviderName}`.
-    #[serde(rename = "CapacityProviderName")]
     pub capacity_provider_name: String,
+}
+
+impl serde::Serialize for GetCapacityProvider {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("GetCapacityProvider", 1)?;
+        {
+            let v = &self.capacity_provider_name;
+            st.serialize_field("CapacityProviderName", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetCapacityProvider {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CapacityProviderName"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CapacityProviderName" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetCapacityProvider;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetCapacityProvider")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetCapacityProvider, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetCapacityProvider {
+                    capacity_provider_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("CapacityProviderName")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("GetCapacityProvider", MEMBERS, Shape)
+    }
 }
 
 impl GetCapacityProvider {
@@ -4651,7 +7628,7 @@ impl crate::validate::Validate for GetCapacityProvider {
 }
 
 /// The errors the model lists for [`GetCapacityProvider`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetCapacityProviderError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -4664,6 +7641,35 @@ pub enum GetCapacityProviderError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetCapacityProviderError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetCapacityProviderError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("GetCapacityProviderError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetCapacityProviderError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "GetCapacityProviderError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("GetCapacityProviderError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetCapacityProviderError {
@@ -4725,12 +7731,65 @@ impl Operation for GetCapacityProvider {
 /// Required members are arguments of [`GetCodeSigningConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetCodeSigningConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetCodeSigningConfig {
     /// Model member `CodeSigningConfigArn` (shape `CodeSigningConfigArn`). Required. Constraint: length (characters) 0..=200. URI label `{CodeSigningConfigArn}`.
-    #[serde(rename = "CodeSigningConfigArn")]
     pub code_signing_config_arn: String,
+}
+
+impl serde::Serialize for GetCodeSigningConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("GetCodeSigningConfig", 1)?;
+        {
+            let v = &self.code_signing_config_arn;
+            st.serialize_field("CodeSigningConfigArn", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetCodeSigningConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CodeSigningConfigArn"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CodeSigningConfigArn" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetCodeSigningConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetCodeSigningConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetCodeSigningConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetCodeSigningConfig {
+                    code_signing_config_arn: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("CodeSigningConfigArn")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("GetCodeSigningConfig", MEMBERS, Shape)
+    }
 }
 
 impl GetCodeSigningConfig {
@@ -4754,7 +7813,7 @@ impl crate::validate::Validate for GetCodeSigningConfig {
 }
 
 /// The errors the model lists for [`GetCodeSigningConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetCodeSigningConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -4765,6 +7824,29 @@ pub enum GetCodeSigningConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetCodeSigningConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetCodeSigningConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("GetCodeSigningConfigError", 1, "ServiceException", v)
+            }
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "GetCodeSigningConfigError",
+                2,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("GetCodeSigningConfigError", 3, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetCodeSigningConfigError {
@@ -4823,19 +7905,77 @@ impl Operation for GetCodeSigningConfig {
 /// Required members are arguments of [`GetDurableExecution::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetDurableExecution.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetDurableExecution {
     /// Model member `DurableExecutionArn` (shape `DurableExecutionArn`). Required. Constraint: length (characters) 1..=1024. URI label `{DurableExecutionArn}`.
-    #[serde(rename = "DurableExecutionArn")]
     pub durable_execution_arn: String,
     /// Model member `IncludeExecutionData` (shape `IncludeExecutionData`). Query parameter `IncludeExecutionData`.
-    #[serde(
-        rename = "IncludeExecutionData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub include_execution_data: Option<bool>,
+}
+
+impl serde::Serialize for GetDurableExecution {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetDurableExecution",
+            1 + usize::from(self.include_execution_data.is_some()),
+        )?;
+        {
+            let v = &self.durable_execution_arn;
+            st.serialize_field("DurableExecutionArn", v)?;
+        }
+        if let Some(v) = &self.include_execution_data {
+            st.serialize_field("IncludeExecutionData", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetDurableExecution {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["DurableExecutionArn", "IncludeExecutionData"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "DurableExecutionArn" => Some(0),
+                "IncludeExecutionData" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetDurableExecution;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetDurableExecution")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetDurableExecution, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetDurableExecution {
+                    durable_execution_arn: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("DurableExecutionArn")
+                    })?,
+                    include_execution_data: m1,
+                })
+            }
+        }
+        d.deserialize_struct("GetDurableExecution", MEMBERS, Shape)
+    }
 }
 
 impl GetDurableExecution {
@@ -4866,7 +8006,7 @@ impl crate::validate::Validate for GetDurableExecution {
 }
 
 /// The errors the model lists for [`GetDurableExecution`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetDurableExecutionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -4887,6 +8027,59 @@ pub enum GetDurableExecutionError {
     KMSDisabledException(crate::types::KMSDisabledException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetDurableExecutionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::KMSInvalidStateException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionError",
+                1,
+                "KMSInvalidStateException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("GetDurableExecutionError", 2, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::KMSNotFoundException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionError",
+                4,
+                "KMSNotFoundException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionError",
+                5,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::KMSAccessDeniedException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionError",
+                6,
+                "KMSAccessDeniedException",
+                v,
+            ),
+            Self::KMSDisabledException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionError",
+                7,
+                "KMSDisabledException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("GetDurableExecutionError", 8, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetDurableExecutionError {
@@ -4963,32 +8156,113 @@ impl Operation for GetDurableExecution {
 /// Required members are arguments of [`GetDurableExecutionHistory::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetDurableExecutionHistory.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetDurableExecutionHistory {
     /// Model member `DurableExecutionArn` (shape `DurableExecutionArn`). Required. Constraint: length (characters) 1..=1024. URI label `{DurableExecutionArn}`.
-    #[serde(rename = "DurableExecutionArn")]
     pub durable_execution_arn: String,
     /// Model member `IncludeExecutionData` (shape `IncludeExecutionData`). Query parameter `IncludeExecutionData`.
-    #[serde(
-        rename = "IncludeExecutionData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub include_execution_data: Option<bool>,
     /// Model member `Marker` (shape `String`). Query parameter `Marker`.
-    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
     /// Model member `MaxItems` (shape `ItemCount`). Constraint: value 0..=1000. Query parameter `MaxItems`.
-    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<i32>,
     /// Model member `ReverseOrder` (shape `ReverseOrder`). Query parameter `ReverseOrder`.
-    #[serde(
-        rename = "ReverseOrder",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub reverse_order: Option<bool>,
+}
+
+impl serde::Serialize for GetDurableExecutionHistory {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetDurableExecutionHistory",
+            1 + usize::from(self.include_execution_data.is_some())
+                + usize::from(self.marker.is_some())
+                + usize::from(self.max_items.is_some())
+                + usize::from(self.reverse_order.is_some()),
+        )?;
+        {
+            let v = &self.durable_execution_arn;
+            st.serialize_field("DurableExecutionArn", v)?;
+        }
+        if let Some(v) = &self.include_execution_data {
+            st.serialize_field("IncludeExecutionData", v)?;
+        }
+        if let Some(v) = &self.marker {
+            st.serialize_field("Marker", v)?;
+        }
+        if let Some(v) = &self.max_items {
+            st.serialize_field("MaxItems", v)?;
+        }
+        if let Some(v) = &self.reverse_order {
+            st.serialize_field("ReverseOrder", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetDurableExecutionHistory {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "DurableExecutionArn",
+            "IncludeExecutionData",
+            "Marker",
+            "MaxItems",
+            "ReverseOrder",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "DurableExecutionArn" => Some(0),
+                "IncludeExecutionData" => Some(1),
+                "Marker" => Some(2),
+                "MaxItems" => Some(3),
+                "ReverseOrder" => Some(4),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetDurableExecutionHistory;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetDurableExecutionHistory")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetDurableExecutionHistory, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetDurableExecutionHistory {
+                    durable_execution_arn: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("DurableExecutionArn")
+                    })?,
+                    include_execution_data: m1,
+                    marker: m2,
+                    max_items: m3,
+                    reverse_order: m4,
+                })
+            }
+        }
+        d.deserialize_struct("GetDurableExecutionHistory", MEMBERS, Shape)
+    }
 }
 
 impl GetDurableExecutionHistory {
@@ -5043,7 +8317,7 @@ impl crate::validate::Validate for GetDurableExecutionHistory {
 }
 
 /// The errors the model lists for [`GetDurableExecutionHistory`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetDurableExecutionHistoryError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -5064,6 +8338,64 @@ pub enum GetDurableExecutionHistoryError {
     KMSDisabledException(crate::types::KMSDisabledException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetDurableExecutionHistoryError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionHistoryError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::KMSInvalidStateException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionHistoryError",
+                1,
+                "KMSInvalidStateException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionHistoryError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionHistoryError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::KMSNotFoundException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionHistoryError",
+                4,
+                "KMSNotFoundException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionHistoryError",
+                5,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::KMSAccessDeniedException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionHistoryError",
+                6,
+                "KMSAccessDeniedException",
+                v,
+            ),
+            Self::KMSDisabledException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionHistoryError",
+                7,
+                "KMSDisabledException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("GetDurableExecutionHistoryError", 8, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetDurableExecutionHistoryError {
@@ -5151,21 +8483,103 @@ impl Operation for GetDurableExecutionHistory {
 /// Required members are arguments of [`GetDurableExecutionState::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetDurableExecutionState.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetDurableExecutionState {
     /// Model member `CheckpointToken` (shape `CheckpointToken`). Required. Constraint: length (characters) 1..=2048. Query parameter `CheckpointToken`.
-    #[serde(rename = "CheckpointToken")]
     pub checkpoint_token: String,
     /// Model member `DurableExecutionArn` (shape `DurableExecutionArn`). Required. Constraint: length (characters) 1..=1024. URI label `{DurableExecutionArn}`.
-    #[serde(rename = "DurableExecutionArn")]
     pub durable_execution_arn: String,
     /// Model member `Marker` (shape `String`). Query parameter `Marker`.
-    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
     /// Model member `MaxItems` (shape `ItemCount`). Constraint: value 0..=1000. Query parameter `MaxItems`.
-    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<i32>,
+}
+
+impl serde::Serialize for GetDurableExecutionState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetDurableExecutionState",
+            1 + 1 + usize::from(self.marker.is_some()) + usize::from(self.max_items.is_some()),
+        )?;
+        {
+            let v = &self.checkpoint_token;
+            st.serialize_field("CheckpointToken", v)?;
+        }
+        {
+            let v = &self.durable_execution_arn;
+            st.serialize_field("DurableExecutionArn", v)?;
+        }
+        if let Some(v) = &self.marker {
+            st.serialize_field("Marker", v)?;
+        }
+        if let Some(v) = &self.max_items {
+            st.serialize_field("MaxItems", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetDurableExecutionState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "CheckpointToken",
+            "DurableExecutionArn",
+            "Marker",
+            "MaxItems",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CheckpointToken" => Some(0),
+                "DurableExecutionArn" => Some(1),
+                "Marker" => Some(2),
+                "MaxItems" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetDurableExecutionState;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetDurableExecutionState")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetDurableExecutionState, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = Some(map.next_value()?),
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetDurableExecutionState {
+                    checkpoint_token: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("CheckpointToken")
+                    })?,
+                    durable_execution_arn: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("DurableExecutionArn")
+                    })?,
+                    marker: m2,
+                    max_items: m3,
+                })
+            }
+        }
+        d.deserialize_struct("GetDurableExecutionState", MEMBERS, Shape)
+    }
 }
 
 impl GetDurableExecutionState {
@@ -5214,7 +8628,7 @@ impl crate::validate::Validate for GetDurableExecutionState {
 }
 
 /// The errors the model lists for [`GetDurableExecutionState`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetDurableExecutionStateError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -5233,6 +8647,58 @@ pub enum GetDurableExecutionStateError {
     KMSDisabledException(crate::types::KMSDisabledException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetDurableExecutionStateError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionStateError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::KMSInvalidStateException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionStateError",
+                1,
+                "KMSInvalidStateException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionStateError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionStateError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::KMSNotFoundException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionStateError",
+                4,
+                "KMSNotFoundException",
+                v,
+            ),
+            Self::KMSAccessDeniedException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionStateError",
+                5,
+                "KMSAccessDeniedException",
+                v,
+            ),
+            Self::KMSDisabledException(v) => s.serialize_newtype_variant(
+                "GetDurableExecutionStateError",
+                6,
+                "KMSDisabledException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("GetDurableExecutionStateError", 7, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetDurableExecutionStateError {
@@ -5314,12 +8780,64 @@ impl Operation for GetDurableExecutionState {
 /// Required members are arguments of [`GetEventSourceMapping::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetEventSourceMapping.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetEventSourceMapping {
     /// Model member `UUID` (shape `UUIDString`). Required. Constraint: length (characters) 36..=36. URI label `{UUID}`.
-    #[serde(rename = "UUID")]
     pub uuid: String,
+}
+
+impl serde::Serialize for GetEventSourceMapping {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("GetEventSourceMapping", 1)?;
+        {
+            let v = &self.uuid;
+            st.serialize_field("UUID", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetEventSourceMapping {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["UUID"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "UUID" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetEventSourceMapping;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetEventSourceMapping")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetEventSourceMapping, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetEventSourceMapping {
+                    uuid: m0
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("UUID"))?,
+                })
+            }
+        }
+        d.deserialize_struct("GetEventSourceMapping", MEMBERS, Shape)
+    }
 }
 
 impl GetEventSourceMapping {
@@ -5341,7 +8859,7 @@ impl crate::validate::Validate for GetEventSourceMapping {
 }
 
 /// The errors the model lists for [`GetEventSourceMapping`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetEventSourceMappingError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -5354,6 +8872,35 @@ pub enum GetEventSourceMappingError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetEventSourceMappingError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetEventSourceMappingError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("GetEventSourceMappingError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetEventSourceMappingError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "GetEventSourceMappingError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("GetEventSourceMappingError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetEventSourceMappingError {
@@ -5415,15 +8962,75 @@ impl Operation for GetEventSourceMapping {
 /// Required members are arguments of [`GetFunction::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetFunction.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetFunction {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Qualifier` (shape `NumericLatestPublishedOrAliasQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
+}
+
+impl serde::Serialize for GetFunction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st =
+            s.serialize_struct("GetFunction", 1 + usize::from(self.qualifier.is_some()))?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetFunction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Qualifier"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Qualifier" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetFunction;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetFunction")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunction, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunction {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    qualifier: m1,
+                })
+            }
+        }
+        d.deserialize_struct("GetFunction", MEMBERS, Shape)
+    }
 }
 
 impl GetFunction {
@@ -5457,7 +9064,7 @@ impl crate::validate::Validate for GetFunction {
 }
 
 /// The errors the model lists for [`GetFunction`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetFunctionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -5470,6 +9077,29 @@ pub enum GetFunctionError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetFunctionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetFunctionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("GetFunctionError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => {
+                s.serialize_newtype_variant("GetFunctionError", 2, "TooManyRequestsException", v)
+            }
+            Self::ResourceNotFoundException(v) => {
+                s.serialize_newtype_variant("GetFunctionError", 3, "ResourceNotFoundException", v)
+            }
+            Self::Unknown => s.serialize_unit_variant("GetFunctionError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetFunctionError {
@@ -5534,12 +9164,65 @@ impl Operation for GetFunction {
 /// Required members are arguments of [`GetFunctionCodeSigningConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionCodeSigningConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetFunctionCodeSigningConfig {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
+}
+
+impl serde::Serialize for GetFunctionCodeSigningConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("GetFunctionCodeSigningConfig", 1)?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetFunctionCodeSigningConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetFunctionCodeSigningConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetFunctionCodeSigningConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionCodeSigningConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionCodeSigningConfig {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("GetFunctionCodeSigningConfig", MEMBERS, Shape)
+    }
 }
 
 impl GetFunctionCodeSigningConfig {
@@ -5563,7 +9246,7 @@ impl crate::validate::Validate for GetFunctionCodeSigningConfig {
 }
 
 /// The errors the model lists for [`GetFunctionCodeSigningConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetFunctionCodeSigningConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -5578,6 +9261,46 @@ pub enum GetFunctionCodeSigningConfigError {
     CodeSigningConfigNotFoundException(crate::types::CodeSigningConfigNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetFunctionCodeSigningConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetFunctionCodeSigningConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "GetFunctionCodeSigningConfigError",
+                1,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetFunctionCodeSigningConfigError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "GetFunctionCodeSigningConfigError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::CodeSigningConfigNotFoundException(v) => s.serialize_newtype_variant(
+                "GetFunctionCodeSigningConfigError",
+                4,
+                "CodeSigningConfigNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("GetFunctionCodeSigningConfigError", 5, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetFunctionCodeSigningConfigError {
@@ -5644,12 +9367,65 @@ impl Operation for GetFunctionCodeSigningConfig {
 /// Required members are arguments of [`GetFunctionConcurrency::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionConcurrency.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetFunctionConcurrency {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
+}
+
+impl serde::Serialize for GetFunctionConcurrency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("GetFunctionConcurrency", 1)?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetFunctionConcurrency {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetFunctionConcurrency;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetFunctionConcurrency")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionConcurrency, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionConcurrency {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("GetFunctionConcurrency", MEMBERS, Shape)
+    }
 }
 
 impl GetFunctionConcurrency {
@@ -5673,7 +9449,7 @@ impl crate::validate::Validate for GetFunctionConcurrency {
 }
 
 /// The errors the model lists for [`GetFunctionConcurrency`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetFunctionConcurrencyError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -5686,6 +9462,35 @@ pub enum GetFunctionConcurrencyError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetFunctionConcurrencyError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetFunctionConcurrencyError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("GetFunctionConcurrencyError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetFunctionConcurrencyError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "GetFunctionConcurrencyError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("GetFunctionConcurrencyError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetFunctionConcurrencyError {
@@ -5748,15 +9553,77 @@ impl Operation for GetFunctionConcurrency {
 /// Required members are arguments of [`GetFunctionConfiguration::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionConfiguration.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetFunctionConfiguration {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Qualifier` (shape `NumericLatestPublishedOrAliasQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
+}
+
+impl serde::Serialize for GetFunctionConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetFunctionConfiguration",
+            1 + usize::from(self.qualifier.is_some()),
+        )?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetFunctionConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Qualifier"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Qualifier" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetFunctionConfiguration;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetFunctionConfiguration")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionConfiguration, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionConfiguration {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    qualifier: m1,
+                })
+            }
+        }
+        d.deserialize_struct("GetFunctionConfiguration", MEMBERS, Shape)
+    }
 }
 
 impl GetFunctionConfiguration {
@@ -5790,7 +9657,7 @@ impl crate::validate::Validate for GetFunctionConfiguration {
 }
 
 /// The errors the model lists for [`GetFunctionConfiguration`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetFunctionConfigurationError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -5803,6 +9670,40 @@ pub enum GetFunctionConfigurationError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetFunctionConfigurationError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetFunctionConfigurationError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "GetFunctionConfigurationError",
+                1,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetFunctionConfigurationError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "GetFunctionConfigurationError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("GetFunctionConfigurationError", 4, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetFunctionConfigurationError {
@@ -5868,15 +9769,77 @@ impl Operation for GetFunctionConfiguration {
 /// Required members are arguments of [`GetFunctionEventInvokeConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionEventInvokeConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetFunctionEventInvokeConfig {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Qualifier` (shape `NumericLatestPublishedOrAliasQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
+}
+
+impl serde::Serialize for GetFunctionEventInvokeConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetFunctionEventInvokeConfig",
+            1 + usize::from(self.qualifier.is_some()),
+        )?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetFunctionEventInvokeConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Qualifier"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Qualifier" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetFunctionEventInvokeConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetFunctionEventInvokeConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionEventInvokeConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionEventInvokeConfig {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    qualifier: m1,
+                })
+            }
+        }
+        d.deserialize_struct("GetFunctionEventInvokeConfig", MEMBERS, Shape)
+    }
 }
 
 impl GetFunctionEventInvokeConfig {
@@ -5910,7 +9873,7 @@ impl crate::validate::Validate for GetFunctionEventInvokeConfig {
 }
 
 /// The errors the model lists for [`GetFunctionEventInvokeConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetFunctionEventInvokeConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -5923,6 +9886,40 @@ pub enum GetFunctionEventInvokeConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetFunctionEventInvokeConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetFunctionEventInvokeConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "GetFunctionEventInvokeConfigError",
+                1,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetFunctionEventInvokeConfigError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "GetFunctionEventInvokeConfigError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("GetFunctionEventInvokeConfigError", 4, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetFunctionEventInvokeConfigError {
@@ -5988,12 +9985,65 @@ impl Operation for GetFunctionEventInvokeConfig {
 /// Required members are arguments of [`GetFunctionRecursionConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionRecursionConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetFunctionRecursionConfig {
     /// Model member `FunctionName` (shape `UnqualifiedFunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
+}
+
+impl serde::Serialize for GetFunctionRecursionConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("GetFunctionRecursionConfig", 1)?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetFunctionRecursionConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetFunctionRecursionConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetFunctionRecursionConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionRecursionConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionRecursionConfig {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("GetFunctionRecursionConfig", MEMBERS, Shape)
+    }
 }
 
 impl GetFunctionRecursionConfig {
@@ -6017,7 +10067,7 @@ impl crate::validate::Validate for GetFunctionRecursionConfig {
 }
 
 /// The errors the model lists for [`GetFunctionRecursionConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetFunctionRecursionConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -6030,6 +10080,40 @@ pub enum GetFunctionRecursionConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetFunctionRecursionConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetFunctionRecursionConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "GetFunctionRecursionConfigError",
+                1,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetFunctionRecursionConfigError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "GetFunctionRecursionConfigError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("GetFunctionRecursionConfigError", 4, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetFunctionRecursionConfigError {
@@ -6093,15 +10177,77 @@ impl Operation for GetFunctionRecursionConfig {
 /// Required members are arguments of [`GetFunctionScalingConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionScalingConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetFunctionScalingConfig {
     /// Model member `FunctionName` (shape `UnqualifiedFunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Qualifier` (shape `PublishedFunctionQualifier`). Required. Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier")]
     pub qualifier: String,
+}
+
+impl serde::Serialize for GetFunctionScalingConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("GetFunctionScalingConfig", 1 + 1)?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        {
+            let v = &self.qualifier;
+            st.serialize_field("Qualifier", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetFunctionScalingConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Qualifier"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Qualifier" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetFunctionScalingConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetFunctionScalingConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionScalingConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionScalingConfig {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    qualifier: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("Qualifier")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("GetFunctionScalingConfig", MEMBERS, Shape)
+    }
 }
 
 impl GetFunctionScalingConfig {
@@ -6130,7 +10276,7 @@ impl crate::validate::Validate for GetFunctionScalingConfig {
 }
 
 /// The errors the model lists for [`GetFunctionScalingConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetFunctionScalingConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -6143,6 +10289,40 @@ pub enum GetFunctionScalingConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetFunctionScalingConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetFunctionScalingConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "GetFunctionScalingConfigError",
+                1,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetFunctionScalingConfigError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "GetFunctionScalingConfigError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("GetFunctionScalingConfigError", 4, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetFunctionScalingConfigError {
@@ -6209,15 +10389,77 @@ impl Operation for GetFunctionScalingConfig {
 /// Required members are arguments of [`GetFunctionUrlConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionUrlConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetFunctionUrlConfig {
     /// Model member `FunctionName` (shape `FunctionUrlFunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Qualifier` (shape `FunctionUrlQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
+}
+
+impl serde::Serialize for GetFunctionUrlConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetFunctionUrlConfig",
+            1 + usize::from(self.qualifier.is_some()),
+        )?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetFunctionUrlConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Qualifier"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Qualifier" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetFunctionUrlConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetFunctionUrlConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionUrlConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionUrlConfig {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    qualifier: m1,
+                })
+            }
+        }
+        d.deserialize_struct("GetFunctionUrlConfig", MEMBERS, Shape)
+    }
 }
 
 impl GetFunctionUrlConfig {
@@ -6251,7 +10493,7 @@ impl crate::validate::Validate for GetFunctionUrlConfig {
 }
 
 /// The errors the model lists for [`GetFunctionUrlConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetFunctionUrlConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -6264,6 +10506,35 @@ pub enum GetFunctionUrlConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetFunctionUrlConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetFunctionUrlConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("GetFunctionUrlConfigError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetFunctionUrlConfigError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "GetFunctionUrlConfigError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("GetFunctionUrlConfigError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetFunctionUrlConfigError {
@@ -6329,15 +10600,77 @@ impl Operation for GetFunctionUrlConfig {
 /// Required members are arguments of [`GetLayerVersion::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetLayerVersion.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetLayerVersion {
     /// Model member `LayerName` (shape `LayerNameOrArn`). Required. Constraint: length (characters) 1..=2048. URI label `{LayerName}`.
-    #[serde(rename = "LayerName")]
     pub layer_name: String,
     /// Model member `VersionNumber` (shape `LayerVersionNumber`). Required. URI label `{VersionNumber}`.
-    #[serde(rename = "VersionNumber")]
     pub version_number: i64,
+}
+
+impl serde::Serialize for GetLayerVersion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("GetLayerVersion", 1 + 1)?;
+        {
+            let v = &self.layer_name;
+            st.serialize_field("LayerName", v)?;
+        }
+        {
+            let v = &self.version_number;
+            st.serialize_field("VersionNumber", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetLayerVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["LayerName", "VersionNumber"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "LayerName" => Some(0),
+                "VersionNumber" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetLayerVersion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetLayerVersion")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetLayerVersion, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetLayerVersion {
+                    layer_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("LayerName")
+                    })?,
+                    version_number: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("VersionNumber")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("GetLayerVersion", MEMBERS, Shape)
+    }
 }
 
 impl GetLayerVersion {
@@ -6362,7 +10695,7 @@ impl crate::validate::Validate for GetLayerVersion {
 }
 
 /// The errors the model lists for [`GetLayerVersion`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetLayerVersionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -6375,6 +10708,35 @@ pub enum GetLayerVersionError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetLayerVersionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetLayerVersionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("GetLayerVersionError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetLayerVersionError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "GetLayerVersionError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("GetLayerVersionError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetLayerVersionError {
@@ -6441,12 +10803,63 @@ impl Operation for GetLayerVersion {
 /// Required members are arguments of [`GetLayerVersionByArn::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetLayerVersionByArn.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetLayerVersionByArn {
     /// Model member `Arn` (shape `LayerVersionArn`). Required. Constraint: length (characters) 1..=2048. Query parameter `Arn`.
-    #[serde(rename = "Arn")]
     pub arn: String,
+}
+
+impl serde::Serialize for GetLayerVersionByArn {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("GetLayerVersionByArn", 1)?;
+        {
+            let v = &self.arn;
+            st.serialize_field("Arn", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetLayerVersionByArn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Arn"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Arn" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetLayerVersionByArn;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetLayerVersionByArn")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetLayerVersionByArn, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetLayerVersionByArn {
+                    arn: m0.ok_or_else(|| <A::Error as serde::de::Error>::missing_field("Arn"))?,
+                })
+            }
+        }
+        d.deserialize_struct("GetLayerVersionByArn", MEMBERS, Shape)
+    }
 }
 
 impl GetLayerVersionByArn {
@@ -6468,7 +10881,7 @@ impl crate::validate::Validate for GetLayerVersionByArn {
 }
 
 /// The errors the model lists for [`GetLayerVersionByArn`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetLayerVersionByArnError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -6481,6 +10894,35 @@ pub enum GetLayerVersionByArnError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetLayerVersionByArnError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetLayerVersionByArnError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("GetLayerVersionByArnError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetLayerVersionByArnError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "GetLayerVersionByArnError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("GetLayerVersionByArnError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetLayerVersionByArnError {
@@ -6543,15 +10985,77 @@ impl Operation for GetLayerVersionByArn {
 /// Required members are arguments of [`GetLayerVersionPolicy::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetLayerVersionPolicy.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetLayerVersionPolicy {
     /// Model member `LayerName` (shape `LayerNameOrArn`). Required. Constraint: length (characters) 1..=2048. URI label `{LayerName}`.
-    #[serde(rename = "LayerName")]
     pub layer_name: String,
     /// Model member `VersionNumber` (shape `LayerVersionNumber`). Required. URI label `{VersionNumber}`.
-    #[serde(rename = "VersionNumber")]
     pub version_number: i64,
+}
+
+impl serde::Serialize for GetLayerVersionPolicy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("GetLayerVersionPolicy", 1 + 1)?;
+        {
+            let v = &self.layer_name;
+            st.serialize_field("LayerName", v)?;
+        }
+        {
+            let v = &self.version_number;
+            st.serialize_field("VersionNumber", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetLayerVersionPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["LayerName", "VersionNumber"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "LayerName" => Some(0),
+                "VersionNumber" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetLayerVersionPolicy;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetLayerVersionPolicy")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetLayerVersionPolicy, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetLayerVersionPolicy {
+                    layer_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("LayerName")
+                    })?,
+                    version_number: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("VersionNumber")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("GetLayerVersionPolicy", MEMBERS, Shape)
+    }
 }
 
 impl GetLayerVersionPolicy {
@@ -6576,7 +11080,7 @@ impl crate::validate::Validate for GetLayerVersionPolicy {
 }
 
 /// The errors the model lists for [`GetLayerVersionPolicy`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetLayerVersionPolicyError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -6589,6 +11093,35 @@ pub enum GetLayerVersionPolicyError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetLayerVersionPolicyError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetLayerVersionPolicyError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("GetLayerVersionPolicyError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetLayerVersionPolicyError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "GetLayerVersionPolicyError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("GetLayerVersionPolicyError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetLayerVersionPolicyError {
@@ -6656,15 +11189,74 @@ impl Operation for GetLayerVersionPolicy {
 /// Required members are arguments of [`GetPolicy::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetPolicy.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetPolicy {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Qualifier` (shape `NumericLatestPublishedOrAliasQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
+}
+
+impl serde::Serialize for GetPolicy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("GetPolicy", 1 + usize::from(self.qualifier.is_some()))?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Qualifier"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Qualifier" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetPolicy;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetPolicy")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetPolicy, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetPolicy {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    qualifier: m1,
+                })
+            }
+        }
+        d.deserialize_struct("GetPolicy", MEMBERS, Shape)
+    }
 }
 
 impl GetPolicy {
@@ -6698,7 +11290,7 @@ impl crate::validate::Validate for GetPolicy {
 }
 
 /// The errors the model lists for [`GetPolicy`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetPolicyError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -6711,6 +11303,29 @@ pub enum GetPolicyError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetPolicyError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetPolicyError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("GetPolicyError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => {
+                s.serialize_newtype_variant("GetPolicyError", 2, "TooManyRequestsException", v)
+            }
+            Self::ResourceNotFoundException(v) => {
+                s.serialize_newtype_variant("GetPolicyError", 3, "ResourceNotFoundException", v)
+            }
+            Self::Unknown => s.serialize_unit_variant("GetPolicyError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetPolicyError {
@@ -6776,15 +11391,77 @@ impl Operation for GetPolicy {
 /// Required members are arguments of [`GetProvisionedConcurrencyConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetProvisionedConcurrencyConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetProvisionedConcurrencyConfig {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Qualifier` (shape `Qualifier`). Required. Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier")]
     pub qualifier: String,
+}
+
+impl serde::Serialize for GetProvisionedConcurrencyConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("GetProvisionedConcurrencyConfig", 1 + 1)?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        {
+            let v = &self.qualifier;
+            st.serialize_field("Qualifier", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetProvisionedConcurrencyConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Qualifier"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Qualifier" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetProvisionedConcurrencyConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetProvisionedConcurrencyConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetProvisionedConcurrencyConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetProvisionedConcurrencyConfig {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    qualifier: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("Qualifier")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("GetProvisionedConcurrencyConfig", MEMBERS, Shape)
+    }
 }
 
 impl GetProvisionedConcurrencyConfig {
@@ -6813,7 +11490,7 @@ impl crate::validate::Validate for GetProvisionedConcurrencyConfig {
 }
 
 /// The errors the model lists for [`GetProvisionedConcurrencyConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetProvisionedConcurrencyConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -6830,6 +11507,46 @@ pub enum GetProvisionedConcurrencyConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetProvisionedConcurrencyConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetProvisionedConcurrencyConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ProvisionedConcurrencyConfigNotFoundException(v) => s.serialize_newtype_variant(
+                "GetProvisionedConcurrencyConfigError",
+                1,
+                "ProvisionedConcurrencyConfigNotFoundException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "GetProvisionedConcurrencyConfigError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetProvisionedConcurrencyConfigError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "GetProvisionedConcurrencyConfigError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("GetProvisionedConcurrencyConfigError", 5, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetProvisionedConcurrencyConfigError {
@@ -6904,12 +11621,65 @@ impl Operation for GetProvisionedConcurrencyConfig {
 /// Required members are arguments of [`GetResourcePolicy::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetResourcePolicy.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetResourcePolicy {
     /// Model member `ResourceArn` (shape `PolicyResourceArn`). Required. Constraint: length (characters) 0..=512. URI label `{ResourceArn}`.
-    #[serde(rename = "ResourceArn")]
     pub resource_arn: String,
+}
+
+impl serde::Serialize for GetResourcePolicy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("GetResourcePolicy", 1)?;
+        {
+            let v = &self.resource_arn;
+            st.serialize_field("ResourceArn", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetResourcePolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ResourceArn"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ResourceArn" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetResourcePolicy;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetResourcePolicy")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetResourcePolicy, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetResourcePolicy {
+                    resource_arn: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("ResourceArn")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("GetResourcePolicy", MEMBERS, Shape)
+    }
 }
 
 impl GetResourcePolicy {
@@ -6933,7 +11703,7 @@ impl crate::validate::Validate for GetResourcePolicy {
 }
 
 /// The errors the model lists for [`GetResourcePolicy`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetResourcePolicyError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -6946,6 +11716,35 @@ pub enum GetResourcePolicyError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetResourcePolicyError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetResourcePolicyError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("GetResourcePolicyError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetResourcePolicyError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "GetResourcePolicyError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("GetResourcePolicyError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetResourcePolicyError {
@@ -7007,15 +11806,77 @@ impl Operation for GetResourcePolicy {
 /// Required members are arguments of [`GetRuntimeManagementConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_GetRuntimeManagementConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetRuntimeManagementConfig {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Qualifier` (shape `NumericLatestPublishedOrAliasQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
+}
+
+impl serde::Serialize for GetRuntimeManagementConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetRuntimeManagementConfig",
+            1 + usize::from(self.qualifier.is_some()),
+        )?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetRuntimeManagementConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Qualifier"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Qualifier" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetRuntimeManagementConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetRuntimeManagementConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetRuntimeManagementConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetRuntimeManagementConfig {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    qualifier: m1,
+                })
+            }
+        }
+        d.deserialize_struct("GetRuntimeManagementConfig", MEMBERS, Shape)
+    }
 }
 
 impl GetRuntimeManagementConfig {
@@ -7049,7 +11910,7 @@ impl crate::validate::Validate for GetRuntimeManagementConfig {
 }
 
 /// The errors the model lists for [`GetRuntimeManagementConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetRuntimeManagementConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -7062,6 +11923,40 @@ pub enum GetRuntimeManagementConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for GetRuntimeManagementConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "GetRuntimeManagementConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "GetRuntimeManagementConfigError",
+                1,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "GetRuntimeManagementConfigError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "GetRuntimeManagementConfigError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("GetRuntimeManagementConfigError", 4, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for GetRuntimeManagementConfigError {
@@ -7128,50 +12023,151 @@ impl Operation for GetRuntimeManagementConfig {
 /// Required members are arguments of [`Invoke::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html>
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, PartialEq)]
 pub struct Invoke {
     /// Model member `ClientContext` (shape `String`). Header `X-Amz-Client-Context`.
-    #[serde(
-        rename = "ClientContext",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub client_context: Option<String>,
     /// Model member `DurableExecutionName` (shape `DurableExecutionName`). Constraint: length (characters) 1..=64. Header `X-Amz-Durable-Execution-Name`.
-    #[serde(
-        rename = "DurableExecutionName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub durable_execution_name: Option<String>,
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `InvocationType` (shape `InvocationType`). One of [`InvocationType`](crate::types::InvocationType). Header `X-Amz-Invocation-Type`.
-    #[serde(
-        rename = "InvocationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub invocation_type: Option<crate::types::InvocationType>,
     /// Model member `LogType` (shape `LogType`). One of [`LogType`](crate::types::LogType). Header `X-Amz-Log-Type`.
-    #[serde(rename = "LogType", default, skip_serializing_if = "Option::is_none")]
     pub log_type: Option<crate::types::LogType>,
     /// Model member `Payload` (shape `Blob`). Constraint: sensitive (redacted in `Debug`). JSON member `Payload`. The HTTP payload.
-    #[serde(
-        rename = "Payload",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_blob"
-    )]
     pub payload: Option<bytes::Bytes>,
     /// Model member `Qualifier` (shape `NumericLatestPublishedOrAliasQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
     /// Model member `TenantId` (shape `TenantId`). Constraint: length (characters) 1..=256. Header `X-Amz-Tenant-Id`.
-    #[serde(rename = "TenantId", default, skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
+}
+
+impl serde::Serialize for Invoke {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "Invoke",
+            usize::from(self.client_context.is_some())
+                + usize::from(self.durable_execution_name.is_some())
+                + 1
+                + usize::from(self.invocation_type.is_some())
+                + usize::from(self.log_type.is_some())
+                + usize::from(self.payload.is_some())
+                + usize::from(self.qualifier.is_some())
+                + usize::from(self.tenant_id.is_some()),
+        )?;
+        if let Some(v) = &self.client_context {
+            st.serialize_field("ClientContext", v)?;
+        }
+        if let Some(v) = &self.durable_execution_name {
+            st.serialize_field("DurableExecutionName", v)?;
+        }
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.invocation_type {
+            st.serialize_field("InvocationType", v)?;
+        }
+        if let Some(v) = &self.log_type {
+            st.serialize_field("LogType", v)?;
+        }
+        if let Some(v) = &self.payload {
+            st.serialize_field("Payload", &crate::serde_util::AsBase64(&v[..]))?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        if let Some(v) = &self.tenant_id {
+            st.serialize_field("TenantId", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Invoke {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "ClientContext",
+            "DurableExecutionName",
+            "FunctionName",
+            "InvocationType",
+            "LogType",
+            "Payload",
+            "Qualifier",
+            "TenantId",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ClientContext" => Some(0),
+                "DurableExecutionName" => Some(1),
+                "FunctionName" => Some(2),
+                "InvocationType" => Some(3),
+                "LogType" => Some(4),
+                "Payload" => Some(5),
+                "Qualifier" => Some(6),
+                "TenantId" => Some(7),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = Invoke;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Invoke")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Invoke, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                let mut m7 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = Some(map.next_value()?),
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => {
+                            m5 = map
+                                .next_value::<Option<crate::serde_util::Base64>>()?
+                                .map(|b| b.0.into())
+                        }
+                        Some(6) => m6 = map.next_value()?,
+                        Some(7) => m7 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Invoke {
+                    client_context: m0,
+                    durable_execution_name: m1,
+                    function_name: m2.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    invocation_type: m3,
+                    log_type: m4,
+                    payload: m5,
+                    qualifier: m6,
+                    tenant_id: m7,
+                })
+            }
+        }
+        d.deserialize_struct("Invoke", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for Invoke {
@@ -7268,7 +12264,7 @@ impl crate::validate::Validate for Invoke {
 }
 
 /// The errors the model lists for [`Invoke`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum InvokeError {
     /// [`RuntimeAliasDeletedException`](crate::types::RuntimeAliasDeletedException).
@@ -7365,6 +12361,167 @@ pub enum InvokeError {
     EFSMountFailureException(crate::types::EFSMountFailureException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for InvokeError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::RuntimeAliasDeletedException(v) => {
+                s.serialize_newtype_variant("InvokeError", 0, "RuntimeAliasDeletedException", v)
+            }
+            Self::CodeArtifactUserDeletedException(v) => {
+                s.serialize_newtype_variant("InvokeError", 1, "CodeArtifactUserDeletedException", v)
+            }
+            Self::ResourceNotReadyException(v) => {
+                s.serialize_newtype_variant("InvokeError", 2, "ResourceNotReadyException", v)
+            }
+            Self::ServiceQuotaExceededException(v) => {
+                s.serialize_newtype_variant("InvokeError", 3, "ServiceQuotaExceededException", v)
+            }
+            Self::InvalidSecurityGroupIDException(v) => {
+                s.serialize_newtype_variant("InvokeError", 4, "InvalidSecurityGroupIDException", v)
+            }
+            Self::SnapStartTimeoutException(v) => {
+                s.serialize_newtype_variant("InvokeError", 5, "SnapStartTimeoutException", v)
+            }
+            Self::TooManyRequestsException(v) => {
+                s.serialize_newtype_variant("InvokeError", 6, "TooManyRequestsException", v)
+            }
+            Self::EC2ThrottledException(v) => {
+                s.serialize_newtype_variant("InvokeError", 7, "EC2ThrottledException", v)
+            }
+            Self::EFSMountConnectivityException(v) => {
+                s.serialize_newtype_variant("InvokeError", 8, "EFSMountConnectivityException", v)
+            }
+            Self::SubnetIPAddressLimitReachedException(v) => s.serialize_newtype_variant(
+                "InvokeError",
+                9,
+                "SubnetIPAddressLimitReachedException",
+                v,
+            ),
+            Self::KMSAccessDeniedException(v) => {
+                s.serialize_newtype_variant("InvokeError", 10, "KMSAccessDeniedException", v)
+            }
+            Self::RequestTooLargeException(v) => {
+                s.serialize_newtype_variant("InvokeError", 11, "RequestTooLargeException", v)
+            }
+            Self::KMSDisabledException(v) => {
+                s.serialize_newtype_variant("InvokeError", 12, "KMSDisabledException", v)
+            }
+            Self::UnsupportedMediaTypeException(v) => {
+                s.serialize_newtype_variant("InvokeError", 13, "UnsupportedMediaTypeException", v)
+            }
+            Self::S3FilesMountConnectivityException(v) => s.serialize_newtype_variant(
+                "InvokeError",
+                14,
+                "S3FilesMountConnectivityException",
+                v,
+            ),
+            Self::SerializedRequestEntityTooLargeException(v) => s.serialize_newtype_variant(
+                "InvokeError",
+                15,
+                "SerializedRequestEntityTooLargeException",
+                v,
+            ),
+            Self::InvalidRuntimeException(v) => {
+                s.serialize_newtype_variant("InvokeError", 16, "InvalidRuntimeException", v)
+            }
+            Self::NoPublishedVersionException(v) => {
+                s.serialize_newtype_variant("InvokeError", 17, "NoPublishedVersionException", v)
+            }
+            Self::EC2UnexpectedException(v) => {
+                s.serialize_newtype_variant("InvokeError", 18, "EC2UnexpectedException", v)
+            }
+            Self::InvalidSubnetIDException(v) => {
+                s.serialize_newtype_variant("InvokeError", 19, "InvalidSubnetIDException", v)
+            }
+            Self::KMSNotFoundException(v) => {
+                s.serialize_newtype_variant("InvokeError", 20, "KMSNotFoundException", v)
+            }
+            Self::InvalidParameterValueException(v) => {
+                s.serialize_newtype_variant("InvokeError", 21, "InvalidParameterValueException", v)
+            }
+            Self::EC2AccessDeniedException(v) => {
+                s.serialize_newtype_variant("InvokeError", 22, "EC2AccessDeniedException", v)
+            }
+            Self::EFSIOException(v) => {
+                s.serialize_newtype_variant("InvokeError", 23, "EFSIOException", v)
+            }
+            Self::KMSInvalidStateException(v) => {
+                s.serialize_newtype_variant("InvokeError", 24, "KMSInvalidStateException", v)
+            }
+            Self::ResourceConflictException(v) => {
+                s.serialize_newtype_variant("InvokeError", 25, "ResourceConflictException", v)
+            }
+            Self::RuntimeVersionDeletedException(v) => {
+                s.serialize_newtype_variant("InvokeError", 26, "RuntimeVersionDeletedException", v)
+            }
+            Self::ENILimitReachedException(v) => {
+                s.serialize_newtype_variant("InvokeError", 27, "ENILimitReachedException", v)
+            }
+            Self::SnapStartNotReadyException(v) => {
+                s.serialize_newtype_variant("InvokeError", 28, "SnapStartNotReadyException", v)
+            }
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("InvokeError", 29, "ServiceException", v)
+            }
+            Self::CodeArtifactUserPendingException(v) => s.serialize_newtype_variant(
+                "InvokeError",
+                30,
+                "CodeArtifactUserPendingException",
+                v,
+            ),
+            Self::SnapStartException(v) => {
+                s.serialize_newtype_variant("InvokeError", 31, "SnapStartException", v)
+            }
+            Self::RecursiveInvocationException(v) => {
+                s.serialize_newtype_variant("InvokeError", 32, "RecursiveInvocationException", v)
+            }
+            Self::S3FilesMountFailureException(v) => {
+                s.serialize_newtype_variant("InvokeError", 33, "S3FilesMountFailureException", v)
+            }
+            Self::EFSMountTimeoutException(v) => {
+                s.serialize_newtype_variant("InvokeError", 34, "EFSMountTimeoutException", v)
+            }
+            Self::ENINotReadyException(v) => {
+                s.serialize_newtype_variant("InvokeError", 35, "ENINotReadyException", v)
+            }
+            Self::S3FilesMountTimeoutException(v) => {
+                s.serialize_newtype_variant("InvokeError", 36, "S3FilesMountTimeoutException", v)
+            }
+            Self::CodeArtifactUserFailedException(v) => {
+                s.serialize_newtype_variant("InvokeError", 37, "CodeArtifactUserFailedException", v)
+            }
+            Self::ModeNotSupportedException(v) => {
+                s.serialize_newtype_variant("InvokeError", 38, "ModeNotSupportedException", v)
+            }
+            Self::ResourceNotFoundException(v) => {
+                s.serialize_newtype_variant("InvokeError", 39, "ResourceNotFoundException", v)
+            }
+            Self::InvalidRequestContentException(v) => {
+                s.serialize_newtype_variant("InvokeError", 40, "InvalidRequestContentException", v)
+            }
+            Self::SnapStartRegenerationFailureException(v) => s.serialize_newtype_variant(
+                "InvokeError",
+                41,
+                "SnapStartRegenerationFailureException",
+                v,
+            ),
+            Self::DurableExecutionAlreadyStartedException(v) => s.serialize_newtype_variant(
+                "InvokeError",
+                42,
+                "DurableExecutionAlreadyStartedException",
+                v,
+            ),
+            Self::InvalidZipFileException(v) => {
+                s.serialize_newtype_variant("InvokeError", 43, "InvalidZipFileException", v)
+            }
+            Self::EFSMountFailureException(v) => {
+                s.serialize_newtype_variant("InvokeError", 44, "EFSMountFailureException", v)
+            }
+            Self::Unknown => s.serialize_unit_variant("InvokeError", 45, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for InvokeError {
@@ -7585,15 +12742,79 @@ impl Operation for Invoke {
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_InvokeAsync.html>
 ///
 /// Deprecated by the service.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InvokeAsync {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `InvokeArgs` (shape `BlobStream`). Required. Constraint: streaming. JSON member `InvokeArgs`. The HTTP payload.
-    #[serde(rename = "InvokeArgs", with = "crate::serde_util::blob")]
     pub invoke_args: bytes::Bytes,
+}
+
+impl serde::Serialize for InvokeAsync {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("InvokeAsync", 1 + 1)?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        {
+            let v = &self.invoke_args;
+            st.serialize_field("InvokeArgs", &crate::serde_util::AsBase64(&v[..]))?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvokeAsync {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "InvokeArgs"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "InvokeArgs" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = InvokeAsync;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InvokeAsync")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvokeAsync, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => {
+                            m1 = Some(map.next_value::<crate::serde_util::Base64>()?.0.into())
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvokeAsync {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    invoke_args: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("InvokeArgs")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("InvokeAsync", MEMBERS, Shape)
+    }
 }
 
 impl InvokeAsync {
@@ -7618,7 +12839,7 @@ impl crate::validate::Validate for InvokeAsync {
 }
 
 /// The errors the model lists for [`InvokeAsync`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum InvokeAsyncError {
     /// [`ServiceQuotaExceededException`](crate::types::ServiceQuotaExceededException).
@@ -7681,6 +12902,128 @@ pub enum InvokeAsyncError {
     EFSMountFailureException(crate::types::EFSMountFailureException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for InvokeAsyncError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ServiceQuotaExceededException(v) => s.serialize_newtype_variant(
+                "InvokeAsyncError",
+                0,
+                "ServiceQuotaExceededException",
+                v,
+            ),
+            Self::InvalidSecurityGroupIDException(v) => s.serialize_newtype_variant(
+                "InvokeAsyncError",
+                1,
+                "InvalidSecurityGroupIDException",
+                v,
+            ),
+            Self::SnapStartTimeoutException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 2, "SnapStartTimeoutException", v)
+            }
+            Self::EC2ThrottledException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 3, "EC2ThrottledException", v)
+            }
+            Self::EFSMountConnectivityException(v) => s.serialize_newtype_variant(
+                "InvokeAsyncError",
+                4,
+                "EFSMountConnectivityException",
+                v,
+            ),
+            Self::SubnetIPAddressLimitReachedException(v) => s.serialize_newtype_variant(
+                "InvokeAsyncError",
+                5,
+                "SubnetIPAddressLimitReachedException",
+                v,
+            ),
+            Self::KMSAccessDeniedException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 6, "KMSAccessDeniedException", v)
+            }
+            Self::KMSDisabledException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 7, "KMSDisabledException", v)
+            }
+            Self::S3FilesMountConnectivityException(v) => s.serialize_newtype_variant(
+                "InvokeAsyncError",
+                8,
+                "S3FilesMountConnectivityException",
+                v,
+            ),
+            Self::InvalidRuntimeException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 9, "InvalidRuntimeException", v)
+            }
+            Self::EC2UnexpectedException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 10, "EC2UnexpectedException", v)
+            }
+            Self::InvalidSubnetIDException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 11, "InvalidSubnetIDException", v)
+            }
+            Self::KMSNotFoundException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 12, "KMSNotFoundException", v)
+            }
+            Self::EC2AccessDeniedException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 13, "EC2AccessDeniedException", v)
+            }
+            Self::EFSIOException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 14, "EFSIOException", v)
+            }
+            Self::KMSInvalidStateException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 15, "KMSInvalidStateException", v)
+            }
+            Self::ResourceConflictException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 16, "ResourceConflictException", v)
+            }
+            Self::ENILimitReachedException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 17, "ENILimitReachedException", v)
+            }
+            Self::SnapStartNotReadyException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 18, "SnapStartNotReadyException", v)
+            }
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 19, "ServiceException", v)
+            }
+            Self::SnapStartException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 20, "SnapStartException", v)
+            }
+            Self::S3FilesMountFailureException(v) => s.serialize_newtype_variant(
+                "InvokeAsyncError",
+                21,
+                "S3FilesMountFailureException",
+                v,
+            ),
+            Self::EFSMountTimeoutException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 22, "EFSMountTimeoutException", v)
+            }
+            Self::S3FilesMountTimeoutException(v) => s.serialize_newtype_variant(
+                "InvokeAsyncError",
+                23,
+                "S3FilesMountTimeoutException",
+                v,
+            ),
+            Self::ModeNotSupportedException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 24, "ModeNotSupportedException", v)
+            }
+            Self::ResourceNotFoundException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 25, "ResourceNotFoundException", v)
+            }
+            Self::InvalidRequestContentException(v) => s.serialize_newtype_variant(
+                "InvokeAsyncError",
+                26,
+                "InvalidRequestContentException",
+                v,
+            ),
+            Self::SnapStartRegenerationFailureException(v) => s.serialize_newtype_variant(
+                "InvokeAsyncError",
+                27,
+                "SnapStartRegenerationFailureException",
+                v,
+            ),
+            Self::EFSMountFailureException(v) => {
+                s.serialize_newtype_variant("InvokeAsyncError", 28, "EFSMountFailureException", v)
+            }
+            Self::Unknown => s.serialize_unit_variant("InvokeAsyncError", 29, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for InvokeAsyncError {
@@ -7823,43 +13166,140 @@ impl Operation for InvokeAsync {
 /// Required members are arguments of [`InvokeWithResponseStream::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_InvokeWithResponseStream.html>
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, PartialEq)]
 pub struct InvokeWithResponseStream {
     /// Model member `ClientContext` (shape `String`). Header `X-Amz-Client-Context`.
-    #[serde(
-        rename = "ClientContext",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub client_context: Option<String>,
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `InvocationType` (shape `ResponseStreamingInvocationType`). One of [`ResponseStreamingInvocationType`](crate::types::ResponseStreamingInvocationType). Header `X-Amz-Invocation-Type`.
-    #[serde(
-        rename = "InvocationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub invocation_type: Option<crate::types::ResponseStreamingInvocationType>,
     /// Model member `LogType` (shape `LogType`). One of [`LogType`](crate::types::LogType). Header `X-Amz-Log-Type`.
-    #[serde(rename = "LogType", default, skip_serializing_if = "Option::is_none")]
     pub log_type: Option<crate::types::LogType>,
     /// Model member `Payload` (shape `Blob`). Constraint: sensitive (redacted in `Debug`). JSON member `Payload`. The HTTP payload.
-    #[serde(
-        rename = "Payload",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_blob"
-    )]
     pub payload: Option<bytes::Bytes>,
     /// Model member `Qualifier` (shape `NumericLatestPublishedOrAliasQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
     /// Model member `TenantId` (shape `TenantId`). Constraint: length (characters) 1..=256. Header `X-Amz-Tenant-Id`.
-    #[serde(rename = "TenantId", default, skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
+}
+
+impl serde::Serialize for InvokeWithResponseStream {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "InvokeWithResponseStream",
+            usize::from(self.client_context.is_some())
+                + 1
+                + usize::from(self.invocation_type.is_some())
+                + usize::from(self.log_type.is_some())
+                + usize::from(self.payload.is_some())
+                + usize::from(self.qualifier.is_some())
+                + usize::from(self.tenant_id.is_some()),
+        )?;
+        if let Some(v) = &self.client_context {
+            st.serialize_field("ClientContext", v)?;
+        }
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.invocation_type {
+            st.serialize_field("InvocationType", v)?;
+        }
+        if let Some(v) = &self.log_type {
+            st.serialize_field("LogType", v)?;
+        }
+        if let Some(v) = &self.payload {
+            st.serialize_field("Payload", &crate::serde_util::AsBase64(&v[..]))?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        if let Some(v) = &self.tenant_id {
+            st.serialize_field("TenantId", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvokeWithResponseStream {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "ClientContext",
+            "FunctionName",
+            "InvocationType",
+            "LogType",
+            "Payload",
+            "Qualifier",
+            "TenantId",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ClientContext" => Some(0),
+                "FunctionName" => Some(1),
+                "InvocationType" => Some(2),
+                "LogType" => Some(3),
+                "Payload" => Some(4),
+                "Qualifier" => Some(5),
+                "TenantId" => Some(6),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = InvokeWithResponseStream;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InvokeWithResponseStream")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvokeWithResponseStream, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = Some(map.next_value()?),
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => {
+                            m4 = map
+                                .next_value::<Option<crate::serde_util::Base64>>()?
+                                .map(|b| b.0.into())
+                        }
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvokeWithResponseStream {
+                    client_context: m0,
+                    function_name: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    invocation_type: m2,
+                    log_type: m3,
+                    payload: m4,
+                    qualifier: m5,
+                    tenant_id: m6,
+                })
+            }
+        }
+        d.deserialize_struct("InvokeWithResponseStream", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for InvokeWithResponseStream {
@@ -7948,7 +13388,7 @@ impl crate::validate::Validate for InvokeWithResponseStream {
 }
 
 /// The errors the model lists for [`InvokeWithResponseStream`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum InvokeWithResponseStreamError {
     /// [`RuntimeAliasDeletedException`](crate::types::RuntimeAliasDeletedException).
@@ -8039,6 +13479,268 @@ pub enum InvokeWithResponseStreamError {
     EFSMountFailureException(crate::types::EFSMountFailureException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for InvokeWithResponseStreamError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::RuntimeAliasDeletedException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                0,
+                "RuntimeAliasDeletedException",
+                v,
+            ),
+            Self::CodeArtifactUserDeletedException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                1,
+                "CodeArtifactUserDeletedException",
+                v,
+            ),
+            Self::ResourceNotReadyException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                2,
+                "ResourceNotReadyException",
+                v,
+            ),
+            Self::ServiceQuotaExceededException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                3,
+                "ServiceQuotaExceededException",
+                v,
+            ),
+            Self::InvalidSecurityGroupIDException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                4,
+                "InvalidSecurityGroupIDException",
+                v,
+            ),
+            Self::SnapStartTimeoutException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                5,
+                "SnapStartTimeoutException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                6,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::EC2ThrottledException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                7,
+                "EC2ThrottledException",
+                v,
+            ),
+            Self::EFSMountConnectivityException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                8,
+                "EFSMountConnectivityException",
+                v,
+            ),
+            Self::SubnetIPAddressLimitReachedException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                9,
+                "SubnetIPAddressLimitReachedException",
+                v,
+            ),
+            Self::KMSAccessDeniedException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                10,
+                "KMSAccessDeniedException",
+                v,
+            ),
+            Self::RequestTooLargeException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                11,
+                "RequestTooLargeException",
+                v,
+            ),
+            Self::KMSDisabledException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                12,
+                "KMSDisabledException",
+                v,
+            ),
+            Self::UnsupportedMediaTypeException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                13,
+                "UnsupportedMediaTypeException",
+                v,
+            ),
+            Self::S3FilesMountConnectivityException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                14,
+                "S3FilesMountConnectivityException",
+                v,
+            ),
+            Self::SerializedRequestEntityTooLargeException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                15,
+                "SerializedRequestEntityTooLargeException",
+                v,
+            ),
+            Self::InvalidRuntimeException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                16,
+                "InvalidRuntimeException",
+                v,
+            ),
+            Self::NoPublishedVersionException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                17,
+                "NoPublishedVersionException",
+                v,
+            ),
+            Self::EC2UnexpectedException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                18,
+                "EC2UnexpectedException",
+                v,
+            ),
+            Self::InvalidSubnetIDException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                19,
+                "InvalidSubnetIDException",
+                v,
+            ),
+            Self::KMSNotFoundException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                20,
+                "KMSNotFoundException",
+                v,
+            ),
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                21,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::EC2AccessDeniedException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                22,
+                "EC2AccessDeniedException",
+                v,
+            ),
+            Self::EFSIOException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                23,
+                "EFSIOException",
+                v,
+            ),
+            Self::KMSInvalidStateException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                24,
+                "KMSInvalidStateException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                25,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::RuntimeVersionDeletedException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                26,
+                "RuntimeVersionDeletedException",
+                v,
+            ),
+            Self::ENILimitReachedException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                27,
+                "ENILimitReachedException",
+                v,
+            ),
+            Self::SnapStartNotReadyException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                28,
+                "SnapStartNotReadyException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                29,
+                "ServiceException",
+                v,
+            ),
+            Self::CodeArtifactUserPendingException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                30,
+                "CodeArtifactUserPendingException",
+                v,
+            ),
+            Self::SnapStartException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                31,
+                "SnapStartException",
+                v,
+            ),
+            Self::RecursiveInvocationException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                32,
+                "RecursiveInvocationException",
+                v,
+            ),
+            Self::S3FilesMountFailureException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                33,
+                "S3FilesMountFailureException",
+                v,
+            ),
+            Self::EFSMountTimeoutException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                34,
+                "EFSMountTimeoutException",
+                v,
+            ),
+            Self::S3FilesMountTimeoutException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                35,
+                "S3FilesMountTimeoutException",
+                v,
+            ),
+            Self::CodeArtifactUserFailedException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                36,
+                "CodeArtifactUserFailedException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                37,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::InvalidRequestContentException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                38,
+                "InvalidRequestContentException",
+                v,
+            ),
+            Self::SnapStartRegenerationFailureException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                39,
+                "SnapStartRegenerationFailureException",
+                v,
+            ),
+            Self::InvalidZipFileException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                40,
+                "InvalidZipFileException",
+                v,
+            ),
+            Self::EFSMountFailureException(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamError",
+                41,
+                "EFSMountFailureException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("InvokeWithResponseStreamError", 42, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for InvokeWithResponseStreamError {
@@ -8239,25 +13941,97 @@ impl Operation for InvokeWithResponseStream {
 /// Required members are arguments of [`ListAliases::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListAliases.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListAliases {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `FunctionVersion` (shape `VersionWithLatestPublished`). Constraint: length (characters) 1..=1024. Query parameter `FunctionVersion`.
-    #[serde(
-        rename = "FunctionVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_version: Option<String>,
     /// Model member `Marker` (shape `String`). Query parameter `Marker`.
-    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
     /// Model member `MaxItems` (shape `MaxListItems`). Constraint: value 1..=10000. Query parameter `MaxItems`.
-    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<i32>,
+}
+
+impl serde::Serialize for ListAliases {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListAliases",
+            1 + usize::from(self.function_version.is_some())
+                + usize::from(self.marker.is_some())
+                + usize::from(self.max_items.is_some()),
+        )?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.function_version {
+            st.serialize_field("FunctionVersion", v)?;
+        }
+        if let Some(v) = &self.marker {
+            st.serialize_field("Marker", v)?;
+        }
+        if let Some(v) = &self.max_items {
+            st.serialize_field("MaxItems", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListAliases {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "FunctionVersion", "Marker", "MaxItems"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "FunctionVersion" => Some(1),
+                "Marker" => Some(2),
+                "MaxItems" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListAliases;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListAliases")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListAliases, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListAliases {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    function_version: m1,
+                    marker: m2,
+                    max_items: m3,
+                })
+            }
+        }
+        d.deserialize_struct("ListAliases", MEMBERS, Shape)
+    }
 }
 
 impl ListAliases {
@@ -8308,7 +14082,7 @@ impl crate::validate::Validate for ListAliases {
 }
 
 /// The errors the model lists for [`ListAliases`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ListAliasesError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -8321,6 +14095,29 @@ pub enum ListAliasesError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for ListAliasesError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "ListAliasesError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("ListAliasesError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => {
+                s.serialize_newtype_variant("ListAliasesError", 2, "TooManyRequestsException", v)
+            }
+            Self::ResourceNotFoundException(v) => {
+                s.serialize_newtype_variant("ListAliasesError", 3, "ResourceNotFoundException", v)
+            }
+            Self::Unknown => s.serialize_unit_variant("ListAliasesError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for ListAliasesError {
@@ -8392,18 +14189,85 @@ impl Operation for ListAliases {
 /// Required members are arguments of [`ListCapacityProviders::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListCapacityProviders.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCapacityProviders {
     /// Model member `Marker` (shape `String`). Query parameter `Marker`.
-    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
     /// Model member `MaxItems` (shape `MaxFiftyListItems`). Constraint: value 1..=50. Query parameter `MaxItems`.
-    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<i32>,
     /// Model member `State` (shape `CapacityProviderState`). One of [`CapacityProviderState`](crate::types::CapacityProviderState). Query parameter `State`.
-    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
     pub state: Option<crate::types::CapacityProviderState>,
+}
+
+impl serde::Serialize for ListCapacityProviders {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListCapacityProviders",
+            usize::from(self.marker.is_some())
+                + usize::from(self.max_items.is_some())
+                + usize::from(self.state.is_some()),
+        )?;
+        if let Some(v) = &self.marker {
+            st.serialize_field("Marker", v)?;
+        }
+        if let Some(v) = &self.max_items {
+            st.serialize_field("MaxItems", v)?;
+        }
+        if let Some(v) = &self.state {
+            st.serialize_field("State", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListCapacityProviders {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Marker", "MaxItems", "State"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Marker" => Some(0),
+                "MaxItems" => Some(1),
+                "State" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListCapacityProviders;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListCapacityProviders")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListCapacityProviders, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListCapacityProviders {
+                    marker: m0,
+                    max_items: m1,
+                    state: m2,
+                })
+            }
+        }
+        d.deserialize_struct("ListCapacityProviders", MEMBERS, Shape)
+    }
 }
 
 impl ListCapacityProviders {
@@ -8446,7 +14310,7 @@ impl crate::validate::Validate for ListCapacityProviders {
 }
 
 /// The errors the model lists for [`ListCapacityProviders`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ListCapacityProvidersError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -8457,6 +14321,29 @@ pub enum ListCapacityProvidersError {
     TooManyRequestsException(crate::types::TooManyRequestsException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for ListCapacityProvidersError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "ListCapacityProvidersError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("ListCapacityProvidersError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "ListCapacityProvidersError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("ListCapacityProvidersError", 3, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for ListCapacityProvidersError {
@@ -8520,15 +14407,74 @@ impl Operation for ListCapacityProviders {
 /// Required members are arguments of [`ListCodeSigningConfigs::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListCodeSigningConfigs.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCodeSigningConfigs {
     /// Model member `Marker` (shape `String`). Query parameter `Marker`.
-    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
     /// Model member `MaxItems` (shape `MaxListItems`). Constraint: value 1..=10000. Query parameter `MaxItems`.
-    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<i32>,
+}
+
+impl serde::Serialize for ListCodeSigningConfigs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListCodeSigningConfigs",
+            usize::from(self.marker.is_some()) + usize::from(self.max_items.is_some()),
+        )?;
+        if let Some(v) = &self.marker {
+            st.serialize_field("Marker", v)?;
+        }
+        if let Some(v) = &self.max_items {
+            st.serialize_field("MaxItems", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListCodeSigningConfigs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Marker", "MaxItems"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Marker" => Some(0),
+                "MaxItems" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListCodeSigningConfigs;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListCodeSigningConfigs")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListCodeSigningConfigs, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListCodeSigningConfigs {
+                    marker: m0,
+                    max_items: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ListCodeSigningConfigs", MEMBERS, Shape)
+    }
 }
 
 impl ListCodeSigningConfigs {
@@ -8564,7 +14510,7 @@ impl crate::validate::Validate for ListCodeSigningConfigs {
 }
 
 /// The errors the model lists for [`ListCodeSigningConfigs`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ListCodeSigningConfigsError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -8573,6 +14519,23 @@ pub enum ListCodeSigningConfigsError {
     ServiceException(crate::types::ServiceException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for ListCodeSigningConfigsError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "ListCodeSigningConfigsError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("ListCodeSigningConfigsError", 1, "ServiceException", v)
+            }
+            Self::Unknown => s.serialize_unit_variant("ListCodeSigningConfigsError", 2, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for ListCodeSigningConfigsError {
@@ -8630,54 +14593,166 @@ impl Operation for ListCodeSigningConfigs {
 /// Required members are arguments of [`ListDurableExecutionsByFunction::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListDurableExecutionsByFunction.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListDurableExecutionsByFunction {
     /// Model member `DurableExecutionName` (shape `DurableExecutionName`). Constraint: length (characters) 1..=64. Query parameter `DurableExecutionName`.
-    #[serde(
-        rename = "DurableExecutionName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub durable_execution_name: Option<String>,
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Marker` (shape `String`). Query parameter `Marker`.
-    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
     /// Model member `MaxItems` (shape `ItemCount`). Constraint: value 0..=1000. Query parameter `MaxItems`.
-    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<i32>,
     /// Model member `Qualifier` (shape `NumericLatestPublishedOrAliasQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
     /// Model member `ReverseOrder` (shape `ReverseOrder`). Query parameter `ReverseOrder`.
-    #[serde(
-        rename = "ReverseOrder",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub reverse_order: Option<bool>,
     /// Model member `StartedAfter` (shape `ExecutionTimestamp`). Query parameter `StartedAfter`.
-    #[serde(
-        rename = "StartedAfter",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub started_after: Option<time::OffsetDateTime>,
     /// Model member `StartedBefore` (shape `ExecutionTimestamp`). Query parameter `StartedBefore`.
-    #[serde(
-        rename = "StartedBefore",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub started_before: Option<time::OffsetDateTime>,
     /// Model member `Statuses` (shape `ExecutionStatusList`). Constraint: items 1..=10. Query parameter `Statuses`.
-    #[serde(rename = "Statuses", default, skip_serializing_if = "Option::is_none")]
     pub statuses: Option<Vec<crate::types::ExecutionStatus>>,
+}
+
+impl serde::Serialize for ListDurableExecutionsByFunction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListDurableExecutionsByFunction",
+            usize::from(self.durable_execution_name.is_some())
+                + 1
+                + usize::from(self.marker.is_some())
+                + usize::from(self.max_items.is_some())
+                + usize::from(self.qualifier.is_some())
+                + usize::from(self.reverse_order.is_some())
+                + usize::from(self.started_after.is_some())
+                + usize::from(self.started_before.is_some())
+                + usize::from(self.statuses.is_some()),
+        )?;
+        if let Some(v) = &self.durable_execution_name {
+            st.serialize_field("DurableExecutionName", v)?;
+        }
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.marker {
+            st.serialize_field("Marker", v)?;
+        }
+        if let Some(v) = &self.max_items {
+            st.serialize_field("MaxItems", v)?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        if let Some(v) = &self.reverse_order {
+            st.serialize_field("ReverseOrder", v)?;
+        }
+        if let Some(v) = &self.started_after {
+            st.serialize_field("StartedAfter", &crate::serde_util::AsRfc3339(v))?;
+        }
+        if let Some(v) = &self.started_before {
+            st.serialize_field("StartedBefore", &crate::serde_util::AsRfc3339(v))?;
+        }
+        if let Some(v) = &self.statuses {
+            st.serialize_field("Statuses", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListDurableExecutionsByFunction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "DurableExecutionName",
+            "FunctionName",
+            "Marker",
+            "MaxItems",
+            "Qualifier",
+            "ReverseOrder",
+            "StartedAfter",
+            "StartedBefore",
+            "Statuses",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "DurableExecutionName" => Some(0),
+                "FunctionName" => Some(1),
+                "Marker" => Some(2),
+                "MaxItems" => Some(3),
+                "Qualifier" => Some(4),
+                "ReverseOrder" => Some(5),
+                "StartedAfter" => Some(6),
+                "StartedBefore" => Some(7),
+                "Statuses" => Some(8),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListDurableExecutionsByFunction;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListDurableExecutionsByFunction")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListDurableExecutionsByFunction, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                let mut m7 = None;
+                let mut m8 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = Some(map.next_value()?),
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => {
+                            m6 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        Some(7) => {
+                            m7 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        Some(8) => m8 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListDurableExecutionsByFunction {
+                    durable_execution_name: m0,
+                    function_name: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    marker: m2,
+                    max_items: m3,
+                    qualifier: m4,
+                    reverse_order: m5,
+                    started_after: m6,
+                    started_before: m7,
+                    statuses: m8,
+                })
+            }
+        }
+        d.deserialize_struct("ListDurableExecutionsByFunction", MEMBERS, Shape)
+    }
 }
 
 impl ListDurableExecutionsByFunction {
@@ -8769,7 +14844,7 @@ impl crate::validate::Validate for ListDurableExecutionsByFunction {
 }
 
 /// The errors the model lists for [`ListDurableExecutionsByFunction`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ListDurableExecutionsByFunctionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -8782,6 +14857,40 @@ pub enum ListDurableExecutionsByFunctionError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for ListDurableExecutionsByFunctionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "ListDurableExecutionsByFunctionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "ListDurableExecutionsByFunctionError",
+                1,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "ListDurableExecutionsByFunctionError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "ListDurableExecutionsByFunctionError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("ListDurableExecutionsByFunctionError", 4, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for ListDurableExecutionsByFunctionError {
@@ -8871,29 +14980,95 @@ impl Operation for ListDurableExecutionsByFunction {
 /// Required members are arguments of [`ListEventSourceMappings::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListEventSourceMappings.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListEventSourceMappings {
     /// Model member `EventSourceArn` (shape `Arn`). Constraint: length (characters) 0..=10000. Query parameter `EventSourceArn`.
-    #[serde(
-        rename = "EventSourceArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub event_source_arn: Option<String>,
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Constraint: length (characters) 1..=256. Query parameter `FunctionName`.
-    #[serde(
-        rename = "FunctionName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_name: Option<String>,
     /// Model member `Marker` (shape `String`). Query parameter `Marker`.
-    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
     /// Model member `MaxItems` (shape `MaxListItems`). Constraint: value 1..=10000. Query parameter `MaxItems`.
-    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<i32>,
+}
+
+impl serde::Serialize for ListEventSourceMappings {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListEventSourceMappings",
+            usize::from(self.event_source_arn.is_some())
+                + usize::from(self.function_name.is_some())
+                + usize::from(self.marker.is_some())
+                + usize::from(self.max_items.is_some()),
+        )?;
+        if let Some(v) = &self.event_source_arn {
+            st.serialize_field("EventSourceArn", v)?;
+        }
+        if let Some(v) = &self.function_name {
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.marker {
+            st.serialize_field("Marker", v)?;
+        }
+        if let Some(v) = &self.max_items {
+            st.serialize_field("MaxItems", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListEventSourceMappings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["EventSourceArn", "FunctionName", "Marker", "MaxItems"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "EventSourceArn" => Some(0),
+                "FunctionName" => Some(1),
+                "Marker" => Some(2),
+                "MaxItems" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListEventSourceMappings;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListEventSourceMappings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListEventSourceMappings, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListEventSourceMappings {
+                    event_source_arn: m0,
+                    function_name: m1,
+                    marker: m2,
+                    max_items: m3,
+                })
+            }
+        }
+        d.deserialize_struct("ListEventSourceMappings", MEMBERS, Shape)
+    }
 }
 
 impl ListEventSourceMappings {
@@ -8949,7 +15124,7 @@ impl crate::validate::Validate for ListEventSourceMappings {
 }
 
 /// The errors the model lists for [`ListEventSourceMappings`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ListEventSourceMappingsError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -8962,6 +15137,38 @@ pub enum ListEventSourceMappingsError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for ListEventSourceMappingsError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "ListEventSourceMappingsError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "ListEventSourceMappingsError",
+                1,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "ListEventSourceMappingsError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "ListEventSourceMappingsError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("ListEventSourceMappingsError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for ListEventSourceMappingsError {
@@ -9031,18 +15238,86 @@ impl Operation for ListEventSourceMappings {
 /// Required members are arguments of [`ListFunctionEventInvokeConfigs::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctionEventInvokeConfigs.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListFunctionEventInvokeConfigs {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Marker` (shape `String`). Query parameter `Marker`.
-    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
     /// Model member `MaxItems` (shape `MaxFunctionEventInvokeConfigListItems`). Constraint: value 1..=50. Query parameter `MaxItems`.
-    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<i32>,
+}
+
+impl serde::Serialize for ListFunctionEventInvokeConfigs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListFunctionEventInvokeConfigs",
+            1 + usize::from(self.marker.is_some()) + usize::from(self.max_items.is_some()),
+        )?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.marker {
+            st.serialize_field("Marker", v)?;
+        }
+        if let Some(v) = &self.max_items {
+            st.serialize_field("MaxItems", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListFunctionEventInvokeConfigs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Marker", "MaxItems"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Marker" => Some(1),
+                "MaxItems" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListFunctionEventInvokeConfigs;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListFunctionEventInvokeConfigs")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListFunctionEventInvokeConfigs, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListFunctionEventInvokeConfigs {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    marker: m1,
+                    max_items: m2,
+                })
+            }
+        }
+        d.deserialize_struct("ListFunctionEventInvokeConfigs", MEMBERS, Shape)
+    }
 }
 
 impl ListFunctionEventInvokeConfigs {
@@ -9083,7 +15358,7 @@ impl crate::validate::Validate for ListFunctionEventInvokeConfigs {
 }
 
 /// The errors the model lists for [`ListFunctionEventInvokeConfigs`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ListFunctionEventInvokeConfigsError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -9096,6 +15371,40 @@ pub enum ListFunctionEventInvokeConfigsError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for ListFunctionEventInvokeConfigsError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "ListFunctionEventInvokeConfigsError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "ListFunctionEventInvokeConfigsError",
+                1,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "ListFunctionEventInvokeConfigsError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "ListFunctionEventInvokeConfigsError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("ListFunctionEventInvokeConfigsError", 4, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for ListFunctionEventInvokeConfigsError {
@@ -9165,18 +15474,86 @@ impl Operation for ListFunctionEventInvokeConfigs {
 /// Required members are arguments of [`ListFunctionUrlConfigs::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctionUrlConfigs.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListFunctionUrlConfigs {
     /// Model member `FunctionName` (shape `FunctionUrlFunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Marker` (shape `String`). Query parameter `Marker`.
-    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
     /// Model member `MaxItems` (shape `MaxItems`). Constraint: value 1..=50. Query parameter `MaxItems`.
-    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<i32>,
+}
+
+impl serde::Serialize for ListFunctionUrlConfigs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListFunctionUrlConfigs",
+            1 + usize::from(self.marker.is_some()) + usize::from(self.max_items.is_some()),
+        )?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.marker {
+            st.serialize_field("Marker", v)?;
+        }
+        if let Some(v) = &self.max_items {
+            st.serialize_field("MaxItems", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListFunctionUrlConfigs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Marker", "MaxItems"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Marker" => Some(1),
+                "MaxItems" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListFunctionUrlConfigs;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListFunctionUrlConfigs")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListFunctionUrlConfigs, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListFunctionUrlConfigs {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    marker: m1,
+                    max_items: m2,
+                })
+            }
+        }
+        d.deserialize_struct("ListFunctionUrlConfigs", MEMBERS, Shape)
+    }
 }
 
 impl ListFunctionUrlConfigs {
@@ -9217,7 +15594,7 @@ impl crate::validate::Validate for ListFunctionUrlConfigs {
 }
 
 /// The errors the model lists for [`ListFunctionUrlConfigs`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ListFunctionUrlConfigsError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -9230,6 +15607,35 @@ pub enum ListFunctionUrlConfigsError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for ListFunctionUrlConfigsError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "ListFunctionUrlConfigsError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("ListFunctionUrlConfigsError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "ListFunctionUrlConfigsError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "ListFunctionUrlConfigsError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("ListFunctionUrlConfigsError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for ListFunctionUrlConfigsError {
@@ -9298,18 +15704,86 @@ impl Operation for ListFunctionUrlConfigs {
 /// Required members are arguments of [`ListFunctionVersionsByCapacityProvider::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctionVersionsByCapacityProvider.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListFunctionVersionsByCapacityProvider {
     /// Model member `CapacityProviderName` (shape `CapacityProviderName`). Required. Constraint: length (characters) 1..=140. URI label `{CapacityProviderName}`.
-    #[serde(rename = "CapacityProviderName")]
     pub capacity_provider_name: String,
     /// Model member `Marker` (shape `String`). Query parameter `Marker`.
-    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
     /// Model member `MaxItems` (shape `MaxFiftyListItems`). Constraint: value 1..=50. Query parameter `MaxItems`.
-    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<i32>,
+}
+
+impl serde::Serialize for ListFunctionVersionsByCapacityProvider {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListFunctionVersionsByCapacityProvider",
+            1 + usize::from(self.marker.is_some()) + usize::from(self.max_items.is_some()),
+        )?;
+        {
+            let v = &self.capacity_provider_name;
+            st.serialize_field("CapacityProviderName", v)?;
+        }
+        if let Some(v) = &self.marker {
+            st.serialize_field("Marker", v)?;
+        }
+        if let Some(v) = &self.max_items {
+            st.serialize_field("MaxItems", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListFunctionVersionsByCapacityProvider {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CapacityProviderName", "Marker", "MaxItems"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CapacityProviderName" => Some(0),
+                "Marker" => Some(1),
+                "MaxItems" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListFunctionVersionsByCapacityProvider;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListFunctionVersionsByCapacityProvider")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListFunctionVersionsByCapacityProvider, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListFunctionVersionsByCapacityProvider {
+                    capacity_provider_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("CapacityProviderName")
+                    })?,
+                    marker: m1,
+                    max_items: m2,
+                })
+            }
+        }
+        d.deserialize_struct("ListFunctionVersionsByCapacityProvider", MEMBERS, Shape)
+    }
 }
 
 impl ListFunctionVersionsByCapacityProvider {
@@ -9350,7 +15824,7 @@ impl crate::validate::Validate for ListFunctionVersionsByCapacityProvider {
 }
 
 /// The errors the model lists for [`ListFunctionVersionsByCapacityProvider`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ListFunctionVersionsByCapacityProviderError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -9363,6 +15837,42 @@ pub enum ListFunctionVersionsByCapacityProviderError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for ListFunctionVersionsByCapacityProviderError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "ListFunctionVersionsByCapacityProviderError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "ListFunctionVersionsByCapacityProviderError",
+                1,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "ListFunctionVersionsByCapacityProviderError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "ListFunctionVersionsByCapacityProviderError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant(
+                "ListFunctionVersionsByCapacityProviderError",
+                4,
+                "Unknown",
+            ),
+        }
+    }
 }
 
 impl crate::operation::OperationError for ListFunctionVersionsByCapacityProviderError {
@@ -9432,29 +15942,95 @@ impl Operation for ListFunctionVersionsByCapacityProvider {
 /// Required members are arguments of [`ListFunctions::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctions.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListFunctions {
     /// Model member `FunctionVersion` (shape `FunctionVersion`). One of [`FunctionVersion`](crate::types::FunctionVersion). Query parameter `FunctionVersion`.
-    #[serde(
-        rename = "FunctionVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_version: Option<crate::types::FunctionVersion>,
     /// Model member `Marker` (shape `String`). Query parameter `Marker`.
-    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
     /// Model member `MasterRegion` (shape `MasterRegion`). Constraint: length (characters) 1..=50. Query parameter `MasterRegion`.
-    #[serde(
-        rename = "MasterRegion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub master_region: Option<String>,
     /// Model member `MaxItems` (shape `MaxListItems`). Constraint: value 1..=10000. Query parameter `MaxItems`.
-    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<i32>,
+}
+
+impl serde::Serialize for ListFunctions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListFunctions",
+            usize::from(self.function_version.is_some())
+                + usize::from(self.marker.is_some())
+                + usize::from(self.master_region.is_some())
+                + usize::from(self.max_items.is_some()),
+        )?;
+        if let Some(v) = &self.function_version {
+            st.serialize_field("FunctionVersion", v)?;
+        }
+        if let Some(v) = &self.marker {
+            st.serialize_field("Marker", v)?;
+        }
+        if let Some(v) = &self.master_region {
+            st.serialize_field("MasterRegion", v)?;
+        }
+        if let Some(v) = &self.max_items {
+            st.serialize_field("MaxItems", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListFunctions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionVersion", "Marker", "MasterRegion", "MaxItems"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionVersion" => Some(0),
+                "Marker" => Some(1),
+                "MasterRegion" => Some(2),
+                "MaxItems" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListFunctions;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListFunctions")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListFunctions, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListFunctions {
+                    function_version: m0,
+                    marker: m1,
+                    master_region: m2,
+                    max_items: m3,
+                })
+            }
+        }
+        d.deserialize_struct("ListFunctions", MEMBERS, Shape)
+    }
 }
 
 impl ListFunctions {
@@ -9507,7 +16083,7 @@ impl crate::validate::Validate for ListFunctions {
 }
 
 /// The errors the model lists for [`ListFunctions`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ListFunctionsError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -9518,6 +16094,26 @@ pub enum ListFunctionsError {
     TooManyRequestsException(crate::types::TooManyRequestsException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for ListFunctionsError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "ListFunctionsError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("ListFunctionsError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => {
+                s.serialize_newtype_variant("ListFunctionsError", 2, "TooManyRequestsException", v)
+            }
+            Self::Unknown => s.serialize_unit_variant("ListFunctionsError", 3, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for ListFunctionsError {
@@ -9584,18 +16180,86 @@ impl Operation for ListFunctions {
 /// Required members are arguments of [`ListFunctionsByCodeSigningConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctionsByCodeSigningConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListFunctionsByCodeSigningConfig {
     /// Model member `CodeSigningConfigArn` (shape `CodeSigningConfigArn`). Required. Constraint: length (characters) 0..=200. URI label `{CodeSigningConfigArn}`.
-    #[serde(rename = "CodeSigningConfigArn")]
     pub code_signing_config_arn: String,
     /// Model member `Marker` (shape `String`). Query parameter `Marker`.
-    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
     /// Model member `MaxItems` (shape `MaxListItems`). Constraint: value 1..=10000. Query parameter `MaxItems`.
-    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<i32>,
+}
+
+impl serde::Serialize for ListFunctionsByCodeSigningConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListFunctionsByCodeSigningConfig",
+            1 + usize::from(self.marker.is_some()) + usize::from(self.max_items.is_some()),
+        )?;
+        {
+            let v = &self.code_signing_config_arn;
+            st.serialize_field("CodeSigningConfigArn", v)?;
+        }
+        if let Some(v) = &self.marker {
+            st.serialize_field("Marker", v)?;
+        }
+        if let Some(v) = &self.max_items {
+            st.serialize_field("MaxItems", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListFunctionsByCodeSigningConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CodeSigningConfigArn", "Marker", "MaxItems"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CodeSigningConfigArn" => Some(0),
+                "Marker" => Some(1),
+                "MaxItems" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListFunctionsByCodeSigningConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListFunctionsByCodeSigningConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListFunctionsByCodeSigningConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListFunctionsByCodeSigningConfig {
+                    code_signing_config_arn: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("CodeSigningConfigArn")
+                    })?,
+                    marker: m1,
+                    max_items: m2,
+                })
+            }
+        }
+        d.deserialize_struct("ListFunctionsByCodeSigningConfig", MEMBERS, Shape)
+    }
 }
 
 impl ListFunctionsByCodeSigningConfig {
@@ -9636,7 +16300,7 @@ impl crate::validate::Validate for ListFunctionsByCodeSigningConfig {
 }
 
 /// The errors the model lists for [`ListFunctionsByCodeSigningConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ListFunctionsByCodeSigningConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -9647,6 +16311,34 @@ pub enum ListFunctionsByCodeSigningConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for ListFunctionsByCodeSigningConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "ListFunctionsByCodeSigningConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "ListFunctionsByCodeSigningConfigError",
+                1,
+                "ServiceException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "ListFunctionsByCodeSigningConfigError",
+                2,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("ListFunctionsByCodeSigningConfigError", 3, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for ListFunctionsByCodeSigningConfigError {
@@ -9713,32 +16405,114 @@ impl Operation for ListFunctionsByCodeSigningConfig {
 /// Required members are arguments of [`ListLayerVersions::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListLayerVersions.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListLayerVersions {
     /// Model member `CompatibleArchitecture` (shape `Architecture`). One of [`Architecture`](crate::types::Architecture). Query parameter `CompatibleArchitecture`.
-    #[serde(
-        rename = "CompatibleArchitecture",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub compatible_architecture: Option<crate::types::Architecture>,
     /// Model member `CompatibleRuntime` (shape `Runtime`). One of [`Runtime`](crate::types::Runtime). Query parameter `CompatibleRuntime`.
-    #[serde(
-        rename = "CompatibleRuntime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub compatible_runtime: Option<crate::types::Runtime>,
     /// Model member `LayerName` (shape `LayerNameOrArn`). Required. Constraint: length (characters) 1..=2048. URI label `{LayerName}`.
-    #[serde(rename = "LayerName")]
     pub layer_name: String,
     /// Model member `Marker` (shape `String`). Query parameter `Marker`.
-    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
     /// Model member `MaxItems` (shape `MaxLayerListItems`). Constraint: value 1..=50. Query parameter `MaxItems`.
-    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<i32>,
+}
+
+impl serde::Serialize for ListLayerVersions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListLayerVersions",
+            usize::from(self.compatible_architecture.is_some())
+                + usize::from(self.compatible_runtime.is_some())
+                + 1
+                + usize::from(self.marker.is_some())
+                + usize::from(self.max_items.is_some()),
+        )?;
+        if let Some(v) = &self.compatible_architecture {
+            st.serialize_field("CompatibleArchitecture", v)?;
+        }
+        if let Some(v) = &self.compatible_runtime {
+            st.serialize_field("CompatibleRuntime", v)?;
+        }
+        {
+            let v = &self.layer_name;
+            st.serialize_field("LayerName", v)?;
+        }
+        if let Some(v) = &self.marker {
+            st.serialize_field("Marker", v)?;
+        }
+        if let Some(v) = &self.max_items {
+            st.serialize_field("MaxItems", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListLayerVersions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "CompatibleArchitecture",
+            "CompatibleRuntime",
+            "LayerName",
+            "Marker",
+            "MaxItems",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CompatibleArchitecture" => Some(0),
+                "CompatibleRuntime" => Some(1),
+                "LayerName" => Some(2),
+                "Marker" => Some(3),
+                "MaxItems" => Some(4),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListLayerVersions;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListLayerVersions")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListLayerVersions, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = Some(map.next_value()?),
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListLayerVersions {
+                    compatible_architecture: m0,
+                    compatible_runtime: m1,
+                    layer_name: m2.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("LayerName")
+                    })?,
+                    marker: m3,
+                    max_items: m4,
+                })
+            }
+        }
+        d.deserialize_struct("ListLayerVersions", MEMBERS, Shape)
+    }
 }
 
 impl ListLayerVersions {
@@ -9793,7 +16567,7 @@ impl crate::validate::Validate for ListLayerVersions {
 }
 
 /// The errors the model lists for [`ListLayerVersions`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ListLayerVersionsError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -9806,6 +16580,35 @@ pub enum ListLayerVersionsError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for ListLayerVersionsError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "ListLayerVersionsError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("ListLayerVersionsError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "ListLayerVersionsError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "ListLayerVersionsError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("ListLayerVersionsError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for ListLayerVersionsError {
@@ -9880,29 +16683,100 @@ impl Operation for ListLayerVersions {
 /// Required members are arguments of [`ListLayers::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListLayers.html>
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListLayers {
     /// Model member `CompatibleArchitecture` (shape `Architecture`). One of [`Architecture`](crate::types::Architecture). Query parameter `CompatibleArchitecture`.
-    #[serde(
-        rename = "CompatibleArchitecture",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub compatible_architecture: Option<crate::types::Architecture>,
     /// Model member `CompatibleRuntime` (shape `Runtime`). One of [`Runtime`](crate::types::Runtime). Query parameter `CompatibleRuntime`.
-    #[serde(
-        rename = "CompatibleRuntime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub compatible_runtime: Option<crate::types::Runtime>,
     /// Model member `Marker` (shape `String`). Query parameter `Marker`.
-    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
     /// Model member `MaxItems` (shape `MaxLayerListItems`). Constraint: value 1..=50. Query parameter `MaxItems`.
-    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<i32>,
+}
+
+impl serde::Serialize for ListLayers {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListLayers",
+            usize::from(self.compatible_architecture.is_some())
+                + usize::from(self.compatible_runtime.is_some())
+                + usize::from(self.marker.is_some())
+                + usize::from(self.max_items.is_some()),
+        )?;
+        if let Some(v) = &self.compatible_architecture {
+            st.serialize_field("CompatibleArchitecture", v)?;
+        }
+        if let Some(v) = &self.compatible_runtime {
+            st.serialize_field("CompatibleRuntime", v)?;
+        }
+        if let Some(v) = &self.marker {
+            st.serialize_field("Marker", v)?;
+        }
+        if let Some(v) = &self.max_items {
+            st.serialize_field("MaxItems", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListLayers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "CompatibleArchitecture",
+            "CompatibleRuntime",
+            "Marker",
+            "MaxItems",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CompatibleArchitecture" => Some(0),
+                "CompatibleRuntime" => Some(1),
+                "Marker" => Some(2),
+                "MaxItems" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListLayers;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListLayers")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListLayers, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListLayers {
+                    compatible_architecture: m0,
+                    compatible_runtime: m1,
+                    marker: m2,
+                    max_items: m3,
+                })
+            }
+        }
+        d.deserialize_struct("ListLayers", MEMBERS, Shape)
+    }
 }
 
 impl ListLayers {
@@ -9952,7 +16826,7 @@ impl crate::validate::Validate for ListLayers {
 }
 
 /// The errors the model lists for [`ListLayers`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ListLayersError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -9963,6 +16837,26 @@ pub enum ListLayersError {
     TooManyRequestsException(crate::types::TooManyRequestsException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for ListLayersError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "ListLayersError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("ListLayersError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => {
+                s.serialize_newtype_variant("ListLayersError", 2, "TooManyRequestsException", v)
+            }
+            Self::Unknown => s.serialize_unit_variant("ListLayersError", 3, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for ListLayersError {
@@ -10029,18 +16923,86 @@ impl Operation for ListLayers {
 /// Required members are arguments of [`ListProvisionedConcurrencyConfigs::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListProvisionedConcurrencyConfigs.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListProvisionedConcurrencyConfigs {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Marker` (shape `String`). Query parameter `Marker`.
-    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
     /// Model member `MaxItems` (shape `MaxProvisionedConcurrencyConfigListItems`). Constraint: value 1..=50. Query parameter `MaxItems`.
-    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<i32>,
+}
+
+impl serde::Serialize for ListProvisionedConcurrencyConfigs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListProvisionedConcurrencyConfigs",
+            1 + usize::from(self.marker.is_some()) + usize::from(self.max_items.is_some()),
+        )?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.marker {
+            st.serialize_field("Marker", v)?;
+        }
+        if let Some(v) = &self.max_items {
+            st.serialize_field("MaxItems", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListProvisionedConcurrencyConfigs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Marker", "MaxItems"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Marker" => Some(1),
+                "MaxItems" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListProvisionedConcurrencyConfigs;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListProvisionedConcurrencyConfigs")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListProvisionedConcurrencyConfigs, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListProvisionedConcurrencyConfigs {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    marker: m1,
+                    max_items: m2,
+                })
+            }
+        }
+        d.deserialize_struct("ListProvisionedConcurrencyConfigs", MEMBERS, Shape)
+    }
 }
 
 impl ListProvisionedConcurrencyConfigs {
@@ -10081,7 +17043,7 @@ impl crate::validate::Validate for ListProvisionedConcurrencyConfigs {
 }
 
 /// The errors the model lists for [`ListProvisionedConcurrencyConfigs`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ListProvisionedConcurrencyConfigsError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -10094,6 +17056,40 @@ pub enum ListProvisionedConcurrencyConfigsError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for ListProvisionedConcurrencyConfigsError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "ListProvisionedConcurrencyConfigsError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "ListProvisionedConcurrencyConfigsError",
+                1,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "ListProvisionedConcurrencyConfigsError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "ListProvisionedConcurrencyConfigsError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("ListProvisionedConcurrencyConfigsError", 4, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for ListProvisionedConcurrencyConfigsError {
@@ -10164,12 +17160,64 @@ impl Operation for ListProvisionedConcurrencyConfigs {
 /// Required members are arguments of [`ListTags::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListTags.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListTags {
     /// Model member `Resource` (shape `TaggableResource`). Required. Constraint: length (characters) 1..=10000. URI label `{Resource}`.
-    #[serde(rename = "Resource")]
     pub resource: String,
+}
+
+impl serde::Serialize for ListTags {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("ListTags", 1)?;
+        {
+            let v = &self.resource;
+            st.serialize_field("Resource", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListTags {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Resource"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Resource" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListTags;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListTags")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListTags, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListTags {
+                    resource: m0
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("Resource"))?,
+                })
+            }
+        }
+        d.deserialize_struct("ListTags", MEMBERS, Shape)
+    }
 }
 
 impl ListTags {
@@ -10193,7 +17241,7 @@ impl crate::validate::Validate for ListTags {
 }
 
 /// The errors the model lists for [`ListTags`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ListTagsError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -10206,6 +17254,26 @@ pub enum ListTagsError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for ListTagsError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => {
+                s.serialize_newtype_variant("ListTagsError", 0, "InvalidParameterValueException", v)
+            }
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("ListTagsError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => {
+                s.serialize_newtype_variant("ListTagsError", 2, "TooManyRequestsException", v)
+            }
+            Self::ResourceNotFoundException(v) => {
+                s.serialize_newtype_variant("ListTagsError", 3, "ResourceNotFoundException", v)
+            }
+            Self::Unknown => s.serialize_unit_variant("ListTagsError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for ListTagsError {
@@ -10267,18 +17335,86 @@ impl Operation for ListTags {
 /// Required members are arguments of [`ListVersionsByFunction::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ListVersionsByFunction.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListVersionsByFunction {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Marker` (shape `String`). Query parameter `Marker`.
-    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
     /// Model member `MaxItems` (shape `MaxListItems`). Constraint: value 1..=10000. Query parameter `MaxItems`.
-    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<i32>,
+}
+
+impl serde::Serialize for ListVersionsByFunction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListVersionsByFunction",
+            1 + usize::from(self.marker.is_some()) + usize::from(self.max_items.is_some()),
+        )?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.marker {
+            st.serialize_field("Marker", v)?;
+        }
+        if let Some(v) = &self.max_items {
+            st.serialize_field("MaxItems", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListVersionsByFunction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Marker", "MaxItems"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Marker" => Some(1),
+                "MaxItems" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListVersionsByFunction;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListVersionsByFunction")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListVersionsByFunction, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListVersionsByFunction {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    marker: m1,
+                    max_items: m2,
+                })
+            }
+        }
+        d.deserialize_struct("ListVersionsByFunction", MEMBERS, Shape)
+    }
 }
 
 impl ListVersionsByFunction {
@@ -10319,7 +17455,7 @@ impl crate::validate::Validate for ListVersionsByFunction {
 }
 
 /// The errors the model lists for [`ListVersionsByFunction`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ListVersionsByFunctionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -10332,6 +17468,35 @@ pub enum ListVersionsByFunctionError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for ListVersionsByFunctionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "ListVersionsByFunctionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("ListVersionsByFunctionError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "ListVersionsByFunctionError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "ListVersionsByFunctionError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("ListVersionsByFunctionError", 4, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for ListVersionsByFunctionError {
@@ -10400,29 +17565,103 @@ impl Operation for ListVersionsByFunction {
 /// Required members are arguments of [`PauseDurableExecution::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PauseDurableExecution.html>
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, PartialEq)]
 pub struct PauseDurableExecution {
     /// Model member `ClientToken` (shape `ClientToken`). Constraint: length (characters) 1..=64. JSON member `ClientToken`. Idempotency token: set one to make retries safe.
-    #[serde(
-        rename = "ClientToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub client_token: Option<String>,
     /// Model member `DurableExecutionArn` (shape `DurableExecutionArn`). Required. Constraint: length (characters) 1..=1024. URI label `{DurableExecutionArn}`.
-    #[serde(rename = "DurableExecutionArn")]
     pub durable_execution_arn: String,
     /// Model member `ExecutionTimeoutPaused` (shape `ExecutionTimeoutPaused`). JSON member `ExecutionTimeoutPaused`.
-    #[serde(
-        rename = "ExecutionTimeoutPaused",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub execution_timeout_paused: Option<bool>,
     /// Model member `Reason` (shape `PauseReason`). Constraint: length (characters) 0..=1024, sensitive (redacted in `Debug`). JSON member `Reason`.
-    #[serde(rename = "Reason", default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+impl serde::Serialize for PauseDurableExecution {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PauseDurableExecution",
+            usize::from(self.client_token.is_some())
+                + 1
+                + usize::from(self.execution_timeout_paused.is_some())
+                + usize::from(self.reason.is_some()),
+        )?;
+        if let Some(v) = &self.client_token {
+            st.serialize_field("ClientToken", v)?;
+        }
+        {
+            let v = &self.durable_execution_arn;
+            st.serialize_field("DurableExecutionArn", v)?;
+        }
+        if let Some(v) = &self.execution_timeout_paused {
+            st.serialize_field("ExecutionTimeoutPaused", v)?;
+        }
+        if let Some(v) = &self.reason {
+            st.serialize_field("Reason", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PauseDurableExecution {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "ClientToken",
+            "DurableExecutionArn",
+            "ExecutionTimeoutPaused",
+            "Reason",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ClientToken" => Some(0),
+                "DurableExecutionArn" => Some(1),
+                "ExecutionTimeoutPaused" => Some(2),
+                "Reason" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PauseDurableExecution;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PauseDurableExecution")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PauseDurableExecution, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = Some(map.next_value()?),
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PauseDurableExecution {
+                    client_token: m0,
+                    durable_execution_arn: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("DurableExecutionArn")
+                    })?,
+                    execution_timeout_paused: m2,
+                    reason: m3,
+                })
+            }
+        }
+        d.deserialize_struct("PauseDurableExecution", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for PauseDurableExecution {
@@ -10484,7 +17723,7 @@ impl crate::validate::Validate for PauseDurableExecution {
 }
 
 /// The errors the model lists for [`PauseDurableExecution`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PauseDurableExecutionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -10507,6 +17746,65 @@ pub enum PauseDurableExecutionError {
     KMSDisabledException(crate::types::KMSDisabledException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for PauseDurableExecutionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "PauseDurableExecutionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::KMSInvalidStateException(v) => s.serialize_newtype_variant(
+                "PauseDurableExecutionError",
+                1,
+                "KMSInvalidStateException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "PauseDurableExecutionError",
+                2,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("PauseDurableExecutionError", 3, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "PauseDurableExecutionError",
+                4,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::KMSNotFoundException(v) => s.serialize_newtype_variant(
+                "PauseDurableExecutionError",
+                5,
+                "KMSNotFoundException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "PauseDurableExecutionError",
+                6,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::KMSAccessDeniedException(v) => s.serialize_newtype_variant(
+                "PauseDurableExecutionError",
+                7,
+                "KMSAccessDeniedException",
+                v,
+            ),
+            Self::KMSDisabledException(v) => s.serialize_newtype_variant(
+                "PauseDurableExecutionError",
+                8,
+                "KMSDisabledException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("PauseDurableExecutionError", 9, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for PauseDurableExecutionError {
@@ -10578,23 +17876,30 @@ impl Operation for PauseDurableExecution {
             b.label("DurableExecutionArn", v, false)?;
         }
         b.literal("/pause");
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
-            client_token: Option<&'a String>,
-            #[serde(
-                rename = "ExecutionTimeoutPaused",
-                skip_serializing_if = "Option::is_none"
-            )]
-            execution_timeout_paused: Option<&'a bool>,
-            #[serde(rename = "Reason", skip_serializing_if = "Option::is_none")]
-            reason: Option<&'a String>,
+        struct Body<'a>(&'a PauseDurableExecution);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    usize::from(self.0.client_token.is_some())
+                        + usize::from(self.0.execution_timeout_paused.is_some())
+                        + usize::from(self.0.reason.is_some()),
+                )?;
+                if let Some(v) = &self.0.client_token {
+                    st.serialize_field("ClientToken", v)?;
+                }
+                if let Some(v) = &self.0.execution_timeout_paused {
+                    st.serialize_field("ExecutionTimeoutPaused", v)?;
+                }
+                if let Some(v) = &self.0.reason {
+                    st.serialize_field("Reason", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            client_token: self.client_token.as_ref(),
-            execution_timeout_paused: self.execution_timeout_paused.as_ref(),
-            reason: self.reason.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -10614,43 +17919,127 @@ impl Operation for PauseDurableExecution {
 /// Required members are arguments of [`PublishLayerVersion::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PublishLayerVersion.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PublishLayerVersion {
     /// Model member `CompatibleArchitectures` (shape `CompatibleArchitectures`). Constraint: items 0..=2. JSON member `CompatibleArchitectures`.
-    #[serde(
-        rename = "CompatibleArchitectures",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub compatible_architectures: Option<Vec<crate::types::Architecture>>,
     /// Model member `CompatibleRuntimes` (shape `CompatibleRuntimes`). Constraint: items 0..=15. JSON member `CompatibleRuntimes`.
-    #[serde(
-        rename = "CompatibleRuntimes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub compatible_runtimes: Option<Vec<crate::types::Runtime>>,
     /// Model member `Content` (shape `LayerVersionContentInput`). Required. JSON member `Content`.
-    #[serde(rename = "Content")]
     pub content: crate::types::LayerVersionContentInput,
     /// Model member `Description` (shape `Description`). Constraint: length (characters) 0..=256. JSON member `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub description: Option<String>,
     /// Model member `LayerName` (shape `LayerNameOrArn`). Required. Constraint: length (characters) 1..=2048. URI label `{LayerName}`.
-    #[serde(rename = "LayerName")]
     pub layer_name: String,
     /// Model member `LicenseInfo` (shape `LicenseInfo`). Constraint: length (characters) 0..=512. JSON member `LicenseInfo`.
-    #[serde(
-        rename = "LicenseInfo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub license_info: Option<String>,
+}
+
+impl serde::Serialize for PublishLayerVersion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PublishLayerVersion",
+            usize::from(self.compatible_architectures.is_some())
+                + usize::from(self.compatible_runtimes.is_some())
+                + 1
+                + usize::from(self.description.is_some())
+                + 1
+                + usize::from(self.license_info.is_some()),
+        )?;
+        if let Some(v) = &self.compatible_architectures {
+            st.serialize_field("CompatibleArchitectures", v)?;
+        }
+        if let Some(v) = &self.compatible_runtimes {
+            st.serialize_field("CompatibleRuntimes", v)?;
+        }
+        {
+            let v = &self.content;
+            st.serialize_field("Content", v)?;
+        }
+        if let Some(v) = &self.description {
+            st.serialize_field("Description", v)?;
+        }
+        {
+            let v = &self.layer_name;
+            st.serialize_field("LayerName", v)?;
+        }
+        if let Some(v) = &self.license_info {
+            st.serialize_field("LicenseInfo", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PublishLayerVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "CompatibleArchitectures",
+            "CompatibleRuntimes",
+            "Content",
+            "Description",
+            "LayerName",
+            "LicenseInfo",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CompatibleArchitectures" => Some(0),
+                "CompatibleRuntimes" => Some(1),
+                "Content" => Some(2),
+                "Description" => Some(3),
+                "LayerName" => Some(4),
+                "LicenseInfo" => Some(5),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PublishLayerVersion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PublishLayerVersion")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PublishLayerVersion, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = Some(map.next_value()?),
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = Some(map.next_value()?),
+                        Some(5) => m5 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PublishLayerVersion {
+                    compatible_architectures: m0,
+                    compatible_runtimes: m1,
+                    content: m2
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("Content"))?,
+                    description: m3,
+                    layer_name: m4.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("LayerName")
+                    })?,
+                    license_info: m5,
+                })
+            }
+        }
+        d.deserialize_struct("PublishLayerVersion", MEMBERS, Shape)
+    }
 }
 
 impl PublishLayerVersion {
@@ -10725,7 +18114,7 @@ impl crate::validate::Validate for PublishLayerVersion {
 }
 
 /// The errors the model lists for [`PublishLayerVersion`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PublishLayerVersionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -10740,6 +18129,41 @@ pub enum PublishLayerVersionError {
     CodeStorageExceededException(crate::types::CodeStorageExceededException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for PublishLayerVersionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "PublishLayerVersionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("PublishLayerVersionError", 1, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "PublishLayerVersionError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "PublishLayerVersionError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::CodeStorageExceededException(v) => s.serialize_newtype_variant(
+                "PublishLayerVersionError",
+                4,
+                "CodeStorageExceededException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("PublishLayerVersionError", 5, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for PublishLayerVersionError {
@@ -10786,29 +18210,39 @@ impl Operation for PublishLayerVersion {
             b.label("LayerName", v, false)?;
         }
         b.literal("/versions");
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(
-                rename = "CompatibleArchitectures",
-                skip_serializing_if = "Option::is_none"
-            )]
-            compatible_architectures: Option<&'a Vec<crate::types::Architecture>>,
-            #[serde(rename = "CompatibleRuntimes", skip_serializing_if = "Option::is_none")]
-            compatible_runtimes: Option<&'a Vec<crate::types::Runtime>>,
-            #[serde(rename = "Content")]
-            content: &'a crate::types::LayerVersionContentInput,
-            #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
-            description: Option<&'a String>,
-            #[serde(rename = "LicenseInfo", skip_serializing_if = "Option::is_none")]
-            license_info: Option<&'a String>,
+        struct Body<'a>(&'a PublishLayerVersion);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    usize::from(self.0.compatible_architectures.is_some())
+                        + usize::from(self.0.compatible_runtimes.is_some())
+                        + 1
+                        + usize::from(self.0.description.is_some())
+                        + usize::from(self.0.license_info.is_some()),
+                )?;
+                if let Some(v) = &self.0.compatible_architectures {
+                    st.serialize_field("CompatibleArchitectures", v)?;
+                }
+                if let Some(v) = &self.0.compatible_runtimes {
+                    st.serialize_field("CompatibleRuntimes", v)?;
+                }
+                {
+                    let v = &self.0.content;
+                    st.serialize_field("Content", v)?;
+                }
+                if let Some(v) = &self.0.description {
+                    st.serialize_field("Description", v)?;
+                }
+                if let Some(v) = &self.0.license_info {
+                    st.serialize_field("LicenseInfo", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            compatible_architectures: self.compatible_architectures.as_ref(),
-            compatible_runtimes: self.compatible_runtimes.as_ref(),
-            content: &self.content,
-            description: self.description.as_ref(),
-            license_info: self.license_info.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -10828,36 +18262,114 @@ impl Operation for PublishLayerVersion {
 /// Required members are arguments of [`PublishVersion::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PublishVersion.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PublishVersion {
     /// Model member `CodeSha256` (shape `String`). JSON member `CodeSha256`.
-    #[serde(
-        rename = "CodeSha256",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub code_sha256: Option<String>,
     /// Model member `Description` (shape `Description`). Constraint: length (characters) 0..=256. JSON member `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub description: Option<String>,
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `PublishTo` (shape `FunctionVersionLatestPublished`). One of [`FunctionVersionLatestPublished`](crate::types::FunctionVersionLatestPublished). JSON member `PublishTo`.
-    #[serde(rename = "PublishTo", default, skip_serializing_if = "Option::is_none")]
     pub publish_to: Option<crate::types::FunctionVersionLatestPublished>,
     /// Model member `RevisionId` (shape `String`). JSON member `RevisionId`.
-    #[serde(
-        rename = "RevisionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub revision_id: Option<String>,
+}
+
+impl serde::Serialize for PublishVersion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PublishVersion",
+            usize::from(self.code_sha256.is_some())
+                + usize::from(self.description.is_some())
+                + 1
+                + usize::from(self.publish_to.is_some())
+                + usize::from(self.revision_id.is_some()),
+        )?;
+        if let Some(v) = &self.code_sha256 {
+            st.serialize_field("CodeSha256", v)?;
+        }
+        if let Some(v) = &self.description {
+            st.serialize_field("Description", v)?;
+        }
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.publish_to {
+            st.serialize_field("PublishTo", v)?;
+        }
+        if let Some(v) = &self.revision_id {
+            st.serialize_field("RevisionId", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PublishVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "CodeSha256",
+            "Description",
+            "FunctionName",
+            "PublishTo",
+            "RevisionId",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CodeSha256" => Some(0),
+                "Description" => Some(1),
+                "FunctionName" => Some(2),
+                "PublishTo" => Some(3),
+                "RevisionId" => Some(4),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PublishVersion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PublishVersion")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PublishVersion, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = Some(map.next_value()?),
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PublishVersion {
+                    code_sha256: m0,
+                    description: m1,
+                    function_name: m2.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    publish_to: m3,
+                    revision_id: m4,
+                })
+            }
+        }
+        d.deserialize_struct("PublishVersion", MEMBERS, Shape)
+    }
 }
 
 impl PublishVersion {
@@ -10915,7 +18427,7 @@ impl crate::validate::Validate for PublishVersion {
 }
 
 /// The errors the model lists for [`PublishVersion`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PublishVersionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -10938,6 +18450,57 @@ pub enum PublishVersionError {
     PreconditionFailedException(crate::types::PreconditionFailedException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for PublishVersionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "PublishVersionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "PublishVersionError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("PublishVersionError", 2, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => {
+                s.serialize_newtype_variant("PublishVersionError", 3, "TooManyRequestsException", v)
+            }
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "PublishVersionError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::CodeStorageExceededException(v) => s.serialize_newtype_variant(
+                "PublishVersionError",
+                5,
+                "CodeStorageExceededException",
+                v,
+            ),
+            Self::FunctionVersionsPerCapacityProviderLimitExceededException(v) => s
+                .serialize_newtype_variant(
+                    "PublishVersionError",
+                    6,
+                    "FunctionVersionsPerCapacityProviderLimitExceededException",
+                    v,
+                ),
+            Self::PreconditionFailedException(v) => s.serialize_newtype_variant(
+                "PublishVersionError",
+                7,
+                "PreconditionFailedException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("PublishVersionError", 8, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for PublishVersionError {
@@ -10977,23 +18540,34 @@ impl Operation for PublishVersion {
             b.label("FunctionName", v, false)?;
         }
         b.literal("/versions");
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "CodeSha256", skip_serializing_if = "Option::is_none")]
-            code_sha256: Option<&'a String>,
-            #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
-            description: Option<&'a String>,
-            #[serde(rename = "PublishTo", skip_serializing_if = "Option::is_none")]
-            publish_to: Option<&'a crate::types::FunctionVersionLatestPublished>,
-            #[serde(rename = "RevisionId", skip_serializing_if = "Option::is_none")]
-            revision_id: Option<&'a String>,
+        struct Body<'a>(&'a PublishVersion);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    usize::from(self.0.code_sha256.is_some())
+                        + usize::from(self.0.description.is_some())
+                        + usize::from(self.0.publish_to.is_some())
+                        + usize::from(self.0.revision_id.is_some()),
+                )?;
+                if let Some(v) = &self.0.code_sha256 {
+                    st.serialize_field("CodeSha256", v)?;
+                }
+                if let Some(v) = &self.0.description {
+                    st.serialize_field("Description", v)?;
+                }
+                if let Some(v) = &self.0.publish_to {
+                    st.serialize_field("PublishTo", v)?;
+                }
+                if let Some(v) = &self.0.revision_id {
+                    st.serialize_field("RevisionId", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            code_sha256: self.code_sha256.as_ref(),
-            description: self.description.as_ref(),
-            publish_to: self.publish_to.as_ref(),
-            revision_id: self.revision_id.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -11013,15 +18587,77 @@ impl Operation for PublishVersion {
 /// Required members are arguments of [`PutFunctionCodeSigningConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionCodeSigningConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PutFunctionCodeSigningConfig {
     /// Model member `CodeSigningConfigArn` (shape `CodeSigningConfigArn`). Required. Constraint: length (characters) 0..=200. JSON member `CodeSigningConfigArn`.
-    #[serde(rename = "CodeSigningConfigArn")]
     pub code_signing_config_arn: String,
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
+}
+
+impl serde::Serialize for PutFunctionCodeSigningConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("PutFunctionCodeSigningConfig", 1 + 1)?;
+        {
+            let v = &self.code_signing_config_arn;
+            st.serialize_field("CodeSigningConfigArn", v)?;
+        }
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PutFunctionCodeSigningConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CodeSigningConfigArn", "FunctionName"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CodeSigningConfigArn" => Some(0),
+                "FunctionName" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PutFunctionCodeSigningConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PutFunctionCodeSigningConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PutFunctionCodeSigningConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PutFunctionCodeSigningConfig {
+                    code_signing_config_arn: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("CodeSigningConfigArn")
+                    })?,
+                    function_name: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("PutFunctionCodeSigningConfig", MEMBERS, Shape)
+    }
 }
 
 impl PutFunctionCodeSigningConfig {
@@ -11053,7 +18689,7 @@ impl crate::validate::Validate for PutFunctionCodeSigningConfig {
 }
 
 /// The errors the model lists for [`PutFunctionCodeSigningConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PutFunctionCodeSigningConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -11070,6 +18706,52 @@ pub enum PutFunctionCodeSigningConfigError {
     CodeSigningConfigNotFoundException(crate::types::CodeSigningConfigNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for PutFunctionCodeSigningConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "PutFunctionCodeSigningConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "PutFunctionCodeSigningConfigError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "PutFunctionCodeSigningConfigError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "PutFunctionCodeSigningConfigError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "PutFunctionCodeSigningConfigError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::CodeSigningConfigNotFoundException(v) => s.serialize_newtype_variant(
+                "PutFunctionCodeSigningConfigError",
+                5,
+                "CodeSigningConfigNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("PutFunctionCodeSigningConfigError", 6, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for PutFunctionCodeSigningConfigError {
@@ -11119,14 +18801,20 @@ impl Operation for PutFunctionCodeSigningConfig {
             b.label("FunctionName", v, false)?;
         }
         b.literal("/code-signing-config");
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "CodeSigningConfigArn")]
-            code_signing_config_arn: &'a String,
+        struct Body<'a>(&'a PutFunctionCodeSigningConfig);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct("Body", 1)?;
+                {
+                    let v = &self.0.code_signing_config_arn;
+                    st.serialize_field("CodeSigningConfigArn", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            code_signing_config_arn: &self.code_signing_config_arn,
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -11147,15 +18835,79 @@ impl Operation for PutFunctionCodeSigningConfig {
 /// Required members are arguments of [`PutFunctionConcurrency::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionConcurrency.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PutFunctionConcurrency {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `ReservedConcurrentExecutions` (shape `ReservedConcurrentExecutions`). Required. Constraint: value >= 0. JSON member `ReservedConcurrentExecutions`.
-    #[serde(rename = "ReservedConcurrentExecutions")]
     pub reserved_concurrent_executions: i32,
+}
+
+impl serde::Serialize for PutFunctionConcurrency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("PutFunctionConcurrency", 1 + 1)?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        {
+            let v = &self.reserved_concurrent_executions;
+            st.serialize_field("ReservedConcurrentExecutions", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PutFunctionConcurrency {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "ReservedConcurrentExecutions"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "ReservedConcurrentExecutions" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PutFunctionConcurrency;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PutFunctionConcurrency")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PutFunctionConcurrency, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PutFunctionConcurrency {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    reserved_concurrent_executions: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field(
+                            "ReservedConcurrentExecutions",
+                        )
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("PutFunctionConcurrency", MEMBERS, Shape)
+    }
 }
 
 impl PutFunctionConcurrency {
@@ -11192,7 +18944,7 @@ impl crate::validate::Validate for PutFunctionConcurrency {
 }
 
 /// The errors the model lists for [`PutFunctionConcurrency`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PutFunctionConcurrencyError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -11207,6 +18959,41 @@ pub enum PutFunctionConcurrencyError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for PutFunctionConcurrencyError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "PutFunctionConcurrencyError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "PutFunctionConcurrencyError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("PutFunctionConcurrencyError", 2, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "PutFunctionConcurrencyError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "PutFunctionConcurrencyError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("PutFunctionConcurrencyError", 5, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for PutFunctionConcurrencyError {
@@ -11253,14 +19040,20 @@ impl Operation for PutFunctionConcurrency {
             b.label("FunctionName", v, false)?;
         }
         b.literal("/concurrency");
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "ReservedConcurrentExecutions")]
-            reserved_concurrent_executions: &'a i32,
+        struct Body<'a>(&'a PutFunctionConcurrency);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct("Body", 1)?;
+                {
+                    let v = &self.0.reserved_concurrent_executions;
+                    st.serialize_field("ReservedConcurrentExecutions", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            reserved_concurrent_executions: &self.reserved_concurrent_executions,
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -11280,36 +19073,114 @@ impl Operation for PutFunctionConcurrency {
 /// Required members are arguments of [`PutFunctionEventInvokeConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PutFunctionEventInvokeConfig {
     /// Model member `DestinationConfig` (shape `DestinationConfig`). JSON member `DestinationConfig`.
-    #[serde(
-        rename = "DestinationConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub destination_config: Option<crate::types::DestinationConfig>,
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `MaximumEventAgeInSeconds` (shape `MaximumEventAgeInSeconds`). Constraint: value 60..=21600. JSON member `MaximumEventAgeInSeconds`.
-    #[serde(
-        rename = "MaximumEventAgeInSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub maximum_event_age_in_seconds: Option<i32>,
     /// Model member `MaximumRetryAttempts` (shape `MaximumRetryAttempts`). Constraint: value 0..=2. JSON member `MaximumRetryAttempts`.
-    #[serde(
-        rename = "MaximumRetryAttempts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub maximum_retry_attempts: Option<i32>,
     /// Model member `Qualifier` (shape `NumericLatestPublishedOrAliasQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
+}
+
+impl serde::Serialize for PutFunctionEventInvokeConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PutFunctionEventInvokeConfig",
+            usize::from(self.destination_config.is_some())
+                + 1
+                + usize::from(self.maximum_event_age_in_seconds.is_some())
+                + usize::from(self.maximum_retry_attempts.is_some())
+                + usize::from(self.qualifier.is_some()),
+        )?;
+        if let Some(v) = &self.destination_config {
+            st.serialize_field("DestinationConfig", v)?;
+        }
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.maximum_event_age_in_seconds {
+            st.serialize_field("MaximumEventAgeInSeconds", v)?;
+        }
+        if let Some(v) = &self.maximum_retry_attempts {
+            st.serialize_field("MaximumRetryAttempts", v)?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PutFunctionEventInvokeConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "DestinationConfig",
+            "FunctionName",
+            "MaximumEventAgeInSeconds",
+            "MaximumRetryAttempts",
+            "Qualifier",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "DestinationConfig" => Some(0),
+                "FunctionName" => Some(1),
+                "MaximumEventAgeInSeconds" => Some(2),
+                "MaximumRetryAttempts" => Some(3),
+                "Qualifier" => Some(4),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PutFunctionEventInvokeConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PutFunctionEventInvokeConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PutFunctionEventInvokeConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = Some(map.next_value()?),
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PutFunctionEventInvokeConfig {
+                    destination_config: m0,
+                    function_name: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    maximum_event_age_in_seconds: m2,
+                    maximum_retry_attempts: m3,
+                    qualifier: m4,
+                })
+            }
+        }
+        d.deserialize_struct("PutFunctionEventInvokeConfig", MEMBERS, Shape)
+    }
 }
 
 impl PutFunctionEventInvokeConfig {
@@ -11378,7 +19249,7 @@ impl crate::validate::Validate for PutFunctionEventInvokeConfig {
 }
 
 /// The errors the model lists for [`PutFunctionEventInvokeConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PutFunctionEventInvokeConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -11393,6 +19264,46 @@ pub enum PutFunctionEventInvokeConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for PutFunctionEventInvokeConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "PutFunctionEventInvokeConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "PutFunctionEventInvokeConfigError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "PutFunctionEventInvokeConfigError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "PutFunctionEventInvokeConfigError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "PutFunctionEventInvokeConfigError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("PutFunctionEventInvokeConfigError", 5, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for PutFunctionEventInvokeConfigError {
@@ -11442,26 +19353,30 @@ impl Operation for PutFunctionEventInvokeConfig {
         if let Some(v) = &self.qualifier {
             b.query("Qualifier", v);
         }
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "DestinationConfig", skip_serializing_if = "Option::is_none")]
-            destination_config: Option<&'a crate::types::DestinationConfig>,
-            #[serde(
-                rename = "MaximumEventAgeInSeconds",
-                skip_serializing_if = "Option::is_none"
-            )]
-            maximum_event_age_in_seconds: Option<&'a i32>,
-            #[serde(
-                rename = "MaximumRetryAttempts",
-                skip_serializing_if = "Option::is_none"
-            )]
-            maximum_retry_attempts: Option<&'a i32>,
+        struct Body<'a>(&'a PutFunctionEventInvokeConfig);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    usize::from(self.0.destination_config.is_some())
+                        + usize::from(self.0.maximum_event_age_in_seconds.is_some())
+                        + usize::from(self.0.maximum_retry_attempts.is_some()),
+                )?;
+                if let Some(v) = &self.0.destination_config {
+                    st.serialize_field("DestinationConfig", v)?;
+                }
+                if let Some(v) = &self.0.maximum_event_age_in_seconds {
+                    st.serialize_field("MaximumEventAgeInSeconds", v)?;
+                }
+                if let Some(v) = &self.0.maximum_retry_attempts {
+                    st.serialize_field("MaximumRetryAttempts", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            destination_config: self.destination_config.as_ref(),
-            maximum_event_age_in_seconds: self.maximum_event_age_in_seconds.as_ref(),
-            maximum_retry_attempts: self.maximum_retry_attempts.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -11481,15 +19396,77 @@ impl Operation for PutFunctionEventInvokeConfig {
 /// Required members are arguments of [`PutFunctionRecursionConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionRecursionConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PutFunctionRecursionConfig {
     /// Model member `FunctionName` (shape `UnqualifiedFunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `RecursiveLoop` (shape `RecursiveLoop`). Required. One of [`RecursiveLoop`](crate::types::RecursiveLoop). JSON member `RecursiveLoop`.
-    #[serde(rename = "RecursiveLoop")]
     pub recursive_loop: crate::types::RecursiveLoop,
+}
+
+impl serde::Serialize for PutFunctionRecursionConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("PutFunctionRecursionConfig", 1 + 1)?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        {
+            let v = &self.recursive_loop;
+            st.serialize_field("RecursiveLoop", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PutFunctionRecursionConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "RecursiveLoop"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "RecursiveLoop" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PutFunctionRecursionConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PutFunctionRecursionConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PutFunctionRecursionConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PutFunctionRecursionConfig {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    recursive_loop: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("RecursiveLoop")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("PutFunctionRecursionConfig", MEMBERS, Shape)
+    }
 }
 
 impl PutFunctionRecursionConfig {
@@ -11517,7 +19494,7 @@ impl crate::validate::Validate for PutFunctionRecursionConfig {
 }
 
 /// The errors the model lists for [`PutFunctionRecursionConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PutFunctionRecursionConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -11532,6 +19509,46 @@ pub enum PutFunctionRecursionConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for PutFunctionRecursionConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "PutFunctionRecursionConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "PutFunctionRecursionConfigError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "PutFunctionRecursionConfigError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "PutFunctionRecursionConfigError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "PutFunctionRecursionConfigError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("PutFunctionRecursionConfigError", 5, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for PutFunctionRecursionConfigError {
@@ -11578,14 +19595,20 @@ impl Operation for PutFunctionRecursionConfig {
             b.label("FunctionName", v, false)?;
         }
         b.literal("/recursion-config");
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "RecursiveLoop")]
-            recursive_loop: &'a crate::types::RecursiveLoop,
+        struct Body<'a>(&'a PutFunctionRecursionConfig);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct("Body", 1)?;
+                {
+                    let v = &self.0.recursive_loop;
+                    st.serialize_field("RecursiveLoop", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            recursive_loop: &self.recursive_loop,
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -11606,22 +19629,89 @@ impl Operation for PutFunctionRecursionConfig {
 /// Required members are arguments of [`PutFunctionScalingConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionScalingConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PutFunctionScalingConfig {
     /// Model member `FunctionName` (shape `UnqualifiedFunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `FunctionScalingConfig` (shape `FunctionScalingConfig`). JSON member `FunctionScalingConfig`.
-    #[serde(
-        rename = "FunctionScalingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_scaling_config: Option<crate::types::FunctionScalingConfig>,
     /// Model member `Qualifier` (shape `PublishedFunctionQualifier`). Required. Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier")]
     pub qualifier: String,
+}
+
+impl serde::Serialize for PutFunctionScalingConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PutFunctionScalingConfig",
+            1 + usize::from(self.function_scaling_config.is_some()) + 1,
+        )?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.function_scaling_config {
+            st.serialize_field("FunctionScalingConfig", v)?;
+        }
+        {
+            let v = &self.qualifier;
+            st.serialize_field("Qualifier", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PutFunctionScalingConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "FunctionScalingConfig", "Qualifier"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "FunctionScalingConfig" => Some(1),
+                "Qualifier" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PutFunctionScalingConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PutFunctionScalingConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PutFunctionScalingConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PutFunctionScalingConfig {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    function_scaling_config: m1,
+                    qualifier: m2.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("Qualifier")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("PutFunctionScalingConfig", MEMBERS, Shape)
+    }
 }
 
 impl PutFunctionScalingConfig {
@@ -11663,7 +19753,7 @@ impl crate::validate::Validate for PutFunctionScalingConfig {
 }
 
 /// The errors the model lists for [`PutFunctionScalingConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PutFunctionScalingConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -11678,6 +19768,46 @@ pub enum PutFunctionScalingConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for PutFunctionScalingConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "PutFunctionScalingConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "PutFunctionScalingConfigError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "PutFunctionScalingConfigError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "PutFunctionScalingConfigError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "PutFunctionScalingConfigError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("PutFunctionScalingConfigError", 5, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for PutFunctionScalingConfigError {
@@ -11728,17 +19858,22 @@ impl Operation for PutFunctionScalingConfig {
             let v = &self.qualifier;
             b.query("Qualifier", v);
         }
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(
-                rename = "FunctionScalingConfig",
-                skip_serializing_if = "Option::is_none"
-            )]
-            function_scaling_config: Option<&'a crate::types::FunctionScalingConfig>,
+        struct Body<'a>(&'a PutFunctionScalingConfig);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    usize::from(self.0.function_scaling_config.is_some()),
+                )?;
+                if let Some(v) = &self.0.function_scaling_config {
+                    st.serialize_field("FunctionScalingConfig", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            function_scaling_config: self.function_scaling_config.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -11758,18 +19893,95 @@ impl Operation for PutFunctionScalingConfig {
 /// Required members are arguments of [`PutProvisionedConcurrencyConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PutProvisionedConcurrencyConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PutProvisionedConcurrencyConfig {
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `ProvisionedConcurrentExecutions` (shape `PositiveInteger`). Required. Constraint: value >= 1. JSON member `ProvisionedConcurrentExecutions`.
-    #[serde(rename = "ProvisionedConcurrentExecutions")]
     pub provisioned_concurrent_executions: i32,
     /// Model member `Qualifier` (shape `Qualifier`). Required. Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier")]
     pub qualifier: String,
+}
+
+impl serde::Serialize for PutProvisionedConcurrencyConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("PutProvisionedConcurrencyConfig", 1 + 1 + 1)?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        {
+            let v = &self.provisioned_concurrent_executions;
+            st.serialize_field("ProvisionedConcurrentExecutions", v)?;
+        }
+        {
+            let v = &self.qualifier;
+            st.serialize_field("Qualifier", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PutProvisionedConcurrencyConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "FunctionName",
+            "ProvisionedConcurrentExecutions",
+            "Qualifier",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "ProvisionedConcurrentExecutions" => Some(1),
+                "Qualifier" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PutProvisionedConcurrencyConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PutProvisionedConcurrencyConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PutProvisionedConcurrencyConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = Some(map.next_value()?),
+                        Some(2) => m2 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PutProvisionedConcurrencyConfig {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    provisioned_concurrent_executions: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field(
+                            "ProvisionedConcurrentExecutions",
+                        )
+                    })?,
+                    qualifier: m2.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("Qualifier")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("PutProvisionedConcurrencyConfig", MEMBERS, Shape)
+    }
 }
 
 impl PutProvisionedConcurrencyConfig {
@@ -11812,7 +20024,7 @@ impl crate::validate::Validate for PutProvisionedConcurrencyConfig {
 }
 
 /// The errors the model lists for [`PutProvisionedConcurrencyConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PutProvisionedConcurrencyConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -11827,6 +20039,46 @@ pub enum PutProvisionedConcurrencyConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for PutProvisionedConcurrencyConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "PutProvisionedConcurrencyConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "PutProvisionedConcurrencyConfigError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "PutProvisionedConcurrencyConfigError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "PutProvisionedConcurrencyConfigError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "PutProvisionedConcurrencyConfigError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("PutProvisionedConcurrencyConfigError", 5, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for PutProvisionedConcurrencyConfigError {
@@ -11877,14 +20129,20 @@ impl Operation for PutProvisionedConcurrencyConfig {
             let v = &self.qualifier;
             b.query("Qualifier", v);
         }
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "ProvisionedConcurrentExecutions")]
-            provisioned_concurrent_executions: &'a i32,
+        struct Body<'a>(&'a PutProvisionedConcurrencyConfig);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct("Body", 1)?;
+                {
+                    let v = &self.0.provisioned_concurrent_executions;
+                    st.serialize_field("ProvisionedConcurrentExecutions", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            provisioned_concurrent_executions: &self.provisioned_concurrent_executions,
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -11905,22 +20163,88 @@ impl Operation for PutProvisionedConcurrencyConfig {
 /// Required members are arguments of [`PutResourcePolicy::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PutResourcePolicy.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PutResourcePolicy {
     /// Model member `Policy` (shape `ResourcePolicy`). Required. Constraint: length (characters) 1..=20480. JSON member `Policy`.
-    #[serde(rename = "Policy")]
     pub policy: String,
     /// Model member `ResourceArn` (shape `PolicyResourceArn`). Required. Constraint: length (characters) 0..=512. URI label `{ResourceArn}`.
-    #[serde(rename = "ResourceArn")]
     pub resource_arn: String,
     /// Model member `RevisionId` (shape `RevisionId`). Constraint: length (characters) 36..=36. JSON member `RevisionId`.
-    #[serde(
-        rename = "RevisionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub revision_id: Option<String>,
+}
+
+impl serde::Serialize for PutResourcePolicy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PutResourcePolicy",
+            1 + 1 + usize::from(self.revision_id.is_some()),
+        )?;
+        {
+            let v = &self.policy;
+            st.serialize_field("Policy", v)?;
+        }
+        {
+            let v = &self.resource_arn;
+            st.serialize_field("ResourceArn", v)?;
+        }
+        if let Some(v) = &self.revision_id {
+            st.serialize_field("RevisionId", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PutResourcePolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Policy", "ResourceArn", "RevisionId"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Policy" => Some(0),
+                "ResourceArn" => Some(1),
+                "RevisionId" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PutResourcePolicy;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PutResourcePolicy")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PutResourcePolicy, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = Some(map.next_value()?),
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PutResourcePolicy {
+                    policy: m0
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("Policy"))?,
+                    resource_arn: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("ResourceArn")
+                    })?,
+                    revision_id: m2,
+                })
+            }
+        }
+        d.deserialize_struct("PutResourcePolicy", MEMBERS, Shape)
+    }
 }
 
 impl PutResourcePolicy {
@@ -11959,7 +20283,7 @@ impl crate::validate::Validate for PutResourcePolicy {
 }
 
 /// The errors the model lists for [`PutResourcePolicy`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PutResourcePolicyError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -11980,6 +20304,56 @@ pub enum PutResourcePolicyError {
     PreconditionFailedException(crate::types::PreconditionFailedException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for PutResourcePolicyError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "PutResourcePolicyError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "PutResourcePolicyError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::PublicPolicyException(v) => {
+                s.serialize_newtype_variant("PutResourcePolicyError", 2, "PublicPolicyException", v)
+            }
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("PutResourcePolicyError", 3, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "PutResourcePolicyError",
+                4,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::PolicyLengthExceededException(v) => s.serialize_newtype_variant(
+                "PutResourcePolicyError",
+                5,
+                "PolicyLengthExceededException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "PutResourcePolicyError",
+                6,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::PreconditionFailedException(v) => s.serialize_newtype_variant(
+                "PutResourcePolicyError",
+                7,
+                "PreconditionFailedException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("PutResourcePolicyError", 8, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for PutResourcePolicyError {
@@ -12034,17 +20408,24 @@ impl Operation for PutResourcePolicy {
             let v = &self.resource_arn;
             b.label("ResourceArn", v, false)?;
         }
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "Policy")]
-            policy: &'a String,
-            #[serde(rename = "RevisionId", skip_serializing_if = "Option::is_none")]
-            revision_id: Option<&'a String>,
+        struct Body<'a>(&'a PutResourcePolicy);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st =
+                    s.serialize_struct("Body", 1 + usize::from(self.0.revision_id.is_some()))?;
+                {
+                    let v = &self.0.policy;
+                    st.serialize_field("Policy", v)?;
+                }
+                if let Some(v) = &self.0.revision_id {
+                    st.serialize_field("RevisionId", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            policy: &self.policy,
-            revision_id: self.revision_id.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -12064,25 +20445,105 @@ impl Operation for PutResourcePolicy {
 /// Required members are arguments of [`PutRuntimeManagementConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_PutRuntimeManagementConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PutRuntimeManagementConfig {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Qualifier` (shape `NumericLatestPublishedOrAliasQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
     /// Model member `RuntimeVersionArn` (shape `RuntimeVersionArn`). Constraint: length (characters) 26..=2048. JSON member `RuntimeVersionArn`.
-    #[serde(
-        rename = "RuntimeVersionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub runtime_version_arn: Option<String>,
     /// Model member `UpdateRuntimeOn` (shape `UpdateRuntimeOn`). Required. One of [`UpdateRuntimeOn`](crate::types::UpdateRuntimeOn). JSON member `UpdateRuntimeOn`.
-    #[serde(rename = "UpdateRuntimeOn")]
     pub update_runtime_on: crate::types::UpdateRuntimeOn,
+}
+
+impl serde::Serialize for PutRuntimeManagementConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PutRuntimeManagementConfig",
+            1 + usize::from(self.qualifier.is_some())
+                + usize::from(self.runtime_version_arn.is_some())
+                + 1,
+        )?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        if let Some(v) = &self.runtime_version_arn {
+            st.serialize_field("RuntimeVersionArn", v)?;
+        }
+        {
+            let v = &self.update_runtime_on;
+            st.serialize_field("UpdateRuntimeOn", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PutRuntimeManagementConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "FunctionName",
+            "Qualifier",
+            "RuntimeVersionArn",
+            "UpdateRuntimeOn",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Qualifier" => Some(1),
+                "RuntimeVersionArn" => Some(2),
+                "UpdateRuntimeOn" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PutRuntimeManagementConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PutRuntimeManagementConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PutRuntimeManagementConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PutRuntimeManagementConfig {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    qualifier: m1,
+                    runtime_version_arn: m2,
+                    update_runtime_on: m3.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("UpdateRuntimeOn")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("PutRuntimeManagementConfig", MEMBERS, Shape)
+    }
 }
 
 impl PutRuntimeManagementConfig {
@@ -12130,7 +20591,7 @@ impl crate::validate::Validate for PutRuntimeManagementConfig {
 }
 
 /// The errors the model lists for [`PutRuntimeManagementConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PutRuntimeManagementConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -12145,6 +20606,46 @@ pub enum PutRuntimeManagementConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for PutRuntimeManagementConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "PutRuntimeManagementConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "PutRuntimeManagementConfigError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "PutRuntimeManagementConfigError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "PutRuntimeManagementConfigError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "PutRuntimeManagementConfigError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("PutRuntimeManagementConfigError", 5, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for PutRuntimeManagementConfigError {
@@ -12194,17 +20695,26 @@ impl Operation for PutRuntimeManagementConfig {
         if let Some(v) = &self.qualifier {
             b.query("Qualifier", v);
         }
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "RuntimeVersionArn", skip_serializing_if = "Option::is_none")]
-            runtime_version_arn: Option<&'a String>,
-            #[serde(rename = "UpdateRuntimeOn")]
-            update_runtime_on: &'a crate::types::UpdateRuntimeOn,
+        struct Body<'a>(&'a PutRuntimeManagementConfig);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    usize::from(self.0.runtime_version_arn.is_some()) + 1,
+                )?;
+                if let Some(v) = &self.0.runtime_version_arn {
+                    st.serialize_field("RuntimeVersionArn", v)?;
+                }
+                {
+                    let v = &self.0.update_runtime_on;
+                    st.serialize_field("UpdateRuntimeOn", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            runtime_version_arn: self.runtime_version_arn.as_ref(),
-            update_runtime_on: &self.update_runtime_on,
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -12225,25 +20735,101 @@ impl Operation for PutRuntimeManagementConfig {
 /// Required members are arguments of [`RemoveLayerVersionPermission::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_RemoveLayerVersionPermission.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RemoveLayerVersionPermission {
     /// Model member `LayerName` (shape `LayerNameOrArn`). Required. Constraint: length (characters) 1..=2048. URI label `{LayerName}`.
-    #[serde(rename = "LayerName")]
     pub layer_name: String,
     /// Model member `RevisionId` (shape `String`). Query parameter `RevisionId`.
-    #[serde(
-        rename = "RevisionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub revision_id: Option<String>,
     /// Model member `StatementId` (shape `StatementId`). Required. Constraint: length (characters) 1..=100. URI label `{StatementId}`.
-    #[serde(rename = "StatementId")]
     pub statement_id: String,
     /// Model member `VersionNumber` (shape `LayerVersionNumber`). Required. URI label `{VersionNumber}`.
-    #[serde(rename = "VersionNumber")]
     pub version_number: i64,
+}
+
+impl serde::Serialize for RemoveLayerVersionPermission {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "RemoveLayerVersionPermission",
+            1 + usize::from(self.revision_id.is_some()) + 1 + 1,
+        )?;
+        {
+            let v = &self.layer_name;
+            st.serialize_field("LayerName", v)?;
+        }
+        if let Some(v) = &self.revision_id {
+            st.serialize_field("RevisionId", v)?;
+        }
+        {
+            let v = &self.statement_id;
+            st.serialize_field("StatementId", v)?;
+        }
+        {
+            let v = &self.version_number;
+            st.serialize_field("VersionNumber", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RemoveLayerVersionPermission {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["LayerName", "RevisionId", "StatementId", "VersionNumber"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "LayerName" => Some(0),
+                "RevisionId" => Some(1),
+                "StatementId" => Some(2),
+                "VersionNumber" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = RemoveLayerVersionPermission;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct RemoveLayerVersionPermission")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RemoveLayerVersionPermission, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = Some(map.next_value()?),
+                        Some(3) => m3 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(RemoveLayerVersionPermission {
+                    layer_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("LayerName")
+                    })?,
+                    revision_id: m1,
+                    statement_id: m2.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("StatementId")
+                    })?,
+                    version_number: m3.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("VersionNumber")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("RemoveLayerVersionPermission", MEMBERS, Shape)
+    }
 }
 
 impl RemoveLayerVersionPermission {
@@ -12284,7 +20870,7 @@ impl crate::validate::Validate for RemoveLayerVersionPermission {
 }
 
 /// The errors the model lists for [`RemoveLayerVersionPermission`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum RemoveLayerVersionPermissionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -12301,6 +20887,52 @@ pub enum RemoveLayerVersionPermissionError {
     PreconditionFailedException(crate::types::PreconditionFailedException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for RemoveLayerVersionPermissionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "RemoveLayerVersionPermissionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "RemoveLayerVersionPermissionError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "RemoveLayerVersionPermissionError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "RemoveLayerVersionPermissionError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "RemoveLayerVersionPermissionError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::PreconditionFailedException(v) => s.serialize_newtype_variant(
+                "RemoveLayerVersionPermissionError",
+                5,
+                "PreconditionFailedException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("RemoveLayerVersionPermissionError", 6, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for RemoveLayerVersionPermissionError {
@@ -12381,25 +21013,98 @@ impl Operation for RemoveLayerVersionPermission {
 /// Required members are arguments of [`RemovePermission::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_RemovePermission.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RemovePermission {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Qualifier` (shape `NumericLatestPublishedOrAliasQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
     /// Model member `RevisionId` (shape `String`). Query parameter `RevisionId`.
-    #[serde(
-        rename = "RevisionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub revision_id: Option<String>,
     /// Model member `StatementId` (shape `NamespacedStatementId`). Required. Constraint: length (characters) 1..=100. URI label `{StatementId}`.
-    #[serde(rename = "StatementId")]
     pub statement_id: String,
+}
+
+impl serde::Serialize for RemovePermission {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "RemovePermission",
+            1 + usize::from(self.qualifier.is_some()) + usize::from(self.revision_id.is_some()) + 1,
+        )?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        if let Some(v) = &self.revision_id {
+            st.serialize_field("RevisionId", v)?;
+        }
+        {
+            let v = &self.statement_id;
+            st.serialize_field("StatementId", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RemovePermission {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "Qualifier", "RevisionId", "StatementId"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "Qualifier" => Some(1),
+                "RevisionId" => Some(2),
+                "StatementId" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = RemovePermission;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct RemovePermission")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RemovePermission, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(RemovePermission {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    qualifier: m1,
+                    revision_id: m2,
+                    statement_id: m3.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("StatementId")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("RemovePermission", MEMBERS, Shape)
+    }
 }
 
 impl RemovePermission {
@@ -12445,7 +21150,7 @@ impl crate::validate::Validate for RemovePermission {
 }
 
 /// The errors the model lists for [`RemovePermission`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum RemovePermissionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -12462,6 +21167,44 @@ pub enum RemovePermissionError {
     PreconditionFailedException(crate::types::PreconditionFailedException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for RemovePermissionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "RemovePermissionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::PublicPolicyException(v) => {
+                s.serialize_newtype_variant("RemovePermissionError", 1, "PublicPolicyException", v)
+            }
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("RemovePermissionError", 2, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "RemovePermissionError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "RemovePermissionError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::PreconditionFailedException(v) => s.serialize_newtype_variant(
+                "RemovePermissionError",
+                5,
+                "PreconditionFailedException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("RemovePermissionError", 6, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for RemovePermissionError {
@@ -12540,22 +21283,86 @@ impl Operation for RemovePermission {
 /// Required members are arguments of [`ResumeDurableExecution::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_ResumeDurableExecution.html>
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, PartialEq)]
 pub struct ResumeDurableExecution {
     /// Model member `ClientToken` (shape `ClientToken`). Constraint: length (characters) 1..=64. JSON member `ClientToken`. Idempotency token: set one to make retries safe.
-    #[serde(
-        rename = "ClientToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub client_token: Option<String>,
     /// Model member `DurableExecutionArn` (shape `DurableExecutionArn`). Required. Constraint: length (characters) 1..=1024. URI label `{DurableExecutionArn}`.
-    #[serde(rename = "DurableExecutionArn")]
     pub durable_execution_arn: String,
     /// Model member `Reason` (shape `ResumeReason`). Constraint: length (characters) 0..=1024, sensitive (redacted in `Debug`). JSON member `Reason`.
-    #[serde(rename = "Reason", default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+impl serde::Serialize for ResumeDurableExecution {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ResumeDurableExecution",
+            usize::from(self.client_token.is_some()) + 1 + usize::from(self.reason.is_some()),
+        )?;
+        if let Some(v) = &self.client_token {
+            st.serialize_field("ClientToken", v)?;
+        }
+        {
+            let v = &self.durable_execution_arn;
+            st.serialize_field("DurableExecutionArn", v)?;
+        }
+        if let Some(v) = &self.reason {
+            st.serialize_field("Reason", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResumeDurableExecution {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ClientToken", "DurableExecutionArn", "Reason"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ClientToken" => Some(0),
+                "DurableExecutionArn" => Some(1),
+                "Reason" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ResumeDurableExecution;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ResumeDurableExecution")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ResumeDurableExecution, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = Some(map.next_value()?),
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ResumeDurableExecution {
+                    client_token: m0,
+                    durable_execution_arn: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("DurableExecutionArn")
+                    })?,
+                    reason: m2,
+                })
+            }
+        }
+        d.deserialize_struct("ResumeDurableExecution", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for ResumeDurableExecution {
@@ -12609,7 +21416,7 @@ impl crate::validate::Validate for ResumeDurableExecution {
 }
 
 /// The errors the model lists for [`ResumeDurableExecution`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ResumeDurableExecutionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -12632,6 +21439,65 @@ pub enum ResumeDurableExecutionError {
     KMSDisabledException(crate::types::KMSDisabledException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for ResumeDurableExecutionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "ResumeDurableExecutionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::KMSInvalidStateException(v) => s.serialize_newtype_variant(
+                "ResumeDurableExecutionError",
+                1,
+                "KMSInvalidStateException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "ResumeDurableExecutionError",
+                2,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("ResumeDurableExecutionError", 3, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "ResumeDurableExecutionError",
+                4,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::KMSNotFoundException(v) => s.serialize_newtype_variant(
+                "ResumeDurableExecutionError",
+                5,
+                "KMSNotFoundException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "ResumeDurableExecutionError",
+                6,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::KMSAccessDeniedException(v) => s.serialize_newtype_variant(
+                "ResumeDurableExecutionError",
+                7,
+                "KMSAccessDeniedException",
+                v,
+            ),
+            Self::KMSDisabledException(v) => s.serialize_newtype_variant(
+                "ResumeDurableExecutionError",
+                8,
+                "KMSDisabledException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("ResumeDurableExecutionError", 9, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for ResumeDurableExecutionError {
@@ -12703,17 +21569,26 @@ impl Operation for ResumeDurableExecution {
             b.label("DurableExecutionArn", v, false)?;
         }
         b.literal("/resume");
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
-            client_token: Option<&'a String>,
-            #[serde(rename = "Reason", skip_serializing_if = "Option::is_none")]
-            reason: Option<&'a String>,
+        struct Body<'a>(&'a ResumeDurableExecution);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    usize::from(self.0.client_token.is_some())
+                        + usize::from(self.0.reason.is_some()),
+                )?;
+                if let Some(v) = &self.0.client_token {
+                    st.serialize_field("ClientToken", v)?;
+                }
+                if let Some(v) = &self.0.reason {
+                    st.serialize_field("Reason", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            client_token: self.client_token.as_ref(),
-            reason: self.reason.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -12733,15 +21608,77 @@ impl Operation for ResumeDurableExecution {
 /// Required members are arguments of [`SendDurableExecutionCallbackFailure::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_SendDurableExecutionCallbackFailure.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SendDurableExecutionCallbackFailure {
     /// Model member `CallbackId` (shape `CallbackId`). Required. Constraint: length (characters) 1..=1024. URI label `{CallbackId}`.
-    #[serde(rename = "CallbackId")]
     pub callback_id: String,
     /// Model member `Error` (shape `ErrorObject`). JSON member `Error`. The HTTP payload.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::ErrorObject>,
+}
+
+impl serde::Serialize for SendDurableExecutionCallbackFailure {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "SendDurableExecutionCallbackFailure",
+            1 + usize::from(self.error.is_some()),
+        )?;
+        {
+            let v = &self.callback_id;
+            st.serialize_field("CallbackId", v)?;
+        }
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SendDurableExecutionCallbackFailure {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CallbackId", "Error"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CallbackId" => Some(0),
+                "Error" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = SendDurableExecutionCallbackFailure;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SendDurableExecutionCallbackFailure")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SendDurableExecutionCallbackFailure, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(SendDurableExecutionCallbackFailure {
+                    callback_id: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("CallbackId")
+                    })?,
+                    error: m1,
+                })
+            }
+        }
+        d.deserialize_struct("SendDurableExecutionCallbackFailure", MEMBERS, Shape)
+    }
 }
 
 impl SendDurableExecutionCallbackFailure {
@@ -12772,7 +21709,7 @@ impl crate::validate::Validate for SendDurableExecutionCallbackFailure {
 }
 
 /// The errors the model lists for [`SendDurableExecutionCallbackFailure`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SendDurableExecutionCallbackFailureError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -12795,6 +21732,70 @@ pub enum SendDurableExecutionCallbackFailureError {
     KMSDisabledException(crate::types::KMSDisabledException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for SendDurableExecutionCallbackFailureError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackFailureError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::KMSInvalidStateException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackFailureError",
+                1,
+                "KMSInvalidStateException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackFailureError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackFailureError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::KMSNotFoundException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackFailureError",
+                4,
+                "KMSNotFoundException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackFailureError",
+                5,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::CallbackTimeoutException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackFailureError",
+                6,
+                "CallbackTimeoutException",
+                v,
+            ),
+            Self::KMSAccessDeniedException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackFailureError",
+                7,
+                "KMSAccessDeniedException",
+                v,
+            ),
+            Self::KMSDisabledException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackFailureError",
+                8,
+                "KMSDisabledException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("SendDurableExecutionCallbackFailureError", 9, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for SendDurableExecutionCallbackFailureError {
@@ -12877,12 +21878,65 @@ impl Operation for SendDurableExecutionCallbackFailure {
 /// Required members are arguments of [`SendDurableExecutionCallbackHeartbeat::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_SendDurableExecutionCallbackHeartbeat.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SendDurableExecutionCallbackHeartbeat {
     /// Model member `CallbackId` (shape `CallbackId`). Required. Constraint: length (characters) 1..=1024. URI label `{CallbackId}`.
-    #[serde(rename = "CallbackId")]
     pub callback_id: String,
+}
+
+impl serde::Serialize for SendDurableExecutionCallbackHeartbeat {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("SendDurableExecutionCallbackHeartbeat", 1)?;
+        {
+            let v = &self.callback_id;
+            st.serialize_field("CallbackId", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SendDurableExecutionCallbackHeartbeat {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CallbackId"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CallbackId" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = SendDurableExecutionCallbackHeartbeat;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SendDurableExecutionCallbackHeartbeat")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SendDurableExecutionCallbackHeartbeat, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(SendDurableExecutionCallbackHeartbeat {
+                    callback_id: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("CallbackId")
+                    })?,
+                })
+            }
+        }
+        d.deserialize_struct("SendDurableExecutionCallbackHeartbeat", MEMBERS, Shape)
+    }
 }
 
 impl SendDurableExecutionCallbackHeartbeat {
@@ -12906,7 +21960,7 @@ impl crate::validate::Validate for SendDurableExecutionCallbackHeartbeat {
 }
 
 /// The errors the model lists for [`SendDurableExecutionCallbackHeartbeat`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SendDurableExecutionCallbackHeartbeatError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -12921,6 +21975,46 @@ pub enum SendDurableExecutionCallbackHeartbeatError {
     CallbackTimeoutException(crate::types::CallbackTimeoutException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for SendDurableExecutionCallbackHeartbeatError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackHeartbeatError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackHeartbeatError",
+                1,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackHeartbeatError",
+                2,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackHeartbeatError",
+                3,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::CallbackTimeoutException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackHeartbeatError",
+                4,
+                "CallbackTimeoutException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("SendDurableExecutionCallbackHeartbeatError", 5, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for SendDurableExecutionCallbackHeartbeatError {
@@ -12986,20 +22080,81 @@ impl Operation for SendDurableExecutionCallbackHeartbeat {
 /// Required members are arguments of [`SendDurableExecutionCallbackSuccess::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_SendDurableExecutionCallbackSuccess.html>
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, PartialEq)]
 pub struct SendDurableExecutionCallbackSuccess {
     /// Model member `CallbackId` (shape `CallbackId`). Required. Constraint: length (characters) 1..=1024. URI label `{CallbackId}`.
-    #[serde(rename = "CallbackId")]
     pub callback_id: String,
     /// Model member `Result` (shape `BinaryOperationPayload`). Constraint: length (bytes) 0..=1048576, sensitive (redacted in `Debug`). JSON member `Result`. The HTTP payload.
-    #[serde(
-        rename = "Result",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_blob"
-    )]
     pub result: Option<bytes::Bytes>,
+}
+
+impl serde::Serialize for SendDurableExecutionCallbackSuccess {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "SendDurableExecutionCallbackSuccess",
+            1 + usize::from(self.result.is_some()),
+        )?;
+        {
+            let v = &self.callback_id;
+            st.serialize_field("CallbackId", v)?;
+        }
+        if let Some(v) = &self.result {
+            st.serialize_field("Result", &crate::serde_util::AsBase64(&v[..]))?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SendDurableExecutionCallbackSuccess {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CallbackId", "Result"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CallbackId" => Some(0),
+                "Result" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = SendDurableExecutionCallbackSuccess;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SendDurableExecutionCallbackSuccess")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SendDurableExecutionCallbackSuccess, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => {
+                            m1 = map
+                                .next_value::<Option<crate::serde_util::Base64>>()?
+                                .map(|b| b.0.into())
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(SendDurableExecutionCallbackSuccess {
+                    callback_id: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("CallbackId")
+                    })?,
+                    result: m1,
+                })
+            }
+        }
+        d.deserialize_struct("SendDurableExecutionCallbackSuccess", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for SendDurableExecutionCallbackSuccess {
@@ -13042,7 +22197,7 @@ impl crate::validate::Validate for SendDurableExecutionCallbackSuccess {
 }
 
 /// The errors the model lists for [`SendDurableExecutionCallbackSuccess`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SendDurableExecutionCallbackSuccessError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -13065,6 +22220,70 @@ pub enum SendDurableExecutionCallbackSuccessError {
     KMSDisabledException(crate::types::KMSDisabledException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for SendDurableExecutionCallbackSuccessError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackSuccessError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::KMSInvalidStateException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackSuccessError",
+                1,
+                "KMSInvalidStateException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackSuccessError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackSuccessError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::KMSNotFoundException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackSuccessError",
+                4,
+                "KMSNotFoundException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackSuccessError",
+                5,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::CallbackTimeoutException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackSuccessError",
+                6,
+                "CallbackTimeoutException",
+                v,
+            ),
+            Self::KMSAccessDeniedException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackSuccessError",
+                7,
+                "KMSAccessDeniedException",
+                v,
+            ),
+            Self::KMSDisabledException(v) => s.serialize_newtype_variant(
+                "SendDurableExecutionCallbackSuccessError",
+                8,
+                "KMSDisabledException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("SendDurableExecutionCallbackSuccessError", 9, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for SendDurableExecutionCallbackSuccessError {
@@ -13145,15 +22364,77 @@ impl Operation for SendDurableExecutionCallbackSuccess {
 /// Required members are arguments of [`StopDurableExecution::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_StopDurableExecution.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StopDurableExecution {
     /// Model member `DurableExecutionArn` (shape `DurableExecutionArn`). Required. Constraint: length (characters) 1..=1024. URI label `{DurableExecutionArn}`.
-    #[serde(rename = "DurableExecutionArn")]
     pub durable_execution_arn: String,
     /// Model member `Error` (shape `ErrorObject`). JSON member `Error`. The HTTP payload.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::ErrorObject>,
+}
+
+impl serde::Serialize for StopDurableExecution {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "StopDurableExecution",
+            1 + usize::from(self.error.is_some()),
+        )?;
+        {
+            let v = &self.durable_execution_arn;
+            st.serialize_field("DurableExecutionArn", v)?;
+        }
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StopDurableExecution {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["DurableExecutionArn", "Error"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "DurableExecutionArn" => Some(0),
+                "Error" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = StopDurableExecution;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct StopDurableExecution")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<StopDurableExecution, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(StopDurableExecution {
+                    durable_execution_arn: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("DurableExecutionArn")
+                    })?,
+                    error: m1,
+                })
+            }
+        }
+        d.deserialize_struct("StopDurableExecution", MEMBERS, Shape)
+    }
 }
 
 impl StopDurableExecution {
@@ -13184,7 +22465,7 @@ impl crate::validate::Validate for StopDurableExecution {
 }
 
 /// The errors the model lists for [`StopDurableExecution`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum StopDurableExecutionError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -13205,6 +22486,59 @@ pub enum StopDurableExecutionError {
     KMSDisabledException(crate::types::KMSDisabledException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for StopDurableExecutionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "StopDurableExecutionError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::KMSInvalidStateException(v) => s.serialize_newtype_variant(
+                "StopDurableExecutionError",
+                1,
+                "KMSInvalidStateException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("StopDurableExecutionError", 2, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "StopDurableExecutionError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::KMSNotFoundException(v) => s.serialize_newtype_variant(
+                "StopDurableExecutionError",
+                4,
+                "KMSNotFoundException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "StopDurableExecutionError",
+                5,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::KMSAccessDeniedException(v) => s.serialize_newtype_variant(
+                "StopDurableExecutionError",
+                6,
+                "KMSAccessDeniedException",
+                v,
+            ),
+            Self::KMSDisabledException(v) => s.serialize_newtype_variant(
+                "StopDurableExecutionError",
+                7,
+                "KMSDisabledException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("StopDurableExecutionError", 8, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for StopDurableExecutionError {
@@ -13284,15 +22618,75 @@ impl Operation for StopDurableExecution {
 /// Required members are arguments of [`TagResource::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_TagResource.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TagResource {
     /// Model member `Resource` (shape `TaggableResource`). Required. Constraint: length (characters) 1..=10000. URI label `{Resource}`.
-    #[serde(rename = "Resource")]
     pub resource: String,
     /// Model member `Tags` (shape `Tags`). Required. JSON member `Tags`.
-    #[serde(rename = "Tags")]
     pub tags: std::collections::BTreeMap<String, String>,
+}
+
+impl serde::Serialize for TagResource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("TagResource", 1 + 1)?;
+        {
+            let v = &self.resource;
+            st.serialize_field("Resource", v)?;
+        }
+        {
+            let v = &self.tags;
+            st.serialize_field("Tags", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TagResource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Resource", "Tags"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Resource" => Some(0),
+                "Tags" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = TagResource;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct TagResource")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TagResource, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(TagResource {
+                    resource: m0
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("Resource"))?,
+                    tags: m1
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("Tags"))?,
+                })
+            }
+        }
+        d.deserialize_struct("TagResource", MEMBERS, Shape)
+    }
 }
 
 impl TagResource {
@@ -13329,7 +22723,7 @@ impl crate::validate::Validate for TagResource {
 }
 
 /// The errors the model lists for [`TagResource`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum TagResourceError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -13344,6 +22738,32 @@ pub enum TagResourceError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for TagResourceError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "TagResourceError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => {
+                s.serialize_newtype_variant("TagResourceError", 1, "ResourceConflictException", v)
+            }
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("TagResourceError", 2, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => {
+                s.serialize_newtype_variant("TagResourceError", 3, "TooManyRequestsException", v)
+            }
+            Self::ResourceNotFoundException(v) => {
+                s.serialize_newtype_variant("TagResourceError", 4, "ResourceNotFoundException", v)
+            }
+            Self::Unknown => s.serialize_unit_variant("TagResourceError", 5, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for TagResourceError {
@@ -13389,12 +22809,20 @@ impl Operation for TagResource {
             let v = &self.resource;
             b.label("Resource", v, false)?;
         }
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "Tags")]
-            tags: &'a std::collections::BTreeMap<String, String>,
+        struct Body<'a>(&'a TagResource);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct("Body", 1)?;
+                {
+                    let v = &self.0.tags;
+                    st.serialize_field("Tags", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body { tags: &self.tags })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -13414,15 +22842,75 @@ impl Operation for TagResource {
 /// Required members are arguments of [`UntagResource::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_UntagResource.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UntagResource {
     /// Model member `Resource` (shape `TaggableResource`). Required. Constraint: length (characters) 1..=10000. URI label `{Resource}`.
-    #[serde(rename = "Resource")]
     pub resource: String,
     /// Model member `TagKeys` (shape `TagKeyList`). Required. Query parameter `tagKeys`.
-    #[serde(rename = "TagKeys")]
     pub tag_keys: Vec<String>,
+}
+
+impl serde::Serialize for UntagResource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("UntagResource", 1 + 1)?;
+        {
+            let v = &self.resource;
+            st.serialize_field("Resource", v)?;
+        }
+        {
+            let v = &self.tag_keys;
+            st.serialize_field("TagKeys", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UntagResource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Resource", "TagKeys"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Resource" => Some(0),
+                "TagKeys" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = UntagResource;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UntagResource")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UntagResource, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UntagResource {
+                    resource: m0
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("Resource"))?,
+                    tag_keys: m1
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("TagKeys"))?,
+                })
+            }
+        }
+        d.deserialize_struct("UntagResource", MEMBERS, Shape)
+    }
 }
 
 impl UntagResource {
@@ -13454,7 +22942,7 @@ impl crate::validate::Validate for UntagResource {
 }
 
 /// The errors the model lists for [`UntagResource`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum UntagResourceError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -13469,6 +22957,32 @@ pub enum UntagResourceError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for UntagResourceError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "UntagResourceError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => {
+                s.serialize_newtype_variant("UntagResourceError", 1, "ResourceConflictException", v)
+            }
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("UntagResourceError", 2, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => {
+                s.serialize_newtype_variant("UntagResourceError", 3, "TooManyRequestsException", v)
+            }
+            Self::ResourceNotFoundException(v) => {
+                s.serialize_newtype_variant("UntagResourceError", 4, "ResourceNotFoundException", v)
+            }
+            Self::Unknown => s.serialize_unit_variant("UntagResourceError", 5, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for UntagResourceError {
@@ -13539,43 +23053,127 @@ impl Operation for UntagResource {
 /// Required members are arguments of [`UpdateAlias::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_UpdateAlias.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UpdateAlias {
     /// Model member `Description` (shape `Description`). Constraint: length (characters) 0..=256. JSON member `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub description: Option<String>,
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `FunctionVersion` (shape `VersionWithLatestPublished`). Constraint: length (characters) 1..=1024. JSON member `FunctionVersion`.
-    #[serde(
-        rename = "FunctionVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_version: Option<String>,
     /// Model member `Name` (shape `Alias`). Required. Constraint: length (characters) 1..=128. URI label `{Name}`.
-    #[serde(rename = "Name")]
     pub name: String,
     /// Model member `RevisionId` (shape `String`). JSON member `RevisionId`.
-    #[serde(
-        rename = "RevisionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub revision_id: Option<String>,
     /// Model member `RoutingConfig` (shape `AliasRoutingConfiguration`). JSON member `RoutingConfig`.
-    #[serde(
-        rename = "RoutingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub routing_config: Option<crate::types::AliasRoutingConfiguration>,
+}
+
+impl serde::Serialize for UpdateAlias {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "UpdateAlias",
+            usize::from(self.description.is_some())
+                + 1
+                + usize::from(self.function_version.is_some())
+                + 1
+                + usize::from(self.revision_id.is_some())
+                + usize::from(self.routing_config.is_some()),
+        )?;
+        if let Some(v) = &self.description {
+            st.serialize_field("Description", v)?;
+        }
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.function_version {
+            st.serialize_field("FunctionVersion", v)?;
+        }
+        {
+            let v = &self.name;
+            st.serialize_field("Name", v)?;
+        }
+        if let Some(v) = &self.revision_id {
+            st.serialize_field("RevisionId", v)?;
+        }
+        if let Some(v) = &self.routing_config {
+            st.serialize_field("RoutingConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateAlias {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "Description",
+            "FunctionName",
+            "FunctionVersion",
+            "Name",
+            "RevisionId",
+            "RoutingConfig",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Description" => Some(0),
+                "FunctionName" => Some(1),
+                "FunctionVersion" => Some(2),
+                "Name" => Some(3),
+                "RevisionId" => Some(4),
+                "RoutingConfig" => Some(5),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = UpdateAlias;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UpdateAlias")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateAlias, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = Some(map.next_value()?),
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = Some(map.next_value()?),
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateAlias {
+                    description: m0,
+                    function_name: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    function_version: m2,
+                    name: m3
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("Name"))?,
+                    revision_id: m4,
+                    routing_config: m5,
+                })
+            }
+        }
+        d.deserialize_struct("UpdateAlias", MEMBERS, Shape)
+    }
 }
 
 impl UpdateAlias {
@@ -13644,7 +23242,7 @@ impl crate::validate::Validate for UpdateAlias {
 }
 
 /// The errors the model lists for [`UpdateAlias`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateAliasError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -13661,6 +23259,35 @@ pub enum UpdateAliasError {
     PreconditionFailedException(crate::types::PreconditionFailedException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for UpdateAliasError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "UpdateAliasError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => {
+                s.serialize_newtype_variant("UpdateAliasError", 1, "ResourceConflictException", v)
+            }
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("UpdateAliasError", 2, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => {
+                s.serialize_newtype_variant("UpdateAliasError", 3, "TooManyRequestsException", v)
+            }
+            Self::ResourceNotFoundException(v) => {
+                s.serialize_newtype_variant("UpdateAliasError", 4, "ResourceNotFoundException", v)
+            }
+            Self::PreconditionFailedException(v) => {
+                s.serialize_newtype_variant("UpdateAliasError", 5, "PreconditionFailedException", v)
+            }
+            Self::Unknown => s.serialize_unit_variant("UpdateAliasError", 6, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for UpdateAliasError {
@@ -13714,23 +23341,34 @@ impl Operation for UpdateAlias {
             let v = &self.name;
             b.label("Name", v, false)?;
         }
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
-            description: Option<&'a String>,
-            #[serde(rename = "FunctionVersion", skip_serializing_if = "Option::is_none")]
-            function_version: Option<&'a String>,
-            #[serde(rename = "RevisionId", skip_serializing_if = "Option::is_none")]
-            revision_id: Option<&'a String>,
-            #[serde(rename = "RoutingConfig", skip_serializing_if = "Option::is_none")]
-            routing_config: Option<&'a crate::types::AliasRoutingConfiguration>,
+        struct Body<'a>(&'a UpdateAlias);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    usize::from(self.0.description.is_some())
+                        + usize::from(self.0.function_version.is_some())
+                        + usize::from(self.0.revision_id.is_some())
+                        + usize::from(self.0.routing_config.is_some()),
+                )?;
+                if let Some(v) = &self.0.description {
+                    st.serialize_field("Description", v)?;
+                }
+                if let Some(v) = &self.0.function_version {
+                    st.serialize_field("FunctionVersion", v)?;
+                }
+                if let Some(v) = &self.0.revision_id {
+                    st.serialize_field("RevisionId", v)?;
+                }
+                if let Some(v) = &self.0.routing_config {
+                    st.serialize_field("RoutingConfig", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            description: self.description.as_ref(),
-            function_version: self.function_version.as_ref(),
-            revision_id: self.revision_id.as_ref(),
-            routing_config: self.routing_config.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -13750,33 +23388,102 @@ impl Operation for UpdateAlias {
 /// Required members are arguments of [`UpdateCapacityProvider::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_UpdateCapacityProvider.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UpdateCapacityProvider {
     /// Model member `CapacityProviderName` (shape `CapacityProviderName`). Required. Constraint: length (characters) 1..=140. URI label `{CapacityProviderName}`.
-    #[serde(rename = "CapacityProviderName")]
     pub capacity_provider_name: String,
     /// Model member `CapacityProviderScalingConfig` (shape `CapacityProviderScalingConfig`). JSON member `CapacityProviderScalingConfig`.
-    #[serde(
-        rename = "CapacityProviderScalingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub capacity_provider_scaling_config: Option<crate::types::CapacityProviderScalingConfig>,
     /// Model member `PropagateTags` (shape `PropagateTags`). JSON member `PropagateTags`.
-    #[serde(
-        rename = "PropagateTags",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub propagate_tags: Option<crate::types::PropagateTags>,
     /// Model member `TelemetryConfig` (shape `CapacityProviderTelemetryConfig`). JSON member `TelemetryConfig`.
-    #[serde(
-        rename = "TelemetryConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub telemetry_config: Option<crate::types::CapacityProviderTelemetryConfig>,
+}
+
+impl serde::Serialize for UpdateCapacityProvider {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "UpdateCapacityProvider",
+            1 + usize::from(self.capacity_provider_scaling_config.is_some())
+                + usize::from(self.propagate_tags.is_some())
+                + usize::from(self.telemetry_config.is_some()),
+        )?;
+        {
+            let v = &self.capacity_provider_name;
+            st.serialize_field("CapacityProviderName", v)?;
+        }
+        if let Some(v) = &self.capacity_provider_scaling_config {
+            st.serialize_field("CapacityProviderScalingConfig", v)?;
+        }
+        if let Some(v) = &self.propagate_tags {
+            st.serialize_field("PropagateTags", v)?;
+        }
+        if let Some(v) = &self.telemetry_config {
+            st.serialize_field("TelemetryConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateCapacityProvider {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "CapacityProviderName",
+            "CapacityProviderScalingConfig",
+            "PropagateTags",
+            "TelemetryConfig",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CapacityProviderName" => Some(0),
+                "CapacityProviderScalingConfig" => Some(1),
+                "PropagateTags" => Some(2),
+                "TelemetryConfig" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = UpdateCapacityProvider;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UpdateCapacityProvider")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateCapacityProvider, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateCapacityProvider {
+                    capacity_provider_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("CapacityProviderName")
+                    })?,
+                    capacity_provider_scaling_config: m1,
+                    propagate_tags: m2,
+                    telemetry_config: m3,
+                })
+            }
+        }
+        d.deserialize_struct("UpdateCapacityProvider", MEMBERS, Shape)
+    }
 }
 
 impl UpdateCapacityProvider {
@@ -13836,7 +23543,7 @@ impl crate::validate::Validate for UpdateCapacityProvider {
 }
 
 /// The errors the model lists for [`UpdateCapacityProvider`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateCapacityProviderError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -13851,6 +23558,41 @@ pub enum UpdateCapacityProviderError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for UpdateCapacityProviderError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "UpdateCapacityProviderError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "UpdateCapacityProviderError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("UpdateCapacityProviderError", 2, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "UpdateCapacityProviderError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "UpdateCapacityProviderError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("UpdateCapacityProviderError", 5, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for UpdateCapacityProviderError {
@@ -13896,24 +23638,30 @@ impl Operation for UpdateCapacityProvider {
             let v = &self.capacity_provider_name;
             b.label("CapacityProviderName", v, false)?;
         }
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(
-                rename = "CapacityProviderScalingConfig",
-                skip_serializing_if = "Option::is_none"
-            )]
-            capacity_provider_scaling_config:
-                Option<&'a crate::types::CapacityProviderScalingConfig>,
-            #[serde(rename = "PropagateTags", skip_serializing_if = "Option::is_none")]
-            propagate_tags: Option<&'a crate::types::PropagateTags>,
-            #[serde(rename = "TelemetryConfig", skip_serializing_if = "Option::is_none")]
-            telemetry_config: Option<&'a crate::types::CapacityProviderTelemetryConfig>,
+        struct Body<'a>(&'a UpdateCapacityProvider);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    usize::from(self.0.capacity_provider_scaling_config.is_some())
+                        + usize::from(self.0.propagate_tags.is_some())
+                        + usize::from(self.0.telemetry_config.is_some()),
+                )?;
+                if let Some(v) = &self.0.capacity_provider_scaling_config {
+                    st.serialize_field("CapacityProviderScalingConfig", v)?;
+                }
+                if let Some(v) = &self.0.propagate_tags {
+                    st.serialize_field("PropagateTags", v)?;
+                }
+                if let Some(v) = &self.0.telemetry_config {
+                    st.serialize_field("TelemetryConfig", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            capacity_provider_scaling_config: self.capacity_provider_scaling_config.as_ref(),
-            propagate_tags: self.propagate_tags.as_ref(),
-            telemetry_config: self.telemetry_config.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -13933,33 +23681,103 @@ impl Operation for UpdateCapacityProvider {
 /// Required members are arguments of [`UpdateCodeSigningConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_UpdateCodeSigningConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UpdateCodeSigningConfig {
     /// Model member `AllowedPublishers` (shape `AllowedPublishers`). JSON member `AllowedPublishers`.
-    #[serde(
-        rename = "AllowedPublishers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub allowed_publishers: Option<crate::types::AllowedPublishers>,
     /// Model member `CodeSigningConfigArn` (shape `CodeSigningConfigArn`). Required. Constraint: length (characters) 0..=200. URI label `{CodeSigningConfigArn}`.
-    #[serde(rename = "CodeSigningConfigArn")]
     pub code_signing_config_arn: String,
     /// Model member `CodeSigningPolicies` (shape `CodeSigningPolicies`). JSON member `CodeSigningPolicies`.
-    #[serde(
-        rename = "CodeSigningPolicies",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub code_signing_policies: Option<crate::types::CodeSigningPolicies>,
     /// Model member `Description` (shape `Description`). Constraint: length (characters) 0..=256. JSON member `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub description: Option<String>,
+}
+
+impl serde::Serialize for UpdateCodeSigningConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "UpdateCodeSigningConfig",
+            usize::from(self.allowed_publishers.is_some())
+                + 1
+                + usize::from(self.code_signing_policies.is_some())
+                + usize::from(self.description.is_some()),
+        )?;
+        if let Some(v) = &self.allowed_publishers {
+            st.serialize_field("AllowedPublishers", v)?;
+        }
+        {
+            let v = &self.code_signing_config_arn;
+            st.serialize_field("CodeSigningConfigArn", v)?;
+        }
+        if let Some(v) = &self.code_signing_policies {
+            st.serialize_field("CodeSigningPolicies", v)?;
+        }
+        if let Some(v) = &self.description {
+            st.serialize_field("Description", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateCodeSigningConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AllowedPublishers",
+            "CodeSigningConfigArn",
+            "CodeSigningPolicies",
+            "Description",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AllowedPublishers" => Some(0),
+                "CodeSigningConfigArn" => Some(1),
+                "CodeSigningPolicies" => Some(2),
+                "Description" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = UpdateCodeSigningConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UpdateCodeSigningConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateCodeSigningConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = Some(map.next_value()?),
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateCodeSigningConfig {
+                    allowed_publishers: m0,
+                    code_signing_config_arn: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("CodeSigningConfigArn")
+                    })?,
+                    code_signing_policies: m2,
+                    description: m3,
+                })
+            }
+        }
+        d.deserialize_struct("UpdateCodeSigningConfig", MEMBERS, Shape)
+    }
 }
 
 impl UpdateCodeSigningConfig {
@@ -14013,7 +23831,7 @@ impl crate::validate::Validate for UpdateCodeSigningConfig {
 }
 
 /// The errors the model lists for [`UpdateCodeSigningConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateCodeSigningConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -14024,6 +23842,32 @@ pub enum UpdateCodeSigningConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for UpdateCodeSigningConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "UpdateCodeSigningConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "UpdateCodeSigningConfigError",
+                1,
+                "ServiceException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "UpdateCodeSigningConfigError",
+                2,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("UpdateCodeSigningConfigError", 3, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for UpdateCodeSigningConfigError {
@@ -14063,23 +23907,30 @@ impl Operation for UpdateCodeSigningConfig {
             let v = &self.code_signing_config_arn;
             b.label("CodeSigningConfigArn", v, false)?;
         }
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "AllowedPublishers", skip_serializing_if = "Option::is_none")]
-            allowed_publishers: Option<&'a crate::types::AllowedPublishers>,
-            #[serde(
-                rename = "CodeSigningPolicies",
-                skip_serializing_if = "Option::is_none"
-            )]
-            code_signing_policies: Option<&'a crate::types::CodeSigningPolicies>,
-            #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
-            description: Option<&'a String>,
+        struct Body<'a>(&'a UpdateCodeSigningConfig);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    usize::from(self.0.allowed_publishers.is_some())
+                        + usize::from(self.0.code_signing_policies.is_some())
+                        + usize::from(self.0.description.is_some()),
+                )?;
+                if let Some(v) = &self.0.allowed_publishers {
+                    st.serialize_field("AllowedPublishers", v)?;
+                }
+                if let Some(v) = &self.0.code_signing_policies {
+                    st.serialize_field("CodeSigningPolicies", v)?;
+                }
+                if let Some(v) = &self.0.description {
+                    st.serialize_field("Description", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            allowed_publishers: self.allowed_publishers.as_ref(),
-            code_signing_policies: self.code_signing_policies.as_ref(),
-            description: self.description.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -14099,149 +23950,302 @@ impl Operation for UpdateCodeSigningConfig {
 /// Required members are arguments of [`UpdateEventSourceMapping::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_UpdateEventSourceMapping.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UpdateEventSourceMapping {
     /// Model member `AmazonManagedKafkaEventSourceConfig` (shape `AmazonManagedKafkaEventSourceConfig`). JSON member `AmazonManagedKafkaEventSourceConfig`.
-    #[serde(
-        rename = "AmazonManagedKafkaEventSourceConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub amazon_managed_kafka_event_source_config:
         Option<crate::types::AmazonManagedKafkaEventSourceConfig>,
     /// Model member `BatchSize` (shape `BatchSize`). Constraint: value 1..=10000. JSON member `BatchSize`.
-    #[serde(rename = "BatchSize", default, skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<i32>,
     /// Model member `BisectBatchOnFunctionError` (shape `BisectBatchOnFunctionError`). JSON member `BisectBatchOnFunctionError`.
-    #[serde(
-        rename = "BisectBatchOnFunctionError",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub bisect_batch_on_function_error: Option<bool>,
     /// Model member `DestinationConfig` (shape `DestinationConfig`). JSON member `DestinationConfig`.
-    #[serde(
-        rename = "DestinationConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub destination_config: Option<crate::types::DestinationConfig>,
     /// Model member `DocumentDBEventSourceConfig` (shape `DocumentDBEventSourceConfig`). JSON member `DocumentDBEventSourceConfig`.
-    #[serde(
-        rename = "DocumentDBEventSourceConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub document_db_event_source_config: Option<crate::types::DocumentDBEventSourceConfig>,
     /// Model member `Enabled` (shape `Enabled`). JSON member `Enabled`.
-    #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// Model member `FilterCriteria` (shape `FilterCriteria`). JSON member `FilterCriteria`.
-    #[serde(
-        rename = "FilterCriteria",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub filter_criteria: Option<crate::types::FilterCriteria>,
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Constraint: length (characters) 1..=256. JSON member `FunctionName`.
-    #[serde(
-        rename = "FunctionName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_name: Option<String>,
     /// Model member `FunctionResponseTypes` (shape `FunctionResponseTypeList`). Constraint: items 0..=1. JSON member `FunctionResponseTypes`.
-    #[serde(
-        rename = "FunctionResponseTypes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_response_types: Option<Vec<crate::types::FunctionResponseType>>,
     /// Model member `KMSKeyArn` (shape `KMSKeyArn`). Constraint: length (characters) 0..=10000. JSON member `KMSKeyArn`.
-    #[serde(rename = "KMSKeyArn", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<String>,
     /// Model member `LoggingConfig` (shape `EventSourceMappingLoggingConfig`). JSON member `LoggingConfig`.
-    #[serde(
-        rename = "LoggingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub logging_config: Option<crate::types::EventSourceMappingLoggingConfig>,
     /// Model member `MaximumBatchingWindowInSeconds` (shape `MaximumBatchingWindowInSeconds`). Constraint: value 0..=300. JSON member `MaximumBatchingWindowInSeconds`.
-    #[serde(
-        rename = "MaximumBatchingWindowInSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub maximum_batching_window_in_seconds: Option<i32>,
     /// Model member `MaximumRecordAgeInSeconds` (shape `MaximumRecordAgeInSeconds`). Constraint: value -1..=604800. JSON member `MaximumRecordAgeInSeconds`.
-    #[serde(
-        rename = "MaximumRecordAgeInSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub maximum_record_age_in_seconds: Option<i32>,
     /// Model member `MaximumRetryAttempts` (shape `MaximumRetryAttemptsEventSourceMapping`). Constraint: value -1..=10000. JSON member `MaximumRetryAttempts`.
-    #[serde(
-        rename = "MaximumRetryAttempts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub maximum_retry_attempts: Option<i32>,
     /// Model member `MetricsConfig` (shape `EventSourceMappingMetricsConfig`). JSON member `MetricsConfig`.
-    #[serde(
-        rename = "MetricsConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub metrics_config: Option<crate::types::EventSourceMappingMetricsConfig>,
     /// Model member `ParallelizationFactor` (shape `ParallelizationFactor`). Constraint: value 1..=10. JSON member `ParallelizationFactor`.
-    #[serde(
-        rename = "ParallelizationFactor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub parallelization_factor: Option<i32>,
     /// Model member `ProvisionedPollerConfig` (shape `ProvisionedPollerConfig`). JSON member `ProvisionedPollerConfig`.
-    #[serde(
-        rename = "ProvisionedPollerConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub provisioned_poller_config: Option<crate::types::ProvisionedPollerConfig>,
     /// Model member `ScalingConfig` (shape `ScalingConfig`). JSON member `ScalingConfig`.
-    #[serde(
-        rename = "ScalingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub scaling_config: Option<crate::types::ScalingConfig>,
     /// Model member `SelfManagedKafkaEventSourceConfig` (shape `SelfManagedKafkaEventSourceConfig`). JSON member `SelfManagedKafkaEventSourceConfig`.
-    #[serde(
-        rename = "SelfManagedKafkaEventSourceConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub self_managed_kafka_event_source_config:
         Option<crate::types::SelfManagedKafkaEventSourceConfig>,
     /// Model member `SourceAccessConfigurations` (shape `SourceAccessConfigurations`). Constraint: items 0..=23. JSON member `SourceAccessConfigurations`.
-    #[serde(
-        rename = "SourceAccessConfigurations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub source_access_configurations: Option<Vec<crate::types::SourceAccessConfiguration>>,
     /// Model member `TumblingWindowInSeconds` (shape `TumblingWindowInSeconds`). Constraint: value 0..=900. JSON member `TumblingWindowInSeconds`.
-    #[serde(
-        rename = "TumblingWindowInSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub tumbling_window_in_seconds: Option<i32>,
     /// Model member `UUID` (shape `UUIDString`). Required. Constraint: length (characters) 36..=36. URI label `{UUID}`.
-    #[serde(rename = "UUID")]
     pub uuid: String,
+}
+
+impl serde::Serialize for UpdateEventSourceMapping {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "UpdateEventSourceMapping",
+            usize::from(self.amazon_managed_kafka_event_source_config.is_some())
+                + usize::from(self.batch_size.is_some())
+                + usize::from(self.bisect_batch_on_function_error.is_some())
+                + usize::from(self.destination_config.is_some())
+                + usize::from(self.document_db_event_source_config.is_some())
+                + usize::from(self.enabled.is_some())
+                + usize::from(self.filter_criteria.is_some())
+                + usize::from(self.function_name.is_some())
+                + usize::from(self.function_response_types.is_some())
+                + usize::from(self.kms_key_arn.is_some())
+                + usize::from(self.logging_config.is_some())
+                + usize::from(self.maximum_batching_window_in_seconds.is_some())
+                + usize::from(self.maximum_record_age_in_seconds.is_some())
+                + usize::from(self.maximum_retry_attempts.is_some())
+                + usize::from(self.metrics_config.is_some())
+                + usize::from(self.parallelization_factor.is_some())
+                + usize::from(self.provisioned_poller_config.is_some())
+                + usize::from(self.scaling_config.is_some())
+                + usize::from(self.self_managed_kafka_event_source_config.is_some())
+                + usize::from(self.source_access_configurations.is_some())
+                + usize::from(self.tumbling_window_in_seconds.is_some())
+                + 1,
+        )?;
+        if let Some(v) = &self.amazon_managed_kafka_event_source_config {
+            st.serialize_field("AmazonManagedKafkaEventSourceConfig", v)?;
+        }
+        if let Some(v) = &self.batch_size {
+            st.serialize_field("BatchSize", v)?;
+        }
+        if let Some(v) = &self.bisect_batch_on_function_error {
+            st.serialize_field("BisectBatchOnFunctionError", v)?;
+        }
+        if let Some(v) = &self.destination_config {
+            st.serialize_field("DestinationConfig", v)?;
+        }
+        if let Some(v) = &self.document_db_event_source_config {
+            st.serialize_field("DocumentDBEventSourceConfig", v)?;
+        }
+        if let Some(v) = &self.enabled {
+            st.serialize_field("Enabled", v)?;
+        }
+        if let Some(v) = &self.filter_criteria {
+            st.serialize_field("FilterCriteria", v)?;
+        }
+        if let Some(v) = &self.function_name {
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.function_response_types {
+            st.serialize_field("FunctionResponseTypes", v)?;
+        }
+        if let Some(v) = &self.kms_key_arn {
+            st.serialize_field("KMSKeyArn", v)?;
+        }
+        if let Some(v) = &self.logging_config {
+            st.serialize_field("LoggingConfig", v)?;
+        }
+        if let Some(v) = &self.maximum_batching_window_in_seconds {
+            st.serialize_field("MaximumBatchingWindowInSeconds", v)?;
+        }
+        if let Some(v) = &self.maximum_record_age_in_seconds {
+            st.serialize_field("MaximumRecordAgeInSeconds", v)?;
+        }
+        if let Some(v) = &self.maximum_retry_attempts {
+            st.serialize_field("MaximumRetryAttempts", v)?;
+        }
+        if let Some(v) = &self.metrics_config {
+            st.serialize_field("MetricsConfig", v)?;
+        }
+        if let Some(v) = &self.parallelization_factor {
+            st.serialize_field("ParallelizationFactor", v)?;
+        }
+        if let Some(v) = &self.provisioned_poller_config {
+            st.serialize_field("ProvisionedPollerConfig", v)?;
+        }
+        if let Some(v) = &self.scaling_config {
+            st.serialize_field("ScalingConfig", v)?;
+        }
+        if let Some(v) = &self.self_managed_kafka_event_source_config {
+            st.serialize_field("SelfManagedKafkaEventSourceConfig", v)?;
+        }
+        if let Some(v) = &self.source_access_configurations {
+            st.serialize_field("SourceAccessConfigurations", v)?;
+        }
+        if let Some(v) = &self.tumbling_window_in_seconds {
+            st.serialize_field("TumblingWindowInSeconds", v)?;
+        }
+        {
+            let v = &self.uuid;
+            st.serialize_field("UUID", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateEventSourceMapping {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AmazonManagedKafkaEventSourceConfig",
+            "BatchSize",
+            "BisectBatchOnFunctionError",
+            "DestinationConfig",
+            "DocumentDBEventSourceConfig",
+            "Enabled",
+            "FilterCriteria",
+            "FunctionName",
+            "FunctionResponseTypes",
+            "KMSKeyArn",
+            "LoggingConfig",
+            "MaximumBatchingWindowInSeconds",
+            "MaximumRecordAgeInSeconds",
+            "MaximumRetryAttempts",
+            "MetricsConfig",
+            "ParallelizationFactor",
+            "ProvisionedPollerConfig",
+            "ScalingConfig",
+            "SelfManagedKafkaEventSourceConfig",
+            "SourceAccessConfigurations",
+            "TumblingWindowInSeconds",
+            "UUID",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AmazonManagedKafkaEventSourceConfig" => Some(0),
+                "BatchSize" => Some(1),
+                "BisectBatchOnFunctionError" => Some(2),
+                "DestinationConfig" => Some(3),
+                "DocumentDBEventSourceConfig" => Some(4),
+                "Enabled" => Some(5),
+                "FilterCriteria" => Some(6),
+                "FunctionName" => Some(7),
+                "FunctionResponseTypes" => Some(8),
+                "KMSKeyArn" => Some(9),
+                "LoggingConfig" => Some(10),
+                "MaximumBatchingWindowInSeconds" => Some(11),
+                "MaximumRecordAgeInSeconds" => Some(12),
+                "MaximumRetryAttempts" => Some(13),
+                "MetricsConfig" => Some(14),
+                "ParallelizationFactor" => Some(15),
+                "ProvisionedPollerConfig" => Some(16),
+                "ScalingConfig" => Some(17),
+                "SelfManagedKafkaEventSourceConfig" => Some(18),
+                "SourceAccessConfigurations" => Some(19),
+                "TumblingWindowInSeconds" => Some(20),
+                "UUID" => Some(21),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = UpdateEventSourceMapping;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UpdateEventSourceMapping")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateEventSourceMapping, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                let mut m7 = None;
+                let mut m8 = None;
+                let mut m9 = None;
+                let mut m10 = None;
+                let mut m11 = None;
+                let mut m12 = None;
+                let mut m13 = None;
+                let mut m14 = None;
+                let mut m15 = None;
+                let mut m16 = None;
+                let mut m17 = None;
+                let mut m18 = None;
+                let mut m19 = None;
+                let mut m20 = None;
+                let mut m21 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        Some(7) => m7 = map.next_value()?,
+                        Some(8) => m8 = map.next_value()?,
+                        Some(9) => m9 = map.next_value()?,
+                        Some(10) => m10 = map.next_value()?,
+                        Some(11) => m11 = map.next_value()?,
+                        Some(12) => m12 = map.next_value()?,
+                        Some(13) => m13 = map.next_value()?,
+                        Some(14) => m14 = map.next_value()?,
+                        Some(15) => m15 = map.next_value()?,
+                        Some(16) => m16 = map.next_value()?,
+                        Some(17) => m17 = map.next_value()?,
+                        Some(18) => m18 = map.next_value()?,
+                        Some(19) => m19 = map.next_value()?,
+                        Some(20) => m20 = map.next_value()?,
+                        Some(21) => m21 = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateEventSourceMapping {
+                    amazon_managed_kafka_event_source_config: m0,
+                    batch_size: m1,
+                    bisect_batch_on_function_error: m2,
+                    destination_config: m3,
+                    document_db_event_source_config: m4,
+                    enabled: m5,
+                    filter_criteria: m6,
+                    function_name: m7,
+                    function_response_types: m8,
+                    kms_key_arn: m9,
+                    logging_config: m10,
+                    maximum_batching_window_in_seconds: m11,
+                    maximum_record_age_in_seconds: m12,
+                    maximum_retry_attempts: m13,
+                    metrics_config: m14,
+                    parallelization_factor: m15,
+                    provisioned_poller_config: m16,
+                    scaling_config: m17,
+                    self_managed_kafka_event_source_config: m18,
+                    source_access_configurations: m19,
+                    tumbling_window_in_seconds: m20,
+                    uuid: m21
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("UUID"))?,
+                })
+            }
+        }
+        d.deserialize_struct("UpdateEventSourceMapping", MEMBERS, Shape)
+    }
 }
 
 impl UpdateEventSourceMapping {
@@ -14524,7 +24528,7 @@ impl crate::validate::Validate for UpdateEventSourceMapping {
 }
 
 /// The errors the model lists for [`UpdateEventSourceMapping`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateEventSourceMappingError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -14541,6 +24545,52 @@ pub enum UpdateEventSourceMappingError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for UpdateEventSourceMappingError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "UpdateEventSourceMappingError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceInUseException(v) => s.serialize_newtype_variant(
+                "UpdateEventSourceMappingError",
+                1,
+                "ResourceInUseException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "UpdateEventSourceMappingError",
+                2,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "UpdateEventSourceMappingError",
+                3,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "UpdateEventSourceMappingError",
+                4,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "UpdateEventSourceMappingError",
+                5,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("UpdateEventSourceMappingError", 6, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for UpdateEventSourceMappingError {
@@ -14589,116 +24639,102 @@ impl Operation for UpdateEventSourceMapping {
             let v = &self.uuid;
             b.label("UUID", v, false)?;
         }
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(
-                rename = "AmazonManagedKafkaEventSourceConfig",
-                skip_serializing_if = "Option::is_none"
-            )]
-            amazon_managed_kafka_event_source_config:
-                Option<&'a crate::types::AmazonManagedKafkaEventSourceConfig>,
-            #[serde(rename = "BatchSize", skip_serializing_if = "Option::is_none")]
-            batch_size: Option<&'a i32>,
-            #[serde(
-                rename = "BisectBatchOnFunctionError",
-                skip_serializing_if = "Option::is_none"
-            )]
-            bisect_batch_on_function_error: Option<&'a bool>,
-            #[serde(rename = "DestinationConfig", skip_serializing_if = "Option::is_none")]
-            destination_config: Option<&'a crate::types::DestinationConfig>,
-            #[serde(
-                rename = "DocumentDBEventSourceConfig",
-                skip_serializing_if = "Option::is_none"
-            )]
-            document_db_event_source_config: Option<&'a crate::types::DocumentDBEventSourceConfig>,
-            #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
-            enabled: Option<&'a bool>,
-            #[serde(rename = "FilterCriteria", skip_serializing_if = "Option::is_none")]
-            filter_criteria: Option<&'a crate::types::FilterCriteria>,
-            #[serde(rename = "FunctionName", skip_serializing_if = "Option::is_none")]
-            function_name: Option<&'a String>,
-            #[serde(
-                rename = "FunctionResponseTypes",
-                skip_serializing_if = "Option::is_none"
-            )]
-            function_response_types: Option<&'a Vec<crate::types::FunctionResponseType>>,
-            #[serde(rename = "KMSKeyArn", skip_serializing_if = "Option::is_none")]
-            kms_key_arn: Option<&'a String>,
-            #[serde(rename = "LoggingConfig", skip_serializing_if = "Option::is_none")]
-            logging_config: Option<&'a crate::types::EventSourceMappingLoggingConfig>,
-            #[serde(
-                rename = "MaximumBatchingWindowInSeconds",
-                skip_serializing_if = "Option::is_none"
-            )]
-            maximum_batching_window_in_seconds: Option<&'a i32>,
-            #[serde(
-                rename = "MaximumRecordAgeInSeconds",
-                skip_serializing_if = "Option::is_none"
-            )]
-            maximum_record_age_in_seconds: Option<&'a i32>,
-            #[serde(
-                rename = "MaximumRetryAttempts",
-                skip_serializing_if = "Option::is_none"
-            )]
-            maximum_retry_attempts: Option<&'a i32>,
-            #[serde(rename = "MetricsConfig", skip_serializing_if = "Option::is_none")]
-            metrics_config: Option<&'a crate::types::EventSourceMappingMetricsConfig>,
-            #[serde(
-                rename = "ParallelizationFactor",
-                skip_serializing_if = "Option::is_none"
-            )]
-            parallelization_factor: Option<&'a i32>,
-            #[serde(
-                rename = "ProvisionedPollerConfig",
-                skip_serializing_if = "Option::is_none"
-            )]
-            provisioned_poller_config: Option<&'a crate::types::ProvisionedPollerConfig>,
-            #[serde(rename = "ScalingConfig", skip_serializing_if = "Option::is_none")]
-            scaling_config: Option<&'a crate::types::ScalingConfig>,
-            #[serde(
-                rename = "SelfManagedKafkaEventSourceConfig",
-                skip_serializing_if = "Option::is_none"
-            )]
-            self_managed_kafka_event_source_config:
-                Option<&'a crate::types::SelfManagedKafkaEventSourceConfig>,
-            #[serde(
-                rename = "SourceAccessConfigurations",
-                skip_serializing_if = "Option::is_none"
-            )]
-            source_access_configurations: Option<&'a Vec<crate::types::SourceAccessConfiguration>>,
-            #[serde(
-                rename = "TumblingWindowInSeconds",
-                skip_serializing_if = "Option::is_none"
-            )]
-            tumbling_window_in_seconds: Option<&'a i32>,
+        struct Body<'a>(&'a UpdateEventSourceMapping);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    usize::from(self.0.amazon_managed_kafka_event_source_config.is_some())
+                        + usize::from(self.0.batch_size.is_some())
+                        + usize::from(self.0.bisect_batch_on_function_error.is_some())
+                        + usize::from(self.0.destination_config.is_some())
+                        + usize::from(self.0.document_db_event_source_config.is_some())
+                        + usize::from(self.0.enabled.is_some())
+                        + usize::from(self.0.filter_criteria.is_some())
+                        + usize::from(self.0.function_name.is_some())
+                        + usize::from(self.0.function_response_types.is_some())
+                        + usize::from(self.0.kms_key_arn.is_some())
+                        + usize::from(self.0.logging_config.is_some())
+                        + usize::from(self.0.maximum_batching_window_in_seconds.is_some())
+                        + usize::from(self.0.maximum_record_age_in_seconds.is_some())
+                        + usize::from(self.0.maximum_retry_attempts.is_some())
+                        + usize::from(self.0.metrics_config.is_some())
+                        + usize::from(self.0.parallelization_factor.is_some())
+                        + usize::from(self.0.provisioned_poller_config.is_some())
+                        + usize::from(self.0.scaling_config.is_some())
+                        + usize::from(self.0.self_managed_kafka_event_source_config.is_some())
+                        + usize::from(self.0.source_access_configurations.is_some())
+                        + usize::from(self.0.tumbling_window_in_seconds.is_some()),
+                )?;
+                if let Some(v) = &self.0.amazon_managed_kafka_event_source_config {
+                    st.serialize_field("AmazonManagedKafkaEventSourceConfig", v)?;
+                }
+                if let Some(v) = &self.0.batch_size {
+                    st.serialize_field("BatchSize", v)?;
+                }
+                if let Some(v) = &self.0.bisect_batch_on_function_error {
+                    st.serialize_field("BisectBatchOnFunctionError", v)?;
+                }
+                if let Some(v) = &self.0.destination_config {
+                    st.serialize_field("DestinationConfig", v)?;
+                }
+                if let Some(v) = &self.0.document_db_event_source_config {
+                    st.serialize_field("DocumentDBEventSourceConfig", v)?;
+                }
+                if let Some(v) = &self.0.enabled {
+                    st.serialize_field("Enabled", v)?;
+                }
+                if let Some(v) = &self.0.filter_criteria {
+                    st.serialize_field("FilterCriteria", v)?;
+                }
+                if let Some(v) = &self.0.function_name {
+                    st.serialize_field("FunctionName", v)?;
+                }
+                if let Some(v) = &self.0.function_response_types {
+                    st.serialize_field("FunctionResponseTypes", v)?;
+                }
+                if let Some(v) = &self.0.kms_key_arn {
+                    st.serialize_field("KMSKeyArn", v)?;
+                }
+                if let Some(v) = &self.0.logging_config {
+                    st.serialize_field("LoggingConfig", v)?;
+                }
+                if let Some(v) = &self.0.maximum_batching_window_in_seconds {
+                    st.serialize_field("MaximumBatchingWindowInSeconds", v)?;
+                }
+                if let Some(v) = &self.0.maximum_record_age_in_seconds {
+                    st.serialize_field("MaximumRecordAgeInSeconds", v)?;
+                }
+                if let Some(v) = &self.0.maximum_retry_attempts {
+                    st.serialize_field("MaximumRetryAttempts", v)?;
+                }
+                if let Some(v) = &self.0.metrics_config {
+                    st.serialize_field("MetricsConfig", v)?;
+                }
+                if let Some(v) = &self.0.parallelization_factor {
+                    st.serialize_field("ParallelizationFactor", v)?;
+                }
+                if let Some(v) = &self.0.provisioned_poller_config {
+                    st.serialize_field("ProvisionedPollerConfig", v)?;
+                }
+                if let Some(v) = &self.0.scaling_config {
+                    st.serialize_field("ScalingConfig", v)?;
+                }
+                if let Some(v) = &self.0.self_managed_kafka_event_source_config {
+                    st.serialize_field("SelfManagedKafkaEventSourceConfig", v)?;
+                }
+                if let Some(v) = &self.0.source_access_configurations {
+                    st.serialize_field("SourceAccessConfigurations", v)?;
+                }
+                if let Some(v) = &self.0.tumbling_window_in_seconds {
+                    st.serialize_field("TumblingWindowInSeconds", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            amazon_managed_kafka_event_source_config: self
-                .amazon_managed_kafka_event_source_config
-                .as_ref(),
-            batch_size: self.batch_size.as_ref(),
-            bisect_batch_on_function_error: self.bisect_batch_on_function_error.as_ref(),
-            destination_config: self.destination_config.as_ref(),
-            document_db_event_source_config: self.document_db_event_source_config.as_ref(),
-            enabled: self.enabled.as_ref(),
-            filter_criteria: self.filter_criteria.as_ref(),
-            function_name: self.function_name.as_ref(),
-            function_response_types: self.function_response_types.as_ref(),
-            kms_key_arn: self.kms_key_arn.as_ref(),
-            logging_config: self.logging_config.as_ref(),
-            maximum_batching_window_in_seconds: self.maximum_batching_window_in_seconds.as_ref(),
-            maximum_record_age_in_seconds: self.maximum_record_age_in_seconds.as_ref(),
-            maximum_retry_attempts: self.maximum_retry_attempts.as_ref(),
-            metrics_config: self.metrics_config.as_ref(),
-            parallelization_factor: self.parallelization_factor.as_ref(),
-            provisioned_poller_config: self.provisioned_poller_config.as_ref(),
-            scaling_config: self.scaling_config.as_ref(),
-            self_managed_kafka_event_source_config: self
-                .self_managed_kafka_event_source_config
-                .as_ref(),
-            source_access_configurations: self.source_access_configurations.as_ref(),
-            tumbling_window_in_seconds: self.tumbling_window_in_seconds.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -14718,73 +24754,206 @@ impl Operation for UpdateEventSourceMapping {
 /// Required members are arguments of [`UpdateFunctionCode::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html>
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, PartialEq)]
 pub struct UpdateFunctionCode {
     /// Model member `Architectures` (shape `ArchitecturesList`). Constraint: items 1..=1. JSON member `Architectures`.
-    #[serde(
-        rename = "Architectures",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub architectures: Option<Vec<crate::types::Architecture>>,
     /// Model member `DryRun` (shape `Boolean`). JSON member `DryRun`.
-    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `ImageUri` (shape `String`). JSON member `ImageUri`.
-    #[serde(rename = "ImageUri", default, skip_serializing_if = "Option::is_none")]
     pub image_uri: Option<String>,
     /// Model member `Publish` (shape `Boolean`). JSON member `Publish`.
-    #[serde(rename = "Publish", default, skip_serializing_if = "Option::is_none")]
     pub publish: Option<bool>,
     /// Model member `PublishTo` (shape `FunctionVersionLatestPublished`). One of [`FunctionVersionLatestPublished`](crate::types::FunctionVersionLatestPublished). JSON member `PublishTo`.
-    #[serde(rename = "PublishTo", default, skip_serializing_if = "Option::is_none")]
     pub publish_to: Option<crate::types::FunctionVersionLatestPublished>,
     /// Model member `RevisionId` (shape `String`). JSON member `RevisionId`.
-    #[serde(
-        rename = "RevisionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub revision_id: Option<String>,
     /// Model member `S3Bucket` (shape `S3Bucket`). Constraint: length (characters) 3..=63. JSON member `S3Bucket`.
-    #[serde(rename = "S3Bucket", default, skip_serializing_if = "Option::is_none")]
     pub s3_bucket: Option<String>,
     /// Model member `S3Key` (shape `S3Key`). Constraint: length (characters) 1..=1024. JSON member `S3Key`.
-    #[serde(rename = "S3Key", default, skip_serializing_if = "Option::is_none")]
     pub s3_key: Option<String>,
     /// Model member `S3ObjectStorageMode` (shape `S3ObjectStorageMode`). One of [`S3ObjectStorageMode`](crate::types::S3ObjectStorageMode). JSON member `S3ObjectStorageMode`.
-    #[serde(
-        rename = "S3ObjectStorageMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub s3_object_storage_mode: Option<crate::types::S3ObjectStorageMode>,
     /// Model member `S3ObjectVersion` (shape `S3ObjectVersion`). Constraint: length (characters) 1..=1024. JSON member `S3ObjectVersion`.
-    #[serde(
-        rename = "S3ObjectVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub s3_object_version: Option<String>,
     /// Model member `SourceKMSKeyArn` (shape `KMSKeyArn`). Constraint: length (characters) 0..=10000. JSON member `SourceKMSKeyArn`.
-    #[serde(
-        rename = "SourceKMSKeyArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub source_kms_key_arn: Option<String>,
     /// Model member `ZipFile` (shape `Blob`). Constraint: sensitive (redacted in `Debug`). JSON member `ZipFile`.
-    #[serde(
-        rename = "ZipFile",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_blob"
-    )]
     pub zip_file: Option<Vec<u8>>,
+}
+
+impl serde::Serialize for UpdateFunctionCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "UpdateFunctionCode",
+            usize::from(self.architectures.is_some())
+                + usize::from(self.dry_run.is_some())
+                + 1
+                + usize::from(self.image_uri.is_some())
+                + usize::from(self.publish.is_some())
+                + usize::from(self.publish_to.is_some())
+                + usize::from(self.revision_id.is_some())
+                + usize::from(self.s3_bucket.is_some())
+                + usize::from(self.s3_key.is_some())
+                + usize::from(self.s3_object_storage_mode.is_some())
+                + usize::from(self.s3_object_version.is_some())
+                + usize::from(self.source_kms_key_arn.is_some())
+                + usize::from(self.zip_file.is_some()),
+        )?;
+        if let Some(v) = &self.architectures {
+            st.serialize_field("Architectures", v)?;
+        }
+        if let Some(v) = &self.dry_run {
+            st.serialize_field("DryRun", v)?;
+        }
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.image_uri {
+            st.serialize_field("ImageUri", v)?;
+        }
+        if let Some(v) = &self.publish {
+            st.serialize_field("Publish", v)?;
+        }
+        if let Some(v) = &self.publish_to {
+            st.serialize_field("PublishTo", v)?;
+        }
+        if let Some(v) = &self.revision_id {
+            st.serialize_field("RevisionId", v)?;
+        }
+        if let Some(v) = &self.s3_bucket {
+            st.serialize_field("S3Bucket", v)?;
+        }
+        if let Some(v) = &self.s3_key {
+            st.serialize_field("S3Key", v)?;
+        }
+        if let Some(v) = &self.s3_object_storage_mode {
+            st.serialize_field("S3ObjectStorageMode", v)?;
+        }
+        if let Some(v) = &self.s3_object_version {
+            st.serialize_field("S3ObjectVersion", v)?;
+        }
+        if let Some(v) = &self.source_kms_key_arn {
+            st.serialize_field("SourceKMSKeyArn", v)?;
+        }
+        if let Some(v) = &self.zip_file {
+            st.serialize_field("ZipFile", &crate::serde_util::AsBase64(&v[..]))?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateFunctionCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "Architectures",
+            "DryRun",
+            "FunctionName",
+            "ImageUri",
+            "Publish",
+            "PublishTo",
+            "RevisionId",
+            "S3Bucket",
+            "S3Key",
+            "S3ObjectStorageMode",
+            "S3ObjectVersion",
+            "SourceKMSKeyArn",
+            "ZipFile",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Architectures" => Some(0),
+                "DryRun" => Some(1),
+                "FunctionName" => Some(2),
+                "ImageUri" => Some(3),
+                "Publish" => Some(4),
+                "PublishTo" => Some(5),
+                "RevisionId" => Some(6),
+                "S3Bucket" => Some(7),
+                "S3Key" => Some(8),
+                "S3ObjectStorageMode" => Some(9),
+                "S3ObjectVersion" => Some(10),
+                "SourceKMSKeyArn" => Some(11),
+                "ZipFile" => Some(12),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = UpdateFunctionCode;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UpdateFunctionCode")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateFunctionCode, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                let mut m7 = None;
+                let mut m8 = None;
+                let mut m9 = None;
+                let mut m10 = None;
+                let mut m11 = None;
+                let mut m12 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = Some(map.next_value()?),
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        Some(7) => m7 = map.next_value()?,
+                        Some(8) => m8 = map.next_value()?,
+                        Some(9) => m9 = map.next_value()?,
+                        Some(10) => m10 = map.next_value()?,
+                        Some(11) => m11 = map.next_value()?,
+                        Some(12) => {
+                            m12 = map
+                                .next_value::<Option<crate::serde_util::Base64>>()?
+                                .map(|b| b.0.into())
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateFunctionCode {
+                    architectures: m0,
+                    dry_run: m1,
+                    function_name: m2.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    image_uri: m3,
+                    publish: m4,
+                    publish_to: m5,
+                    revision_id: m6,
+                    s3_bucket: m7,
+                    s3_key: m8,
+                    s3_object_storage_mode: m9,
+                    s3_object_version: m10,
+                    source_kms_key_arn: m11,
+                    zip_file: m12,
+                })
+            }
+        }
+        d.deserialize_struct("UpdateFunctionCode", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for UpdateFunctionCode {
@@ -14933,7 +25102,7 @@ impl crate::validate::Validate for UpdateFunctionCode {
 }
 
 /// The errors the model lists for [`UpdateFunctionCode`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateFunctionCodeError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -14958,6 +25127,71 @@ pub enum UpdateFunctionCodeError {
     PreconditionFailedException(crate::types::PreconditionFailedException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for UpdateFunctionCodeError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionCodeError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionCodeError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => {
+                s.serialize_newtype_variant("UpdateFunctionCodeError", 2, "ServiceException", v)
+            }
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionCodeError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::InvalidCodeSignatureException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionCodeError",
+                4,
+                "InvalidCodeSignatureException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionCodeError",
+                5,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::CodeVerificationFailedException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionCodeError",
+                6,
+                "CodeVerificationFailedException",
+                v,
+            ),
+            Self::CodeSigningConfigNotFoundException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionCodeError",
+                7,
+                "CodeSigningConfigNotFoundException",
+                v,
+            ),
+            Self::CodeStorageExceededException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionCodeError",
+                8,
+                "CodeStorageExceededException",
+                v,
+            ),
+            Self::PreconditionFailedException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionCodeError",
+                9,
+                "PreconditionFailedException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("UpdateFunctionCodeError", 10, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for UpdateFunctionCodeError {
@@ -15019,54 +25253,66 @@ impl Operation for UpdateFunctionCode {
             b.label("FunctionName", v, false)?;
         }
         b.literal("/code");
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "Architectures", skip_serializing_if = "Option::is_none")]
-            architectures: Option<&'a Vec<crate::types::Architecture>>,
-            #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
-            dry_run: Option<&'a bool>,
-            #[serde(rename = "ImageUri", skip_serializing_if = "Option::is_none")]
-            image_uri: Option<&'a String>,
-            #[serde(rename = "Publish", skip_serializing_if = "Option::is_none")]
-            publish: Option<&'a bool>,
-            #[serde(rename = "PublishTo", skip_serializing_if = "Option::is_none")]
-            publish_to: Option<&'a crate::types::FunctionVersionLatestPublished>,
-            #[serde(rename = "RevisionId", skip_serializing_if = "Option::is_none")]
-            revision_id: Option<&'a String>,
-            #[serde(rename = "S3Bucket", skip_serializing_if = "Option::is_none")]
-            s3_bucket: Option<&'a String>,
-            #[serde(rename = "S3Key", skip_serializing_if = "Option::is_none")]
-            s3_key: Option<&'a String>,
-            #[serde(
-                rename = "S3ObjectStorageMode",
-                skip_serializing_if = "Option::is_none"
-            )]
-            s3_object_storage_mode: Option<&'a crate::types::S3ObjectStorageMode>,
-            #[serde(rename = "S3ObjectVersion", skip_serializing_if = "Option::is_none")]
-            s3_object_version: Option<&'a String>,
-            #[serde(rename = "SourceKMSKeyArn", skip_serializing_if = "Option::is_none")]
-            source_kms_key_arn: Option<&'a String>,
-            #[serde(
-                rename = "ZipFile",
-                skip_serializing_if = "Option::is_none",
-                serialize_with = "crate::serde_util::wire::opt_blob"
-            )]
-            zip_file: Option<&'a Vec<u8>>,
+        struct Body<'a>(&'a UpdateFunctionCode);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    usize::from(self.0.architectures.is_some())
+                        + usize::from(self.0.dry_run.is_some())
+                        + usize::from(self.0.image_uri.is_some())
+                        + usize::from(self.0.publish.is_some())
+                        + usize::from(self.0.publish_to.is_some())
+                        + usize::from(self.0.revision_id.is_some())
+                        + usize::from(self.0.s3_bucket.is_some())
+                        + usize::from(self.0.s3_key.is_some())
+                        + usize::from(self.0.s3_object_storage_mode.is_some())
+                        + usize::from(self.0.s3_object_version.is_some())
+                        + usize::from(self.0.source_kms_key_arn.is_some())
+                        + usize::from(self.0.zip_file.is_some()),
+                )?;
+                if let Some(v) = &self.0.architectures {
+                    st.serialize_field("Architectures", v)?;
+                }
+                if let Some(v) = &self.0.dry_run {
+                    st.serialize_field("DryRun", v)?;
+                }
+                if let Some(v) = &self.0.image_uri {
+                    st.serialize_field("ImageUri", v)?;
+                }
+                if let Some(v) = &self.0.publish {
+                    st.serialize_field("Publish", v)?;
+                }
+                if let Some(v) = &self.0.publish_to {
+                    st.serialize_field("PublishTo", v)?;
+                }
+                if let Some(v) = &self.0.revision_id {
+                    st.serialize_field("RevisionId", v)?;
+                }
+                if let Some(v) = &self.0.s3_bucket {
+                    st.serialize_field("S3Bucket", v)?;
+                }
+                if let Some(v) = &self.0.s3_key {
+                    st.serialize_field("S3Key", v)?;
+                }
+                if let Some(v) = &self.0.s3_object_storage_mode {
+                    st.serialize_field("S3ObjectStorageMode", v)?;
+                }
+                if let Some(v) = &self.0.s3_object_version {
+                    st.serialize_field("S3ObjectVersion", v)?;
+                }
+                if let Some(v) = &self.0.source_kms_key_arn {
+                    st.serialize_field("SourceKMSKeyArn", v)?;
+                }
+                if let Some(v) = &self.0.zip_file {
+                    st.serialize_field("ZipFile", &crate::serde_util::AsBase64(&v[..]))?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            architectures: self.architectures.as_ref(),
-            dry_run: self.dry_run.as_ref(),
-            image_uri: self.image_uri.as_ref(),
-            publish: self.publish.as_ref(),
-            publish_to: self.publish_to.as_ref(),
-            revision_id: self.revision_id.as_ref(),
-            s3_bucket: self.s3_bucket.as_ref(),
-            s3_key: self.s3_key.as_ref(),
-            s3_object_storage_mode: self.s3_object_storage_mode.as_ref(),
-            s3_object_version: self.s3_object_version.as_ref(),
-            source_kms_key_arn: self.source_kms_key_arn.as_ref(),
-            zip_file: self.zip_file.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -15086,134 +25332,312 @@ impl Operation for UpdateFunctionCode {
 /// Required members are arguments of [`UpdateFunctionConfiguration::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionConfiguration.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UpdateFunctionConfiguration {
     /// Model member `AcceleratorConfig` (shape `AcceleratorConfig`). JSON member `AcceleratorConfig`.
-    #[serde(
-        rename = "AcceleratorConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub accelerator_config: Option<crate::types::AcceleratorConfig>,
     /// Model member `CapacityProviderConfig` (shape `CapacityProviderConfig`). JSON member `CapacityProviderConfig`.
-    #[serde(
-        rename = "CapacityProviderConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub capacity_provider_config: Option<crate::types::CapacityProviderConfig>,
     /// Model member `DeadLetterConfig` (shape `DeadLetterConfig`). JSON member `DeadLetterConfig`.
-    #[serde(
-        rename = "DeadLetterConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub dead_letter_config: Option<crate::types::DeadLetterConfig>,
     /// Model member `Description` (shape `Description`). Constraint: length (characters) 0..=256. JSON member `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub description: Option<String>,
     /// Model member `DurableConfig` (shape `DurableConfig`). JSON member `DurableConfig`.
-    #[serde(
-        rename = "DurableConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub durable_config: Option<crate::types::DurableConfig>,
     /// Model member `Environment` (shape `Environment`). JSON member `Environment`.
-    #[serde(
-        rename = "Environment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub environment: Option<crate::types::Environment>,
     /// Model member `EphemeralStorage` (shape `EphemeralStorage`). JSON member `EphemeralStorage`.
-    #[serde(
-        rename = "EphemeralStorage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub ephemeral_storage: Option<crate::types::EphemeralStorage>,
     /// Model member `FileSystemConfigs` (shape `FileSystemConfigList`). Constraint: items 0..=1. JSON member `FileSystemConfigs`.
-    #[serde(
-        rename = "FileSystemConfigs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub file_system_configs: Option<Vec<crate::types::FileSystemConfig>>,
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `Handler` (shape `Handler`). Constraint: length (characters) 0..=128. JSON member `Handler`.
-    #[serde(rename = "Handler", default, skip_serializing_if = "Option::is_none")]
     pub handler: Option<String>,
     /// Model member `ImageConfig` (shape `ImageConfig`). JSON member `ImageConfig`.
-    #[serde(
-        rename = "ImageConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub image_config: Option<crate::types::ImageConfig>,
     /// Model member `KMSKeyArn` (shape `KMSKeyArn`). Constraint: length (characters) 0..=10000. JSON member `KMSKeyArn`.
-    #[serde(rename = "KMSKeyArn", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<String>,
     /// Model member `Layers` (shape `LayerList`). JSON member `Layers`.
-    #[serde(rename = "Layers", default, skip_serializing_if = "Option::is_none")]
     pub layers: Option<Vec<String>>,
     /// Model member `LoggingConfig` (shape `LoggingConfig`). JSON member `LoggingConfig`.
-    #[serde(
-        rename = "LoggingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub logging_config: Option<crate::types::LoggingConfig>,
     /// Model member `MemorySize` (shape `MemorySize`). Constraint: value 128..=32768. JSON member `MemorySize`.
-    #[serde(
-        rename = "MemorySize",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub memory_size: Option<i32>,
     /// Model member `RevisionId` (shape `String`). JSON member `RevisionId`.
-    #[serde(
-        rename = "RevisionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub revision_id: Option<String>,
     /// Model member `Role` (shape `RoleArn`). Constraint: length (characters) 0..=10000. JSON member `Role`.
-    #[serde(rename = "Role", default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// Model member `Runtime` (shape `Runtime`). One of [`Runtime`](crate::types::Runtime). JSON member `Runtime`.
-    #[serde(rename = "Runtime", default, skip_serializing_if = "Option::is_none")]
     pub runtime: Option<crate::types::Runtime>,
     /// Model member `RuntimeConfig` (shape `FunctionRuntimeConfig`). JSON member `RuntimeConfig`.
-    #[serde(
-        rename = "RuntimeConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub runtime_config: Option<crate::types::FunctionRuntimeConfig>,
     /// Model member `SnapStart` (shape `SnapStart`). JSON member `SnapStart`.
-    #[serde(rename = "SnapStart", default, skip_serializing_if = "Option::is_none")]
     pub snap_start: Option<crate::types::SnapStart>,
     /// Model member `Timeout` (shape `Timeout`). Constraint: value 1..=5400. JSON member `Timeout`.
-    #[serde(rename = "Timeout", default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<i32>,
     /// Model member `TracingConfig` (shape `TracingConfig`). JSON member `TracingConfig`.
-    #[serde(
-        rename = "TracingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub tracing_config: Option<crate::types::TracingConfig>,
     /// Model member `VpcConfig` (shape `VpcConfig`). JSON member `VpcConfig`.
-    #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<crate::types::VpcConfig>,
+}
+
+impl serde::Serialize for UpdateFunctionConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "UpdateFunctionConfiguration",
+            usize::from(self.accelerator_config.is_some())
+                + usize::from(self.capacity_provider_config.is_some())
+                + usize::from(self.dead_letter_config.is_some())
+                + usize::from(self.description.is_some())
+                + usize::from(self.durable_config.is_some())
+                + usize::from(self.environment.is_some())
+                + usize::from(self.ephemeral_storage.is_some())
+                + usize::from(self.file_system_configs.is_some())
+                + 1
+                + usize::from(self.handler.is_some())
+                + usize::from(self.image_config.is_some())
+                + usize::from(self.kms_key_arn.is_some())
+                + usize::from(self.layers.is_some())
+                + usize::from(self.logging_config.is_some())
+                + usize::from(self.memory_size.is_some())
+                + usize::from(self.revision_id.is_some())
+                + usize::from(self.role.is_some())
+                + usize::from(self.runtime.is_some())
+                + usize::from(self.runtime_config.is_some())
+                + usize::from(self.snap_start.is_some())
+                + usize::from(self.timeout.is_some())
+                + usize::from(self.tracing_config.is_some())
+                + usize::from(self.vpc_config.is_some()),
+        )?;
+        if let Some(v) = &self.accelerator_config {
+            st.serialize_field("AcceleratorConfig", v)?;
+        }
+        if let Some(v) = &self.capacity_provider_config {
+            st.serialize_field("CapacityProviderConfig", v)?;
+        }
+        if let Some(v) = &self.dead_letter_config {
+            st.serialize_field("DeadLetterConfig", v)?;
+        }
+        if let Some(v) = &self.description {
+            st.serialize_field("Description", v)?;
+        }
+        if let Some(v) = &self.durable_config {
+            st.serialize_field("DurableConfig", v)?;
+        }
+        if let Some(v) = &self.environment {
+            st.serialize_field("Environment", v)?;
+        }
+        if let Some(v) = &self.ephemeral_storage {
+            st.serialize_field("EphemeralStorage", v)?;
+        }
+        if let Some(v) = &self.file_system_configs {
+            st.serialize_field("FileSystemConfigs", v)?;
+        }
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.handler {
+            st.serialize_field("Handler", v)?;
+        }
+        if let Some(v) = &self.image_config {
+            st.serialize_field("ImageConfig", v)?;
+        }
+        if let Some(v) = &self.kms_key_arn {
+            st.serialize_field("KMSKeyArn", v)?;
+        }
+        if let Some(v) = &self.layers {
+            st.serialize_field("Layers", v)?;
+        }
+        if let Some(v) = &self.logging_config {
+            st.serialize_field("LoggingConfig", v)?;
+        }
+        if let Some(v) = &self.memory_size {
+            st.serialize_field("MemorySize", v)?;
+        }
+        if let Some(v) = &self.revision_id {
+            st.serialize_field("RevisionId", v)?;
+        }
+        if let Some(v) = &self.role {
+            st.serialize_field("Role", v)?;
+        }
+        if let Some(v) = &self.runtime {
+            st.serialize_field("Runtime", v)?;
+        }
+        if let Some(v) = &self.runtime_config {
+            st.serialize_field("RuntimeConfig", v)?;
+        }
+        if let Some(v) = &self.snap_start {
+            st.serialize_field("SnapStart", v)?;
+        }
+        if let Some(v) = &self.timeout {
+            st.serialize_field("Timeout", v)?;
+        }
+        if let Some(v) = &self.tracing_config {
+            st.serialize_field("TracingConfig", v)?;
+        }
+        if let Some(v) = &self.vpc_config {
+            st.serialize_field("VpcConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateFunctionConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AcceleratorConfig",
+            "CapacityProviderConfig",
+            "DeadLetterConfig",
+            "Description",
+            "DurableConfig",
+            "Environment",
+            "EphemeralStorage",
+            "FileSystemConfigs",
+            "FunctionName",
+            "Handler",
+            "ImageConfig",
+            "KMSKeyArn",
+            "Layers",
+            "LoggingConfig",
+            "MemorySize",
+            "RevisionId",
+            "Role",
+            "Runtime",
+            "RuntimeConfig",
+            "SnapStart",
+            "Timeout",
+            "TracingConfig",
+            "VpcConfig",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AcceleratorConfig" => Some(0),
+                "CapacityProviderConfig" => Some(1),
+                "DeadLetterConfig" => Some(2),
+                "Description" => Some(3),
+                "DurableConfig" => Some(4),
+                "Environment" => Some(5),
+                "EphemeralStorage" => Some(6),
+                "FileSystemConfigs" => Some(7),
+                "FunctionName" => Some(8),
+                "Handler" => Some(9),
+                "ImageConfig" => Some(10),
+                "KMSKeyArn" => Some(11),
+                "Layers" => Some(12),
+                "LoggingConfig" => Some(13),
+                "MemorySize" => Some(14),
+                "RevisionId" => Some(15),
+                "Role" => Some(16),
+                "Runtime" => Some(17),
+                "RuntimeConfig" => Some(18),
+                "SnapStart" => Some(19),
+                "Timeout" => Some(20),
+                "TracingConfig" => Some(21),
+                "VpcConfig" => Some(22),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = UpdateFunctionConfiguration;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UpdateFunctionConfiguration")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateFunctionConfiguration, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                let mut m7 = None;
+                let mut m8 = None;
+                let mut m9 = None;
+                let mut m10 = None;
+                let mut m11 = None;
+                let mut m12 = None;
+                let mut m13 = None;
+                let mut m14 = None;
+                let mut m15 = None;
+                let mut m16 = None;
+                let mut m17 = None;
+                let mut m18 = None;
+                let mut m19 = None;
+                let mut m20 = None;
+                let mut m21 = None;
+                let mut m22 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        Some(7) => m7 = map.next_value()?,
+                        Some(8) => m8 = Some(map.next_value()?),
+                        Some(9) => m9 = map.next_value()?,
+                        Some(10) => m10 = map.next_value()?,
+                        Some(11) => m11 = map.next_value()?,
+                        Some(12) => m12 = map.next_value()?,
+                        Some(13) => m13 = map.next_value()?,
+                        Some(14) => m14 = map.next_value()?,
+                        Some(15) => m15 = map.next_value()?,
+                        Some(16) => m16 = map.next_value()?,
+                        Some(17) => m17 = map.next_value()?,
+                        Some(18) => m18 = map.next_value()?,
+                        Some(19) => m19 = map.next_value()?,
+                        Some(20) => m20 = map.next_value()?,
+                        Some(21) => m21 = map.next_value()?,
+                        Some(22) => m22 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateFunctionConfiguration {
+                    accelerator_config: m0,
+                    capacity_provider_config: m1,
+                    dead_letter_config: m2,
+                    description: m3,
+                    durable_config: m4,
+                    environment: m5,
+                    ephemeral_storage: m6,
+                    file_system_configs: m7,
+                    function_name: m8.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    handler: m9,
+                    image_config: m10,
+                    kms_key_arn: m11,
+                    layers: m12,
+                    logging_config: m13,
+                    memory_size: m14,
+                    revision_id: m15,
+                    role: m16,
+                    runtime: m17,
+                    runtime_config: m18,
+                    snap_start: m19,
+                    timeout: m20,
+                    tracing_config: m21,
+                    vpc_config: m22,
+                })
+            }
+        }
+        d.deserialize_struct("UpdateFunctionConfiguration", MEMBERS, Shape)
+    }
 }
 
 impl UpdateFunctionConfiguration {
@@ -15455,7 +25879,7 @@ impl crate::validate::Validate for UpdateFunctionConfiguration {
 }
 
 /// The errors the model lists for [`UpdateFunctionConfiguration`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateFunctionConfigurationError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -15478,6 +25902,70 @@ pub enum UpdateFunctionConfigurationError {
     PreconditionFailedException(crate::types::PreconditionFailedException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for UpdateFunctionConfigurationError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionConfigurationError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionConfigurationError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionConfigurationError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionConfigurationError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::InvalidCodeSignatureException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionConfigurationError",
+                4,
+                "InvalidCodeSignatureException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionConfigurationError",
+                5,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::CodeVerificationFailedException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionConfigurationError",
+                6,
+                "CodeVerificationFailedException",
+                v,
+            ),
+            Self::CodeSigningConfigNotFoundException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionConfigurationError",
+                7,
+                "CodeSigningConfigNotFoundException",
+                v,
+            ),
+            Self::PreconditionFailedException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionConfigurationError",
+                8,
+                "PreconditionFailedException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("UpdateFunctionConfigurationError", 9, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for UpdateFunctionConfigurationError {
@@ -15536,80 +26024,106 @@ impl Operation for UpdateFunctionConfiguration {
             b.label("FunctionName", v, false)?;
         }
         b.literal("/configuration");
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "AcceleratorConfig", skip_serializing_if = "Option::is_none")]
-            accelerator_config: Option<&'a crate::types::AcceleratorConfig>,
-            #[serde(
-                rename = "CapacityProviderConfig",
-                skip_serializing_if = "Option::is_none"
-            )]
-            capacity_provider_config: Option<&'a crate::types::CapacityProviderConfig>,
-            #[serde(rename = "DeadLetterConfig", skip_serializing_if = "Option::is_none")]
-            dead_letter_config: Option<&'a crate::types::DeadLetterConfig>,
-            #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
-            description: Option<&'a String>,
-            #[serde(rename = "DurableConfig", skip_serializing_if = "Option::is_none")]
-            durable_config: Option<&'a crate::types::DurableConfig>,
-            #[serde(rename = "Environment", skip_serializing_if = "Option::is_none")]
-            environment: Option<&'a crate::types::Environment>,
-            #[serde(rename = "EphemeralStorage", skip_serializing_if = "Option::is_none")]
-            ephemeral_storage: Option<&'a crate::types::EphemeralStorage>,
-            #[serde(rename = "FileSystemConfigs", skip_serializing_if = "Option::is_none")]
-            file_system_configs: Option<&'a Vec<crate::types::FileSystemConfig>>,
-            #[serde(rename = "Handler", skip_serializing_if = "Option::is_none")]
-            handler: Option<&'a String>,
-            #[serde(rename = "ImageConfig", skip_serializing_if = "Option::is_none")]
-            image_config: Option<&'a crate::types::ImageConfig>,
-            #[serde(rename = "KMSKeyArn", skip_serializing_if = "Option::is_none")]
-            kms_key_arn: Option<&'a String>,
-            #[serde(rename = "Layers", skip_serializing_if = "Option::is_none")]
-            layers: Option<&'a Vec<String>>,
-            #[serde(rename = "LoggingConfig", skip_serializing_if = "Option::is_none")]
-            logging_config: Option<&'a crate::types::LoggingConfig>,
-            #[serde(rename = "MemorySize", skip_serializing_if = "Option::is_none")]
-            memory_size: Option<&'a i32>,
-            #[serde(rename = "RevisionId", skip_serializing_if = "Option::is_none")]
-            revision_id: Option<&'a String>,
-            #[serde(rename = "Role", skip_serializing_if = "Option::is_none")]
-            role: Option<&'a String>,
-            #[serde(rename = "Runtime", skip_serializing_if = "Option::is_none")]
-            runtime: Option<&'a crate::types::Runtime>,
-            #[serde(rename = "RuntimeConfig", skip_serializing_if = "Option::is_none")]
-            runtime_config: Option<&'a crate::types::FunctionRuntimeConfig>,
-            #[serde(rename = "SnapStart", skip_serializing_if = "Option::is_none")]
-            snap_start: Option<&'a crate::types::SnapStart>,
-            #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
-            timeout: Option<&'a i32>,
-            #[serde(rename = "TracingConfig", skip_serializing_if = "Option::is_none")]
-            tracing_config: Option<&'a crate::types::TracingConfig>,
-            #[serde(rename = "VpcConfig", skip_serializing_if = "Option::is_none")]
-            vpc_config: Option<&'a crate::types::VpcConfig>,
+        struct Body<'a>(&'a UpdateFunctionConfiguration);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    usize::from(self.0.accelerator_config.is_some())
+                        + usize::from(self.0.capacity_provider_config.is_some())
+                        + usize::from(self.0.dead_letter_config.is_some())
+                        + usize::from(self.0.description.is_some())
+                        + usize::from(self.0.durable_config.is_some())
+                        + usize::from(self.0.environment.is_some())
+                        + usize::from(self.0.ephemeral_storage.is_some())
+                        + usize::from(self.0.file_system_configs.is_some())
+                        + usize::from(self.0.handler.is_some())
+                        + usize::from(self.0.image_config.is_some())
+                        + usize::from(self.0.kms_key_arn.is_some())
+                        + usize::from(self.0.layers.is_some())
+                        + usize::from(self.0.logging_config.is_some())
+                        + usize::from(self.0.memory_size.is_some())
+                        + usize::from(self.0.revision_id.is_some())
+                        + usize::from(self.0.role.is_some())
+                        + usize::from(self.0.runtime.is_some())
+                        + usize::from(self.0.runtime_config.is_some())
+                        + usize::from(self.0.snap_start.is_some())
+                        + usize::from(self.0.timeout.is_some())
+                        + usize::from(self.0.tracing_config.is_some())
+                        + usize::from(self.0.vpc_config.is_some()),
+                )?;
+                if let Some(v) = &self.0.accelerator_config {
+                    st.serialize_field("AcceleratorConfig", v)?;
+                }
+                if let Some(v) = &self.0.capacity_provider_config {
+                    st.serialize_field("CapacityProviderConfig", v)?;
+                }
+                if let Some(v) = &self.0.dead_letter_config {
+                    st.serialize_field("DeadLetterConfig", v)?;
+                }
+                if let Some(v) = &self.0.description {
+                    st.serialize_field("Description", v)?;
+                }
+                if let Some(v) = &self.0.durable_config {
+                    st.serialize_field("DurableConfig", v)?;
+                }
+                if let Some(v) = &self.0.environment {
+                    st.serialize_field("Environment", v)?;
+                }
+                if let Some(v) = &self.0.ephemeral_storage {
+                    st.serialize_field("EphemeralStorage", v)?;
+                }
+                if let Some(v) = &self.0.file_system_configs {
+                    st.serialize_field("FileSystemConfigs", v)?;
+                }
+                if let Some(v) = &self.0.handler {
+                    st.serialize_field("Handler", v)?;
+                }
+                if let Some(v) = &self.0.image_config {
+                    st.serialize_field("ImageConfig", v)?;
+                }
+                if let Some(v) = &self.0.kms_key_arn {
+                    st.serialize_field("KMSKeyArn", v)?;
+                }
+                if let Some(v) = &self.0.layers {
+                    st.serialize_field("Layers", v)?;
+                }
+                if let Some(v) = &self.0.logging_config {
+                    st.serialize_field("LoggingConfig", v)?;
+                }
+                if let Some(v) = &self.0.memory_size {
+                    st.serialize_field("MemorySize", v)?;
+                }
+                if let Some(v) = &self.0.revision_id {
+                    st.serialize_field("RevisionId", v)?;
+                }
+                if let Some(v) = &self.0.role {
+                    st.serialize_field("Role", v)?;
+                }
+                if let Some(v) = &self.0.runtime {
+                    st.serialize_field("Runtime", v)?;
+                }
+                if let Some(v) = &self.0.runtime_config {
+                    st.serialize_field("RuntimeConfig", v)?;
+                }
+                if let Some(v) = &self.0.snap_start {
+                    st.serialize_field("SnapStart", v)?;
+                }
+                if let Some(v) = &self.0.timeout {
+                    st.serialize_field("Timeout", v)?;
+                }
+                if let Some(v) = &self.0.tracing_config {
+                    st.serialize_field("TracingConfig", v)?;
+                }
+                if let Some(v) = &self.0.vpc_config {
+                    st.serialize_field("VpcConfig", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            accelerator_config: self.accelerator_config.as_ref(),
-            capacity_provider_config: self.capacity_provider_config.as_ref(),
-            dead_letter_config: self.dead_letter_config.as_ref(),
-            description: self.description.as_ref(),
-            durable_config: self.durable_config.as_ref(),
-            environment: self.environment.as_ref(),
-            ephemeral_storage: self.ephemeral_storage.as_ref(),
-            file_system_configs: self.file_system_configs.as_ref(),
-            handler: self.handler.as_ref(),
-            image_config: self.image_config.as_ref(),
-            kms_key_arn: self.kms_key_arn.as_ref(),
-            layers: self.layers.as_ref(),
-            logging_config: self.logging_config.as_ref(),
-            memory_size: self.memory_size.as_ref(),
-            revision_id: self.revision_id.as_ref(),
-            role: self.role.as_ref(),
-            runtime: self.runtime.as_ref(),
-            runtime_config: self.runtime_config.as_ref(),
-            snap_start: self.snap_start.as_ref(),
-            timeout: self.timeout.as_ref(),
-            tracing_config: self.tracing_config.as_ref(),
-            vpc_config: self.vpc_config.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -15629,36 +26143,114 @@ impl Operation for UpdateFunctionConfiguration {
 /// Required members are arguments of [`UpdateFunctionEventInvokeConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionEventInvokeConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UpdateFunctionEventInvokeConfig {
     /// Model member `DestinationConfig` (shape `DestinationConfig`). JSON member `DestinationConfig`.
-    #[serde(
-        rename = "DestinationConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub destination_config: Option<crate::types::DestinationConfig>,
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `MaximumEventAgeInSeconds` (shape `MaximumEventAgeInSeconds`). Constraint: value 60..=21600. JSON member `MaximumEventAgeInSeconds`.
-    #[serde(
-        rename = "MaximumEventAgeInSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub maximum_event_age_in_seconds: Option<i32>,
     /// Model member `MaximumRetryAttempts` (shape `MaximumRetryAttempts`). Constraint: value 0..=2. JSON member `MaximumRetryAttempts`.
-    #[serde(
-        rename = "MaximumRetryAttempts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub maximum_retry_attempts: Option<i32>,
     /// Model member `Qualifier` (shape `NumericLatestPublishedOrAliasQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
+}
+
+impl serde::Serialize for UpdateFunctionEventInvokeConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "UpdateFunctionEventInvokeConfig",
+            usize::from(self.destination_config.is_some())
+                + 1
+                + usize::from(self.maximum_event_age_in_seconds.is_some())
+                + usize::from(self.maximum_retry_attempts.is_some())
+                + usize::from(self.qualifier.is_some()),
+        )?;
+        if let Some(v) = &self.destination_config {
+            st.serialize_field("DestinationConfig", v)?;
+        }
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.maximum_event_age_in_seconds {
+            st.serialize_field("MaximumEventAgeInSeconds", v)?;
+        }
+        if let Some(v) = &self.maximum_retry_attempts {
+            st.serialize_field("MaximumRetryAttempts", v)?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateFunctionEventInvokeConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "DestinationConfig",
+            "FunctionName",
+            "MaximumEventAgeInSeconds",
+            "MaximumRetryAttempts",
+            "Qualifier",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "DestinationConfig" => Some(0),
+                "FunctionName" => Some(1),
+                "MaximumEventAgeInSeconds" => Some(2),
+                "MaximumRetryAttempts" => Some(3),
+                "Qualifier" => Some(4),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = UpdateFunctionEventInvokeConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UpdateFunctionEventInvokeConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateFunctionEventInvokeConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = Some(map.next_value()?),
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateFunctionEventInvokeConfig {
+                    destination_config: m0,
+                    function_name: m1.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    maximum_event_age_in_seconds: m2,
+                    maximum_retry_attempts: m3,
+                    qualifier: m4,
+                })
+            }
+        }
+        d.deserialize_struct("UpdateFunctionEventInvokeConfig", MEMBERS, Shape)
+    }
 }
 
 impl UpdateFunctionEventInvokeConfig {
@@ -15727,7 +26319,7 @@ impl crate::validate::Validate for UpdateFunctionEventInvokeConfig {
 }
 
 /// The errors the model lists for [`UpdateFunctionEventInvokeConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateFunctionEventInvokeConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -15742,6 +26334,46 @@ pub enum UpdateFunctionEventInvokeConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for UpdateFunctionEventInvokeConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionEventInvokeConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionEventInvokeConfigError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionEventInvokeConfigError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionEventInvokeConfigError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionEventInvokeConfigError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => {
+                s.serialize_unit_variant("UpdateFunctionEventInvokeConfigError", 5, "Unknown")
+            }
+        }
+    }
 }
 
 impl crate::operation::OperationError for UpdateFunctionEventInvokeConfigError {
@@ -15791,26 +26423,30 @@ impl Operation for UpdateFunctionEventInvokeConfig {
         if let Some(v) = &self.qualifier {
             b.query("Qualifier", v);
         }
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "DestinationConfig", skip_serializing_if = "Option::is_none")]
-            destination_config: Option<&'a crate::types::DestinationConfig>,
-            #[serde(
-                rename = "MaximumEventAgeInSeconds",
-                skip_serializing_if = "Option::is_none"
-            )]
-            maximum_event_age_in_seconds: Option<&'a i32>,
-            #[serde(
-                rename = "MaximumRetryAttempts",
-                skip_serializing_if = "Option::is_none"
-            )]
-            maximum_retry_attempts: Option<&'a i32>,
+        struct Body<'a>(&'a UpdateFunctionEventInvokeConfig);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    usize::from(self.0.destination_config.is_some())
+                        + usize::from(self.0.maximum_event_age_in_seconds.is_some())
+                        + usize::from(self.0.maximum_retry_attempts.is_some()),
+                )?;
+                if let Some(v) = &self.0.destination_config {
+                    st.serialize_field("DestinationConfig", v)?;
+                }
+                if let Some(v) = &self.0.maximum_event_age_in_seconds {
+                    st.serialize_field("MaximumEventAgeInSeconds", v)?;
+                }
+                if let Some(v) = &self.0.maximum_retry_attempts {
+                    st.serialize_field("MaximumRetryAttempts", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            destination_config: self.destination_config.as_ref(),
-            maximum_event_age_in_seconds: self.maximum_event_age_in_seconds.as_ref(),
-            maximum_retry_attempts: self.maximum_retry_attempts.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 
@@ -15830,28 +26466,114 @@ impl Operation for UpdateFunctionEventInvokeConfig {
 /// Required members are arguments of [`UpdateFunctionUrlConfig::new`]; optional ones have setters.
 ///
 /// API reference: <https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionUrlConfig.html>
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UpdateFunctionUrlConfig {
     /// Model member `AuthType` (shape `FunctionUrlAuthType`). One of [`FunctionUrlAuthType`](crate::types::FunctionUrlAuthType). JSON member `AuthType`.
-    #[serde(rename = "AuthType", default, skip_serializing_if = "Option::is_none")]
     pub auth_type: Option<crate::types::FunctionUrlAuthType>,
     /// Model member `Cors` (shape `Cors`). JSON member `Cors`.
-    #[serde(rename = "Cors", default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<crate::types::Cors>,
     /// Model member `FunctionName` (shape `FunctionUrlFunctionName`). Required. Constraint: length (characters) 1..=140. URI label `{FunctionName}`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `InvokeMode` (shape `InvokeMode`). One of [`InvokeMode`](crate::types::InvokeMode). JSON member `InvokeMode`.
-    #[serde(
-        rename = "InvokeMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub invoke_mode: Option<crate::types::InvokeMode>,
     /// Model member `Qualifier` (shape `FunctionUrlQualifier`). Constraint: length (characters) 1..=128. Query parameter `Qualifier`.
-    #[serde(rename = "Qualifier", default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
+}
+
+impl serde::Serialize for UpdateFunctionUrlConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "UpdateFunctionUrlConfig",
+            usize::from(self.auth_type.is_some())
+                + usize::from(self.cors.is_some())
+                + 1
+                + usize::from(self.invoke_mode.is_some())
+                + usize::from(self.qualifier.is_some()),
+        )?;
+        if let Some(v) = &self.auth_type {
+            st.serialize_field("AuthType", v)?;
+        }
+        if let Some(v) = &self.cors {
+            st.serialize_field("Cors", v)?;
+        }
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.invoke_mode {
+            st.serialize_field("InvokeMode", v)?;
+        }
+        if let Some(v) = &self.qualifier {
+            st.serialize_field("Qualifier", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateFunctionUrlConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AuthType",
+            "Cors",
+            "FunctionName",
+            "InvokeMode",
+            "Qualifier",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AuthType" => Some(0),
+                "Cors" => Some(1),
+                "FunctionName" => Some(2),
+                "InvokeMode" => Some(3),
+                "Qualifier" => Some(4),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = UpdateFunctionUrlConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UpdateFunctionUrlConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateFunctionUrlConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = Some(map.next_value()?),
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateFunctionUrlConfig {
+                    auth_type: m0,
+                    cors: m1,
+                    function_name: m2.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    invoke_mode: m3,
+                    qualifier: m4,
+                })
+            }
+        }
+        d.deserialize_struct("UpdateFunctionUrlConfig", MEMBERS, Shape)
+    }
 }
 
 impl UpdateFunctionUrlConfig {
@@ -15909,7 +26631,7 @@ impl crate::validate::Validate for UpdateFunctionUrlConfig {
 }
 
 /// The errors the model lists for [`UpdateFunctionUrlConfig`], plus `Unknown` for any other code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateFunctionUrlConfigError {
     /// [`InvalidParameterValueException`](crate::types::InvalidParameterValueException).
@@ -15924,6 +26646,44 @@ pub enum UpdateFunctionUrlConfigError {
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error code the model does not list for this operation.
     Unknown,
+}
+
+impl serde::Serialize for UpdateFunctionUrlConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvalidParameterValueException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionUrlConfigError",
+                0,
+                "InvalidParameterValueException",
+                v,
+            ),
+            Self::ResourceConflictException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionUrlConfigError",
+                1,
+                "ResourceConflictException",
+                v,
+            ),
+            Self::ServiceException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionUrlConfigError",
+                2,
+                "ServiceException",
+                v,
+            ),
+            Self::TooManyRequestsException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionUrlConfigError",
+                3,
+                "TooManyRequestsException",
+                v,
+            ),
+            Self::ResourceNotFoundException(v) => s.serialize_newtype_variant(
+                "UpdateFunctionUrlConfigError",
+                4,
+                "ResourceNotFoundException",
+                v,
+            ),
+            Self::Unknown => s.serialize_unit_variant("UpdateFunctionUrlConfigError", 5, "Unknown"),
+        }
+    }
 }
 
 impl crate::operation::OperationError for UpdateFunctionUrlConfigError {
@@ -15973,20 +26733,30 @@ impl Operation for UpdateFunctionUrlConfig {
         if let Some(v) = &self.qualifier {
             b.query("Qualifier", v);
         }
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "AuthType", skip_serializing_if = "Option::is_none")]
-            auth_type: Option<&'a crate::types::FunctionUrlAuthType>,
-            #[serde(rename = "Cors", skip_serializing_if = "Option::is_none")]
-            cors: Option<&'a crate::types::Cors>,
-            #[serde(rename = "InvokeMode", skip_serializing_if = "Option::is_none")]
-            invoke_mode: Option<&'a crate::types::InvokeMode>,
+        struct Body<'a>(&'a UpdateFunctionUrlConfig);
+        impl serde::Serialize for Body<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct(
+                    "Body",
+                    usize::from(self.0.auth_type.is_some())
+                        + usize::from(self.0.cors.is_some())
+                        + usize::from(self.0.invoke_mode.is_some()),
+                )?;
+                if let Some(v) = &self.0.auth_type {
+                    st.serialize_field("AuthType", v)?;
+                }
+                if let Some(v) = &self.0.cors {
+                    st.serialize_field("Cors", v)?;
+                }
+                if let Some(v) = &self.0.invoke_mode {
+                    st.serialize_field("InvokeMode", v)?;
+                }
+                st.end()
+            }
         }
-        b.json_body(&Body {
-            auth_type: self.auth_type.as_ref(),
-            cors: self.cors.as_ref(),
-            invoke_mode: self.invoke_mode.as_ref(),
-        })?;
+
+        b.json_body(&Body(self))?;
         b.finish()
     }
 

@@ -6,16 +6,66 @@
 use crate::serde_util::model_enum;
 
 /// Model structure (input and output) `AcceleratorConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct AcceleratorConfig {
     /// Model member `AcceleratorMemorySize` (shape `AcceleratorMemoryGB`). Required. JSON member `AcceleratorMemorySize`.
-    #[serde(
-        rename = "AcceleratorMemorySize",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub accelerator_memory_size: Option<i32>,
+}
+
+impl serde::Serialize for AcceleratorConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "AcceleratorConfig",
+            usize::from(self.accelerator_memory_size.is_some()),
+        )?;
+        if let Some(v) = &self.accelerator_memory_size {
+            st.serialize_field("AcceleratorMemorySize", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AcceleratorConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["AcceleratorMemorySize"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AcceleratorMemorySize" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = AcceleratorConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AcceleratorConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AcceleratorConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AcceleratorConfig {
+                    accelerator_memory_size: m0,
+                })
+            }
+        }
+        d.deserialize_struct("AcceleratorConfig", MEMBERS, Shape)
+    }
 }
 
 impl AcceleratorConfig {
@@ -38,149 +88,518 @@ impl crate::validate::Validate for AcceleratorConfig {
 }
 
 /// Model structure (output) `AccountLimit`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct AccountLimit {
     /// Model member `CodeSizeUnzipped` (shape `Long`). JSON member `CodeSizeUnzipped`.
-    #[serde(
-        rename = "CodeSizeUnzipped",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub code_size_unzipped: Option<i64>,
     /// Model member `CodeSizeZipped` (shape `Long`). JSON member `CodeSizeZipped`.
-    #[serde(
-        rename = "CodeSizeZipped",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub code_size_zipped: Option<i64>,
     /// Model member `ConcurrentExecutions` (shape `Integer`). JSON member `ConcurrentExecutions`.
-    #[serde(
-        rename = "ConcurrentExecutions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub concurrent_executions: Option<i32>,
     /// Model member `TotalCodeSize` (shape `Long`). JSON member `TotalCodeSize`.
-    #[serde(
-        rename = "TotalCodeSize",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub total_code_size: Option<i64>,
     /// Model member `UnreservedConcurrentExecutions` (shape `UnreservedConcurrentExecutions`). Constraint: value >= 0. JSON member `UnreservedConcurrentExecutions`.
-    #[serde(
-        rename = "UnreservedConcurrentExecutions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub unreserved_concurrent_executions: Option<i32>,
 }
 
+impl serde::Serialize for AccountLimit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "AccountLimit",
+            usize::from(self.code_size_unzipped.is_some())
+                + usize::from(self.code_size_zipped.is_some())
+                + usize::from(self.concurrent_executions.is_some())
+                + usize::from(self.total_code_size.is_some())
+                + usize::from(self.unreserved_concurrent_executions.is_some()),
+        )?;
+        if let Some(v) = &self.code_size_unzipped {
+            st.serialize_field("CodeSizeUnzipped", v)?;
+        }
+        if let Some(v) = &self.code_size_zipped {
+            st.serialize_field("CodeSizeZipped", v)?;
+        }
+        if let Some(v) = &self.concurrent_executions {
+            st.serialize_field("ConcurrentExecutions", v)?;
+        }
+        if let Some(v) = &self.total_code_size {
+            st.serialize_field("TotalCodeSize", v)?;
+        }
+        if let Some(v) = &self.unreserved_concurrent_executions {
+            st.serialize_field("UnreservedConcurrentExecutions", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AccountLimit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "CodeSizeUnzipped",
+            "CodeSizeZipped",
+            "ConcurrentExecutions",
+            "TotalCodeSize",
+            "UnreservedConcurrentExecutions",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CodeSizeUnzipped" => Some(0),
+                "CodeSizeZipped" => Some(1),
+                "ConcurrentExecutions" => Some(2),
+                "TotalCodeSize" => Some(3),
+                "UnreservedConcurrentExecutions" => Some(4),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = AccountLimit;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AccountLimit")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AccountLimit, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AccountLimit {
+                    code_size_unzipped: m0,
+                    code_size_zipped: m1,
+                    concurrent_executions: m2,
+                    total_code_size: m3,
+                    unreserved_concurrent_executions: m4,
+                })
+            }
+        }
+        d.deserialize_struct("AccountLimit", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `AccountUsage`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct AccountUsage {
     /// Model member `FunctionCount` (shape `Long`). JSON member `FunctionCount`.
-    #[serde(
-        rename = "FunctionCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_count: Option<i64>,
     /// Model member `TotalCodeSize` (shape `Long`). JSON member `TotalCodeSize`.
-    #[serde(
-        rename = "TotalCodeSize",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub total_code_size: Option<i64>,
+}
+
+impl serde::Serialize for AccountUsage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "AccountUsage",
+            usize::from(self.function_count.is_some())
+                + usize::from(self.total_code_size.is_some()),
+        )?;
+        if let Some(v) = &self.function_count {
+            st.serialize_field("FunctionCount", v)?;
+        }
+        if let Some(v) = &self.total_code_size {
+            st.serialize_field("TotalCodeSize", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AccountUsage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionCount", "TotalCodeSize"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionCount" => Some(0),
+                "TotalCodeSize" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = AccountUsage;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AccountUsage")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AccountUsage, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AccountUsage {
+                    function_count: m0,
+                    total_code_size: m1,
+                })
+            }
+        }
+        d.deserialize_struct("AccountUsage", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `AddLayerVersionPermissionRequest`: the input of [`AddLayerVersionPermission`](crate::operations::AddLayerVersionPermission).
 pub type AddLayerVersionPermissionRequest = crate::operations::AddLayerVersionPermission;
 
 /// Model structure (output) `AddLayerVersionPermissionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct AddLayerVersionPermissionResponse {
     /// Model member `RevisionId` (shape `String`). JSON member `RevisionId`.
-    #[serde(
-        rename = "RevisionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub revision_id: Option<String>,
     /// Model member `Statement` (shape `String`). JSON member `Statement`.
-    #[serde(rename = "Statement", default, skip_serializing_if = "Option::is_none")]
     pub statement: Option<String>,
+}
+
+impl serde::Serialize for AddLayerVersionPermissionResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "AddLayerVersionPermissionResponse",
+            usize::from(self.revision_id.is_some()) + usize::from(self.statement.is_some()),
+        )?;
+        if let Some(v) = &self.revision_id {
+            st.serialize_field("RevisionId", v)?;
+        }
+        if let Some(v) = &self.statement {
+            st.serialize_field("Statement", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AddLayerVersionPermissionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["RevisionId", "Statement"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "RevisionId" => Some(0),
+                "Statement" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = AddLayerVersionPermissionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AddLayerVersionPermissionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AddLayerVersionPermissionResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AddLayerVersionPermissionResponse {
+                    revision_id: m0,
+                    statement: m1,
+                })
+            }
+        }
+        d.deserialize_struct("AddLayerVersionPermissionResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `AddPermissionRequest`: the input of [`AddPermission`](crate::operations::AddPermission).
 pub type AddPermissionRequest = crate::operations::AddPermission;
 
 /// Model structure (output) `AddPermissionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct AddPermissionResponse {
     /// Model member `Statement` (shape `String`). JSON member `Statement`.
-    #[serde(rename = "Statement", default, skip_serializing_if = "Option::is_none")]
     pub statement: Option<String>,
 }
 
+impl serde::Serialize for AddPermissionResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "AddPermissionResponse",
+            usize::from(self.statement.is_some()),
+        )?;
+        if let Some(v) = &self.statement {
+            st.serialize_field("Statement", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AddPermissionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Statement"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Statement" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = AddPermissionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AddPermissionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AddPermissionResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AddPermissionResponse { statement: m0 })
+            }
+        }
+        d.deserialize_struct("AddPermissionResponse", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `AliasConfiguration`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct AliasConfiguration {
     /// Model member `AliasArn` (shape `FunctionArn`). Constraint: length (characters) 0..=10000. JSON member `AliasArn`.
-    #[serde(rename = "AliasArn", default, skip_serializing_if = "Option::is_none")]
     pub alias_arn: Option<String>,
     /// Model member `Description` (shape `Description`). Constraint: length (characters) 0..=256. JSON member `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub description: Option<String>,
     /// Model member `FunctionVersion` (shape `Version`). Constraint: length (characters) 1..=1024. JSON member `FunctionVersion`.
-    #[serde(
-        rename = "FunctionVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_version: Option<String>,
     /// Model member `Name` (shape `Alias`). Constraint: length (characters) 1..=128. JSON member `Name`.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Model member `RevisionId` (shape `String`). JSON member `RevisionId`.
-    #[serde(
-        rename = "RevisionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub revision_id: Option<String>,
     /// Model member `RoutingConfig` (shape `AliasRoutingConfiguration`). JSON member `RoutingConfig`.
-    #[serde(
-        rename = "RoutingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub routing_config: Option<crate::types::AliasRoutingConfiguration>,
+}
+
+impl serde::Serialize for AliasConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "AliasConfiguration",
+            usize::from(self.alias_arn.is_some())
+                + usize::from(self.description.is_some())
+                + usize::from(self.function_version.is_some())
+                + usize::from(self.name.is_some())
+                + usize::from(self.revision_id.is_some())
+                + usize::from(self.routing_config.is_some()),
+        )?;
+        if let Some(v) = &self.alias_arn {
+            st.serialize_field("AliasArn", v)?;
+        }
+        if let Some(v) = &self.description {
+            st.serialize_field("Description", v)?;
+        }
+        if let Some(v) = &self.function_version {
+            st.serialize_field("FunctionVersion", v)?;
+        }
+        if let Some(v) = &self.name {
+            st.serialize_field("Name", v)?;
+        }
+        if let Some(v) = &self.revision_id {
+            st.serialize_field("RevisionId", v)?;
+        }
+        if let Some(v) = &self.routing_config {
+            st.serialize_field("RoutingConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AliasConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AliasArn",
+            "Description",
+            "FunctionVersion",
+            "Name",
+            "RevisionId",
+            "RoutingConfig",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AliasArn" => Some(0),
+                "Description" => Some(1),
+                "FunctionVersion" => Some(2),
+                "Name" => Some(3),
+                "RevisionId" => Some(4),
+                "RoutingConfig" => Some(5),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = AliasConfiguration;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AliasConfiguration")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AliasConfiguration, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AliasConfiguration {
+                    alias_arn: m0,
+                    description: m1,
+                    function_version: m2,
+                    name: m3,
+                    revision_id: m4,
+                    routing_config: m5,
+                })
+            }
+        }
+        d.deserialize_struct("AliasConfiguration", MEMBERS, Shape)
+    }
 }
 
 /// Model error `AliasLimitExceededException`.
 ///
 /// HTTP 400 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct AliasLimitExceededException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for AliasLimitExceededException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "AliasLimitExceededException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AliasLimitExceededException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = AliasLimitExceededException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AliasLimitExceededException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AliasLimitExceededException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AliasLimitExceededException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("AliasLimitExceededException", MEMBERS, Shape)
+    }
 }
 
 impl AliasLimitExceededException {
@@ -191,16 +610,66 @@ impl AliasLimitExceededException {
 }
 
 /// Model structure (input and output) `AliasRoutingConfiguration`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct AliasRoutingConfiguration {
     /// Model member `AdditionalVersionWeights` (shape `AdditionalVersionWeights`). JSON member `AdditionalVersionWeights`.
-    #[serde(
-        rename = "AdditionalVersionWeights",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub additional_version_weights: Option<std::collections::BTreeMap<String, f64>>,
+}
+
+impl serde::Serialize for AliasRoutingConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "AliasRoutingConfiguration",
+            usize::from(self.additional_version_weights.is_some()),
+        )?;
+        if let Some(v) = &self.additional_version_weights {
+            st.serialize_field("AdditionalVersionWeights", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AliasRoutingConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["AdditionalVersionWeights"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AdditionalVersionWeights" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = AliasRoutingConfiguration;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AliasRoutingConfiguration")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AliasRoutingConfiguration, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AliasRoutingConfiguration {
+                    additional_version_weights: m0,
+                })
+            }
+        }
+        d.deserialize_struct("AliasRoutingConfiguration", MEMBERS, Shape)
+    }
 }
 
 impl AliasRoutingConfiguration {
@@ -237,16 +706,66 @@ impl crate::validate::Validate for AliasRoutingConfiguration {
 }
 
 /// Model structure (input and output) `AllowedPublishers`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct AllowedPublishers {
     /// Model member `SigningProfileVersionArns` (shape `SigningProfileVersionArns`). Required. Constraint: items 1..=20. JSON member `SigningProfileVersionArns`.
-    #[serde(
-        rename = "SigningProfileVersionArns",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub signing_profile_version_arns: Option<Vec<String>>,
+}
+
+impl serde::Serialize for AllowedPublishers {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "AllowedPublishers",
+            usize::from(self.signing_profile_version_arns.is_some()),
+        )?;
+        if let Some(v) = &self.signing_profile_version_arns {
+            st.serialize_field("SigningProfileVersionArns", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AllowedPublishers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["SigningProfileVersionArns"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "SigningProfileVersionArns" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = AllowedPublishers;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AllowedPublishers")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AllowedPublishers, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AllowedPublishers {
+                    signing_profile_version_arns: m0,
+                })
+            }
+        }
+        d.deserialize_struct("AllowedPublishers", MEMBERS, Shape)
+    }
 }
 
 impl AllowedPublishers {
@@ -281,23 +800,76 @@ impl crate::validate::Validate for AllowedPublishers {
 }
 
 /// Model structure (input and output) `AmazonManagedKafkaEventSourceConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct AmazonManagedKafkaEventSourceConfig {
     /// Model member `ConsumerGroupId` (shape `URI`). Constraint: length (characters) 1..=200. JSON member `ConsumerGroupId`.
-    #[serde(
-        rename = "ConsumerGroupId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub consumer_group_id: Option<String>,
     /// Model member `SchemaRegistryConfig` (shape `KafkaSchemaRegistryConfig`). JSON member `SchemaRegistryConfig`.
-    #[serde(
-        rename = "SchemaRegistryConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub schema_registry_config: Option<crate::types::KafkaSchemaRegistryConfig>,
+}
+
+impl serde::Serialize for AmazonManagedKafkaEventSourceConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "AmazonManagedKafkaEventSourceConfig",
+            usize::from(self.consumer_group_id.is_some())
+                + usize::from(self.schema_registry_config.is_some()),
+        )?;
+        if let Some(v) = &self.consumer_group_id {
+            st.serialize_field("ConsumerGroupId", v)?;
+        }
+        if let Some(v) = &self.schema_registry_config {
+            st.serialize_field("SchemaRegistryConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AmazonManagedKafkaEventSourceConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ConsumerGroupId", "SchemaRegistryConfig"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ConsumerGroupId" => Some(0),
+                "SchemaRegistryConfig" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = AmazonManagedKafkaEventSourceConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AmazonManagedKafkaEventSourceConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AmazonManagedKafkaEventSourceConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AmazonManagedKafkaEventSourceConfig {
+                    consumer_group_id: m0,
+                    schema_registry_config: m1,
+                })
+            }
+        }
+        d.deserialize_struct("AmazonManagedKafkaEventSourceConfig", MEMBERS, Shape)
+    }
 }
 
 impl AmazonManagedKafkaEventSourceConfig {
@@ -359,22 +931,86 @@ model_enum! {
 }
 
 /// Model structure (output) `CallbackDetails`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CallbackDetails {
     /// Model member `CallbackId` (shape `CallbackId`). Constraint: length (characters) 1..=1024. JSON member `CallbackId`.
-    #[serde(
-        rename = "CallbackId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub callback_id: Option<String>,
     /// Model member `Error` (shape `ErrorObject`). JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::ErrorObject>,
     /// Model member `Result` (shape `OperationPayload`). Constraint: length (characters) 0..=6291456, sensitive (redacted in `Debug`). JSON member `Result`.
-    #[serde(rename = "Result", default, skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+}
+
+impl serde::Serialize for CallbackDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CallbackDetails",
+            usize::from(self.callback_id.is_some())
+                + usize::from(self.error.is_some())
+                + usize::from(self.result.is_some()),
+        )?;
+        if let Some(v) = &self.callback_id {
+            st.serialize_field("CallbackId", v)?;
+        }
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        if let Some(v) = &self.result {
+            st.serialize_field("Result", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CallbackDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CallbackId", "Error", "Result"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CallbackId" => Some(0),
+                "Error" => Some(1),
+                "Result" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CallbackDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CallbackDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CallbackDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CallbackDetails {
+                    callback_id: m0,
+                    error: m1,
+                    result: m2,
+                })
+            }
+        }
+        d.deserialize_struct("CallbackDetails", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for CallbackDetails {
@@ -388,33 +1024,135 @@ impl std::fmt::Debug for CallbackDetails {
 }
 
 /// Model structure (output) `CallbackFailedDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CallbackFailedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::EventError>,
 }
 
+impl serde::Serialize for CallbackFailedDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st =
+            s.serialize_struct("CallbackFailedDetails", usize::from(self.error.is_some()))?;
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CallbackFailedDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Error"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Error" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CallbackFailedDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CallbackFailedDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CallbackFailedDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CallbackFailedDetails { error: m0 })
+            }
+        }
+        d.deserialize_struct("CallbackFailedDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (input) `CallbackOptions`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CallbackOptions {
     /// Model member `HeartbeatTimeoutSeconds` (shape `CallbackOptionsHeartbeatTimeoutSecondsInteger`). Constraint: value 0..=99999999. JSON member `HeartbeatTimeoutSeconds`.
-    #[serde(
-        rename = "HeartbeatTimeoutSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub heartbeat_timeout_seconds: Option<i32>,
     /// Model member `TimeoutSeconds` (shape `CallbackOptionsTimeoutSecondsInteger`). Constraint: value 0..=99999999. JSON member `TimeoutSeconds`.
-    #[serde(
-        rename = "TimeoutSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub timeout_seconds: Option<i32>,
+}
+
+impl serde::Serialize for CallbackOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CallbackOptions",
+            usize::from(self.heartbeat_timeout_seconds.is_some())
+                + usize::from(self.timeout_seconds.is_some()),
+        )?;
+        if let Some(v) = &self.heartbeat_timeout_seconds {
+            st.serialize_field("HeartbeatTimeoutSeconds", v)?;
+        }
+        if let Some(v) = &self.timeout_seconds {
+            st.serialize_field("TimeoutSeconds", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CallbackOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["HeartbeatTimeoutSeconds", "TimeoutSeconds"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "HeartbeatTimeoutSeconds" => Some(0),
+                "TimeoutSeconds" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CallbackOptions;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CallbackOptions")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CallbackOptions, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CallbackOptions {
+                    heartbeat_timeout_seconds: m0,
+                    timeout_seconds: m1,
+                })
+            }
+        }
+        d.deserialize_struct("CallbackOptions", MEMBERS, Shape)
+    }
 }
 
 impl CallbackOptions {
@@ -458,58 +1196,280 @@ impl crate::validate::Validate for CallbackOptions {
 }
 
 /// Model structure (output) `CallbackStartedDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CallbackStartedDetails {
     /// Model member `CallbackId` (shape `CallbackId`). Required. Constraint: length (characters) 1..=1024. JSON member `CallbackId`.
-    #[serde(
-        rename = "CallbackId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub callback_id: Option<String>,
     /// Model member `HeartbeatTimeout` (shape `DurationSeconds`). Constraint: value >= 0. JSON member `HeartbeatTimeout`.
-    #[serde(
-        rename = "HeartbeatTimeout",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub heartbeat_timeout: Option<i32>,
     /// Model member `Timeout` (shape `DurationSeconds`). Constraint: value >= 0. JSON member `Timeout`.
-    #[serde(rename = "Timeout", default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<i32>,
 }
 
+impl serde::Serialize for CallbackStartedDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CallbackStartedDetails",
+            usize::from(self.callback_id.is_some())
+                + usize::from(self.heartbeat_timeout.is_some())
+                + usize::from(self.timeout.is_some()),
+        )?;
+        if let Some(v) = &self.callback_id {
+            st.serialize_field("CallbackId", v)?;
+        }
+        if let Some(v) = &self.heartbeat_timeout {
+            st.serialize_field("HeartbeatTimeout", v)?;
+        }
+        if let Some(v) = &self.timeout {
+            st.serialize_field("Timeout", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CallbackStartedDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CallbackId", "HeartbeatTimeout", "Timeout"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CallbackId" => Some(0),
+                "HeartbeatTimeout" => Some(1),
+                "Timeout" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CallbackStartedDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CallbackStartedDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CallbackStartedDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CallbackStartedDetails {
+                    callback_id: m0,
+                    heartbeat_timeout: m1,
+                    timeout: m2,
+                })
+            }
+        }
+        d.deserialize_struct("CallbackStartedDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `CallbackSucceededDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CallbackSucceededDetails {
     /// Model member `Result` (shape `EventResult`). Required. JSON member `Result`.
-    #[serde(rename = "Result", default, skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::EventResult>,
 }
 
+impl serde::Serialize for CallbackSucceededDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CallbackSucceededDetails",
+            usize::from(self.result.is_some()),
+        )?;
+        if let Some(v) = &self.result {
+            st.serialize_field("Result", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CallbackSucceededDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Result"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Result" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CallbackSucceededDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CallbackSucceededDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CallbackSucceededDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CallbackSucceededDetails { result: m0 })
+            }
+        }
+        d.deserialize_struct("CallbackSucceededDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `CallbackTimedOutDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CallbackTimedOutDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::EventError>,
+}
+
+impl serde::Serialize for CallbackTimedOutDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st =
+            s.serialize_struct("CallbackTimedOutDetails", usize::from(self.error.is_some()))?;
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CallbackTimedOutDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Error"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Error" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CallbackTimedOutDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CallbackTimedOutDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CallbackTimedOutDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CallbackTimedOutDetails { error: m0 })
+            }
+        }
+        d.deserialize_struct("CallbackTimedOutDetails", MEMBERS, Shape)
+    }
 }
 
 /// Model error `CallbackTimeoutException`.
 ///
 /// HTTP 400 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CallbackTimeoutException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for CallbackTimeoutException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CallbackTimeoutException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CallbackTimeoutException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CallbackTimeoutException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CallbackTimeoutException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CallbackTimeoutException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CallbackTimeoutException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("CallbackTimeoutException", MEMBERS, Shape)
+    }
 }
 
 impl CallbackTimeoutException {
@@ -520,81 +1480,234 @@ impl CallbackTimeoutException {
 }
 
 /// Model structure (output) `CapacityProvider`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CapacityProvider {
     /// Model member `CapacityProviderArn` (shape `CapacityProviderArn`). Required. Constraint: length (characters) 1..=140. JSON member `CapacityProviderArn`.
-    #[serde(
-        rename = "CapacityProviderArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub capacity_provider_arn: Option<String>,
     /// Model member `CapacityProviderScalingConfig` (shape `CapacityProviderScalingConfig`). JSON member `CapacityProviderScalingConfig`.
-    #[serde(
-        rename = "CapacityProviderScalingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub capacity_provider_scaling_config: Option<crate::types::CapacityProviderScalingConfig>,
     /// Model member `InstanceRequirements` (shape `InstanceRequirements`). JSON member `InstanceRequirements`.
-    #[serde(
-        rename = "InstanceRequirements",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub instance_requirements: Option<crate::types::InstanceRequirements>,
     /// Model member `KmsKeyArn` (shape `KMSKeyArn`). Constraint: length (characters) 0..=10000. JSON member `KmsKeyArn`.
-    #[serde(rename = "KmsKeyArn", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<String>,
     /// Model member `LastModified` (shape `Timestamp`). Constraint: length (characters) 0..=100. JSON member `LastModified`.
-    #[serde(
-        rename = "LastModified",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub last_modified: Option<String>,
     /// Model member `PermissionsConfig` (shape `CapacityProviderPermissionsConfig`). Required. JSON member `PermissionsConfig`.
-    #[serde(
-        rename = "PermissionsConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub permissions_config: Option<crate::types::CapacityProviderPermissionsConfig>,
     /// Model member `PropagateTags` (shape `PropagateTags`). JSON member `PropagateTags`.
-    #[serde(
-        rename = "PropagateTags",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub propagate_tags: Option<crate::types::PropagateTags>,
     /// Model member `State` (shape `CapacityProviderState`). Required. One of [`CapacityProviderState`](crate::types::CapacityProviderState). JSON member `State`.
-    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
     pub state: Option<crate::types::CapacityProviderState>,
     /// Model member `TelemetryConfig` (shape `CapacityProviderTelemetryConfig`). JSON member `TelemetryConfig`.
-    #[serde(
-        rename = "TelemetryConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub telemetry_config: Option<crate::types::CapacityProviderTelemetryConfig>,
     /// Model member `VpcConfig` (shape `CapacityProviderVpcConfig`). Required. JSON member `VpcConfig`.
-    #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<crate::types::CapacityProviderVpcConfig>,
 }
 
+impl serde::Serialize for CapacityProvider {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CapacityProvider",
+            usize::from(self.capacity_provider_arn.is_some())
+                + usize::from(self.capacity_provider_scaling_config.is_some())
+                + usize::from(self.instance_requirements.is_some())
+                + usize::from(self.kms_key_arn.is_some())
+                + usize::from(self.last_modified.is_some())
+                + usize::from(self.permissions_config.is_some())
+                + usize::from(self.propagate_tags.is_some())
+                + usize::from(self.state.is_some())
+                + usize::from(self.telemetry_config.is_some())
+                + usize::from(self.vpc_config.is_some()),
+        )?;
+        if let Some(v) = &self.capacity_provider_arn {
+            st.serialize_field("CapacityProviderArn", v)?;
+        }
+        if let Some(v) = &self.capacity_provider_scaling_config {
+            st.serialize_field("CapacityProviderScalingConfig", v)?;
+        }
+        if let Some(v) = &self.instance_requirements {
+            st.serialize_field("InstanceRequirements", v)?;
+        }
+        if let Some(v) = &self.kms_key_arn {
+            st.serialize_field("KmsKeyArn", v)?;
+        }
+        if let Some(v) = &self.last_modified {
+            st.serialize_field("LastModified", v)?;
+        }
+        if let Some(v) = &self.permissions_config {
+            st.serialize_field("PermissionsConfig", v)?;
+        }
+        if let Some(v) = &self.propagate_tags {
+            st.serialize_field("PropagateTags", v)?;
+        }
+        if let Some(v) = &self.state {
+            st.serialize_field("State", v)?;
+        }
+        if let Some(v) = &self.telemetry_config {
+            st.serialize_field("TelemetryConfig", v)?;
+        }
+        if let Some(v) = &self.vpc_config {
+            st.serialize_field("VpcConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CapacityProvider {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "CapacityProviderArn",
+            "CapacityProviderScalingConfig",
+            "InstanceRequirements",
+            "KmsKeyArn",
+            "LastModified",
+            "PermissionsConfig",
+            "PropagateTags",
+            "State",
+            "TelemetryConfig",
+            "VpcConfig",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CapacityProviderArn" => Some(0),
+                "CapacityProviderScalingConfig" => Some(1),
+                "InstanceRequirements" => Some(2),
+                "KmsKeyArn" => Some(3),
+                "LastModified" => Some(4),
+                "PermissionsConfig" => Some(5),
+                "PropagateTags" => Some(6),
+                "State" => Some(7),
+                "TelemetryConfig" => Some(8),
+                "VpcConfig" => Some(9),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CapacityProvider;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CapacityProvider")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CapacityProvider, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                let mut m7 = None;
+                let mut m8 = None;
+                let mut m9 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        Some(7) => m7 = map.next_value()?,
+                        Some(8) => m8 = map.next_value()?,
+                        Some(9) => m9 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CapacityProvider {
+                    capacity_provider_arn: m0,
+                    capacity_provider_scaling_config: m1,
+                    instance_requirements: m2,
+                    kms_key_arn: m3,
+                    last_modified: m4,
+                    permissions_config: m5,
+                    propagate_tags: m6,
+                    state: m7,
+                    telemetry_config: m8,
+                    vpc_config: m9,
+                })
+            }
+        }
+        d.deserialize_struct("CapacityProvider", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (input and output) `CapacityProviderConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CapacityProviderConfig {
     /// Model member `LambdaManagedInstancesCapacityProviderConfig` (shape `LambdaManagedInstancesCapacityProviderConfig`). Required. JSON member `LambdaManagedInstancesCapacityProviderConfig`.
-    #[serde(
-        rename = "LambdaManagedInstancesCapacityProviderConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub lambda_managed_instances_capacity_provider_config:
         Option<crate::types::LambdaManagedInstancesCapacityProviderConfig>,
+}
+
+impl serde::Serialize for CapacityProviderConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CapacityProviderConfig",
+            usize::from(
+                self.lambda_managed_instances_capacity_provider_config
+                    .is_some(),
+            ),
+        )?;
+        if let Some(v) = &self.lambda_managed_instances_capacity_provider_config {
+            st.serialize_field("LambdaManagedInstancesCapacityProviderConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CapacityProviderConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["LambdaManagedInstancesCapacityProviderConfig"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "LambdaManagedInstancesCapacityProviderConfig" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CapacityProviderConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CapacityProviderConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CapacityProviderConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CapacityProviderConfig {
+                    lambda_managed_instances_capacity_provider_config: m0,
+                })
+            }
+        }
+        d.deserialize_struct("CapacityProviderConfig", MEMBERS, Shape)
+    }
 }
 
 impl CapacityProviderConfig {
@@ -634,15 +1747,75 @@ impl crate::validate::Validate for CapacityProviderConfig {
 /// Model error `CapacityProviderLimitExceededException`.
 ///
 /// HTTP 400 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CapacityProviderLimitExceededException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for CapacityProviderLimitExceededException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CapacityProviderLimitExceededException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CapacityProviderLimitExceededException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CapacityProviderLimitExceededException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CapacityProviderLimitExceededException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CapacityProviderLimitExceededException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CapacityProviderLimitExceededException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("CapacityProviderLimitExceededException", MEMBERS, Shape)
+    }
 }
 
 impl CapacityProviderLimitExceededException {
@@ -653,19 +1826,75 @@ impl CapacityProviderLimitExceededException {
 }
 
 /// Model structure (input and output) `CapacityProviderLoggingConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CapacityProviderLoggingConfig {
     /// Model member `LogGroup` (shape `LogGroup`). Constraint: length (characters) 1..=512. JSON member `LogGroup`.
-    #[serde(rename = "LogGroup", default, skip_serializing_if = "Option::is_none")]
     pub log_group: Option<String>,
     /// Model member `SystemLogLevel` (shape `SystemLogLevel`). One of [`SystemLogLevel`](crate::types::SystemLogLevel). JSON member `SystemLogLevel`.
-    #[serde(
-        rename = "SystemLogLevel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub system_log_level: Option<crate::types::SystemLogLevel>,
+}
+
+impl serde::Serialize for CapacityProviderLoggingConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CapacityProviderLoggingConfig",
+            usize::from(self.log_group.is_some()) + usize::from(self.system_log_level.is_some()),
+        )?;
+        if let Some(v) = &self.log_group {
+            st.serialize_field("LogGroup", v)?;
+        }
+        if let Some(v) = &self.system_log_level {
+            st.serialize_field("SystemLogLevel", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CapacityProviderLoggingConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["LogGroup", "SystemLogLevel"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "LogGroup" => Some(0),
+                "SystemLogLevel" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CapacityProviderLoggingConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CapacityProviderLoggingConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CapacityProviderLoggingConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CapacityProviderLoggingConfig {
+                    log_group: m0,
+                    system_log_level: m1,
+                })
+            }
+        }
+        d.deserialize_struct("CapacityProviderLoggingConfig", MEMBERS, Shape)
+    }
 }
 
 impl CapacityProviderLoggingConfig {
@@ -701,16 +1930,66 @@ impl crate::validate::Validate for CapacityProviderLoggingConfig {
 }
 
 /// Model structure (input and output) `CapacityProviderPermissionsConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CapacityProviderPermissionsConfig {
     /// Model member `CapacityProviderOperatorRoleArn` (shape `RoleArn`). Required. Constraint: length (characters) 0..=10000. JSON member `CapacityProviderOperatorRoleArn`.
-    #[serde(
-        rename = "CapacityProviderOperatorRoleArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub capacity_provider_operator_role_arn: Option<String>,
+}
+
+impl serde::Serialize for CapacityProviderPermissionsConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CapacityProviderPermissionsConfig",
+            usize::from(self.capacity_provider_operator_role_arn.is_some()),
+        )?;
+        if let Some(v) = &self.capacity_provider_operator_role_arn {
+            st.serialize_field("CapacityProviderOperatorRoleArn", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CapacityProviderPermissionsConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CapacityProviderOperatorRoleArn"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CapacityProviderOperatorRoleArn" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CapacityProviderPermissionsConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CapacityProviderPermissionsConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CapacityProviderPermissionsConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CapacityProviderPermissionsConfig {
+                    capacity_provider_operator_role_arn: m0,
+                })
+            }
+        }
+        d.deserialize_struct("CapacityProviderPermissionsConfig", MEMBERS, Shape)
+    }
 }
 
 impl CapacityProviderPermissionsConfig {
@@ -749,30 +2028,86 @@ model_enum! {
 }
 
 /// Model structure (input and output) `CapacityProviderScalingConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CapacityProviderScalingConfig {
     /// Model member `MaxVCpuCount` (shape `CapacityProviderMaxVCpuCount`). Constraint: value 2..=15000. JSON member `MaxVCpuCount`.
-    #[serde(
-        rename = "MaxVCpuCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub max_v_cpu_count: Option<i32>,
     /// Model member `ScalingMode` (shape `CapacityProviderScalingMode`). One of [`CapacityProviderScalingMode`](crate::types::CapacityProviderScalingMode). JSON member `ScalingMode`.
-    #[serde(
-        rename = "ScalingMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub scaling_mode: Option<crate::types::CapacityProviderScalingMode>,
     /// Model member `ScalingPolicies` (shape `CapacityProviderScalingPoliciesList`). Constraint: items 1..=10. JSON member `ScalingPolicies`.
-    #[serde(
-        rename = "ScalingPolicies",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub scaling_policies: Option<Vec<crate::types::TargetTrackingScalingPolicy>>,
+}
+
+impl serde::Serialize for CapacityProviderScalingConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CapacityProviderScalingConfig",
+            usize::from(self.max_v_cpu_count.is_some())
+                + usize::from(self.scaling_mode.is_some())
+                + usize::from(self.scaling_policies.is_some()),
+        )?;
+        if let Some(v) = &self.max_v_cpu_count {
+            st.serialize_field("MaxVCpuCount", v)?;
+        }
+        if let Some(v) = &self.scaling_mode {
+            st.serialize_field("ScalingMode", v)?;
+        }
+        if let Some(v) = &self.scaling_policies {
+            st.serialize_field("ScalingPolicies", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CapacityProviderScalingConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["MaxVCpuCount", "ScalingMode", "ScalingPolicies"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "MaxVCpuCount" => Some(0),
+                "ScalingMode" => Some(1),
+                "ScalingPolicies" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CapacityProviderScalingConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CapacityProviderScalingConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CapacityProviderScalingConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CapacityProviderScalingConfig {
+                    max_v_cpu_count: m0,
+                    scaling_mode: m1,
+                    scaling_policies: m2,
+                })
+            }
+        }
+        d.deserialize_struct("CapacityProviderScalingConfig", MEMBERS, Shape)
+    }
 }
 
 impl CapacityProviderScalingConfig {
@@ -846,16 +2181,64 @@ model_enum! {
 }
 
 /// Model structure (input and output) `CapacityProviderTelemetryConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CapacityProviderTelemetryConfig {
     /// Model member `LoggingConfig` (shape `CapacityProviderLoggingConfig`). JSON member `LoggingConfig`.
-    #[serde(
-        rename = "LoggingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub logging_config: Option<crate::types::CapacityProviderLoggingConfig>,
+}
+
+impl serde::Serialize for CapacityProviderTelemetryConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CapacityProviderTelemetryConfig",
+            usize::from(self.logging_config.is_some()),
+        )?;
+        if let Some(v) = &self.logging_config {
+            st.serialize_field("LoggingConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CapacityProviderTelemetryConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["LoggingConfig"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "LoggingConfig" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CapacityProviderTelemetryConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CapacityProviderTelemetryConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CapacityProviderTelemetryConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CapacityProviderTelemetryConfig { logging_config: m0 })
+            }
+        }
+        d.deserialize_struct("CapacityProviderTelemetryConfig", MEMBERS, Shape)
+    }
 }
 
 impl CapacityProviderTelemetryConfig {
@@ -887,19 +2270,75 @@ impl crate::validate::Validate for CapacityProviderTelemetryConfig {
 }
 
 /// Model structure (input and output) `CapacityProviderVpcConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CapacityProviderVpcConfig {
     /// Model member `SecurityGroupIds` (shape `CapacityProviderSecurityGroupIds`). Required. Constraint: items 0..=5. JSON member `SecurityGroupIds`.
-    #[serde(
-        rename = "SecurityGroupIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub security_group_ids: Option<Vec<String>>,
     /// Model member `SubnetIds` (shape `CapacityProviderSubnetIds`). Required. Constraint: items 1..=16. JSON member `SubnetIds`.
-    #[serde(rename = "SubnetIds", default, skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Vec<String>>,
+}
+
+impl serde::Serialize for CapacityProviderVpcConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CapacityProviderVpcConfig",
+            usize::from(self.security_group_ids.is_some()) + usize::from(self.subnet_ids.is_some()),
+        )?;
+        if let Some(v) = &self.security_group_ids {
+            st.serialize_field("SecurityGroupIds", v)?;
+        }
+        if let Some(v) = &self.subnet_ids {
+            st.serialize_field("SubnetIds", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CapacityProviderVpcConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["SecurityGroupIds", "SubnetIds"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "SecurityGroupIds" => Some(0),
+                "SubnetIds" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CapacityProviderVpcConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CapacityProviderVpcConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CapacityProviderVpcConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CapacityProviderVpcConfig {
+                    security_group_ids: m0,
+                    subnet_ids: m1,
+                })
+            }
+        }
+        d.deserialize_struct("CapacityProviderVpcConfig", MEMBERS, Shape)
+    }
 }
 
 impl CapacityProviderVpcConfig {
@@ -943,15 +2382,75 @@ impl crate::validate::Validate for CapacityProviderVpcConfig {
 }
 
 /// Model structure (output) `ChainedInvokeDetails`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ChainedInvokeDetails {
     /// Model member `Error` (shape `ErrorObject`). JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::ErrorObject>,
     /// Model member `Result` (shape `OperationPayload`). Constraint: length (characters) 0..=6291456, sensitive (redacted in `Debug`). JSON member `Result`.
-    #[serde(rename = "Result", default, skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+}
+
+impl serde::Serialize for ChainedInvokeDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ChainedInvokeDetails",
+            usize::from(self.error.is_some()) + usize::from(self.result.is_some()),
+        )?;
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        if let Some(v) = &self.result {
+            st.serialize_field("Result", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ChainedInvokeDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Error", "Result"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Error" => Some(0),
+                "Result" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ChainedInvokeDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChainedInvokeDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChainedInvokeDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ChainedInvokeDetails {
+                    error: m0,
+                    result: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ChainedInvokeDetails", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for ChainedInvokeDetails {
@@ -964,32 +2463,148 @@ impl std::fmt::Debug for ChainedInvokeDetails {
 }
 
 /// Model structure (output) `ChainedInvokeFailedDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ChainedInvokeFailedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::EventError>,
 }
 
+impl serde::Serialize for ChainedInvokeFailedDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ChainedInvokeFailedDetails",
+            usize::from(self.error.is_some()),
+        )?;
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ChainedInvokeFailedDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Error"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Error" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ChainedInvokeFailedDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChainedInvokeFailedDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChainedInvokeFailedDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ChainedInvokeFailedDetails { error: m0 })
+            }
+        }
+        d.deserialize_struct("ChainedInvokeFailedDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (input) `ChainedInvokeOptions`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ChainedInvokeOptions {
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. JSON member `FunctionName`.
-    #[serde(rename = "FunctionName")]
     pub function_name: String,
     /// Model member `TenantId` (shape `TenantId`). Constraint: length (characters) 1..=256. JSON member `TenantId`.
-    #[serde(rename = "TenantId", default, skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     /// Model member `XAmznTraceId` (shape `XAmznTraceId`). Constraint: length (characters) 0..=8192. JSON member `XAmznTraceId`.
-    #[serde(
-        rename = "XAmznTraceId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub x_amzn_trace_id: Option<String>,
+}
+
+impl serde::Serialize for ChainedInvokeOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ChainedInvokeOptions",
+            1 + usize::from(self.tenant_id.is_some()) + usize::from(self.x_amzn_trace_id.is_some()),
+        )?;
+        {
+            let v = &self.function_name;
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.tenant_id {
+            st.serialize_field("TenantId", v)?;
+        }
+        if let Some(v) = &self.x_amzn_trace_id {
+            st.serialize_field("XAmznTraceId", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ChainedInvokeOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionName", "TenantId", "XAmznTraceId"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionName" => Some(0),
+                "TenantId" => Some(1),
+                "XAmznTraceId" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ChainedInvokeOptions;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChainedInvokeOptions")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChainedInvokeOptions, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ChainedInvokeOptions {
+                    function_name: m0.ok_or_else(|| {
+                        <A::Error as serde::de::Error>::missing_field("FunctionName")
+                    })?,
+                    tenant_id: m1,
+                    x_amzn_trace_id: m2,
+                })
+            }
+        }
+        d.deserialize_struct("ChainedInvokeOptions", MEMBERS, Shape)
+    }
 }
 
 impl ChainedInvokeOptions {
@@ -1033,120 +2648,517 @@ impl crate::validate::Validate for ChainedInvokeOptions {
 }
 
 /// Model structure (output) `ChainedInvokeStartedDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ChainedInvokeStartedDetails {
     /// Model member `DurableExecutionArn` (shape `DurableExecutionArn`). Constraint: length (characters) 1..=1024. JSON member `DurableExecutionArn`.
-    #[serde(
-        rename = "DurableExecutionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub durable_execution_arn: Option<String>,
     /// Model member `ExecutedVersion` (shape `VersionWithLatestPublished`). Constraint: length (characters) 1..=1024. JSON member `ExecutedVersion`.
-    #[serde(
-        rename = "ExecutedVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub executed_version: Option<String>,
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Required. Constraint: length (characters) 1..=256. JSON member `FunctionName`.
-    #[serde(
-        rename = "FunctionName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_name: Option<String>,
     /// Model member `Input` (shape `EventInput`). JSON member `Input`.
-    #[serde(rename = "Input", default, skip_serializing_if = "Option::is_none")]
     pub input: Option<crate::types::EventInput>,
     /// Model member `TenantId` (shape `TenantId`). Constraint: length (characters) 1..=256. JSON member `TenantId`.
-    #[serde(rename = "TenantId", default, skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
 }
 
+impl serde::Serialize for ChainedInvokeStartedDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ChainedInvokeStartedDetails",
+            usize::from(self.durable_execution_arn.is_some())
+                + usize::from(self.executed_version.is_some())
+                + usize::from(self.function_name.is_some())
+                + usize::from(self.input.is_some())
+                + usize::from(self.tenant_id.is_some()),
+        )?;
+        if let Some(v) = &self.durable_execution_arn {
+            st.serialize_field("DurableExecutionArn", v)?;
+        }
+        if let Some(v) = &self.executed_version {
+            st.serialize_field("ExecutedVersion", v)?;
+        }
+        if let Some(v) = &self.function_name {
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.input {
+            st.serialize_field("Input", v)?;
+        }
+        if let Some(v) = &self.tenant_id {
+            st.serialize_field("TenantId", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ChainedInvokeStartedDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "DurableExecutionArn",
+            "ExecutedVersion",
+            "FunctionName",
+            "Input",
+            "TenantId",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "DurableExecutionArn" => Some(0),
+                "ExecutedVersion" => Some(1),
+                "FunctionName" => Some(2),
+                "Input" => Some(3),
+                "TenantId" => Some(4),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ChainedInvokeStartedDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChainedInvokeStartedDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChainedInvokeStartedDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ChainedInvokeStartedDetails {
+                    durable_execution_arn: m0,
+                    executed_version: m1,
+                    function_name: m2,
+                    input: m3,
+                    tenant_id: m4,
+                })
+            }
+        }
+        d.deserialize_struct("ChainedInvokeStartedDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `ChainedInvokeStoppedDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ChainedInvokeStoppedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::EventError>,
+}
+
+impl serde::Serialize for ChainedInvokeStoppedDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ChainedInvokeStoppedDetails",
+            usize::from(self.error.is_some()),
+        )?;
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ChainedInvokeStoppedDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Error"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Error" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ChainedInvokeStoppedDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChainedInvokeStoppedDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChainedInvokeStoppedDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ChainedInvokeStoppedDetails { error: m0 })
+            }
+        }
+        d.deserialize_struct("ChainedInvokeStoppedDetails", MEMBERS, Shape)
+    }
 }
 
 /// Model structure (output) `ChainedInvokeSucceededDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ChainedInvokeSucceededDetails {
     /// Model member `Result` (shape `EventResult`). Required. JSON member `Result`.
-    #[serde(rename = "Result", default, skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::EventResult>,
 }
 
+impl serde::Serialize for ChainedInvokeSucceededDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ChainedInvokeSucceededDetails",
+            usize::from(self.result.is_some()),
+        )?;
+        if let Some(v) = &self.result {
+            st.serialize_field("Result", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ChainedInvokeSucceededDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Result"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Result" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ChainedInvokeSucceededDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChainedInvokeSucceededDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChainedInvokeSucceededDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ChainedInvokeSucceededDetails { result: m0 })
+            }
+        }
+        d.deserialize_struct("ChainedInvokeSucceededDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `ChainedInvokeTimedOutDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ChainedInvokeTimedOutDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::EventError>,
+}
+
+impl serde::Serialize for ChainedInvokeTimedOutDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ChainedInvokeTimedOutDetails",
+            usize::from(self.error.is_some()),
+        )?;
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ChainedInvokeTimedOutDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Error"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Error" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ChainedInvokeTimedOutDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChainedInvokeTimedOutDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChainedInvokeTimedOutDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ChainedInvokeTimedOutDetails { error: m0 })
+            }
+        }
+        d.deserialize_struct("ChainedInvokeTimedOutDetails", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `CheckpointDurableExecutionRequest`: the input of [`CheckpointDurableExecution`](crate::operations::CheckpointDurableExecution).
 pub type CheckpointDurableExecutionRequest = crate::operations::CheckpointDurableExecution;
 
 /// Model structure (output) `CheckpointDurableExecutionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CheckpointDurableExecutionResponse {
     /// Model member `CheckpointToken` (shape `CheckpointToken`). Constraint: length (characters) 1..=2048. JSON member `CheckpointToken`.
-    #[serde(
-        rename = "CheckpointToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub checkpoint_token: Option<String>,
     /// Model member `NewExecutionState` (shape `CheckpointUpdatedExecutionState`). Required. JSON member `NewExecutionState`.
-    #[serde(
-        rename = "NewExecutionState",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub new_execution_state: Option<crate::types::CheckpointUpdatedExecutionState>,
 }
 
+impl serde::Serialize for CheckpointDurableExecutionResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CheckpointDurableExecutionResponse",
+            usize::from(self.checkpoint_token.is_some())
+                + usize::from(self.new_execution_state.is_some()),
+        )?;
+        if let Some(v) = &self.checkpoint_token {
+            st.serialize_field("CheckpointToken", v)?;
+        }
+        if let Some(v) = &self.new_execution_state {
+            st.serialize_field("NewExecutionState", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CheckpointDurableExecutionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CheckpointToken", "NewExecutionState"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CheckpointToken" => Some(0),
+                "NewExecutionState" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CheckpointDurableExecutionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CheckpointDurableExecutionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CheckpointDurableExecutionResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CheckpointDurableExecutionResponse {
+                    checkpoint_token: m0,
+                    new_execution_state: m1,
+                })
+            }
+        }
+        d.deserialize_struct("CheckpointDurableExecutionResponse", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `CheckpointUpdatedExecutionState`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CheckpointUpdatedExecutionState {
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
-    #[serde(
-        rename = "NextMarker",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_marker: Option<String>,
     /// Model member `Operations` (shape `Operations`). JSON member `Operations`.
-    #[serde(
-        rename = "Operations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub operations: Option<Vec<crate::types::Operation>>,
+}
+
+impl serde::Serialize for CheckpointUpdatedExecutionState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CheckpointUpdatedExecutionState",
+            usize::from(self.next_marker.is_some()) + usize::from(self.operations.is_some()),
+        )?;
+        if let Some(v) = &self.next_marker {
+            st.serialize_field("NextMarker", v)?;
+        }
+        if let Some(v) = &self.operations {
+            st.serialize_field("Operations", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CheckpointUpdatedExecutionState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["NextMarker", "Operations"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "NextMarker" => Some(0),
+                "Operations" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CheckpointUpdatedExecutionState;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CheckpointUpdatedExecutionState")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CheckpointUpdatedExecutionState, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CheckpointUpdatedExecutionState {
+                    next_marker: m0,
+                    operations: m1,
+                })
+            }
+        }
+        d.deserialize_struct("CheckpointUpdatedExecutionState", MEMBERS, Shape)
+    }
 }
 
 /// Model error `CodeArtifactUserDeletedException`.
 ///
 /// HTTP 409 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CodeArtifactUserDeletedException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for CodeArtifactUserDeletedException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CodeArtifactUserDeletedException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CodeArtifactUserDeletedException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CodeArtifactUserDeletedException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CodeArtifactUserDeletedException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeArtifactUserDeletedException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CodeArtifactUserDeletedException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("CodeArtifactUserDeletedException", MEMBERS, Shape)
+    }
 }
 
 impl CodeArtifactUserDeletedException {
@@ -1159,15 +3171,75 @@ impl CodeArtifactUserDeletedException {
 /// Model error `CodeArtifactUserFailedException`.
 ///
 /// HTTP 409 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CodeArtifactUserFailedException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for CodeArtifactUserFailedException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CodeArtifactUserFailedException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CodeArtifactUserFailedException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CodeArtifactUserFailedException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CodeArtifactUserFailedException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeArtifactUserFailedException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CodeArtifactUserFailedException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("CodeArtifactUserFailedException", MEMBERS, Shape)
+    }
 }
 
 impl CodeArtifactUserFailedException {
@@ -1180,15 +3252,75 @@ impl CodeArtifactUserFailedException {
 /// Model error `CodeArtifactUserPendingException`.
 ///
 /// HTTP 409 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CodeArtifactUserPendingException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for CodeArtifactUserPendingException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CodeArtifactUserPendingException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CodeArtifactUserPendingException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CodeArtifactUserPendingException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CodeArtifactUserPendingException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeArtifactUserPendingException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CodeArtifactUserPendingException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("CodeArtifactUserPendingException", MEMBERS, Shape)
+    }
 }
 
 impl CodeArtifactUserPendingException {
@@ -1199,65 +3331,197 @@ impl CodeArtifactUserPendingException {
 }
 
 /// Model structure (output) `CodeSigningConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CodeSigningConfig {
     /// Model member `AllowedPublishers` (shape `AllowedPublishers`). Required. JSON member `AllowedPublishers`.
-    #[serde(
-        rename = "AllowedPublishers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub allowed_publishers: Option<crate::types::AllowedPublishers>,
     /// Model member `CodeSigningConfigArn` (shape `CodeSigningConfigArn`). Required. Constraint: length (characters) 0..=200. JSON member `CodeSigningConfigArn`.
-    #[serde(
-        rename = "CodeSigningConfigArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub code_signing_config_arn: Option<String>,
     /// Model member `CodeSigningConfigId` (shape `CodeSigningConfigId`). Required. JSON member `CodeSigningConfigId`.
-    #[serde(
-        rename = "CodeSigningConfigId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub code_signing_config_id: Option<String>,
     /// Model member `CodeSigningPolicies` (shape `CodeSigningPolicies`). Required. JSON member `CodeSigningPolicies`.
-    #[serde(
-        rename = "CodeSigningPolicies",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub code_signing_policies: Option<crate::types::CodeSigningPolicies>,
     /// Model member `Description` (shape `Description`). Constraint: length (characters) 0..=256. JSON member `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub description: Option<String>,
     /// Model member `LastModified` (shape `Timestamp`). Required. Constraint: length (characters) 0..=100. JSON member `LastModified`.
-    #[serde(
-        rename = "LastModified",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub last_modified: Option<String>,
+}
+
+impl serde::Serialize for CodeSigningConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CodeSigningConfig",
+            usize::from(self.allowed_publishers.is_some())
+                + usize::from(self.code_signing_config_arn.is_some())
+                + usize::from(self.code_signing_config_id.is_some())
+                + usize::from(self.code_signing_policies.is_some())
+                + usize::from(self.description.is_some())
+                + usize::from(self.last_modified.is_some()),
+        )?;
+        if let Some(v) = &self.allowed_publishers {
+            st.serialize_field("AllowedPublishers", v)?;
+        }
+        if let Some(v) = &self.code_signing_config_arn {
+            st.serialize_field("CodeSigningConfigArn", v)?;
+        }
+        if let Some(v) = &self.code_signing_config_id {
+            st.serialize_field("CodeSigningConfigId", v)?;
+        }
+        if let Some(v) = &self.code_signing_policies {
+            st.serialize_field("CodeSigningPolicies", v)?;
+        }
+        if let Some(v) = &self.description {
+            st.serialize_field("Description", v)?;
+        }
+        if let Some(v) = &self.last_modified {
+            st.serialize_field("LastModified", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CodeSigningConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AllowedPublishers",
+            "CodeSigningConfigArn",
+            "CodeSigningConfigId",
+            "CodeSigningPolicies",
+            "Description",
+            "LastModified",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AllowedPublishers" => Some(0),
+                "CodeSigningConfigArn" => Some(1),
+                "CodeSigningConfigId" => Some(2),
+                "CodeSigningPolicies" => Some(3),
+                "Description" => Some(4),
+                "LastModified" => Some(5),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CodeSigningConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CodeSigningConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeSigningConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CodeSigningConfig {
+                    allowed_publishers: m0,
+                    code_signing_config_arn: m1,
+                    code_signing_config_id: m2,
+                    code_signing_policies: m3,
+                    description: m4,
+                    last_modified: m5,
+                })
+            }
+        }
+        d.deserialize_struct("CodeSigningConfig", MEMBERS, Shape)
+    }
 }
 
 /// Model error `CodeSigningConfigNotFoundException`.
 ///
 /// HTTP 404 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CodeSigningConfigNotFoundException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for CodeSigningConfigNotFoundException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CodeSigningConfigNotFoundException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CodeSigningConfigNotFoundException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CodeSigningConfigNotFoundException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CodeSigningConfigNotFoundException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeSigningConfigNotFoundException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CodeSigningConfigNotFoundException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("CodeSigningConfigNotFoundException", MEMBERS, Shape)
+    }
 }
 
 impl CodeSigningConfigNotFoundException {
@@ -1268,16 +3532,66 @@ impl CodeSigningConfigNotFoundException {
 }
 
 /// Model structure (input and output) `CodeSigningPolicies`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CodeSigningPolicies {
     /// Model member `UntrustedArtifactOnDeployment` (shape `CodeSigningPolicy`). One of [`CodeSigningPolicy`](crate::types::CodeSigningPolicy). JSON member `UntrustedArtifactOnDeployment`.
-    #[serde(
-        rename = "UntrustedArtifactOnDeployment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub untrusted_artifact_on_deployment: Option<crate::types::CodeSigningPolicy>,
+}
+
+impl serde::Serialize for CodeSigningPolicies {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CodeSigningPolicies",
+            usize::from(self.untrusted_artifact_on_deployment.is_some()),
+        )?;
+        if let Some(v) = &self.untrusted_artifact_on_deployment {
+            st.serialize_field("UntrustedArtifactOnDeployment", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CodeSigningPolicies {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["UntrustedArtifactOnDeployment"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "UntrustedArtifactOnDeployment" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CodeSigningPolicies;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CodeSigningPolicies")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeSigningPolicies, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CodeSigningPolicies {
+                    untrusted_artifact_on_deployment: m0,
+                })
+            }
+        }
+        d.deserialize_struct("CodeSigningPolicies", MEMBERS, Shape)
+    }
 }
 
 impl CodeSigningPolicies {
@@ -1309,15 +3623,75 @@ model_enum! {
 /// Model error `CodeStorageExceededException`.
 ///
 /// HTTP 400 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CodeStorageExceededException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for CodeStorageExceededException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CodeStorageExceededException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CodeStorageExceededException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CodeStorageExceededException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CodeStorageExceededException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeStorageExceededException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CodeStorageExceededException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("CodeStorageExceededException", MEMBERS, Shape)
+    }
 }
 
 impl CodeStorageExceededException {
@@ -1330,15 +3704,75 @@ impl CodeStorageExceededException {
 /// Model error `CodeVerificationFailedException`.
 ///
 /// HTTP 400 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CodeVerificationFailedException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for CodeVerificationFailedException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CodeVerificationFailedException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CodeVerificationFailedException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CodeVerificationFailedException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CodeVerificationFailedException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CodeVerificationFailedException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CodeVerificationFailedException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("CodeVerificationFailedException", MEMBERS, Shape)
+    }
 }
 
 impl CodeVerificationFailedException {
@@ -1349,35 +3783,149 @@ impl CodeVerificationFailedException {
 }
 
 /// Model structure (output) `Concurrency`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Concurrency {
     /// Model member `ReservedConcurrentExecutions` (shape `ReservedConcurrentExecutions`). Constraint: value >= 0. JSON member `ReservedConcurrentExecutions`.
-    #[serde(
-        rename = "ReservedConcurrentExecutions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub reserved_concurrent_executions: Option<i32>,
 }
 
+impl serde::Serialize for Concurrency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "Concurrency",
+            usize::from(self.reserved_concurrent_executions.is_some()),
+        )?;
+        if let Some(v) = &self.reserved_concurrent_executions {
+            st.serialize_field("ReservedConcurrentExecutions", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Concurrency {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ReservedConcurrentExecutions"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ReservedConcurrentExecutions" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = Concurrency;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Concurrency")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Concurrency, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Concurrency {
+                    reserved_concurrent_executions: m0,
+                })
+            }
+        }
+        d.deserialize_struct("Concurrency", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `ContextDetails`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ContextDetails {
     /// Model member `Error` (shape `ErrorObject`). JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::ErrorObject>,
     /// Model member `ReplayChildren` (shape `ReplayChildren`). JSON member `ReplayChildren`.
-    #[serde(
-        rename = "ReplayChildren",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub replay_children: Option<bool>,
     /// Model member `Result` (shape `OperationPayload`). Constraint: length (characters) 0..=6291456, sensitive (redacted in `Debug`). JSON member `Result`.
-    #[serde(rename = "Result", default, skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+}
+
+impl serde::Serialize for ContextDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ContextDetails",
+            usize::from(self.error.is_some())
+                + usize::from(self.replay_children.is_some())
+                + usize::from(self.result.is_some()),
+        )?;
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        if let Some(v) = &self.replay_children {
+            st.serialize_field("ReplayChildren", v)?;
+        }
+        if let Some(v) = &self.result {
+            st.serialize_field("Result", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContextDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Error", "ReplayChildren", "Result"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Error" => Some(0),
+                "ReplayChildren" => Some(1),
+                "Result" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ContextDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ContextDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ContextDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ContextDetails {
+                    error: m0,
+                    replay_children: m1,
+                    result: m2,
+                })
+            }
+        }
+        d.deserialize_struct("ContextDetails", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for ContextDetails {
@@ -1391,26 +3939,125 @@ impl std::fmt::Debug for ContextDetails {
 }
 
 /// Model structure (output) `ContextFailedDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ContextFailedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::EventError>,
 }
 
+impl serde::Serialize for ContextFailedDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st =
+            s.serialize_struct("ContextFailedDetails", usize::from(self.error.is_some()))?;
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContextFailedDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Error"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Error" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ContextFailedDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ContextFailedDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ContextFailedDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ContextFailedDetails { error: m0 })
+            }
+        }
+        d.deserialize_struct("ContextFailedDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (input) `ContextOptions`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ContextOptions {
     /// Model member `ReplayChildren` (shape `ReplayChildren`). JSON member `ReplayChildren`.
-    #[serde(
-        rename = "ReplayChildren",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub replay_children: Option<bool>,
+}
+
+impl serde::Serialize for ContextOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ContextOptions",
+            usize::from(self.replay_children.is_some()),
+        )?;
+        if let Some(v) = &self.replay_children {
+            st.serialize_field("ReplayChildren", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContextOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ReplayChildren"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ReplayChildren" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ContextOptions;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ContextOptions")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ContextOptions, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ContextOptions {
+                    replay_children: m0,
+                })
+            }
+        }
+        d.deserialize_struct("ContextOptions", MEMBERS, Shape)
+    }
 }
 
 impl ContextOptions {
@@ -1429,61 +4076,224 @@ impl ContextOptions {
 }
 
 /// Model structure (output) `ContextStartedDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ContextStartedDetails {}
 
+impl serde::Serialize for ContextStartedDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let _ = self;
+        serde::ser::SerializeStruct::end(s.serialize_struct("ContextStartedDetails", 0)?)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContextStartedDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[];
+        fn index(_: &str) -> Option<usize> {
+            None
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ContextStartedDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ContextStartedDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ContextStartedDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                while let Some(i) = map.next_key_seed(member)? {
+                    let _ = i;
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                Ok(ContextStartedDetails {})
+            }
+        }
+        d.deserialize_struct("ContextStartedDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `ContextSucceededDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ContextSucceededDetails {
     /// Model member `Result` (shape `EventResult`). Required. JSON member `Result`.
-    #[serde(rename = "Result", default, skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::EventResult>,
 }
 
+impl serde::Serialize for ContextSucceededDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ContextSucceededDetails",
+            usize::from(self.result.is_some()),
+        )?;
+        if let Some(v) = &self.result {
+            st.serialize_field("Result", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContextSucceededDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Result"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Result" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ContextSucceededDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ContextSucceededDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ContextSucceededDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ContextSucceededDetails { result: m0 })
+            }
+        }
+        d.deserialize_struct("ContextSucceededDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (input and output) `Cors`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Cors {
     /// Model member `AllowCredentials` (shape `AllowCredentials`). JSON member `AllowCredentials`.
-    #[serde(
-        rename = "AllowCredentials",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub allow_credentials: Option<bool>,
     /// Model member `AllowHeaders` (shape `HeadersList`). Constraint: items 0..=100. JSON member `AllowHeaders`.
-    #[serde(
-        rename = "AllowHeaders",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub allow_headers: Option<Vec<String>>,
     /// Model member `AllowMethods` (shape `AllowMethodsList`). Constraint: items 0..=6. JSON member `AllowMethods`.
-    #[serde(
-        rename = "AllowMethods",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub allow_methods: Option<Vec<String>>,
     /// Model member `AllowOrigins` (shape `AllowOriginsList`). Constraint: items 0..=100. JSON member `AllowOrigins`.
-    #[serde(
-        rename = "AllowOrigins",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub allow_origins: Option<Vec<String>>,
     /// Model member `ExposeHeaders` (shape `HeadersList`). Constraint: items 0..=100. JSON member `ExposeHeaders`.
-    #[serde(
-        rename = "ExposeHeaders",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub expose_headers: Option<Vec<String>>,
     /// Model member `MaxAge` (shape `MaxAge`). Constraint: value 0..=86400. JSON member `MaxAge`.
-    #[serde(rename = "MaxAge", default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<i32>,
+}
+
+impl serde::Serialize for Cors {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "Cors",
+            usize::from(self.allow_credentials.is_some())
+                + usize::from(self.allow_headers.is_some())
+                + usize::from(self.allow_methods.is_some())
+                + usize::from(self.allow_origins.is_some())
+                + usize::from(self.expose_headers.is_some())
+                + usize::from(self.max_age.is_some()),
+        )?;
+        if let Some(v) = &self.allow_credentials {
+            st.serialize_field("AllowCredentials", v)?;
+        }
+        if let Some(v) = &self.allow_headers {
+            st.serialize_field("AllowHeaders", v)?;
+        }
+        if let Some(v) = &self.allow_methods {
+            st.serialize_field("AllowMethods", v)?;
+        }
+        if let Some(v) = &self.allow_origins {
+            st.serialize_field("AllowOrigins", v)?;
+        }
+        if let Some(v) = &self.expose_headers {
+            st.serialize_field("ExposeHeaders", v)?;
+        }
+        if let Some(v) = &self.max_age {
+            st.serialize_field("MaxAge", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Cors {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AllowCredentials",
+            "AllowHeaders",
+            "AllowMethods",
+            "AllowOrigins",
+            "ExposeHeaders",
+            "MaxAge",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AllowCredentials" => Some(0),
+                "AllowHeaders" => Some(1),
+                "AllowMethods" => Some(2),
+                "AllowOrigins" => Some(3),
+                "ExposeHeaders" => Some(4),
+                "MaxAge" => Some(5),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = Cors;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Cors")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Cors, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Cors {
+                    allow_credentials: m0,
+                    allow_headers: m1,
+                    allow_methods: m2,
+                    allow_origins: m3,
+                    expose_headers: m4,
+                    max_age: m5,
+                })
+            }
+        }
+        d.deserialize_struct("Cors", MEMBERS, Shape)
+    }
 }
 
 impl Cors {
@@ -1581,32 +4391,132 @@ pub type CreateAliasRequest = crate::operations::CreateAlias;
 pub type CreateCapacityProviderRequest = crate::operations::CreateCapacityProvider;
 
 /// Model structure (output) `CreateCapacityProviderResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CreateCapacityProviderResponse {
     /// Model member `CapacityProvider` (shape `CapacityProvider`). Required. JSON member `CapacityProvider`.
-    #[serde(
-        rename = "CapacityProvider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub capacity_provider: Option<crate::types::CapacityProvider>,
+}
+
+impl serde::Serialize for CreateCapacityProviderResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CreateCapacityProviderResponse",
+            usize::from(self.capacity_provider.is_some()),
+        )?;
+        if let Some(v) = &self.capacity_provider {
+            st.serialize_field("CapacityProvider", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateCapacityProviderResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CapacityProvider"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CapacityProvider" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CreateCapacityProviderResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CreateCapacityProviderResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CreateCapacityProviderResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CreateCapacityProviderResponse {
+                    capacity_provider: m0,
+                })
+            }
+        }
+        d.deserialize_struct("CreateCapacityProviderResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `CreateCodeSigningConfigRequest`: the input of [`CreateCodeSigningConfig`](crate::operations::CreateCodeSigningConfig).
 pub type CreateCodeSigningConfigRequest = crate::operations::CreateCodeSigningConfig;
 
 /// Model structure (output) `CreateCodeSigningConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CreateCodeSigningConfigResponse {
     /// Model member `CodeSigningConfig` (shape `CodeSigningConfig`). Required. JSON member `CodeSigningConfig`.
-    #[serde(
-        rename = "CodeSigningConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub code_signing_config: Option<crate::types::CodeSigningConfig>,
+}
+
+impl serde::Serialize for CreateCodeSigningConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CreateCodeSigningConfigResponse",
+            usize::from(self.code_signing_config.is_some()),
+        )?;
+        if let Some(v) = &self.code_signing_config {
+            st.serialize_field("CodeSigningConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateCodeSigningConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CodeSigningConfig"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CodeSigningConfig" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CreateCodeSigningConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CreateCodeSigningConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CreateCodeSigningConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CreateCodeSigningConfigResponse {
+                    code_signing_config: m0,
+                })
+            }
+        }
+        d.deserialize_struct("CreateCodeSigningConfigResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `CreateEventSourceMappingRequest`: the input of [`CreateEventSourceMapping`](crate::operations::CreateEventSourceMapping).
@@ -1619,52 +4529,182 @@ pub type CreateFunctionRequest = crate::operations::CreateFunction;
 pub type CreateFunctionUrlConfigRequest = crate::operations::CreateFunctionUrlConfig;
 
 /// Model structure (output) `CreateFunctionUrlConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CreateFunctionUrlConfigResponse {
     /// Model member `AuthType` (shape `FunctionUrlAuthType`). Required. One of [`FunctionUrlAuthType`](crate::types::FunctionUrlAuthType). JSON member `AuthType`.
-    #[serde(rename = "AuthType", default, skip_serializing_if = "Option::is_none")]
     pub auth_type: Option<crate::types::FunctionUrlAuthType>,
     /// Model member `Cors` (shape `Cors`). JSON member `Cors`.
-    #[serde(rename = "Cors", default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<crate::types::Cors>,
     /// Model member `CreationTime` (shape `Timestamp`). Required. Constraint: length (characters) 0..=100. JSON member `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub creation_time: Option<String>,
     /// Model member `FunctionArn` (shape `FunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(
-        rename = "FunctionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_arn: Option<String>,
     /// Model member `FunctionUrl` (shape `FunctionUrl`). Required. Constraint: length (characters) 40..=100. JSON member `FunctionUrl`.
-    #[serde(
-        rename = "FunctionUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_url: Option<String>,
     /// Model member `InvokeMode` (shape `InvokeMode`). One of [`InvokeMode`](crate::types::InvokeMode). JSON member `InvokeMode`.
-    #[serde(
-        rename = "InvokeMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub invoke_mode: Option<crate::types::InvokeMode>,
 }
 
+impl serde::Serialize for CreateFunctionUrlConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "CreateFunctionUrlConfigResponse",
+            usize::from(self.auth_type.is_some())
+                + usize::from(self.cors.is_some())
+                + usize::from(self.creation_time.is_some())
+                + usize::from(self.function_arn.is_some())
+                + usize::from(self.function_url.is_some())
+                + usize::from(self.invoke_mode.is_some()),
+        )?;
+        if let Some(v) = &self.auth_type {
+            st.serialize_field("AuthType", v)?;
+        }
+        if let Some(v) = &self.cors {
+            st.serialize_field("Cors", v)?;
+        }
+        if let Some(v) = &self.creation_time {
+            st.serialize_field("CreationTime", v)?;
+        }
+        if let Some(v) = &self.function_arn {
+            st.serialize_field("FunctionArn", v)?;
+        }
+        if let Some(v) = &self.function_url {
+            st.serialize_field("FunctionUrl", v)?;
+        }
+        if let Some(v) = &self.invoke_mode {
+            st.serialize_field("InvokeMode", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateFunctionUrlConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AuthType",
+            "Cors",
+            "CreationTime",
+            "FunctionArn",
+            "FunctionUrl",
+            "InvokeMode",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AuthType" => Some(0),
+                "Cors" => Some(1),
+                "CreationTime" => Some(2),
+                "FunctionArn" => Some(3),
+                "FunctionUrl" => Some(4),
+                "InvokeMode" => Some(5),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = CreateFunctionUrlConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct CreateFunctionUrlConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CreateFunctionUrlConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CreateFunctionUrlConfigResponse {
+                    auth_type: m0,
+                    cors: m1,
+                    creation_time: m2,
+                    function_arn: m3,
+                    function_url: m4,
+                    invoke_mode: m5,
+                })
+            }
+        }
+        d.deserialize_struct("CreateFunctionUrlConfigResponse", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (input and output) `DeadLetterConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct DeadLetterConfig {
     /// Model member `TargetArn` (shape `ResourceArn`). Constraint: length (characters) 0..=10000. JSON member `TargetArn`.
-    #[serde(rename = "TargetArn", default, skip_serializing_if = "Option::is_none")]
     pub target_arn: Option<String>,
+}
+
+impl serde::Serialize for DeadLetterConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st =
+            s.serialize_struct("DeadLetterConfig", usize::from(self.target_arn.is_some()))?;
+        if let Some(v) = &self.target_arn {
+            st.serialize_field("TargetArn", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeadLetterConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["TargetArn"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "TargetArn" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DeadLetterConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeadLetterConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeadLetterConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeadLetterConfig { target_arn: m0 })
+            }
+        }
+        d.deserialize_struct("DeadLetterConfig", MEMBERS, Shape)
+    }
 }
 
 impl DeadLetterConfig {
@@ -1697,41 +4737,182 @@ pub type DeleteAliasRequest = crate::operations::DeleteAlias;
 pub type DeleteCapacityProviderRequest = crate::operations::DeleteCapacityProvider;
 
 /// Model structure (output) `DeleteCapacityProviderResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct DeleteCapacityProviderResponse {
     /// Model member `CapacityProvider` (shape `CapacityProvider`). Required. JSON member `CapacityProvider`.
-    #[serde(
-        rename = "CapacityProvider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub capacity_provider: Option<crate::types::CapacityProvider>,
+}
+
+impl serde::Serialize for DeleteCapacityProviderResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "DeleteCapacityProviderResponse",
+            usize::from(self.capacity_provider.is_some()),
+        )?;
+        if let Some(v) = &self.capacity_provider {
+            st.serialize_field("CapacityProvider", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteCapacityProviderResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CapacityProvider"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CapacityProvider" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DeleteCapacityProviderResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeleteCapacityProviderResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteCapacityProviderResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeleteCapacityProviderResponse {
+                    capacity_provider: m0,
+                })
+            }
+        }
+        d.deserialize_struct("DeleteCapacityProviderResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `DeleteCodeSigningConfigRequest`: the input of [`DeleteCodeSigningConfig`](crate::operations::DeleteCodeSigningConfig).
 pub type DeleteCodeSigningConfigRequest = crate::operations::DeleteCodeSigningConfig;
 
 /// Model structure (output) `DeleteCodeSigningConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct DeleteCodeSigningConfigResponse {}
+
+impl serde::Serialize for DeleteCodeSigningConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let _ = self;
+        serde::ser::SerializeStruct::end(s.serialize_struct("DeleteCodeSigningConfigResponse", 0)?)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteCodeSigningConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[];
+        fn index(_: &str) -> Option<usize> {
+            None
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DeleteCodeSigningConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeleteCodeSigningConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteCodeSigningConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                while let Some(i) = map.next_key_seed(member)? {
+                    let _ = i;
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                Ok(DeleteCodeSigningConfigResponse {})
+            }
+        }
+        d.deserialize_struct("DeleteCodeSigningConfigResponse", MEMBERS, Shape)
+    }
+}
 
 /// Model shape `DeleteDurableExecutionRequest`: the input of [`DeleteDurableExecution`](crate::operations::DeleteDurableExecution).
 pub type DeleteDurableExecutionRequest = crate::operations::DeleteDurableExecution;
 
 /// Model structure (output) `DeleteDurableExecutionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct DeleteDurableExecutionResponse {
     /// Model member `DeletionRequestTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `DeletionRequestTimestamp`.
-    #[serde(
-        rename = "DeletionRequestTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub deletion_request_timestamp: Option<time::OffsetDateTime>,
+}
+
+impl serde::Serialize for DeleteDurableExecutionResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "DeleteDurableExecutionResponse",
+            usize::from(self.deletion_request_timestamp.is_some()),
+        )?;
+        if let Some(v) = &self.deletion_request_timestamp {
+            st.serialize_field("DeletionRequestTimestamp", &crate::serde_util::AsRfc3339(v))?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteDurableExecutionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["DeletionRequestTimestamp"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "DeletionRequestTimestamp" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DeleteDurableExecutionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeleteDurableExecutionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteDurableExecutionResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => {
+                            m0 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeleteDurableExecutionResponse {
+                    deletion_request_timestamp: m0,
+                })
+            }
+        }
+        d.deserialize_struct("DeleteDurableExecutionResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `DeleteEventSourceMappingRequest`: the input of [`DeleteEventSourceMapping`](crate::operations::DeleteEventSourceMapping).
@@ -1752,16 +4933,64 @@ pub type DeleteFunctionEventInvokeConfigRequest =
 pub type DeleteFunctionRequest = crate::operations::DeleteFunction;
 
 /// Model structure (output) `DeleteFunctionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct DeleteFunctionResponse {
     /// Model member `StatusCode` (shape `Integer`). The HTTP status code.
-    #[serde(
-        rename = "StatusCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub status_code: Option<i32>,
+}
+
+impl serde::Serialize for DeleteFunctionResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "DeleteFunctionResponse",
+            usize::from(self.status_code.is_some()),
+        )?;
+        if let Some(v) = &self.status_code {
+            st.serialize_field("StatusCode", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteFunctionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["StatusCode"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "StatusCode" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DeleteFunctionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeleteFunctionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeleteFunctionResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeleteFunctionResponse { status_code: m0 })
+            }
+        }
+        d.deserialize_struct("DeleteFunctionResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `DeleteFunctionUrlConfigRequest`: the input of [`DeleteFunctionUrlConfig`](crate::operations::DeleteFunctionUrlConfig).
@@ -1778,15 +5007,75 @@ pub type DeleteProvisionedConcurrencyConfigRequest =
 pub type DeleteResourcePolicyRequest = crate::operations::DeleteResourcePolicy;
 
 /// Model structure (input and output) `DestinationConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct DestinationConfig {
     /// Model member `OnFailure` (shape `OnFailure`). JSON member `OnFailure`.
-    #[serde(rename = "OnFailure", default, skip_serializing_if = "Option::is_none")]
     pub on_failure: Option<crate::types::OnFailure>,
     /// Model member `OnSuccess` (shape `OnSuccess`). JSON member `OnSuccess`.
-    #[serde(rename = "OnSuccess", default, skip_serializing_if = "Option::is_none")]
     pub on_success: Option<crate::types::OnSuccess>,
+}
+
+impl serde::Serialize for DestinationConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "DestinationConfig",
+            usize::from(self.on_failure.is_some()) + usize::from(self.on_success.is_some()),
+        )?;
+        if let Some(v) = &self.on_failure {
+            st.serialize_field("OnFailure", v)?;
+        }
+        if let Some(v) = &self.on_success {
+            st.serialize_field("OnSuccess", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DestinationConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["OnFailure", "OnSuccess"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "OnFailure" => Some(0),
+                "OnSuccess" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DestinationConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DestinationConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DestinationConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DestinationConfig {
+                    on_failure: m0,
+                    on_success: m1,
+                })
+            }
+        }
+        d.deserialize_struct("DestinationConfig", MEMBERS, Shape)
+    }
 }
 
 impl DestinationConfig {
@@ -1834,30 +5123,86 @@ model_enum! {
 }
 
 /// Model structure (input and output) `DocumentDBEventSourceConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct DocumentDBEventSourceConfig {
     /// Model member `CollectionName` (shape `CollectionName`). Constraint: length (characters) 1..=57. JSON member `CollectionName`.
-    #[serde(
-        rename = "CollectionName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub collection_name: Option<String>,
     /// Model member `DatabaseName` (shape `DatabaseName`). Constraint: length (characters) 1..=63. JSON member `DatabaseName`.
-    #[serde(
-        rename = "DatabaseName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub database_name: Option<String>,
     /// Model member `FullDocument` (shape `FullDocument`). One of [`FullDocument`](crate::types::FullDocument). JSON member `FullDocument`.
-    #[serde(
-        rename = "FullDocument",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub full_document: Option<crate::types::FullDocument>,
+}
+
+impl serde::Serialize for DocumentDBEventSourceConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "DocumentDBEventSourceConfig",
+            usize::from(self.collection_name.is_some())
+                + usize::from(self.database_name.is_some())
+                + usize::from(self.full_document.is_some()),
+        )?;
+        if let Some(v) = &self.collection_name {
+            st.serialize_field("CollectionName", v)?;
+        }
+        if let Some(v) = &self.database_name {
+            st.serialize_field("DatabaseName", v)?;
+        }
+        if let Some(v) = &self.full_document {
+            st.serialize_field("FullDocument", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DocumentDBEventSourceConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CollectionName", "DatabaseName", "FullDocument"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CollectionName" => Some(0),
+                "DatabaseName" => Some(1),
+                "FullDocument" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DocumentDBEventSourceConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DocumentDBEventSourceConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DocumentDBEventSourceConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DocumentDBEventSourceConfig {
+                    collection_name: m0,
+                    database_name: m1,
+                    full_document: m2,
+                })
+            }
+        }
+        d.deserialize_struct("DocumentDBEventSourceConfig", MEMBERS, Shape)
+    }
 }
 
 impl DocumentDBEventSourceConfig {
@@ -1903,26 +5248,86 @@ impl crate::validate::Validate for DocumentDBEventSourceConfig {
 }
 
 /// Model structure (input and output) `DurableConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct DurableConfig {
     /// Model member `ExecutionTimeout` (shape `ExecutionTimeout`). Constraint: value 1..=31622400. JSON member `ExecutionTimeout`.
-    #[serde(
-        rename = "ExecutionTimeout",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub execution_timeout: Option<i32>,
     /// Model member `KMSKeyArn` (shape `KMSKeyArn`). Constraint: length (characters) 0..=10000. JSON member `KMSKeyArn`.
-    #[serde(rename = "KMSKeyArn", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<String>,
     /// Model member `RetentionPeriodInDays` (shape `RetentionPeriodInDays`). Constraint: value 1..=90. JSON member `RetentionPeriodInDays`.
-    #[serde(
-        rename = "RetentionPeriodInDays",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub retention_period_in_days: Option<i32>,
+}
+
+impl serde::Serialize for DurableConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "DurableConfig",
+            usize::from(self.execution_timeout.is_some())
+                + usize::from(self.kms_key_arn.is_some())
+                + usize::from(self.retention_period_in_days.is_some()),
+        )?;
+        if let Some(v) = &self.execution_timeout {
+            st.serialize_field("ExecutionTimeout", v)?;
+        }
+        if let Some(v) = &self.kms_key_arn {
+            st.serialize_field("KMSKeyArn", v)?;
+        }
+        if let Some(v) = &self.retention_period_in_days {
+            st.serialize_field("RetentionPeriodInDays", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DurableConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ExecutionTimeout", "KMSKeyArn", "RetentionPeriodInDays"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ExecutionTimeout" => Some(0),
+                "KMSKeyArn" => Some(1),
+                "RetentionPeriodInDays" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DurableConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DurableConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DurableConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DurableConfig {
+                    execution_timeout: m0,
+                    kms_key_arn: m1,
+                    retention_period_in_days: m2,
+                })
+            }
+        }
+        d.deserialize_struct("DurableConfig", MEMBERS, Shape)
+    }
 }
 
 impl DurableConfig {
@@ -1983,15 +5388,75 @@ impl crate::validate::Validate for DurableConfig {
 /// Model error `DurableExecutionAlreadyStartedException`.
 ///
 /// HTTP 409 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct DurableExecutionAlreadyStartedException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for DurableExecutionAlreadyStartedException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "DurableExecutionAlreadyStartedException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DurableExecutionAlreadyStartedException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = DurableExecutionAlreadyStartedException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DurableExecutionAlreadyStartedException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DurableExecutionAlreadyStartedException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DurableExecutionAlreadyStartedException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("DurableExecutionAlreadyStartedException", MEMBERS, Shape)
+    }
 }
 
 impl DurableExecutionAlreadyStartedException {
@@ -2004,15 +5469,75 @@ impl DurableExecutionAlreadyStartedException {
 /// Model error `EC2AccessDeniedException`.
 ///
 /// HTTP 502 (server fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EC2AccessDeniedException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for EC2AccessDeniedException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "EC2AccessDeniedException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EC2AccessDeniedException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EC2AccessDeniedException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EC2AccessDeniedException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EC2AccessDeniedException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EC2AccessDeniedException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("EC2AccessDeniedException", MEMBERS, Shape)
+    }
 }
 
 impl EC2AccessDeniedException {
@@ -2025,15 +5550,75 @@ impl EC2AccessDeniedException {
 /// Model error `EC2ThrottledException`.
 ///
 /// HTTP 502 (server fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EC2ThrottledException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for EC2ThrottledException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "EC2ThrottledException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EC2ThrottledException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EC2ThrottledException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EC2ThrottledException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EC2ThrottledException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EC2ThrottledException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("EC2ThrottledException", MEMBERS, Shape)
+    }
 }
 
 impl EC2ThrottledException {
@@ -2046,22 +5631,86 @@ impl EC2ThrottledException {
 /// Model error `EC2UnexpectedException`.
 ///
 /// HTTP 502 (server fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EC2UnexpectedException {
     /// Model member `EC2ErrorCode` (shape `String`). JSON member `EC2ErrorCode`.
-    #[serde(
-        rename = "EC2ErrorCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub ec2_error_code: Option<String>,
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for EC2UnexpectedException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "EC2UnexpectedException",
+            usize::from(self.ec2_error_code.is_some())
+                + usize::from(self.message.is_some())
+                + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.ec2_error_code {
+            st.serialize_field("EC2ErrorCode", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EC2UnexpectedException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["EC2ErrorCode", "Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "EC2ErrorCode" => Some(0),
+                "Message" => Some(1),
+                "Type" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EC2UnexpectedException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EC2UnexpectedException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EC2UnexpectedException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EC2UnexpectedException {
+                    ec2_error_code: m0,
+                    message: m1,
+                    r#type: m2,
+                })
+            }
+        }
+        d.deserialize_struct("EC2UnexpectedException", MEMBERS, Shape)
+    }
 }
 
 impl EC2UnexpectedException {
@@ -2074,15 +5723,75 @@ impl EC2UnexpectedException {
 /// Model error `EFSIOException`.
 ///
 /// HTTP 410 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EFSIOException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for EFSIOException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "EFSIOException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EFSIOException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EFSIOException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EFSIOException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EFSIOException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EFSIOException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("EFSIOException", MEMBERS, Shape)
+    }
 }
 
 impl EFSIOException {
@@ -2095,15 +5804,75 @@ impl EFSIOException {
 /// Model error `EFSMountConnectivityException`.
 ///
 /// HTTP 408 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EFSMountConnectivityException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for EFSMountConnectivityException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "EFSMountConnectivityException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EFSMountConnectivityException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EFSMountConnectivityException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EFSMountConnectivityException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EFSMountConnectivityException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EFSMountConnectivityException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("EFSMountConnectivityException", MEMBERS, Shape)
+    }
 }
 
 impl EFSMountConnectivityException {
@@ -2116,15 +5885,75 @@ impl EFSMountConnectivityException {
 /// Model error `EFSMountFailureException`.
 ///
 /// HTTP 403 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EFSMountFailureException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for EFSMountFailureException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "EFSMountFailureException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EFSMountFailureException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EFSMountFailureException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EFSMountFailureException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EFSMountFailureException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EFSMountFailureException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("EFSMountFailureException", MEMBERS, Shape)
+    }
 }
 
 impl EFSMountFailureException {
@@ -2137,15 +5966,75 @@ impl EFSMountFailureException {
 /// Model error `EFSMountTimeoutException`.
 ///
 /// HTTP 408 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EFSMountTimeoutException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for EFSMountTimeoutException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "EFSMountTimeoutException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EFSMountTimeoutException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EFSMountTimeoutException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EFSMountTimeoutException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EFSMountTimeoutException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EFSMountTimeoutException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("EFSMountTimeoutException", MEMBERS, Shape)
+    }
 }
 
 impl EFSMountTimeoutException {
@@ -2158,15 +6047,75 @@ impl EFSMountTimeoutException {
 /// Model error `ENILimitReachedException`.
 ///
 /// HTTP 502 (server fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ENILimitReachedException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for ENILimitReachedException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ENILimitReachedException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ENILimitReachedException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ENILimitReachedException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ENILimitReachedException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ENILimitReachedException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ENILimitReachedException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ENILimitReachedException", MEMBERS, Shape)
+    }
 }
 
 impl ENILimitReachedException {
@@ -2179,15 +6128,75 @@ impl ENILimitReachedException {
 /// Model error `ENINotReadyException`.
 ///
 /// HTTP 502 (server fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ENINotReadyException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for ENINotReadyException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ENINotReadyException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ENINotReadyException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ENINotReadyException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ENINotReadyException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ENINotReadyException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ENINotReadyException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ENINotReadyException", MEMBERS, Shape)
+    }
 }
 
 impl ENINotReadyException {
@@ -2205,13 +6214,61 @@ model_enum! {
 }
 
 /// Model structure (input) `Environment`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Environment {
     /// Model member `Variables` (shape `EnvironmentVariables`). Constraint: sensitive (redacted in `Debug`). JSON member `Variables`.
-    #[serde(rename = "Variables", default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<std::collections::BTreeMap<String, String>>,
+}
+
+impl serde::Serialize for Environment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("Environment", usize::from(self.variables.is_some()))?;
+        if let Some(v) = &self.variables {
+            st.serialize_field("Variables", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Environment {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Variables"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Variables" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = Environment;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Environment")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Environment, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Environment { variables: m0 })
+            }
+        }
+        d.deserialize_struct("Environment", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for Environment {
@@ -2239,15 +6296,75 @@ impl Environment {
 }
 
 /// Model structure (output) `EnvironmentError`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EnvironmentError {
     /// Model member `ErrorCode` (shape `String`). JSON member `ErrorCode`.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// Model member `Message` (shape `SensitiveString`). Constraint: sensitive (redacted in `Debug`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for EnvironmentError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "EnvironmentError",
+            usize::from(self.error_code.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.error_code {
+            st.serialize_field("ErrorCode", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EnvironmentError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ErrorCode", "Message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ErrorCode" => Some(0),
+                "Message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EnvironmentError;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentError")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EnvironmentError, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EnvironmentError {
+                    error_code: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("EnvironmentError", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for EnvironmentError {
@@ -2260,15 +6377,75 @@ impl std::fmt::Debug for EnvironmentError {
 }
 
 /// Model structure (output) `EnvironmentResponse`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EnvironmentResponse {
     /// Model member `Error` (shape `EnvironmentError`). JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::EnvironmentError>,
     /// Model member `Variables` (shape `EnvironmentVariables`). Constraint: sensitive (redacted in `Debug`). JSON member `Variables`.
-    #[serde(rename = "Variables", default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<std::collections::BTreeMap<String, String>>,
+}
+
+impl serde::Serialize for EnvironmentResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "EnvironmentResponse",
+            usize::from(self.error.is_some()) + usize::from(self.variables.is_some()),
+        )?;
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        if let Some(v) = &self.variables {
+            st.serialize_field("Variables", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EnvironmentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Error", "Variables"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Error" => Some(0),
+                "Variables" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EnvironmentResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EnvironmentResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EnvironmentResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EnvironmentResponse {
+                    error: m0,
+                    variables: m1,
+                })
+            }
+        }
+        d.deserialize_struct("EnvironmentResponse", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for EnvironmentResponse {
@@ -2281,12 +6458,61 @@ impl std::fmt::Debug for EnvironmentResponse {
 }
 
 /// Model structure (input and output) `EphemeralStorage`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EphemeralStorage {
     /// Model member `Size` (shape `EphemeralStorageSize`). Required. Constraint: value 512..=32768. JSON member `Size`.
-    #[serde(rename = "Size", default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i32>,
+}
+
+impl serde::Serialize for EphemeralStorage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("EphemeralStorage", usize::from(self.size.is_some()))?;
+        if let Some(v) = &self.size {
+            st.serialize_field("Size", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EphemeralStorage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Size"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Size" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EphemeralStorage;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EphemeralStorage")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EphemeralStorage, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EphemeralStorage { size: m0 })
+            }
+        }
+        d.deserialize_struct("EphemeralStorage", MEMBERS, Shape)
+    }
 }
 
 impl EphemeralStorage {
@@ -2312,29 +6538,96 @@ impl crate::validate::Validate for EphemeralStorage {
 }
 
 /// Model structure (input and output) `ErrorObject`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ErrorObject {
     /// Model member `ErrorData` (shape `ErrorData`). Constraint: sensitive (redacted in `Debug`). JSON member `ErrorData`.
-    #[serde(rename = "ErrorData", default, skip_serializing_if = "Option::is_none")]
     pub error_data: Option<String>,
     /// Model member `ErrorMessage` (shape `ErrorMessage`). Constraint: sensitive (redacted in `Debug`). JSON member `ErrorMessage`.
-    #[serde(
-        rename = "ErrorMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub error_message: Option<String>,
     /// Model member `ErrorType` (shape `ErrorType`). Constraint: sensitive (redacted in `Debug`). JSON member `ErrorType`.
-    #[serde(rename = "ErrorType", default, skip_serializing_if = "Option::is_none")]
     pub error_type: Option<String>,
     /// Model member `StackTrace` (shape `StackTraceEntries`). JSON member `StackTrace`.
-    #[serde(
-        rename = "StackTrace",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub stack_trace: Option<Vec<String>>,
+}
+
+impl serde::Serialize for ErrorObject {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ErrorObject",
+            usize::from(self.error_data.is_some())
+                + usize::from(self.error_message.is_some())
+                + usize::from(self.error_type.is_some())
+                + usize::from(self.stack_trace.is_some()),
+        )?;
+        if let Some(v) = &self.error_data {
+            st.serialize_field("ErrorData", v)?;
+        }
+        if let Some(v) = &self.error_message {
+            st.serialize_field("ErrorMessage", v)?;
+        }
+        if let Some(v) = &self.error_type {
+            st.serialize_field("ErrorType", v)?;
+        }
+        if let Some(v) = &self.stack_trace {
+            st.serialize_field("StackTrace", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ErrorObject {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ErrorData", "ErrorMessage", "ErrorType", "StackTrace"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ErrorData" => Some(0),
+                "ErrorMessage" => Some(1),
+                "ErrorType" => Some(2),
+                "StackTrace" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ErrorObject;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ErrorObject")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ErrorObject, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ErrorObject {
+                    error_data: m0,
+                    error_message: m1,
+                    error_type: m2,
+                    stack_trace: m3,
+                })
+            }
+        }
+        d.deserialize_struct("ErrorObject", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for ErrorObject {
@@ -2385,241 +6678,568 @@ impl ErrorObject {
 }
 
 /// Model structure (output) `Event`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Event {
     /// Model member `CallbackFailedDetails` (shape `CallbackFailedDetails`). JSON member `CallbackFailedDetails`.
-    #[serde(
-        rename = "CallbackFailedDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub callback_failed_details: Option<crate::types::CallbackFailedDetails>,
     /// Model member `CallbackStartedDetails` (shape `CallbackStartedDetails`). JSON member `CallbackStartedDetails`.
-    #[serde(
-        rename = "CallbackStartedDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub callback_started_details: Option<crate::types::CallbackStartedDetails>,
     /// Model member `CallbackSucceededDetails` (shape `CallbackSucceededDetails`). JSON member `CallbackSucceededDetails`.
-    #[serde(
-        rename = "CallbackSucceededDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub callback_succeeded_details: Option<crate::types::CallbackSucceededDetails>,
     /// Model member `CallbackTimedOutDetails` (shape `CallbackTimedOutDetails`). JSON member `CallbackTimedOutDetails`.
-    #[serde(
-        rename = "CallbackTimedOutDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub callback_timed_out_details: Option<crate::types::CallbackTimedOutDetails>,
     /// Model member `ChainedInvokeFailedDetails` (shape `ChainedInvokeFailedDetails`). JSON member `ChainedInvokeFailedDetails`.
-    #[serde(
-        rename = "ChainedInvokeFailedDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub chained_invoke_failed_details: Option<crate::types::ChainedInvokeFailedDetails>,
     /// Model member `ChainedInvokeStartedDetails` (shape `ChainedInvokeStartedDetails`). JSON member `ChainedInvokeStartedDetails`.
-    #[serde(
-        rename = "ChainedInvokeStartedDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub chained_invoke_started_details: Option<crate::types::ChainedInvokeStartedDetails>,
     /// Model member `ChainedInvokeStoppedDetails` (shape `ChainedInvokeStoppedDetails`). JSON member `ChainedInvokeStoppedDetails`.
-    #[serde(
-        rename = "ChainedInvokeStoppedDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub chained_invoke_stopped_details: Option<crate::types::ChainedInvokeStoppedDetails>,
     /// Model member `ChainedInvokeSucceededDetails` (shape `ChainedInvokeSucceededDetails`). JSON member `ChainedInvokeSucceededDetails`.
-    #[serde(
-        rename = "ChainedInvokeSucceededDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub chained_invoke_succeeded_details: Option<crate::types::ChainedInvokeSucceededDetails>,
     /// Model member `ChainedInvokeTimedOutDetails` (shape `ChainedInvokeTimedOutDetails`). JSON member `ChainedInvokeTimedOutDetails`.
-    #[serde(
-        rename = "ChainedInvokeTimedOutDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub chained_invoke_timed_out_details: Option<crate::types::ChainedInvokeTimedOutDetails>,
     /// Model member `ContextFailedDetails` (shape `ContextFailedDetails`). JSON member `ContextFailedDetails`.
-    #[serde(
-        rename = "ContextFailedDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub context_failed_details: Option<crate::types::ContextFailedDetails>,
     /// Model member `ContextStartedDetails` (shape `ContextStartedDetails`). JSON member `ContextStartedDetails`.
-    #[serde(
-        rename = "ContextStartedDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub context_started_details: Option<crate::types::ContextStartedDetails>,
     /// Model member `ContextSucceededDetails` (shape `ContextSucceededDetails`). JSON member `ContextSucceededDetails`.
-    #[serde(
-        rename = "ContextSucceededDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub context_succeeded_details: Option<crate::types::ContextSucceededDetails>,
     /// Model member `EventId` (shape `EventId`). Constraint: value >= 1. JSON member `EventId`.
-    #[serde(rename = "EventId", default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<i32>,
     /// Model member `EventTimestamp` (shape `ExecutionTimestamp`). JSON member `EventTimestamp`.
-    #[serde(
-        rename = "EventTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub event_timestamp: Option<time::OffsetDateTime>,
     /// Model member `EventType` (shape `EventType`). One of [`EventType`](crate::types::EventType). JSON member `EventType`.
-    #[serde(rename = "EventType", default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<crate::types::EventType>,
     /// Model member `ExecutionFailedDetails` (shape `ExecutionFailedDetails`). JSON member `ExecutionFailedDetails`.
-    #[serde(
-        rename = "ExecutionFailedDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub execution_failed_details: Option<crate::types::ExecutionFailedDetails>,
     /// Model member `ExecutionPausedDetails` (shape `ExecutionPausedDetails`). JSON member `ExecutionPausedDetails`.
-    #[serde(
-        rename = "ExecutionPausedDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub execution_paused_details: Option<crate::types::ExecutionPausedDetails>,
     /// Model member `ExecutionResumedDetails` (shape `ExecutionResumedDetails`). JSON member `ExecutionResumedDetails`.
-    #[serde(
-        rename = "ExecutionResumedDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub execution_resumed_details: Option<crate::types::ExecutionResumedDetails>,
     /// Model member `ExecutionStartedDetails` (shape `ExecutionStartedDetails`). JSON member `ExecutionStartedDetails`.
-    #[serde(
-        rename = "ExecutionStartedDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub execution_started_details: Option<crate::types::ExecutionStartedDetails>,
     /// Model member `ExecutionStoppedDetails` (shape `ExecutionStoppedDetails`). JSON member `ExecutionStoppedDetails`.
-    #[serde(
-        rename = "ExecutionStoppedDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub execution_stopped_details: Option<crate::types::ExecutionStoppedDetails>,
     /// Model member `ExecutionSucceededDetails` (shape `ExecutionSucceededDetails`). JSON member `ExecutionSucceededDetails`.
-    #[serde(
-        rename = "ExecutionSucceededDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub execution_succeeded_details: Option<crate::types::ExecutionSucceededDetails>,
     /// Model member `ExecutionTimedOutDetails` (shape `ExecutionTimedOutDetails`). JSON member `ExecutionTimedOutDetails`.
-    #[serde(
-        rename = "ExecutionTimedOutDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub execution_timed_out_details: Option<crate::types::ExecutionTimedOutDetails>,
     /// Model member `Id` (shape `OperationId`). Constraint: length (characters) 1..=64. JSON member `Id`.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Model member `InvocationCompletedDetails` (shape `InvocationCompletedDetails`). JSON member `InvocationCompletedDetails`.
-    #[serde(
-        rename = "InvocationCompletedDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub invocation_completed_details: Option<crate::types::InvocationCompletedDetails>,
     /// Model member `Name` (shape `OperationName`). Constraint: length (characters) 1..=256. JSON member `Name`.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Model member `ParentId` (shape `OperationId`). Constraint: length (characters) 1..=64. JSON member `ParentId`.
-    #[serde(rename = "ParentId", default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// Model member `StepFailedDetails` (shape `StepFailedDetails`). JSON member `StepFailedDetails`.
-    #[serde(
-        rename = "StepFailedDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub step_failed_details: Option<crate::types::StepFailedDetails>,
     /// Model member `StepStartedDetails` (shape `StepStartedDetails`). JSON member `StepStartedDetails`.
-    #[serde(
-        rename = "StepStartedDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub step_started_details: Option<crate::types::StepStartedDetails>,
     /// Model member `StepSucceededDetails` (shape `StepSucceededDetails`). JSON member `StepSucceededDetails`.
-    #[serde(
-        rename = "StepSucceededDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub step_succeeded_details: Option<crate::types::StepSucceededDetails>,
     /// Model member `SubType` (shape `OperationSubType`). Constraint: length (characters) 1..=32. JSON member `SubType`.
-    #[serde(rename = "SubType", default, skip_serializing_if = "Option::is_none")]
     pub sub_type: Option<String>,
     /// Model member `WaitCancelledDetails` (shape `WaitCancelledDetails`). JSON member `WaitCancelledDetails`.
-    #[serde(
-        rename = "WaitCancelledDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub wait_cancelled_details: Option<crate::types::WaitCancelledDetails>,
     /// Model member `WaitStartedDetails` (shape `WaitStartedDetails`). JSON member `WaitStartedDetails`.
-    #[serde(
-        rename = "WaitStartedDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub wait_started_details: Option<crate::types::WaitStartedDetails>,
     /// Model member `WaitSucceededDetails` (shape `WaitSucceededDetails`). JSON member `WaitSucceededDetails`.
-    #[serde(
-        rename = "WaitSucceededDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub wait_succeeded_details: Option<crate::types::WaitSucceededDetails>,
 }
 
+impl serde::Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "Event",
+            usize::from(self.callback_failed_details.is_some())
+                + usize::from(self.callback_started_details.is_some())
+                + usize::from(self.callback_succeeded_details.is_some())
+                + usize::from(self.callback_timed_out_details.is_some())
+                + usize::from(self.chained_invoke_failed_details.is_some())
+                + usize::from(self.chained_invoke_started_details.is_some())
+                + usize::from(self.chained_invoke_stopped_details.is_some())
+                + usize::from(self.chained_invoke_succeeded_details.is_some())
+                + usize::from(self.chained_invoke_timed_out_details.is_some())
+                + usize::from(self.context_failed_details.is_some())
+                + usize::from(self.context_started_details.is_some())
+                + usize::from(self.context_succeeded_details.is_some())
+                + usize::from(self.event_id.is_some())
+                + usize::from(self.event_timestamp.is_some())
+                + usize::from(self.event_type.is_some())
+                + usize::from(self.execution_failed_details.is_some())
+                + usize::from(self.execution_paused_details.is_some())
+                + usize::from(self.execution_resumed_details.is_some())
+                + usize::from(self.execution_started_details.is_some())
+                + usize::from(self.execution_stopped_details.is_some())
+                + usize::from(self.execution_succeeded_details.is_some())
+                + usize::from(self.execution_timed_out_details.is_some())
+                + usize::from(self.id.is_some())
+                + usize::from(self.invocation_completed_details.is_some())
+                + usize::from(self.name.is_some())
+                + usize::from(self.parent_id.is_some())
+                + usize::from(self.step_failed_details.is_some())
+                + usize::from(self.step_started_details.is_some())
+                + usize::from(self.step_succeeded_details.is_some())
+                + usize::from(self.sub_type.is_some())
+                + usize::from(self.wait_cancelled_details.is_some())
+                + usize::from(self.wait_started_details.is_some())
+                + usize::from(self.wait_succeeded_details.is_some()),
+        )?;
+        if let Some(v) = &self.callback_failed_details {
+            st.serialize_field("CallbackFailedDetails", v)?;
+        }
+        if let Some(v) = &self.callback_started_details {
+            st.serialize_field("CallbackStartedDetails", v)?;
+        }
+        if let Some(v) = &self.callback_succeeded_details {
+            st.serialize_field("CallbackSucceededDetails", v)?;
+        }
+        if let Some(v) = &self.callback_timed_out_details {
+            st.serialize_field("CallbackTimedOutDetails", v)?;
+        }
+        if let Some(v) = &self.chained_invoke_failed_details {
+            st.serialize_field("ChainedInvokeFailedDetails", v)?;
+        }
+        if let Some(v) = &self.chained_invoke_started_details {
+            st.serialize_field("ChainedInvokeStartedDetails", v)?;
+        }
+        if let Some(v) = &self.chained_invoke_stopped_details {
+            st.serialize_field("ChainedInvokeStoppedDetails", v)?;
+        }
+        if let Some(v) = &self.chained_invoke_succeeded_details {
+            st.serialize_field("ChainedInvokeSucceededDetails", v)?;
+        }
+        if let Some(v) = &self.chained_invoke_timed_out_details {
+            st.serialize_field("ChainedInvokeTimedOutDetails", v)?;
+        }
+        if let Some(v) = &self.context_failed_details {
+            st.serialize_field("ContextFailedDetails", v)?;
+        }
+        if let Some(v) = &self.context_started_details {
+            st.serialize_field("ContextStartedDetails", v)?;
+        }
+        if let Some(v) = &self.context_succeeded_details {
+            st.serialize_field("ContextSucceededDetails", v)?;
+        }
+        if let Some(v) = &self.event_id {
+            st.serialize_field("EventId", v)?;
+        }
+        if let Some(v) = &self.event_timestamp {
+            st.serialize_field("EventTimestamp", &crate::serde_util::AsRfc3339(v))?;
+        }
+        if let Some(v) = &self.event_type {
+            st.serialize_field("EventType", v)?;
+        }
+        if let Some(v) = &self.execution_failed_details {
+            st.serialize_field("ExecutionFailedDetails", v)?;
+        }
+        if let Some(v) = &self.execution_paused_details {
+            st.serialize_field("ExecutionPausedDetails", v)?;
+        }
+        if let Some(v) = &self.execution_resumed_details {
+            st.serialize_field("ExecutionResumedDetails", v)?;
+        }
+        if let Some(v) = &self.execution_started_details {
+            st.serialize_field("ExecutionStartedDetails", v)?;
+        }
+        if let Some(v) = &self.execution_stopped_details {
+            st.serialize_field("ExecutionStoppedDetails", v)?;
+        }
+        if let Some(v) = &self.execution_succeeded_details {
+            st.serialize_field("ExecutionSucceededDetails", v)?;
+        }
+        if let Some(v) = &self.execution_timed_out_details {
+            st.serialize_field("ExecutionTimedOutDetails", v)?;
+        }
+        if let Some(v) = &self.id {
+            st.serialize_field("Id", v)?;
+        }
+        if let Some(v) = &self.invocation_completed_details {
+            st.serialize_field("InvocationCompletedDetails", v)?;
+        }
+        if let Some(v) = &self.name {
+            st.serialize_field("Name", v)?;
+        }
+        if let Some(v) = &self.parent_id {
+            st.serialize_field("ParentId", v)?;
+        }
+        if let Some(v) = &self.step_failed_details {
+            st.serialize_field("StepFailedDetails", v)?;
+        }
+        if let Some(v) = &self.step_started_details {
+            st.serialize_field("StepStartedDetails", v)?;
+        }
+        if let Some(v) = &self.step_succeeded_details {
+            st.serialize_field("StepSucceededDetails", v)?;
+        }
+        if let Some(v) = &self.sub_type {
+            st.serialize_field("SubType", v)?;
+        }
+        if let Some(v) = &self.wait_cancelled_details {
+            st.serialize_field("WaitCancelledDetails", v)?;
+        }
+        if let Some(v) = &self.wait_started_details {
+            st.serialize_field("WaitStartedDetails", v)?;
+        }
+        if let Some(v) = &self.wait_succeeded_details {
+            st.serialize_field("WaitSucceededDetails", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "CallbackFailedDetails",
+            "CallbackStartedDetails",
+            "CallbackSucceededDetails",
+            "CallbackTimedOutDetails",
+            "ChainedInvokeFailedDetails",
+            "ChainedInvokeStartedDetails",
+            "ChainedInvokeStoppedDetails",
+            "ChainedInvokeSucceededDetails",
+            "ChainedInvokeTimedOutDetails",
+            "ContextFailedDetails",
+            "ContextStartedDetails",
+            "ContextSucceededDetails",
+            "EventId",
+            "EventTimestamp",
+            "EventType",
+            "ExecutionFailedDetails",
+            "ExecutionPausedDetails",
+            "ExecutionResumedDetails",
+            "ExecutionStartedDetails",
+            "ExecutionStoppedDetails",
+            "ExecutionSucceededDetails",
+            "ExecutionTimedOutDetails",
+            "Id",
+            "InvocationCompletedDetails",
+            "Name",
+            "ParentId",
+            "StepFailedDetails",
+            "StepStartedDetails",
+            "StepSucceededDetails",
+            "SubType",
+            "WaitCancelledDetails",
+            "WaitStartedDetails",
+            "WaitSucceededDetails",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CallbackFailedDetails" => Some(0),
+                "CallbackStartedDetails" => Some(1),
+                "CallbackSucceededDetails" => Some(2),
+                "CallbackTimedOutDetails" => Some(3),
+                "ChainedInvokeFailedDetails" => Some(4),
+                "ChainedInvokeStartedDetails" => Some(5),
+                "ChainedInvokeStoppedDetails" => Some(6),
+                "ChainedInvokeSucceededDetails" => Some(7),
+                "ChainedInvokeTimedOutDetails" => Some(8),
+                "ContextFailedDetails" => Some(9),
+                "ContextStartedDetails" => Some(10),
+                "ContextSucceededDetails" => Some(11),
+                "EventId" => Some(12),
+                "EventTimestamp" => Some(13),
+                "EventType" => Some(14),
+                "ExecutionFailedDetails" => Some(15),
+                "ExecutionPausedDetails" => Some(16),
+                "ExecutionResumedDetails" => Some(17),
+                "ExecutionStartedDetails" => Some(18),
+                "ExecutionStoppedDetails" => Some(19),
+                "ExecutionSucceededDetails" => Some(20),
+                "ExecutionTimedOutDetails" => Some(21),
+                "Id" => Some(22),
+                "InvocationCompletedDetails" => Some(23),
+                "Name" => Some(24),
+                "ParentId" => Some(25),
+                "StepFailedDetails" => Some(26),
+                "StepStartedDetails" => Some(27),
+                "StepSucceededDetails" => Some(28),
+                "SubType" => Some(29),
+                "WaitCancelledDetails" => Some(30),
+                "WaitStartedDetails" => Some(31),
+                "WaitSucceededDetails" => Some(32),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = Event;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Event")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Event, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                let mut m7 = None;
+                let mut m8 = None;
+                let mut m9 = None;
+                let mut m10 = None;
+                let mut m11 = None;
+                let mut m12 = None;
+                let mut m13 = None;
+                let mut m14 = None;
+                let mut m15 = None;
+                let mut m16 = None;
+                let mut m17 = None;
+                let mut m18 = None;
+                let mut m19 = None;
+                let mut m20 = None;
+                let mut m21 = None;
+                let mut m22 = None;
+                let mut m23 = None;
+                let mut m24 = None;
+                let mut m25 = None;
+                let mut m26 = None;
+                let mut m27 = None;
+                let mut m28 = None;
+                let mut m29 = None;
+                let mut m30 = None;
+                let mut m31 = None;
+                let mut m32 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        Some(7) => m7 = map.next_value()?,
+                        Some(8) => m8 = map.next_value()?,
+                        Some(9) => m9 = map.next_value()?,
+                        Some(10) => m10 = map.next_value()?,
+                        Some(11) => m11 = map.next_value()?,
+                        Some(12) => m12 = map.next_value()?,
+                        Some(13) => {
+                            m13 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        Some(14) => m14 = map.next_value()?,
+                        Some(15) => m15 = map.next_value()?,
+                        Some(16) => m16 = map.next_value()?,
+                        Some(17) => m17 = map.next_value()?,
+                        Some(18) => m18 = map.next_value()?,
+                        Some(19) => m19 = map.next_value()?,
+                        Some(20) => m20 = map.next_value()?,
+                        Some(21) => m21 = map.next_value()?,
+                        Some(22) => m22 = map.next_value()?,
+                        Some(23) => m23 = map.next_value()?,
+                        Some(24) => m24 = map.next_value()?,
+                        Some(25) => m25 = map.next_value()?,
+                        Some(26) => m26 = map.next_value()?,
+                        Some(27) => m27 = map.next_value()?,
+                        Some(28) => m28 = map.next_value()?,
+                        Some(29) => m29 = map.next_value()?,
+                        Some(30) => m30 = map.next_value()?,
+                        Some(31) => m31 = map.next_value()?,
+                        Some(32) => m32 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Event {
+                    callback_failed_details: m0,
+                    callback_started_details: m1,
+                    callback_succeeded_details: m2,
+                    callback_timed_out_details: m3,
+                    chained_invoke_failed_details: m4,
+                    chained_invoke_started_details: m5,
+                    chained_invoke_stopped_details: m6,
+                    chained_invoke_succeeded_details: m7,
+                    chained_invoke_timed_out_details: m8,
+                    context_failed_details: m9,
+                    context_started_details: m10,
+                    context_succeeded_details: m11,
+                    event_id: m12,
+                    event_timestamp: m13,
+                    event_type: m14,
+                    execution_failed_details: m15,
+                    execution_paused_details: m16,
+                    execution_resumed_details: m17,
+                    execution_started_details: m18,
+                    execution_stopped_details: m19,
+                    execution_succeeded_details: m20,
+                    execution_timed_out_details: m21,
+                    id: m22,
+                    invocation_completed_details: m23,
+                    name: m24,
+                    parent_id: m25,
+                    step_failed_details: m26,
+                    step_started_details: m27,
+                    step_succeeded_details: m28,
+                    sub_type: m29,
+                    wait_cancelled_details: m30,
+                    wait_started_details: m31,
+                    wait_succeeded_details: m32,
+                })
+            }
+        }
+        d.deserialize_struct("Event", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `EventError`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EventError {
     /// Model member `Payload` (shape `ErrorObject`). JSON member `Payload`.
-    #[serde(rename = "Payload", default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<crate::types::ErrorObject>,
     /// Model member `Truncated` (shape `Truncated`). JSON member `Truncated`.
-    #[serde(rename = "Truncated", default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<bool>,
 }
 
+impl serde::Serialize for EventError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "EventError",
+            usize::from(self.payload.is_some()) + usize::from(self.truncated.is_some()),
+        )?;
+        if let Some(v) = &self.payload {
+            st.serialize_field("Payload", v)?;
+        }
+        if let Some(v) = &self.truncated {
+            st.serialize_field("Truncated", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EventError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Payload", "Truncated"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Payload" => Some(0),
+                "Truncated" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EventError;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EventError")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventError, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EventError {
+                    payload: m0,
+                    truncated: m1,
+                })
+            }
+        }
+        d.deserialize_struct("EventError", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `EventInput`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EventInput {
     /// Model member `Payload` (shape `InputPayload`). Constraint: length (characters) 0..=6291456, sensitive (redacted in `Debug`). JSON member `Payload`.
-    #[serde(rename = "Payload", default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
     /// Model member `Truncated` (shape `Truncated`). JSON member `Truncated`.
-    #[serde(rename = "Truncated", default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<bool>,
+}
+
+impl serde::Serialize for EventInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "EventInput",
+            usize::from(self.payload.is_some()) + usize::from(self.truncated.is_some()),
+        )?;
+        if let Some(v) = &self.payload {
+            st.serialize_field("Payload", v)?;
+        }
+        if let Some(v) = &self.truncated {
+            st.serialize_field("Truncated", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EventInput {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Payload", "Truncated"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Payload" => Some(0),
+                "Truncated" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EventInput;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EventInput")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventInput, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EventInput {
+                    payload: m0,
+                    truncated: m1,
+                })
+            }
+        }
+        d.deserialize_struct("EventInput", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for EventInput {
@@ -2632,15 +7252,75 @@ impl std::fmt::Debug for EventInput {
 }
 
 /// Model structure (output) `EventPauseReason`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EventPauseReason {
     /// Model member `Payload` (shape `PauseReason`). Constraint: length (characters) 0..=1024, sensitive (redacted in `Debug`). JSON member `Payload`.
-    #[serde(rename = "Payload", default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
     /// Model member `Truncated` (shape `Truncated`). JSON member `Truncated`.
-    #[serde(rename = "Truncated", default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<bool>,
+}
+
+impl serde::Serialize for EventPauseReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "EventPauseReason",
+            usize::from(self.payload.is_some()) + usize::from(self.truncated.is_some()),
+        )?;
+        if let Some(v) = &self.payload {
+            st.serialize_field("Payload", v)?;
+        }
+        if let Some(v) = &self.truncated {
+            st.serialize_field("Truncated", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EventPauseReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Payload", "Truncated"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Payload" => Some(0),
+                "Truncated" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EventPauseReason;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EventPauseReason")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventPauseReason, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EventPauseReason {
+                    payload: m0,
+                    truncated: m1,
+                })
+            }
+        }
+        d.deserialize_struct("EventPauseReason", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for EventPauseReason {
@@ -2653,15 +7333,75 @@ impl std::fmt::Debug for EventPauseReason {
 }
 
 /// Model structure (output) `EventResult`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EventResult {
     /// Model member `Payload` (shape `OperationPayload`). Constraint: length (characters) 0..=6291456, sensitive (redacted in `Debug`). JSON member `Payload`.
-    #[serde(rename = "Payload", default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
     /// Model member `Truncated` (shape `Truncated`). JSON member `Truncated`.
-    #[serde(rename = "Truncated", default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<bool>,
+}
+
+impl serde::Serialize for EventResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "EventResult",
+            usize::from(self.payload.is_some()) + usize::from(self.truncated.is_some()),
+        )?;
+        if let Some(v) = &self.payload {
+            st.serialize_field("Payload", v)?;
+        }
+        if let Some(v) = &self.truncated {
+            st.serialize_field("Truncated", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EventResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Payload", "Truncated"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Payload" => Some(0),
+                "Truncated" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EventResult;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EventResult")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventResult, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EventResult {
+                    payload: m0,
+                    truncated: m1,
+                })
+            }
+        }
+        d.deserialize_struct("EventResult", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for EventResult {
@@ -2674,15 +7414,75 @@ impl std::fmt::Debug for EventResult {
 }
 
 /// Model structure (output) `EventResumeReason`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EventResumeReason {
     /// Model member `Payload` (shape `ResumeReason`). Constraint: length (characters) 0..=1024, sensitive (redacted in `Debug`). JSON member `Payload`.
-    #[serde(rename = "Payload", default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
     /// Model member `Truncated` (shape `Truncated`). JSON member `Truncated`.
-    #[serde(rename = "Truncated", default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<bool>,
+}
+
+impl serde::Serialize for EventResumeReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "EventResumeReason",
+            usize::from(self.payload.is_some()) + usize::from(self.truncated.is_some()),
+        )?;
+        if let Some(v) = &self.payload {
+            st.serialize_field("Payload", v)?;
+        }
+        if let Some(v) = &self.truncated {
+            st.serialize_field("Truncated", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EventResumeReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Payload", "Truncated"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Payload" => Some(0),
+                "Truncated" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EventResumeReason;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EventResumeReason")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventResumeReason, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EventResumeReason {
+                    payload: m0,
+                    truncated: m1,
+                })
+            }
+        }
+        d.deserialize_struct("EventResumeReason", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for EventResumeReason {
@@ -2695,233 +7495,496 @@ impl std::fmt::Debug for EventResumeReason {
 }
 
 /// Model structure (output) `EventSourceMappingConfiguration`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EventSourceMappingConfiguration {
     /// Model member `AmazonManagedKafkaEventSourceConfig` (shape `AmazonManagedKafkaEventSourceConfig`). JSON member `AmazonManagedKafkaEventSourceConfig`.
-    #[serde(
-        rename = "AmazonManagedKafkaEventSourceConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub amazon_managed_kafka_event_source_config:
         Option<crate::types::AmazonManagedKafkaEventSourceConfig>,
     /// Model member `BatchSize` (shape `BatchSize`). Constraint: value 1..=10000. JSON member `BatchSize`.
-    #[serde(rename = "BatchSize", default, skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<i32>,
     /// Model member `BisectBatchOnFunctionError` (shape `BisectBatchOnFunctionError`). JSON member `BisectBatchOnFunctionError`.
-    #[serde(
-        rename = "BisectBatchOnFunctionError",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub bisect_batch_on_function_error: Option<bool>,
     /// Model member `DestinationConfig` (shape `DestinationConfig`). JSON member `DestinationConfig`.
-    #[serde(
-        rename = "DestinationConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub destination_config: Option<crate::types::DestinationConfig>,
     /// Model member `DocumentDBEventSourceConfig` (shape `DocumentDBEventSourceConfig`). JSON member `DocumentDBEventSourceConfig`.
-    #[serde(
-        rename = "DocumentDBEventSourceConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub document_db_event_source_config: Option<crate::types::DocumentDBEventSourceConfig>,
     /// Model member `EventSourceArn` (shape `Arn`). Constraint: length (characters) 0..=10000. JSON member `EventSourceArn`.
-    #[serde(
-        rename = "EventSourceArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub event_source_arn: Option<String>,
     /// Model member `EventSourceMappingArn` (shape `EventSourceMappingArn`). Constraint: length (characters) 85..=120. JSON member `EventSourceMappingArn`.
-    #[serde(
-        rename = "EventSourceMappingArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub event_source_mapping_arn: Option<String>,
     /// Model member `FilterCriteria` (shape `FilterCriteria`). JSON member `FilterCriteria`.
-    #[serde(
-        rename = "FilterCriteria",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub filter_criteria: Option<crate::types::FilterCriteria>,
     /// Model member `FilterCriteriaError` (shape `FilterCriteriaError`). JSON member `FilterCriteriaError`.
-    #[serde(
-        rename = "FilterCriteriaError",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub filter_criteria_error: Option<crate::types::FilterCriteriaError>,
     /// Model member `FunctionArn` (shape `FunctionArn`). Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(
-        rename = "FunctionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_arn: Option<String>,
     /// Model member `FunctionResponseTypes` (shape `FunctionResponseTypeList`). Constraint: items 0..=1. JSON member `FunctionResponseTypes`.
-    #[serde(
-        rename = "FunctionResponseTypes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_response_types: Option<Vec<crate::types::FunctionResponseType>>,
     /// Model member `KMSKeyArn` (shape `KMSKeyArn`). Constraint: length (characters) 0..=10000. JSON member `KMSKeyArn`.
-    #[serde(rename = "KMSKeyArn", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<String>,
     /// Model member `LastModified` (shape `Date`). JSON member `LastModified`.
-    #[serde(
-        rename = "LastModified",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub last_modified: Option<time::OffsetDateTime>,
     /// Model member `LastProcessingResult` (shape `String`). JSON member `LastProcessingResult`.
-    #[serde(
-        rename = "LastProcessingResult",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub last_processing_result: Option<String>,
     /// Model member `LoggingConfig` (shape `EventSourceMappingLoggingConfig`). JSON member `LoggingConfig`.
-    #[serde(
-        rename = "LoggingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub logging_config: Option<crate::types::EventSourceMappingLoggingConfig>,
     /// Model member `MaximumBatchingWindowInSeconds` (shape `MaximumBatchingWindowInSeconds`). Constraint: value 0..=300. JSON member `MaximumBatchingWindowInSeconds`.
-    #[serde(
-        rename = "MaximumBatchingWindowInSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub maximum_batching_window_in_seconds: Option<i32>,
     /// Model member `MaximumRecordAgeInSeconds` (shape `MaximumRecordAgeInSeconds`). Constraint: value -1..=604800. JSON member `MaximumRecordAgeInSeconds`.
-    #[serde(
-        rename = "MaximumRecordAgeInSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub maximum_record_age_in_seconds: Option<i32>,
     /// Model member `MaximumRetryAttempts` (shape `MaximumRetryAttemptsEventSourceMapping`). Constraint: value -1..=10000. JSON member `MaximumRetryAttempts`.
-    #[serde(
-        rename = "MaximumRetryAttempts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub maximum_retry_attempts: Option<i32>,
     /// Model member `MetricsConfig` (shape `EventSourceMappingMetricsConfig`). JSON member `MetricsConfig`.
-    #[serde(
-        rename = "MetricsConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub metrics_config: Option<crate::types::EventSourceMappingMetricsConfig>,
     /// Model member `ParallelizationFactor` (shape `ParallelizationFactor`). Constraint: value 1..=10. JSON member `ParallelizationFactor`.
-    #[serde(
-        rename = "ParallelizationFactor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub parallelization_factor: Option<i32>,
     /// Model member `ProvisionedPollerConfig` (shape `ProvisionedPollerConfig`). JSON member `ProvisionedPollerConfig`.
-    #[serde(
-        rename = "ProvisionedPollerConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub provisioned_poller_config: Option<crate::types::ProvisionedPollerConfig>,
     /// Model member `Queues` (shape `Queues`). Constraint: items 1..=1. JSON member `Queues`.
-    #[serde(rename = "Queues", default, skip_serializing_if = "Option::is_none")]
     pub queues: Option<Vec<String>>,
     /// Model member `ScalingConfig` (shape `ScalingConfig`). JSON member `ScalingConfig`.
-    #[serde(
-        rename = "ScalingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub scaling_config: Option<crate::types::ScalingConfig>,
     /// Model member `SelfManagedEventSource` (shape `SelfManagedEventSource`). JSON member `SelfManagedEventSource`.
-    #[serde(
-        rename = "SelfManagedEventSource",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub self_managed_event_source: Option<crate::types::SelfManagedEventSource>,
     /// Model member `SelfManagedKafkaEventSourceConfig` (shape `SelfManagedKafkaEventSourceConfig`). JSON member `SelfManagedKafkaEventSourceConfig`.
-    #[serde(
-        rename = "SelfManagedKafkaEventSourceConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub self_managed_kafka_event_source_config:
         Option<crate::types::SelfManagedKafkaEventSourceConfig>,
     /// Model member `SourceAccessConfigurations` (shape `SourceAccessConfigurations`). Constraint: items 0..=23. JSON member `SourceAccessConfigurations`.
-    #[serde(
-        rename = "SourceAccessConfigurations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub source_access_configurations: Option<Vec<crate::types::SourceAccessConfiguration>>,
     /// Model member `StartingPosition` (shape `EventSourcePosition`). One of [`EventSourcePosition`](crate::types::EventSourcePosition). JSON member `StartingPosition`.
-    #[serde(
-        rename = "StartingPosition",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub starting_position: Option<crate::types::EventSourcePosition>,
     /// Model member `StartingPositionTimestamp` (shape `Date`). JSON member `StartingPositionTimestamp`.
-    #[serde(
-        rename = "StartingPositionTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub starting_position_timestamp: Option<time::OffsetDateTime>,
     /// Model member `State` (shape `String`). JSON member `State`.
-    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Model member `StateTransitionReason` (shape `String`). JSON member `StateTransitionReason`.
-    #[serde(
-        rename = "StateTransitionReason",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub state_transition_reason: Option<String>,
     /// Model member `Topics` (shape `Topics`). Constraint: items 1..=1. JSON member `Topics`.
-    #[serde(rename = "Topics", default, skip_serializing_if = "Option::is_none")]
     pub topics: Option<Vec<String>>,
     /// Model member `TumblingWindowInSeconds` (shape `TumblingWindowInSeconds`). Constraint: value 0..=900. JSON member `TumblingWindowInSeconds`.
-    #[serde(
-        rename = "TumblingWindowInSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub tumbling_window_in_seconds: Option<i32>,
     /// Model member `UUID` (shape `UUIDString`). Constraint: length (characters) 36..=36. JSON member `UUID`.
-    #[serde(rename = "UUID", default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
 
+impl serde::Serialize for EventSourceMappingConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "EventSourceMappingConfiguration",
+            usize::from(self.amazon_managed_kafka_event_source_config.is_some())
+                + usize::from(self.batch_size.is_some())
+                + usize::from(self.bisect_batch_on_function_error.is_some())
+                + usize::from(self.destination_config.is_some())
+                + usize::from(self.document_db_event_source_config.is_some())
+                + usize::from(self.event_source_arn.is_some())
+                + usize::from(self.event_source_mapping_arn.is_some())
+                + usize::from(self.filter_criteria.is_some())
+                + usize::from(self.filter_criteria_error.is_some())
+                + usize::from(self.function_arn.is_some())
+                + usize::from(self.function_response_types.is_some())
+                + usize::from(self.kms_key_arn.is_some())
+                + usize::from(self.last_modified.is_some())
+                + usize::from(self.last_processing_result.is_some())
+                + usize::from(self.logging_config.is_some())
+                + usize::from(self.maximum_batching_window_in_seconds.is_some())
+                + usize::from(self.maximum_record_age_in_seconds.is_some())
+                + usize::from(self.maximum_retry_attempts.is_some())
+                + usize::from(self.metrics_config.is_some())
+                + usize::from(self.parallelization_factor.is_some())
+                + usize::from(self.provisioned_poller_config.is_some())
+                + usize::from(self.queues.is_some())
+                + usize::from(self.scaling_config.is_some())
+                + usize::from(self.self_managed_event_source.is_some())
+                + usize::from(self.self_managed_kafka_event_source_config.is_some())
+                + usize::from(self.source_access_configurations.is_some())
+                + usize::from(self.starting_position.is_some())
+                + usize::from(self.starting_position_timestamp.is_some())
+                + usize::from(self.state.is_some())
+                + usize::from(self.state_transition_reason.is_some())
+                + usize::from(self.topics.is_some())
+                + usize::from(self.tumbling_window_in_seconds.is_some())
+                + usize::from(self.uuid.is_some()),
+        )?;
+        if let Some(v) = &self.amazon_managed_kafka_event_source_config {
+            st.serialize_field("AmazonManagedKafkaEventSourceConfig", v)?;
+        }
+        if let Some(v) = &self.batch_size {
+            st.serialize_field("BatchSize", v)?;
+        }
+        if let Some(v) = &self.bisect_batch_on_function_error {
+            st.serialize_field("BisectBatchOnFunctionError", v)?;
+        }
+        if let Some(v) = &self.destination_config {
+            st.serialize_field("DestinationConfig", v)?;
+        }
+        if let Some(v) = &self.document_db_event_source_config {
+            st.serialize_field("DocumentDBEventSourceConfig", v)?;
+        }
+        if let Some(v) = &self.event_source_arn {
+            st.serialize_field("EventSourceArn", v)?;
+        }
+        if let Some(v) = &self.event_source_mapping_arn {
+            st.serialize_field("EventSourceMappingArn", v)?;
+        }
+        if let Some(v) = &self.filter_criteria {
+            st.serialize_field("FilterCriteria", v)?;
+        }
+        if let Some(v) = &self.filter_criteria_error {
+            st.serialize_field("FilterCriteriaError", v)?;
+        }
+        if let Some(v) = &self.function_arn {
+            st.serialize_field("FunctionArn", v)?;
+        }
+        if let Some(v) = &self.function_response_types {
+            st.serialize_field("FunctionResponseTypes", v)?;
+        }
+        if let Some(v) = &self.kms_key_arn {
+            st.serialize_field("KMSKeyArn", v)?;
+        }
+        if let Some(v) = &self.last_modified {
+            st.serialize_field("LastModified", &crate::serde_util::AsRfc3339(v))?;
+        }
+        if let Some(v) = &self.last_processing_result {
+            st.serialize_field("LastProcessingResult", v)?;
+        }
+        if let Some(v) = &self.logging_config {
+            st.serialize_field("LoggingConfig", v)?;
+        }
+        if let Some(v) = &self.maximum_batching_window_in_seconds {
+            st.serialize_field("MaximumBatchingWindowInSeconds", v)?;
+        }
+        if let Some(v) = &self.maximum_record_age_in_seconds {
+            st.serialize_field("MaximumRecordAgeInSeconds", v)?;
+        }
+        if let Some(v) = &self.maximum_retry_attempts {
+            st.serialize_field("MaximumRetryAttempts", v)?;
+        }
+        if let Some(v) = &self.metrics_config {
+            st.serialize_field("MetricsConfig", v)?;
+        }
+        if let Some(v) = &self.parallelization_factor {
+            st.serialize_field("ParallelizationFactor", v)?;
+        }
+        if let Some(v) = &self.provisioned_poller_config {
+            st.serialize_field("ProvisionedPollerConfig", v)?;
+        }
+        if let Some(v) = &self.queues {
+            st.serialize_field("Queues", v)?;
+        }
+        if let Some(v) = &self.scaling_config {
+            st.serialize_field("ScalingConfig", v)?;
+        }
+        if let Some(v) = &self.self_managed_event_source {
+            st.serialize_field("SelfManagedEventSource", v)?;
+        }
+        if let Some(v) = &self.self_managed_kafka_event_source_config {
+            st.serialize_field("SelfManagedKafkaEventSourceConfig", v)?;
+        }
+        if let Some(v) = &self.source_access_configurations {
+            st.serialize_field("SourceAccessConfigurations", v)?;
+        }
+        if let Some(v) = &self.starting_position {
+            st.serialize_field("StartingPosition", v)?;
+        }
+        if let Some(v) = &self.starting_position_timestamp {
+            st.serialize_field(
+                "StartingPositionTimestamp",
+                &crate::serde_util::AsRfc3339(v),
+            )?;
+        }
+        if let Some(v) = &self.state {
+            st.serialize_field("State", v)?;
+        }
+        if let Some(v) = &self.state_transition_reason {
+            st.serialize_field("StateTransitionReason", v)?;
+        }
+        if let Some(v) = &self.topics {
+            st.serialize_field("Topics", v)?;
+        }
+        if let Some(v) = &self.tumbling_window_in_seconds {
+            st.serialize_field("TumblingWindowInSeconds", v)?;
+        }
+        if let Some(v) = &self.uuid {
+            st.serialize_field("UUID", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EventSourceMappingConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AmazonManagedKafkaEventSourceConfig",
+            "BatchSize",
+            "BisectBatchOnFunctionError",
+            "DestinationConfig",
+            "DocumentDBEventSourceConfig",
+            "EventSourceArn",
+            "EventSourceMappingArn",
+            "FilterCriteria",
+            "FilterCriteriaError",
+            "FunctionArn",
+            "FunctionResponseTypes",
+            "KMSKeyArn",
+            "LastModified",
+            "LastProcessingResult",
+            "LoggingConfig",
+            "MaximumBatchingWindowInSeconds",
+            "MaximumRecordAgeInSeconds",
+            "MaximumRetryAttempts",
+            "MetricsConfig",
+            "ParallelizationFactor",
+            "ProvisionedPollerConfig",
+            "Queues",
+            "ScalingConfig",
+            "SelfManagedEventSource",
+            "SelfManagedKafkaEventSourceConfig",
+            "SourceAccessConfigurations",
+            "StartingPosition",
+            "StartingPositionTimestamp",
+            "State",
+            "StateTransitionReason",
+            "Topics",
+            "TumblingWindowInSeconds",
+            "UUID",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AmazonManagedKafkaEventSourceConfig" => Some(0),
+                "BatchSize" => Some(1),
+                "BisectBatchOnFunctionError" => Some(2),
+                "DestinationConfig" => Some(3),
+                "DocumentDBEventSourceConfig" => Some(4),
+                "EventSourceArn" => Some(5),
+                "EventSourceMappingArn" => Some(6),
+                "FilterCriteria" => Some(7),
+                "FilterCriteriaError" => Some(8),
+                "FunctionArn" => Some(9),
+                "FunctionResponseTypes" => Some(10),
+                "KMSKeyArn" => Some(11),
+                "LastModified" => Some(12),
+                "LastProcessingResult" => Some(13),
+                "LoggingConfig" => Some(14),
+                "MaximumBatchingWindowInSeconds" => Some(15),
+                "MaximumRecordAgeInSeconds" => Some(16),
+                "MaximumRetryAttempts" => Some(17),
+                "MetricsConfig" => Some(18),
+                "ParallelizationFactor" => Some(19),
+                "ProvisionedPollerConfig" => Some(20),
+                "Queues" => Some(21),
+                "ScalingConfig" => Some(22),
+                "SelfManagedEventSource" => Some(23),
+                "SelfManagedKafkaEventSourceConfig" => Some(24),
+                "SourceAccessConfigurations" => Some(25),
+                "StartingPosition" => Some(26),
+                "StartingPositionTimestamp" => Some(27),
+                "State" => Some(28),
+                "StateTransitionReason" => Some(29),
+                "Topics" => Some(30),
+                "TumblingWindowInSeconds" => Some(31),
+                "UUID" => Some(32),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EventSourceMappingConfiguration;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EventSourceMappingConfiguration")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventSourceMappingConfiguration, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                let mut m7 = None;
+                let mut m8 = None;
+                let mut m9 = None;
+                let mut m10 = None;
+                let mut m11 = None;
+                let mut m12 = None;
+                let mut m13 = None;
+                let mut m14 = None;
+                let mut m15 = None;
+                let mut m16 = None;
+                let mut m17 = None;
+                let mut m18 = None;
+                let mut m19 = None;
+                let mut m20 = None;
+                let mut m21 = None;
+                let mut m22 = None;
+                let mut m23 = None;
+                let mut m24 = None;
+                let mut m25 = None;
+                let mut m26 = None;
+                let mut m27 = None;
+                let mut m28 = None;
+                let mut m29 = None;
+                let mut m30 = None;
+                let mut m31 = None;
+                let mut m32 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        Some(7) => m7 = map.next_value()?,
+                        Some(8) => m8 = map.next_value()?,
+                        Some(9) => m9 = map.next_value()?,
+                        Some(10) => m10 = map.next_value()?,
+                        Some(11) => m11 = map.next_value()?,
+                        Some(12) => {
+                            m12 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        Some(13) => m13 = map.next_value()?,
+                        Some(14) => m14 = map.next_value()?,
+                        Some(15) => m15 = map.next_value()?,
+                        Some(16) => m16 = map.next_value()?,
+                        Some(17) => m17 = map.next_value()?,
+                        Some(18) => m18 = map.next_value()?,
+                        Some(19) => m19 = map.next_value()?,
+                        Some(20) => m20 = map.next_value()?,
+                        Some(21) => m21 = map.next_value()?,
+                        Some(22) => m22 = map.next_value()?,
+                        Some(23) => m23 = map.next_value()?,
+                        Some(24) => m24 = map.next_value()?,
+                        Some(25) => m25 = map.next_value()?,
+                        Some(26) => m26 = map.next_value()?,
+                        Some(27) => {
+                            m27 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        Some(28) => m28 = map.next_value()?,
+                        Some(29) => m29 = map.next_value()?,
+                        Some(30) => m30 = map.next_value()?,
+                        Some(31) => m31 = map.next_value()?,
+                        Some(32) => m32 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EventSourceMappingConfiguration {
+                    amazon_managed_kafka_event_source_config: m0,
+                    batch_size: m1,
+                    bisect_batch_on_function_error: m2,
+                    destination_config: m3,
+                    document_db_event_source_config: m4,
+                    event_source_arn: m5,
+                    event_source_mapping_arn: m6,
+                    filter_criteria: m7,
+                    filter_criteria_error: m8,
+                    function_arn: m9,
+                    function_response_types: m10,
+                    kms_key_arn: m11,
+                    last_modified: m12,
+                    last_processing_result: m13,
+                    logging_config: m14,
+                    maximum_batching_window_in_seconds: m15,
+                    maximum_record_age_in_seconds: m16,
+                    maximum_retry_attempts: m17,
+                    metrics_config: m18,
+                    parallelization_factor: m19,
+                    provisioned_poller_config: m20,
+                    queues: m21,
+                    scaling_config: m22,
+                    self_managed_event_source: m23,
+                    self_managed_kafka_event_source_config: m24,
+                    source_access_configurations: m25,
+                    starting_position: m26,
+                    starting_position_timestamp: m27,
+                    state: m28,
+                    state_transition_reason: m29,
+                    topics: m30,
+                    tumbling_window_in_seconds: m31,
+                    uuid: m32,
+                })
+            }
+        }
+        d.deserialize_struct("EventSourceMappingConfiguration", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (input and output) `EventSourceMappingLoggingConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EventSourceMappingLoggingConfig {
     /// Model member `SystemLogLevel` (shape `EventSourceMappingSystemLogLevel`). One of [`EventSourceMappingSystemLogLevel`](crate::types::EventSourceMappingSystemLogLevel). JSON member `SystemLogLevel`.
-    #[serde(
-        rename = "SystemLogLevel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub system_log_level: Option<crate::types::EventSourceMappingSystemLogLevel>,
+}
+
+impl serde::Serialize for EventSourceMappingLoggingConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "EventSourceMappingLoggingConfig",
+            usize::from(self.system_log_level.is_some()),
+        )?;
+        if let Some(v) = &self.system_log_level {
+            st.serialize_field("SystemLogLevel", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EventSourceMappingLoggingConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["SystemLogLevel"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "SystemLogLevel" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EventSourceMappingLoggingConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EventSourceMappingLoggingConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventSourceMappingLoggingConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EventSourceMappingLoggingConfig {
+                    system_log_level: m0,
+                })
+            }
+        }
+        d.deserialize_struct("EventSourceMappingLoggingConfig", MEMBERS, Shape)
+    }
 }
 
 impl EventSourceMappingLoggingConfig {
@@ -2952,12 +8015,64 @@ model_enum! {
 }
 
 /// Model structure (input and output) `EventSourceMappingMetricsConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct EventSourceMappingMetricsConfig {
     /// Model member `Metrics` (shape `EventSourceMappingMetricList`). Constraint: items 0..=3. JSON member `Metrics`.
-    #[serde(rename = "Metrics", default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Vec<crate::types::EventSourceMappingMetric>>,
+}
+
+impl serde::Serialize for EventSourceMappingMetricsConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "EventSourceMappingMetricsConfig",
+            usize::from(self.metrics.is_some()),
+        )?;
+        if let Some(v) = &self.metrics {
+            st.serialize_field("Metrics", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EventSourceMappingMetricsConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Metrics"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Metrics" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EventSourceMappingMetricsConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct EventSourceMappingMetricsConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EventSourceMappingMetricsConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EventSourceMappingMetricsConfig { metrics: m0 })
+            }
+        }
+        d.deserialize_struct("EventSourceMappingMetricsConfig", MEMBERS, Shape)
+    }
 }
 
 impl EventSourceMappingMetricsConfig {
@@ -3037,65 +8152,203 @@ model_enum! {
 }
 
 /// Model structure (output) `Execution`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Execution {
     /// Model member `DurableExecutionArn` (shape `DurableExecutionArn`). Required. Constraint: length (characters) 1..=1024. JSON member `DurableExecutionArn`.
-    #[serde(
-        rename = "DurableExecutionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub durable_execution_arn: Option<String>,
     /// Model member `DurableExecutionName` (shape `DurableExecutionName`). Required. Constraint: length (characters) 1..=64. JSON member `DurableExecutionName`.
-    #[serde(
-        rename = "DurableExecutionName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub durable_execution_name: Option<String>,
     /// Model member `EndTimestamp` (shape `ExecutionTimestamp`). JSON member `EndTimestamp`.
-    #[serde(
-        rename = "EndTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub end_timestamp: Option<time::OffsetDateTime>,
     /// Model member `FunctionArn` (shape `NameSpacedFunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(
-        rename = "FunctionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_arn: Option<String>,
     /// Model member `KMSKeyArn` (shape `KMSKeyArn`). Constraint: length (characters) 0..=10000. JSON member `KMSKeyArn`.
-    #[serde(rename = "KMSKeyArn", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<String>,
     /// Model member `StartTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `StartTimestamp`.
-    #[serde(
-        rename = "StartTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub start_timestamp: Option<time::OffsetDateTime>,
     /// Model member `Status` (shape `ExecutionStatus`). Required. One of [`ExecutionStatus`](crate::types::ExecutionStatus). JSON member `Status`.
-    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::types::ExecutionStatus>,
 }
 
+impl serde::Serialize for Execution {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "Execution",
+            usize::from(self.durable_execution_arn.is_some())
+                + usize::from(self.durable_execution_name.is_some())
+                + usize::from(self.end_timestamp.is_some())
+                + usize::from(self.function_arn.is_some())
+                + usize::from(self.kms_key_arn.is_some())
+                + usize::from(self.start_timestamp.is_some())
+                + usize::from(self.status.is_some()),
+        )?;
+        if let Some(v) = &self.durable_execution_arn {
+            st.serialize_field("DurableExecutionArn", v)?;
+        }
+        if let Some(v) = &self.durable_execution_name {
+            st.serialize_field("DurableExecutionName", v)?;
+        }
+        if let Some(v) = &self.end_timestamp {
+            st.serialize_field("EndTimestamp", &crate::serde_util::AsRfc3339(v))?;
+        }
+        if let Some(v) = &self.function_arn {
+            st.serialize_field("FunctionArn", v)?;
+        }
+        if let Some(v) = &self.kms_key_arn {
+            st.serialize_field("KMSKeyArn", v)?;
+        }
+        if let Some(v) = &self.start_timestamp {
+            st.serialize_field("StartTimestamp", &crate::serde_util::AsRfc3339(v))?;
+        }
+        if let Some(v) = &self.status {
+            st.serialize_field("Status", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Execution {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "DurableExecutionArn",
+            "DurableExecutionName",
+            "EndTimestamp",
+            "FunctionArn",
+            "KMSKeyArn",
+            "StartTimestamp",
+            "Status",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "DurableExecutionArn" => Some(0),
+                "DurableExecutionName" => Some(1),
+                "EndTimestamp" => Some(2),
+                "FunctionArn" => Some(3),
+                "KMSKeyArn" => Some(4),
+                "StartTimestamp" => Some(5),
+                "Status" => Some(6),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = Execution;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Execution")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Execution, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => {
+                            m2 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => {
+                            m5 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        Some(6) => m6 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Execution {
+                    durable_execution_arn: m0,
+                    durable_execution_name: m1,
+                    end_timestamp: m2,
+                    function_arn: m3,
+                    kms_key_arn: m4,
+                    start_timestamp: m5,
+                    status: m6,
+                })
+            }
+        }
+        d.deserialize_struct("Execution", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `ExecutionDetails`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ExecutionDetails {
     /// Model member `InputPayload` (shape `InputPayload`). Constraint: length (characters) 0..=6291456, sensitive (redacted in `Debug`). JSON member `InputPayload`.
-    #[serde(
-        rename = "InputPayload",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub input_payload: Option<String>,
+}
+
+impl serde::Serialize for ExecutionDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ExecutionDetails",
+            usize::from(self.input_payload.is_some()),
+        )?;
+        if let Some(v) = &self.input_payload {
+            st.serialize_field("InputPayload", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ExecutionDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["InputPayload"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "InputPayload" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ExecutionDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ExecutionDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ExecutionDetails { input_payload: m0 })
+            }
+        }
+        d.deserialize_struct("ExecutionDetails", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for ExecutionDetails {
@@ -3107,69 +8360,298 @@ impl std::fmt::Debug for ExecutionDetails {
 }
 
 /// Model structure (output) `ExecutionFailedDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ExecutionFailedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::EventError>,
 }
 
+impl serde::Serialize for ExecutionFailedDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st =
+            s.serialize_struct("ExecutionFailedDetails", usize::from(self.error.is_some()))?;
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ExecutionFailedDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Error"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Error" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ExecutionFailedDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionFailedDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ExecutionFailedDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ExecutionFailedDetails { error: m0 })
+            }
+        }
+        d.deserialize_struct("ExecutionFailedDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `ExecutionPausedDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ExecutionPausedDetails {
     /// Model member `ExecutionTimeoutPaused` (shape `ExecutionTimeoutPaused`). Required. JSON member `ExecutionTimeoutPaused`.
-    #[serde(
-        rename = "ExecutionTimeoutPaused",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub execution_timeout_paused: Option<bool>,
     /// Model member `PauseRequestTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `PauseRequestTimestamp`.
-    #[serde(
-        rename = "PauseRequestTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub pause_request_timestamp: Option<time::OffsetDateTime>,
     /// Model member `Reason` (shape `EventPauseReason`). JSON member `Reason`.
-    #[serde(rename = "Reason", default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<crate::types::EventPauseReason>,
 }
 
+impl serde::Serialize for ExecutionPausedDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ExecutionPausedDetails",
+            usize::from(self.execution_timeout_paused.is_some())
+                + usize::from(self.pause_request_timestamp.is_some())
+                + usize::from(self.reason.is_some()),
+        )?;
+        if let Some(v) = &self.execution_timeout_paused {
+            st.serialize_field("ExecutionTimeoutPaused", v)?;
+        }
+        if let Some(v) = &self.pause_request_timestamp {
+            st.serialize_field("PauseRequestTimestamp", &crate::serde_util::AsRfc3339(v))?;
+        }
+        if let Some(v) = &self.reason {
+            st.serialize_field("Reason", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ExecutionPausedDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ExecutionTimeoutPaused", "PauseRequestTimestamp", "Reason"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ExecutionTimeoutPaused" => Some(0),
+                "PauseRequestTimestamp" => Some(1),
+                "Reason" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ExecutionPausedDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionPausedDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ExecutionPausedDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => {
+                            m1 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ExecutionPausedDetails {
+                    execution_timeout_paused: m0,
+                    pause_request_timestamp: m1,
+                    reason: m2,
+                })
+            }
+        }
+        d.deserialize_struct("ExecutionPausedDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `ExecutionResumedDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ExecutionResumedDetails {
     /// Model member `Reason` (shape `EventResumeReason`). JSON member `Reason`.
-    #[serde(rename = "Reason", default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<crate::types::EventResumeReason>,
     /// Model member `ResumeRequestTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `ResumeRequestTimestamp`.
-    #[serde(
-        rename = "ResumeRequestTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub resume_request_timestamp: Option<time::OffsetDateTime>,
 }
 
+impl serde::Serialize for ExecutionResumedDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ExecutionResumedDetails",
+            usize::from(self.reason.is_some())
+                + usize::from(self.resume_request_timestamp.is_some()),
+        )?;
+        if let Some(v) = &self.reason {
+            st.serialize_field("Reason", v)?;
+        }
+        if let Some(v) = &self.resume_request_timestamp {
+            st.serialize_field("ResumeRequestTimestamp", &crate::serde_util::AsRfc3339(v))?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ExecutionResumedDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Reason", "ResumeRequestTimestamp"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Reason" => Some(0),
+                "ResumeRequestTimestamp" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ExecutionResumedDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionResumedDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ExecutionResumedDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => {
+                            m1 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ExecutionResumedDetails {
+                    reason: m0,
+                    resume_request_timestamp: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ExecutionResumedDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `ExecutionStartedDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ExecutionStartedDetails {
     /// Model member `ExecutionTimeout` (shape `DurationSeconds`). Required. Constraint: value >= 0. JSON member `ExecutionTimeout`.
-    #[serde(
-        rename = "ExecutionTimeout",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub execution_timeout: Option<i32>,
     /// Model member `Input` (shape `EventInput`). Required. JSON member `Input`.
-    #[serde(rename = "Input", default, skip_serializing_if = "Option::is_none")]
     pub input: Option<crate::types::EventInput>,
+}
+
+impl serde::Serialize for ExecutionStartedDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ExecutionStartedDetails",
+            usize::from(self.execution_timeout.is_some()) + usize::from(self.input.is_some()),
+        )?;
+        if let Some(v) = &self.execution_timeout {
+            st.serialize_field("ExecutionTimeout", v)?;
+        }
+        if let Some(v) = &self.input {
+            st.serialize_field("Input", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ExecutionStartedDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ExecutionTimeout", "Input"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ExecutionTimeout" => Some(0),
+                "Input" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ExecutionStartedDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionStartedDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ExecutionStartedDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ExecutionStartedDetails {
+                    execution_timeout: m0,
+                    input: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ExecutionStartedDetails", MEMBERS, Shape)
+    }
 }
 
 model_enum! {
@@ -3187,53 +8669,267 @@ model_enum! {
 }
 
 /// Model structure (output) `ExecutionStoppedDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ExecutionStoppedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::EventError>,
+}
+
+impl serde::Serialize for ExecutionStoppedDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st =
+            s.serialize_struct("ExecutionStoppedDetails", usize::from(self.error.is_some()))?;
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ExecutionStoppedDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Error"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Error" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ExecutionStoppedDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionStoppedDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ExecutionStoppedDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ExecutionStoppedDetails { error: m0 })
+            }
+        }
+        d.deserialize_struct("ExecutionStoppedDetails", MEMBERS, Shape)
+    }
 }
 
 /// Model structure (output) `ExecutionSucceededDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ExecutionSucceededDetails {
     /// Model member `Result` (shape `EventResult`). Required. JSON member `Result`.
-    #[serde(rename = "Result", default, skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::EventResult>,
 }
 
+impl serde::Serialize for ExecutionSucceededDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ExecutionSucceededDetails",
+            usize::from(self.result.is_some()),
+        )?;
+        if let Some(v) = &self.result {
+            st.serialize_field("Result", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ExecutionSucceededDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Result"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Result" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ExecutionSucceededDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionSucceededDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ExecutionSucceededDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ExecutionSucceededDetails { result: m0 })
+            }
+        }
+        d.deserialize_struct("ExecutionSucceededDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `ExecutionTimedOutDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ExecutionTimedOutDetails {
     /// Model member `Error` (shape `EventError`). JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::EventError>,
 }
 
+impl serde::Serialize for ExecutionTimedOutDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ExecutionTimedOutDetails",
+            usize::from(self.error.is_some()),
+        )?;
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ExecutionTimedOutDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Error"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Error" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ExecutionTimedOutDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ExecutionTimedOutDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ExecutionTimedOutDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ExecutionTimedOutDetails { error: m0 })
+            }
+        }
+        d.deserialize_struct("ExecutionTimedOutDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (input and output) `FileSystemConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct FileSystemConfig {
     /// Model member `Arn` (shape `FileSystemArn`). Required. Constraint: length (characters) 0..=256. JSON member `Arn`.
-    #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
     /// Model member `LocalMountPath` (shape `LocalMountPath`). Required. Constraint: length (characters) 0..=160. JSON member `LocalMountPath`.
-    #[serde(
-        rename = "LocalMountPath",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub local_mount_path: Option<String>,
     /// Model member `S3FilesConfig` (shape `S3FilesConfig`). JSON member `S3FilesConfig`.
-    #[serde(
-        rename = "S3FilesConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub s3_files_config: Option<crate::types::S3FilesConfig>,
+}
+
+impl serde::Serialize for FileSystemConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "FileSystemConfig",
+            usize::from(self.arn.is_some())
+                + usize::from(self.local_mount_path.is_some())
+                + usize::from(self.s3_files_config.is_some()),
+        )?;
+        if let Some(v) = &self.arn {
+            st.serialize_field("Arn", v)?;
+        }
+        if let Some(v) = &self.local_mount_path {
+            st.serialize_field("LocalMountPath", v)?;
+        }
+        if let Some(v) = &self.s3_files_config {
+            st.serialize_field("S3FilesConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FileSystemConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Arn", "LocalMountPath", "S3FilesConfig"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Arn" => Some(0),
+                "LocalMountPath" => Some(1),
+                "S3FilesConfig" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = FileSystemConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct FileSystemConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FileSystemConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(FileSystemConfig {
+                    arn: m0,
+                    local_mount_path: m1,
+                    s3_files_config: m2,
+                })
+            }
+        }
+        d.deserialize_struct("FileSystemConfig", MEMBERS, Shape)
+    }
 }
 
 impl FileSystemConfig {
@@ -3273,12 +8969,61 @@ impl crate::validate::Validate for FileSystemConfig {
 }
 
 /// Model structure (input and output) `Filter`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Filter {
     /// Model member `Pattern` (shape `Pattern`). Constraint: length (characters) 0..=4096. JSON member `Pattern`.
-    #[serde(rename = "Pattern", default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
+}
+
+impl serde::Serialize for Filter {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("Filter", usize::from(self.pattern.is_some()))?;
+        if let Some(v) = &self.pattern {
+            st.serialize_field("Pattern", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Filter {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Pattern"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Pattern" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = Filter;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Filter")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Filter, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Filter { pattern: m0 })
+            }
+        }
+        d.deserialize_struct("Filter", MEMBERS, Shape)
+    }
 }
 
 impl Filter {
@@ -3305,12 +9050,61 @@ impl crate::validate::Validate for Filter {
 }
 
 /// Model structure (input and output) `FilterCriteria`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct FilterCriteria {
     /// Model member `Filters` (shape `FilterList`). JSON member `Filters`.
-    #[serde(rename = "Filters", default, skip_serializing_if = "Option::is_none")]
     pub filters: Option<Vec<crate::types::Filter>>,
+}
+
+impl serde::Serialize for FilterCriteria {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("FilterCriteria", usize::from(self.filters.is_some()))?;
+        if let Some(v) = &self.filters {
+            st.serialize_field("Filters", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FilterCriteria {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Filters"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Filters" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = FilterCriteria;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct FilterCriteria")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FilterCriteria, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(FilterCriteria { filters: m0 })
+            }
+        }
+        d.deserialize_struct("FilterCriteria", MEMBERS, Shape)
+    }
 }
 
 impl FilterCriteria {
@@ -3340,15 +9134,75 @@ impl crate::validate::Validate for FilterCriteria {
 }
 
 /// Model structure (output) `FilterCriteriaError`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct FilterCriteriaError {
     /// Model member `ErrorCode` (shape `FilterCriteriaErrorCode`). Constraint: length (characters) 10..=50. JSON member `ErrorCode`.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// Model member `Message` (shape `FilterCriteriaErrorMessage`). Constraint: length (characters) 10..=2048. JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for FilterCriteriaError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "FilterCriteriaError",
+            usize::from(self.error_code.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.error_code {
+            st.serialize_field("ErrorCode", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FilterCriteriaError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ErrorCode", "Message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ErrorCode" => Some(0),
+                "Message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = FilterCriteriaError;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct FilterCriteriaError")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FilterCriteriaError, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(FilterCriteriaError {
+                    error_code: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("FilterCriteriaError", MEMBERS, Shape)
+    }
 }
 
 model_enum! {
@@ -3360,48 +9214,138 @@ model_enum! {
 }
 
 /// Model structure (input) `FunctionCode`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct FunctionCode {
     /// Model member `ImageUri` (shape `String`). JSON member `ImageUri`.
-    #[serde(rename = "ImageUri", default, skip_serializing_if = "Option::is_none")]
     pub image_uri: Option<String>,
     /// Model member `S3Bucket` (shape `S3Bucket`). Constraint: length (characters) 3..=63. JSON member `S3Bucket`.
-    #[serde(rename = "S3Bucket", default, skip_serializing_if = "Option::is_none")]
     pub s3_bucket: Option<String>,
     /// Model member `S3Key` (shape `S3Key`). Constraint: length (characters) 1..=1024. JSON member `S3Key`.
-    #[serde(rename = "S3Key", default, skip_serializing_if = "Option::is_none")]
     pub s3_key: Option<String>,
     /// Model member `S3ObjectStorageMode` (shape `S3ObjectStorageMode`). One of [`S3ObjectStorageMode`](crate::types::S3ObjectStorageMode). JSON member `S3ObjectStorageMode`.
-    #[serde(
-        rename = "S3ObjectStorageMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub s3_object_storage_mode: Option<crate::types::S3ObjectStorageMode>,
     /// Model member `S3ObjectVersion` (shape `S3ObjectVersion`). Constraint: length (characters) 1..=1024. JSON member `S3ObjectVersion`.
-    #[serde(
-        rename = "S3ObjectVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub s3_object_version: Option<String>,
     /// Model member `SourceKMSKeyArn` (shape `KMSKeyArn`). Constraint: length (characters) 0..=10000. JSON member `SourceKMSKeyArn`.
-    #[serde(
-        rename = "SourceKMSKeyArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub source_kms_key_arn: Option<String>,
     /// Model member `ZipFile` (shape `Blob`). Constraint: sensitive (redacted in `Debug`). JSON member `ZipFile`.
-    #[serde(
-        rename = "ZipFile",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_blob"
-    )]
     pub zip_file: Option<Vec<u8>>,
+}
+
+impl serde::Serialize for FunctionCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "FunctionCode",
+            usize::from(self.image_uri.is_some())
+                + usize::from(self.s3_bucket.is_some())
+                + usize::from(self.s3_key.is_some())
+                + usize::from(self.s3_object_storage_mode.is_some())
+                + usize::from(self.s3_object_version.is_some())
+                + usize::from(self.source_kms_key_arn.is_some())
+                + usize::from(self.zip_file.is_some()),
+        )?;
+        if let Some(v) = &self.image_uri {
+            st.serialize_field("ImageUri", v)?;
+        }
+        if let Some(v) = &self.s3_bucket {
+            st.serialize_field("S3Bucket", v)?;
+        }
+        if let Some(v) = &self.s3_key {
+            st.serialize_field("S3Key", v)?;
+        }
+        if let Some(v) = &self.s3_object_storage_mode {
+            st.serialize_field("S3ObjectStorageMode", v)?;
+        }
+        if let Some(v) = &self.s3_object_version {
+            st.serialize_field("S3ObjectVersion", v)?;
+        }
+        if let Some(v) = &self.source_kms_key_arn {
+            st.serialize_field("SourceKMSKeyArn", v)?;
+        }
+        if let Some(v) = &self.zip_file {
+            st.serialize_field("ZipFile", &crate::serde_util::AsBase64(&v[..]))?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FunctionCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "ImageUri",
+            "S3Bucket",
+            "S3Key",
+            "S3ObjectStorageMode",
+            "S3ObjectVersion",
+            "SourceKMSKeyArn",
+            "ZipFile",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ImageUri" => Some(0),
+                "S3Bucket" => Some(1),
+                "S3Key" => Some(2),
+                "S3ObjectStorageMode" => Some(3),
+                "S3ObjectVersion" => Some(4),
+                "SourceKMSKeyArn" => Some(5),
+                "ZipFile" => Some(6),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = FunctionCode;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct FunctionCode")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FunctionCode, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => {
+                            m6 = map
+                                .next_value::<Option<crate::serde_util::Base64>>()?
+                                .map(|b| b.0.into())
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(FunctionCode {
+                    image_uri: m0,
+                    s3_bucket: m1,
+                    s3_key: m2,
+                    s3_object_storage_mode: m3,
+                    s3_object_version: m4,
+                    source_kms_key_arn: m5,
+                    zip_file: m6,
+                })
+            }
+        }
+        d.deserialize_struct("FunctionCode", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for FunctionCode {
@@ -3498,58 +9442,206 @@ impl crate::validate::Validate for FunctionCode {
 }
 
 /// Model structure (output) `FunctionCodeLocation`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct FunctionCodeLocation {
     /// Model member `Error` (shape `FunctionCodeLocationError`). JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::FunctionCodeLocationError>,
     /// Model member `ImageUri` (shape `String`). JSON member `ImageUri`.
-    #[serde(rename = "ImageUri", default, skip_serializing_if = "Option::is_none")]
     pub image_uri: Option<String>,
     /// Model member `Location` (shape `SensitiveStringOnServerOnly`). Constraint: length (characters) 0..=10000. JSON member `Location`.
-    #[serde(rename = "Location", default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// Model member `RepositoryType` (shape `String`). JSON member `RepositoryType`.
-    #[serde(
-        rename = "RepositoryType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub repository_type: Option<String>,
     /// Model member `ResolvedImageUri` (shape `String`). JSON member `ResolvedImageUri`.
-    #[serde(
-        rename = "ResolvedImageUri",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub resolved_image_uri: Option<String>,
     /// Model member `ResolvedS3Object` (shape `ResolvedS3Object`). JSON member `ResolvedS3Object`.
-    #[serde(
-        rename = "ResolvedS3Object",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub resolved_s3_object: Option<crate::types::ResolvedS3Object>,
     /// Model member `SourceKMSKeyArn` (shape `KMSKeyArn`). Constraint: length (characters) 0..=10000. JSON member `SourceKMSKeyArn`.
-    #[serde(
-        rename = "SourceKMSKeyArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub source_kms_key_arn: Option<String>,
 }
 
+impl serde::Serialize for FunctionCodeLocation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "FunctionCodeLocation",
+            usize::from(self.error.is_some())
+                + usize::from(self.image_uri.is_some())
+                + usize::from(self.location.is_some())
+                + usize::from(self.repository_type.is_some())
+                + usize::from(self.resolved_image_uri.is_some())
+                + usize::from(self.resolved_s3_object.is_some())
+                + usize::from(self.source_kms_key_arn.is_some()),
+        )?;
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        if let Some(v) = &self.image_uri {
+            st.serialize_field("ImageUri", v)?;
+        }
+        if let Some(v) = &self.location {
+            st.serialize_field("Location", v)?;
+        }
+        if let Some(v) = &self.repository_type {
+            st.serialize_field("RepositoryType", v)?;
+        }
+        if let Some(v) = &self.resolved_image_uri {
+            st.serialize_field("ResolvedImageUri", v)?;
+        }
+        if let Some(v) = &self.resolved_s3_object {
+            st.serialize_field("ResolvedS3Object", v)?;
+        }
+        if let Some(v) = &self.source_kms_key_arn {
+            st.serialize_field("SourceKMSKeyArn", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FunctionCodeLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "Error",
+            "ImageUri",
+            "Location",
+            "RepositoryType",
+            "ResolvedImageUri",
+            "ResolvedS3Object",
+            "SourceKMSKeyArn",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Error" => Some(0),
+                "ImageUri" => Some(1),
+                "Location" => Some(2),
+                "RepositoryType" => Some(3),
+                "ResolvedImageUri" => Some(4),
+                "ResolvedS3Object" => Some(5),
+                "SourceKMSKeyArn" => Some(6),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = FunctionCodeLocation;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct FunctionCodeLocation")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FunctionCodeLocation, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(FunctionCodeLocation {
+                    error: m0,
+                    image_uri: m1,
+                    location: m2,
+                    repository_type: m3,
+                    resolved_image_uri: m4,
+                    resolved_s3_object: m5,
+                    source_kms_key_arn: m6,
+                })
+            }
+        }
+        d.deserialize_struct("FunctionCodeLocation", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `FunctionCodeLocationError`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct FunctionCodeLocationError {
     /// Model member `ErrorCode` (shape `String`). JSON member `ErrorCode`.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// Model member `Message` (shape `SensitiveString`). Constraint: sensitive (redacted in `Debug`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for FunctionCodeLocationError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "FunctionCodeLocationError",
+            usize::from(self.error_code.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.error_code {
+            st.serialize_field("ErrorCode", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FunctionCodeLocationError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ErrorCode", "Message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ErrorCode" => Some(0),
+                "Message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = FunctionCodeLocationError;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct FunctionCodeLocationError")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FunctionCodeLocationError, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(FunctionCodeLocationError {
+                    error_code: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("FunctionCodeLocationError", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for FunctionCodeLocationError {
@@ -3562,297 +9654,632 @@ impl std::fmt::Debug for FunctionCodeLocationError {
 }
 
 /// Model structure (output) `FunctionConfiguration`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct FunctionConfiguration {
     /// Model member `AcceleratorConfig` (shape `AcceleratorConfig`). JSON member `AcceleratorConfig`.
-    #[serde(
-        rename = "AcceleratorConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub accelerator_config: Option<crate::types::AcceleratorConfig>,
     /// Model member `Architectures` (shape `ArchitecturesList`). Constraint: items 1..=1. JSON member `Architectures`.
-    #[serde(
-        rename = "Architectures",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub architectures: Option<Vec<crate::types::Architecture>>,
     /// Model member `CapacityProviderConfig` (shape `CapacityProviderConfig`). JSON member `CapacityProviderConfig`.
-    #[serde(
-        rename = "CapacityProviderConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub capacity_provider_config: Option<crate::types::CapacityProviderConfig>,
     /// Model member `CodeSha256` (shape `String`). JSON member `CodeSha256`.
-    #[serde(
-        rename = "CodeSha256",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub code_sha256: Option<String>,
     /// Model member `CodeSize` (shape `Long`). JSON member `CodeSize`.
-    #[serde(rename = "CodeSize", default, skip_serializing_if = "Option::is_none")]
     pub code_size: Option<i64>,
     /// Model member `ConfigSha256` (shape `String`). JSON member `ConfigSha256`.
-    #[serde(
-        rename = "ConfigSha256",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub config_sha256: Option<String>,
     /// Model member `DeadLetterConfig` (shape `DeadLetterConfig`). JSON member `DeadLetterConfig`.
-    #[serde(
-        rename = "DeadLetterConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub dead_letter_config: Option<crate::types::DeadLetterConfig>,
     /// Model member `Description` (shape `Description`). Constraint: length (characters) 0..=256. JSON member `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub description: Option<String>,
     /// Model member `DurableConfig` (shape `DurableConfig`). JSON member `DurableConfig`.
-    #[serde(
-        rename = "DurableConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub durable_config: Option<crate::types::DurableConfig>,
     /// Model member `Environment` (shape `EnvironmentResponse`). JSON member `Environment`.
-    #[serde(
-        rename = "Environment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub environment: Option<crate::types::EnvironmentResponse>,
     /// Model member `EphemeralStorage` (shape `EphemeralStorage`). JSON member `EphemeralStorage`.
-    #[serde(
-        rename = "EphemeralStorage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub ephemeral_storage: Option<crate::types::EphemeralStorage>,
     /// Model member `FileSystemConfigs` (shape `FileSystemConfigList`). Constraint: items 0..=1. JSON member `FileSystemConfigs`.
-    #[serde(
-        rename = "FileSystemConfigs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub file_system_configs: Option<Vec<crate::types::FileSystemConfig>>,
     /// Model member `FunctionArn` (shape `NameSpacedFunctionArn`). Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(
-        rename = "FunctionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_arn: Option<String>,
     /// Model member `FunctionName` (shape `NamespacedFunctionName`). Constraint: length (characters) 1..=256. JSON member `FunctionName`.
-    #[serde(
-        rename = "FunctionName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_name: Option<String>,
     /// Model member `Handler` (shape `Handler`). Constraint: length (characters) 0..=128. JSON member `Handler`.
-    #[serde(rename = "Handler", default, skip_serializing_if = "Option::is_none")]
     pub handler: Option<String>,
     /// Model member `ImageConfigResponse` (shape `ImageConfigResponse`). JSON member `ImageConfigResponse`.
-    #[serde(
-        rename = "ImageConfigResponse",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub image_config_response: Option<crate::types::ImageConfigResponse>,
     /// Model member `KMSKeyArn` (shape `KMSKeyArn`). Constraint: length (characters) 0..=10000. JSON member `KMSKeyArn`.
-    #[serde(rename = "KMSKeyArn", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<String>,
     /// Model member `LastModified` (shape `Timestamp`). Constraint: length (characters) 0..=100. JSON member `LastModified`.
-    #[serde(
-        rename = "LastModified",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub last_modified: Option<String>,
     /// Model member `LastUpdateStatus` (shape `LastUpdateStatus`). One of [`LastUpdateStatus`](crate::types::LastUpdateStatus). JSON member `LastUpdateStatus`.
-    #[serde(
-        rename = "LastUpdateStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub last_update_status: Option<crate::types::LastUpdateStatus>,
     /// Model member `LastUpdateStatusReason` (shape `LastUpdateStatusReason`). JSON member `LastUpdateStatusReason`.
-    #[serde(
-        rename = "LastUpdateStatusReason",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub last_update_status_reason: Option<String>,
     /// Model member `LastUpdateStatusReasonCode` (shape `LastUpdateStatusReasonCode`). One of [`LastUpdateStatusReasonCode`](crate::types::LastUpdateStatusReasonCode). JSON member `LastUpdateStatusReasonCode`.
-    #[serde(
-        rename = "LastUpdateStatusReasonCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub last_update_status_reason_code: Option<crate::types::LastUpdateStatusReasonCode>,
     /// Model member `Layers` (shape `LayersReferenceList`). JSON member `Layers`.
-    #[serde(rename = "Layers", default, skip_serializing_if = "Option::is_none")]
     pub layers: Option<Vec<crate::types::Layer>>,
     /// Model member `LoggingConfig` (shape `LoggingConfig`). JSON member `LoggingConfig`.
-    #[serde(
-        rename = "LoggingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub logging_config: Option<crate::types::LoggingConfig>,
     /// Model member `MasterArn` (shape `FunctionArn`). Constraint: length (characters) 0..=10000. JSON member `MasterArn`.
-    #[serde(rename = "MasterArn", default, skip_serializing_if = "Option::is_none")]
     pub master_arn: Option<String>,
     /// Model member `MemorySize` (shape `MemorySize`). Constraint: value 128..=32768. JSON member `MemorySize`.
-    #[serde(
-        rename = "MemorySize",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub memory_size: Option<i32>,
     /// Model member `PackageType` (shape `PackageType`). One of [`PackageType`](crate::types::PackageType). JSON member `PackageType`.
-    #[serde(
-        rename = "PackageType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub package_type: Option<crate::types::PackageType>,
     /// Model member `RevisionId` (shape `String`). JSON member `RevisionId`.
-    #[serde(
-        rename = "RevisionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub revision_id: Option<String>,
     /// Model member `Role` (shape `RoleArn`). Constraint: length (characters) 0..=10000. JSON member `Role`.
-    #[serde(rename = "Role", default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// Model member `Runtime` (shape `Runtime`). One of [`Runtime`](crate::types::Runtime). JSON member `Runtime`.
-    #[serde(rename = "Runtime", default, skip_serializing_if = "Option::is_none")]
     pub runtime: Option<crate::types::Runtime>,
     /// Model member `RuntimeConfig` (shape `FunctionRuntimeConfig`). JSON member `RuntimeConfig`.
-    #[serde(
-        rename = "RuntimeConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub runtime_config: Option<crate::types::FunctionRuntimeConfig>,
     /// Model member `RuntimeVersionConfig` (shape `RuntimeVersionConfig`). JSON member `RuntimeVersionConfig`.
-    #[serde(
-        rename = "RuntimeVersionConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub runtime_version_config: Option<crate::types::RuntimeVersionConfig>,
     /// Model member `SigningJobArn` (shape `Arn`). Constraint: length (characters) 0..=10000. JSON member `SigningJobArn`.
-    #[serde(
-        rename = "SigningJobArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub signing_job_arn: Option<String>,
     /// Model member `SigningProfileVersionArn` (shape `Arn`). Constraint: length (characters) 0..=10000. JSON member `SigningProfileVersionArn`.
-    #[serde(
-        rename = "SigningProfileVersionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub signing_profile_version_arn: Option<String>,
     /// Model member `SnapStart` (shape `SnapStartResponse`). JSON member `SnapStart`.
-    #[serde(rename = "SnapStart", default, skip_serializing_if = "Option::is_none")]
     pub snap_start: Option<crate::types::SnapStartResponse>,
     /// Model member `State` (shape `State`). One of [`State`](crate::types::State). JSON member `State`.
-    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
     pub state: Option<crate::types::State>,
     /// Model member `StateReason` (shape `StateReason`). JSON member `StateReason`.
-    #[serde(
-        rename = "StateReason",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub state_reason: Option<String>,
     /// Model member `StateReasonCode` (shape `StateReasonCode`). One of [`StateReasonCode`](crate::types::StateReasonCode). JSON member `StateReasonCode`.
-    #[serde(
-        rename = "StateReasonCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub state_reason_code: Option<crate::types::StateReasonCode>,
     /// Model member `TenancyConfig` (shape `TenancyConfig`). JSON member `TenancyConfig`.
-    #[serde(
-        rename = "TenancyConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub tenancy_config: Option<crate::types::TenancyConfig>,
     /// Model member `Timeout` (shape `Timeout`). Constraint: value 1..=5400. JSON member `Timeout`.
-    #[serde(rename = "Timeout", default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<i32>,
     /// Model member `TracingConfig` (shape `TracingConfigResponse`). JSON member `TracingConfig`.
-    #[serde(
-        rename = "TracingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub tracing_config: Option<crate::types::TracingConfigResponse>,
     /// Model member `Version` (shape `Version`). Constraint: length (characters) 1..=1024. JSON member `Version`.
-    #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Model member `VpcConfig` (shape `VpcConfigResponse`). JSON member `VpcConfig`.
-    #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<crate::types::VpcConfigResponse>,
 }
 
+impl serde::Serialize for FunctionConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "FunctionConfiguration",
+            usize::from(self.accelerator_config.is_some())
+                + usize::from(self.architectures.is_some())
+                + usize::from(self.capacity_provider_config.is_some())
+                + usize::from(self.code_sha256.is_some())
+                + usize::from(self.code_size.is_some())
+                + usize::from(self.config_sha256.is_some())
+                + usize::from(self.dead_letter_config.is_some())
+                + usize::from(self.description.is_some())
+                + usize::from(self.durable_config.is_some())
+                + usize::from(self.environment.is_some())
+                + usize::from(self.ephemeral_storage.is_some())
+                + usize::from(self.file_system_configs.is_some())
+                + usize::from(self.function_arn.is_some())
+                + usize::from(self.function_name.is_some())
+                + usize::from(self.handler.is_some())
+                + usize::from(self.image_config_response.is_some())
+                + usize::from(self.kms_key_arn.is_some())
+                + usize::from(self.last_modified.is_some())
+                + usize::from(self.last_update_status.is_some())
+                + usize::from(self.last_update_status_reason.is_some())
+                + usize::from(self.last_update_status_reason_code.is_some())
+                + usize::from(self.layers.is_some())
+                + usize::from(self.logging_config.is_some())
+                + usize::from(self.master_arn.is_some())
+                + usize::from(self.memory_size.is_some())
+                + usize::from(self.package_type.is_some())
+                + usize::from(self.revision_id.is_some())
+                + usize::from(self.role.is_some())
+                + usize::from(self.runtime.is_some())
+                + usize::from(self.runtime_config.is_some())
+                + usize::from(self.runtime_version_config.is_some())
+                + usize::from(self.signing_job_arn.is_some())
+                + usize::from(self.signing_profile_version_arn.is_some())
+                + usize::from(self.snap_start.is_some())
+                + usize::from(self.state.is_some())
+                + usize::from(self.state_reason.is_some())
+                + usize::from(self.state_reason_code.is_some())
+                + usize::from(self.tenancy_config.is_some())
+                + usize::from(self.timeout.is_some())
+                + usize::from(self.tracing_config.is_some())
+                + usize::from(self.version.is_some())
+                + usize::from(self.vpc_config.is_some()),
+        )?;
+        if let Some(v) = &self.accelerator_config {
+            st.serialize_field("AcceleratorConfig", v)?;
+        }
+        if let Some(v) = &self.architectures {
+            st.serialize_field("Architectures", v)?;
+        }
+        if let Some(v) = &self.capacity_provider_config {
+            st.serialize_field("CapacityProviderConfig", v)?;
+        }
+        if let Some(v) = &self.code_sha256 {
+            st.serialize_field("CodeSha256", v)?;
+        }
+        if let Some(v) = &self.code_size {
+            st.serialize_field("CodeSize", v)?;
+        }
+        if let Some(v) = &self.config_sha256 {
+            st.serialize_field("ConfigSha256", v)?;
+        }
+        if let Some(v) = &self.dead_letter_config {
+            st.serialize_field("DeadLetterConfig", v)?;
+        }
+        if let Some(v) = &self.description {
+            st.serialize_field("Description", v)?;
+        }
+        if let Some(v) = &self.durable_config {
+            st.serialize_field("DurableConfig", v)?;
+        }
+        if let Some(v) = &self.environment {
+            st.serialize_field("Environment", v)?;
+        }
+        if let Some(v) = &self.ephemeral_storage {
+            st.serialize_field("EphemeralStorage", v)?;
+        }
+        if let Some(v) = &self.file_system_configs {
+            st.serialize_field("FileSystemConfigs", v)?;
+        }
+        if let Some(v) = &self.function_arn {
+            st.serialize_field("FunctionArn", v)?;
+        }
+        if let Some(v) = &self.function_name {
+            st.serialize_field("FunctionName", v)?;
+        }
+        if let Some(v) = &self.handler {
+            st.serialize_field("Handler", v)?;
+        }
+        if let Some(v) = &self.image_config_response {
+            st.serialize_field("ImageConfigResponse", v)?;
+        }
+        if let Some(v) = &self.kms_key_arn {
+            st.serialize_field("KMSKeyArn", v)?;
+        }
+        if let Some(v) = &self.last_modified {
+            st.serialize_field("LastModified", v)?;
+        }
+        if let Some(v) = &self.last_update_status {
+            st.serialize_field("LastUpdateStatus", v)?;
+        }
+        if let Some(v) = &self.last_update_status_reason {
+            st.serialize_field("LastUpdateStatusReason", v)?;
+        }
+        if let Some(v) = &self.last_update_status_reason_code {
+            st.serialize_field("LastUpdateStatusReasonCode", v)?;
+        }
+        if let Some(v) = &self.layers {
+            st.serialize_field("Layers", v)?;
+        }
+        if let Some(v) = &self.logging_config {
+            st.serialize_field("LoggingConfig", v)?;
+        }
+        if let Some(v) = &self.master_arn {
+            st.serialize_field("MasterArn", v)?;
+        }
+        if let Some(v) = &self.memory_size {
+            st.serialize_field("MemorySize", v)?;
+        }
+        if let Some(v) = &self.package_type {
+            st.serialize_field("PackageType", v)?;
+        }
+        if let Some(v) = &self.revision_id {
+            st.serialize_field("RevisionId", v)?;
+        }
+        if let Some(v) = &self.role {
+            st.serialize_field("Role", v)?;
+        }
+        if let Some(v) = &self.runtime {
+            st.serialize_field("Runtime", v)?;
+        }
+        if let Some(v) = &self.runtime_config {
+            st.serialize_field("RuntimeConfig", v)?;
+        }
+        if let Some(v) = &self.runtime_version_config {
+            st.serialize_field("RuntimeVersionConfig", v)?;
+        }
+        if let Some(v) = &self.signing_job_arn {
+            st.serialize_field("SigningJobArn", v)?;
+        }
+        if let Some(v) = &self.signing_profile_version_arn {
+            st.serialize_field("SigningProfileVersionArn", v)?;
+        }
+        if let Some(v) = &self.snap_start {
+            st.serialize_field("SnapStart", v)?;
+        }
+        if let Some(v) = &self.state {
+            st.serialize_field("State", v)?;
+        }
+        if let Some(v) = &self.state_reason {
+            st.serialize_field("StateReason", v)?;
+        }
+        if let Some(v) = &self.state_reason_code {
+            st.serialize_field("StateReasonCode", v)?;
+        }
+        if let Some(v) = &self.tenancy_config {
+            st.serialize_field("TenancyConfig", v)?;
+        }
+        if let Some(v) = &self.timeout {
+            st.serialize_field("Timeout", v)?;
+        }
+        if let Some(v) = &self.tracing_config {
+            st.serialize_field("TracingConfig", v)?;
+        }
+        if let Some(v) = &self.version {
+            st.serialize_field("Version", v)?;
+        }
+        if let Some(v) = &self.vpc_config {
+            st.serialize_field("VpcConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FunctionConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AcceleratorConfig",
+            "Architectures",
+            "CapacityProviderConfig",
+            "CodeSha256",
+            "CodeSize",
+            "ConfigSha256",
+            "DeadLetterConfig",
+            "Description",
+            "DurableConfig",
+            "Environment",
+            "EphemeralStorage",
+            "FileSystemConfigs",
+            "FunctionArn",
+            "FunctionName",
+            "Handler",
+            "ImageConfigResponse",
+            "KMSKeyArn",
+            "LastModified",
+            "LastUpdateStatus",
+            "LastUpdateStatusReason",
+            "LastUpdateStatusReasonCode",
+            "Layers",
+            "LoggingConfig",
+            "MasterArn",
+            "MemorySize",
+            "PackageType",
+            "RevisionId",
+            "Role",
+            "Runtime",
+            "RuntimeConfig",
+            "RuntimeVersionConfig",
+            "SigningJobArn",
+            "SigningProfileVersionArn",
+            "SnapStart",
+            "State",
+            "StateReason",
+            "StateReasonCode",
+            "TenancyConfig",
+            "Timeout",
+            "TracingConfig",
+            "Version",
+            "VpcConfig",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AcceleratorConfig" => Some(0),
+                "Architectures" => Some(1),
+                "CapacityProviderConfig" => Some(2),
+                "CodeSha256" => Some(3),
+                "CodeSize" => Some(4),
+                "ConfigSha256" => Some(5),
+                "DeadLetterConfig" => Some(6),
+                "Description" => Some(7),
+                "DurableConfig" => Some(8),
+                "Environment" => Some(9),
+                "EphemeralStorage" => Some(10),
+                "FileSystemConfigs" => Some(11),
+                "FunctionArn" => Some(12),
+                "FunctionName" => Some(13),
+                "Handler" => Some(14),
+                "ImageConfigResponse" => Some(15),
+                "KMSKeyArn" => Some(16),
+                "LastModified" => Some(17),
+                "LastUpdateStatus" => Some(18),
+                "LastUpdateStatusReason" => Some(19),
+                "LastUpdateStatusReasonCode" => Some(20),
+                "Layers" => Some(21),
+                "LoggingConfig" => Some(22),
+                "MasterArn" => Some(23),
+                "MemorySize" => Some(24),
+                "PackageType" => Some(25),
+                "RevisionId" => Some(26),
+                "Role" => Some(27),
+                "Runtime" => Some(28),
+                "RuntimeConfig" => Some(29),
+                "RuntimeVersionConfig" => Some(30),
+                "SigningJobArn" => Some(31),
+                "SigningProfileVersionArn" => Some(32),
+                "SnapStart" => Some(33),
+                "State" => Some(34),
+                "StateReason" => Some(35),
+                "StateReasonCode" => Some(36),
+                "TenancyConfig" => Some(37),
+                "Timeout" => Some(38),
+                "TracingConfig" => Some(39),
+                "Version" => Some(40),
+                "VpcConfig" => Some(41),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = FunctionConfiguration;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct FunctionConfiguration")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FunctionConfiguration, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                let mut m7 = None;
+                let mut m8 = None;
+                let mut m9 = None;
+                let mut m10 = None;
+                let mut m11 = None;
+                let mut m12 = None;
+                let mut m13 = None;
+                let mut m14 = None;
+                let mut m15 = None;
+                let mut m16 = None;
+                let mut m17 = None;
+                let mut m18 = None;
+                let mut m19 = None;
+                let mut m20 = None;
+                let mut m21 = None;
+                let mut m22 = None;
+                let mut m23 = None;
+                let mut m24 = None;
+                let mut m25 = None;
+                let mut m26 = None;
+                let mut m27 = None;
+                let mut m28 = None;
+                let mut m29 = None;
+                let mut m30 = None;
+                let mut m31 = None;
+                let mut m32 = None;
+                let mut m33 = None;
+                let mut m34 = None;
+                let mut m35 = None;
+                let mut m36 = None;
+                let mut m37 = None;
+                let mut m38 = None;
+                let mut m39 = None;
+                let mut m40 = None;
+                let mut m41 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        Some(7) => m7 = map.next_value()?,
+                        Some(8) => m8 = map.next_value()?,
+                        Some(9) => m9 = map.next_value()?,
+                        Some(10) => m10 = map.next_value()?,
+                        Some(11) => m11 = map.next_value()?,
+                        Some(12) => m12 = map.next_value()?,
+                        Some(13) => m13 = map.next_value()?,
+                        Some(14) => m14 = map.next_value()?,
+                        Some(15) => m15 = map.next_value()?,
+                        Some(16) => m16 = map.next_value()?,
+                        Some(17) => m17 = map.next_value()?,
+                        Some(18) => m18 = map.next_value()?,
+                        Some(19) => m19 = map.next_value()?,
+                        Some(20) => m20 = map.next_value()?,
+                        Some(21) => m21 = map.next_value()?,
+                        Some(22) => m22 = map.next_value()?,
+                        Some(23) => m23 = map.next_value()?,
+                        Some(24) => m24 = map.next_value()?,
+                        Some(25) => m25 = map.next_value()?,
+                        Some(26) => m26 = map.next_value()?,
+                        Some(27) => m27 = map.next_value()?,
+                        Some(28) => m28 = map.next_value()?,
+                        Some(29) => m29 = map.next_value()?,
+                        Some(30) => m30 = map.next_value()?,
+                        Some(31) => m31 = map.next_value()?,
+                        Some(32) => m32 = map.next_value()?,
+                        Some(33) => m33 = map.next_value()?,
+                        Some(34) => m34 = map.next_value()?,
+                        Some(35) => m35 = map.next_value()?,
+                        Some(36) => m36 = map.next_value()?,
+                        Some(37) => m37 = map.next_value()?,
+                        Some(38) => m38 = map.next_value()?,
+                        Some(39) => m39 = map.next_value()?,
+                        Some(40) => m40 = map.next_value()?,
+                        Some(41) => m41 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(FunctionConfiguration {
+                    accelerator_config: m0,
+                    architectures: m1,
+                    capacity_provider_config: m2,
+                    code_sha256: m3,
+                    code_size: m4,
+                    config_sha256: m5,
+                    dead_letter_config: m6,
+                    description: m7,
+                    durable_config: m8,
+                    environment: m9,
+                    ephemeral_storage: m10,
+                    file_system_configs: m11,
+                    function_arn: m12,
+                    function_name: m13,
+                    handler: m14,
+                    image_config_response: m15,
+                    kms_key_arn: m16,
+                    last_modified: m17,
+                    last_update_status: m18,
+                    last_update_status_reason: m19,
+                    last_update_status_reason_code: m20,
+                    layers: m21,
+                    logging_config: m22,
+                    master_arn: m23,
+                    memory_size: m24,
+                    package_type: m25,
+                    revision_id: m26,
+                    role: m27,
+                    runtime: m28,
+                    runtime_config: m29,
+                    runtime_version_config: m30,
+                    signing_job_arn: m31,
+                    signing_profile_version_arn: m32,
+                    snap_start: m33,
+                    state: m34,
+                    state_reason: m35,
+                    state_reason_code: m36,
+                    tenancy_config: m37,
+                    timeout: m38,
+                    tracing_config: m39,
+                    version: m40,
+                    vpc_config: m41,
+                })
+            }
+        }
+        d.deserialize_struct("FunctionConfiguration", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `FunctionEventInvokeConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct FunctionEventInvokeConfig {
     /// Model member `DestinationConfig` (shape `DestinationConfig`). JSON member `DestinationConfig`.
-    #[serde(
-        rename = "DestinationConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub destination_config: Option<crate::types::DestinationConfig>,
     /// Model member `FunctionArn` (shape `FunctionArn`). Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(
-        rename = "FunctionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_arn: Option<String>,
     /// Model member `LastModified` (shape `Date`). JSON member `LastModified`.
-    #[serde(
-        rename = "LastModified",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub last_modified: Option<time::OffsetDateTime>,
     /// Model member `MaximumEventAgeInSeconds` (shape `MaximumEventAgeInSeconds`). Constraint: value 60..=21600. JSON member `MaximumEventAgeInSeconds`.
-    #[serde(
-        rename = "MaximumEventAgeInSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub maximum_event_age_in_seconds: Option<i32>,
     /// Model member `MaximumRetryAttempts` (shape `MaximumRetryAttempts`). Constraint: value 0..=2. JSON member `MaximumRetryAttempts`.
-    #[serde(
-        rename = "MaximumRetryAttempts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub maximum_retry_attempts: Option<i32>,
+}
+
+impl serde::Serialize for FunctionEventInvokeConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "FunctionEventInvokeConfig",
+            usize::from(self.destination_config.is_some())
+                + usize::from(self.function_arn.is_some())
+                + usize::from(self.last_modified.is_some())
+                + usize::from(self.maximum_event_age_in_seconds.is_some())
+                + usize::from(self.maximum_retry_attempts.is_some()),
+        )?;
+        if let Some(v) = &self.destination_config {
+            st.serialize_field("DestinationConfig", v)?;
+        }
+        if let Some(v) = &self.function_arn {
+            st.serialize_field("FunctionArn", v)?;
+        }
+        if let Some(v) = &self.last_modified {
+            st.serialize_field("LastModified", &crate::serde_util::AsRfc3339(v))?;
+        }
+        if let Some(v) = &self.maximum_event_age_in_seconds {
+            st.serialize_field("MaximumEventAgeInSeconds", v)?;
+        }
+        if let Some(v) = &self.maximum_retry_attempts {
+            st.serialize_field("MaximumRetryAttempts", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FunctionEventInvokeConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "DestinationConfig",
+            "FunctionArn",
+            "LastModified",
+            "MaximumEventAgeInSeconds",
+            "MaximumRetryAttempts",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "DestinationConfig" => Some(0),
+                "FunctionArn" => Some(1),
+                "LastModified" => Some(2),
+                "MaximumEventAgeInSeconds" => Some(3),
+                "MaximumRetryAttempts" => Some(4),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = FunctionEventInvokeConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct FunctionEventInvokeConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FunctionEventInvokeConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => {
+                            m2 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(FunctionEventInvokeConfig {
+                    destination_config: m0,
+                    function_arn: m1,
+                    last_modified: m2,
+                    maximum_event_age_in_seconds: m3,
+                    maximum_retry_attempts: m4,
+                })
+            }
+        }
+        d.deserialize_struct("FunctionEventInvokeConfig", MEMBERS, Shape)
+    }
 }
 
 model_enum! {
@@ -3863,23 +10290,75 @@ model_enum! {
 }
 
 /// Model structure (input and output) `FunctionRuntimeConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct FunctionRuntimeConfig {
     /// Model member `RuntimeAlias` (shape `FunctionRuntimeAlias`). Required. Constraint: length (characters) 1..=128. JSON member `RuntimeAlias`.
-    #[serde(
-        rename = "RuntimeAlias",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub runtime_alias: Option<String>,
     /// Model member `RuntimeArn` (shape `FunctionRuntimeArn`). Required. Constraint: length (characters) 48..=2048. JSON member `RuntimeArn`.
-    #[serde(
-        rename = "RuntimeArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub runtime_arn: Option<String>,
+}
+
+impl serde::Serialize for FunctionRuntimeConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "FunctionRuntimeConfig",
+            usize::from(self.runtime_alias.is_some()) + usize::from(self.runtime_arn.is_some()),
+        )?;
+        if let Some(v) = &self.runtime_alias {
+            st.serialize_field("RuntimeAlias", v)?;
+        }
+        if let Some(v) = &self.runtime_arn {
+            st.serialize_field("RuntimeArn", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FunctionRuntimeConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["RuntimeAlias", "RuntimeArn"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "RuntimeAlias" => Some(0),
+                "RuntimeArn" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = FunctionRuntimeConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct FunctionRuntimeConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FunctionRuntimeConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(FunctionRuntimeConfig {
+                    runtime_alias: m0,
+                    runtime_arn: m1,
+                })
+            }
+        }
+        d.deserialize_struct("FunctionRuntimeConfig", MEMBERS, Shape)
+    }
 }
 
 impl FunctionRuntimeConfig {
@@ -3912,23 +10391,76 @@ impl crate::validate::Validate for FunctionRuntimeConfig {
 }
 
 /// Model structure (input and output) `FunctionScalingConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct FunctionScalingConfig {
     /// Model member `MaxExecutionEnvironments` (shape `FunctionScalingConfigExecutionEnvironments`). Constraint: value 0..=15000. JSON member `MaxExecutionEnvironments`.
-    #[serde(
-        rename = "MaxExecutionEnvironments",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub max_execution_environments: Option<i32>,
     /// Model member `MinExecutionEnvironments` (shape `FunctionScalingConfigExecutionEnvironments`). Constraint: value 0..=15000. JSON member `MinExecutionEnvironments`.
-    #[serde(
-        rename = "MinExecutionEnvironments",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub min_execution_environments: Option<i32>,
+}
+
+impl serde::Serialize for FunctionScalingConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "FunctionScalingConfig",
+            usize::from(self.max_execution_environments.is_some())
+                + usize::from(self.min_execution_environments.is_some()),
+        )?;
+        if let Some(v) = &self.max_execution_environments {
+            st.serialize_field("MaxExecutionEnvironments", v)?;
+        }
+        if let Some(v) = &self.min_execution_environments {
+            st.serialize_field("MinExecutionEnvironments", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FunctionScalingConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["MaxExecutionEnvironments", "MinExecutionEnvironments"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "MaxExecutionEnvironments" => Some(0),
+                "MinExecutionEnvironments" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = FunctionScalingConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct FunctionScalingConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FunctionScalingConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(FunctionScalingConfig {
+                    max_execution_environments: m0,
+                    min_execution_environments: m1,
+                })
+            }
+        }
+        d.deserialize_struct("FunctionScalingConfig", MEMBERS, Shape)
+    }
 }
 
 impl FunctionScalingConfig {
@@ -3985,50 +10517,134 @@ model_enum! {
 }
 
 /// Model structure (output) `FunctionUrlConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct FunctionUrlConfig {
     /// Model member `AuthType` (shape `FunctionUrlAuthType`). Required. One of [`FunctionUrlAuthType`](crate::types::FunctionUrlAuthType). JSON member `AuthType`.
-    #[serde(rename = "AuthType", default, skip_serializing_if = "Option::is_none")]
     pub auth_type: Option<crate::types::FunctionUrlAuthType>,
     /// Model member `Cors` (shape `Cors`). JSON member `Cors`.
-    #[serde(rename = "Cors", default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<crate::types::Cors>,
     /// Model member `CreationTime` (shape `Timestamp`). Required. Constraint: length (characters) 0..=100. JSON member `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub creation_time: Option<String>,
     /// Model member `FunctionArn` (shape `FunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(
-        rename = "FunctionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_arn: Option<String>,
     /// Model member `FunctionUrl` (shape `FunctionUrl`). Required. Constraint: length (characters) 40..=100. JSON member `FunctionUrl`.
-    #[serde(
-        rename = "FunctionUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_url: Option<String>,
     /// Model member `InvokeMode` (shape `InvokeMode`). One of [`InvokeMode`](crate::types::InvokeMode). JSON member `InvokeMode`.
-    #[serde(
-        rename = "InvokeMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub invoke_mode: Option<crate::types::InvokeMode>,
     /// Model member `LastModifiedTime` (shape `Timestamp`). Required. Constraint: length (characters) 0..=100. JSON member `LastModifiedTime`.
-    #[serde(
-        rename = "LastModifiedTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub last_modified_time: Option<String>,
+}
+
+impl serde::Serialize for FunctionUrlConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "FunctionUrlConfig",
+            usize::from(self.auth_type.is_some())
+                + usize::from(self.cors.is_some())
+                + usize::from(self.creation_time.is_some())
+                + usize::from(self.function_arn.is_some())
+                + usize::from(self.function_url.is_some())
+                + usize::from(self.invoke_mode.is_some())
+                + usize::from(self.last_modified_time.is_some()),
+        )?;
+        if let Some(v) = &self.auth_type {
+            st.serialize_field("AuthType", v)?;
+        }
+        if let Some(v) = &self.cors {
+            st.serialize_field("Cors", v)?;
+        }
+        if let Some(v) = &self.creation_time {
+            st.serialize_field("CreationTime", v)?;
+        }
+        if let Some(v) = &self.function_arn {
+            st.serialize_field("FunctionArn", v)?;
+        }
+        if let Some(v) = &self.function_url {
+            st.serialize_field("FunctionUrl", v)?;
+        }
+        if let Some(v) = &self.invoke_mode {
+            st.serialize_field("InvokeMode", v)?;
+        }
+        if let Some(v) = &self.last_modified_time {
+            st.serialize_field("LastModifiedTime", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FunctionUrlConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AuthType",
+            "Cors",
+            "CreationTime",
+            "FunctionArn",
+            "FunctionUrl",
+            "InvokeMode",
+            "LastModifiedTime",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AuthType" => Some(0),
+                "Cors" => Some(1),
+                "CreationTime" => Some(2),
+                "FunctionArn" => Some(3),
+                "FunctionUrl" => Some(4),
+                "InvokeMode" => Some(5),
+                "LastModifiedTime" => Some(6),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = FunctionUrlConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct FunctionUrlConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FunctionUrlConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(FunctionUrlConfig {
+                    auth_type: m0,
+                    cors: m1,
+                    creation_time: m2,
+                    function_arn: m3,
+                    function_url: m4,
+                    invoke_mode: m5,
+                    last_modified_time: m6,
+                })
+            }
+        }
+        d.deserialize_struct("FunctionUrlConfig", MEMBERS, Shape)
+    }
 }
 
 model_enum! {
@@ -4046,33 +10662,154 @@ model_enum! {
 }
 
 /// Model structure (output) `FunctionVersionsByCapacityProviderListItem`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct FunctionVersionsByCapacityProviderListItem {
     /// Model member `FunctionArn` (shape `NameSpacedFunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(
-        rename = "FunctionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_arn: Option<String>,
     /// Model member `State` (shape `State`). Required. One of [`State`](crate::types::State). JSON member `State`.
-    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
     pub state: Option<crate::types::State>,
+}
+
+impl serde::Serialize for FunctionVersionsByCapacityProviderListItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "FunctionVersionsByCapacityProviderListItem",
+            usize::from(self.function_arn.is_some()) + usize::from(self.state.is_some()),
+        )?;
+        if let Some(v) = &self.function_arn {
+            st.serialize_field("FunctionArn", v)?;
+        }
+        if let Some(v) = &self.state {
+            st.serialize_field("State", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FunctionVersionsByCapacityProviderListItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionArn", "State"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionArn" => Some(0),
+                "State" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = FunctionVersionsByCapacityProviderListItem;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct FunctionVersionsByCapacityProviderListItem")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FunctionVersionsByCapacityProviderListItem, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(FunctionVersionsByCapacityProviderListItem {
+                    function_arn: m0,
+                    state: m1,
+                })
+            }
+        }
+        d.deserialize_struct("FunctionVersionsByCapacityProviderListItem", MEMBERS, Shape)
+    }
 }
 
 /// Model error `FunctionVersionsPerCapacityProviderLimitExceededException`.
 ///
 /// HTTP 400 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct FunctionVersionsPerCapacityProviderLimitExceededException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for FunctionVersionsPerCapacityProviderLimitExceededException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "FunctionVersionsPerCapacityProviderLimitExceededException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FunctionVersionsPerCapacityProviderLimitExceededException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = FunctionVersionsPerCapacityProviderLimitExceededException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct FunctionVersionsPerCapacityProviderLimitExceededException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FunctionVersionsPerCapacityProviderLimitExceededException, A::Error>
+            {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(FunctionVersionsPerCapacityProviderLimitExceededException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct(
+            "FunctionVersionsPerCapacityProviderLimitExceededException",
+            MEMBERS,
+            Shape,
+        )
+    }
 }
 
 impl FunctionVersionsPerCapacityProviderLimitExceededException {
@@ -4086,23 +10823,75 @@ impl FunctionVersionsPerCapacityProviderLimitExceededException {
 pub type GetAccountSettingsRequest = crate::operations::GetAccountSettings;
 
 /// Model structure (output) `GetAccountSettingsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetAccountSettingsResponse {
     /// Model member `AccountLimit` (shape `AccountLimit`). JSON member `AccountLimit`.
-    #[serde(
-        rename = "AccountLimit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub account_limit: Option<crate::types::AccountLimit>,
     /// Model member `AccountUsage` (shape `AccountUsage`). JSON member `AccountUsage`.
-    #[serde(
-        rename = "AccountUsage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub account_usage: Option<crate::types::AccountUsage>,
+}
+
+impl serde::Serialize for GetAccountSettingsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetAccountSettingsResponse",
+            usize::from(self.account_limit.is_some()) + usize::from(self.account_usage.is_some()),
+        )?;
+        if let Some(v) = &self.account_limit {
+            st.serialize_field("AccountLimit", v)?;
+        }
+        if let Some(v) = &self.account_usage {
+            st.serialize_field("AccountUsage", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetAccountSettingsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["AccountLimit", "AccountUsage"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AccountLimit" => Some(0),
+                "AccountUsage" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetAccountSettingsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetAccountSettingsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetAccountSettingsResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetAccountSettingsResponse {
+                    account_limit: m0,
+                    account_usage: m1,
+                })
+            }
+        }
+        d.deserialize_struct("GetAccountSettingsResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `GetAliasRequest`: the input of [`GetAlias`](crate::operations::GetAlias).
@@ -4112,152 +10901,444 @@ pub type GetAliasRequest = crate::operations::GetAlias;
 pub type GetCapacityProviderRequest = crate::operations::GetCapacityProvider;
 
 /// Model structure (output) `GetCapacityProviderResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetCapacityProviderResponse {
     /// Model member `CapacityProvider` (shape `CapacityProvider`). Required. JSON member `CapacityProvider`.
-    #[serde(
-        rename = "CapacityProvider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub capacity_provider: Option<crate::types::CapacityProvider>,
+}
+
+impl serde::Serialize for GetCapacityProviderResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetCapacityProviderResponse",
+            usize::from(self.capacity_provider.is_some()),
+        )?;
+        if let Some(v) = &self.capacity_provider {
+            st.serialize_field("CapacityProvider", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetCapacityProviderResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CapacityProvider"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CapacityProvider" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetCapacityProviderResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetCapacityProviderResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetCapacityProviderResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetCapacityProviderResponse {
+                    capacity_provider: m0,
+                })
+            }
+        }
+        d.deserialize_struct("GetCapacityProviderResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `GetCodeSigningConfigRequest`: the input of [`GetCodeSigningConfig`](crate::operations::GetCodeSigningConfig).
 pub type GetCodeSigningConfigRequest = crate::operations::GetCodeSigningConfig;
 
 /// Model structure (output) `GetCodeSigningConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetCodeSigningConfigResponse {
     /// Model member `CodeSigningConfig` (shape `CodeSigningConfig`). Required. JSON member `CodeSigningConfig`.
-    #[serde(
-        rename = "CodeSigningConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub code_signing_config: Option<crate::types::CodeSigningConfig>,
+}
+
+impl serde::Serialize for GetCodeSigningConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetCodeSigningConfigResponse",
+            usize::from(self.code_signing_config.is_some()),
+        )?;
+        if let Some(v) = &self.code_signing_config {
+            st.serialize_field("CodeSigningConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetCodeSigningConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CodeSigningConfig"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CodeSigningConfig" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetCodeSigningConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetCodeSigningConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetCodeSigningConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetCodeSigningConfigResponse {
+                    code_signing_config: m0,
+                })
+            }
+        }
+        d.deserialize_struct("GetCodeSigningConfigResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `GetDurableExecutionHistoryRequest`: the input of [`GetDurableExecutionHistory`](crate::operations::GetDurableExecutionHistory).
 pub type GetDurableExecutionHistoryRequest = crate::operations::GetDurableExecutionHistory;
 
 /// Model structure (output) `GetDurableExecutionHistoryResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetDurableExecutionHistoryResponse {
     /// Model member `Events` (shape `Events`). Required. JSON member `Events`.
-    #[serde(rename = "Events", default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<crate::types::Event>>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
-    #[serde(
-        rename = "NextMarker",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_marker: Option<String>,
+}
+
+impl serde::Serialize for GetDurableExecutionHistoryResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetDurableExecutionHistoryResponse",
+            usize::from(self.events.is_some()) + usize::from(self.next_marker.is_some()),
+        )?;
+        if let Some(v) = &self.events {
+            st.serialize_field("Events", v)?;
+        }
+        if let Some(v) = &self.next_marker {
+            st.serialize_field("NextMarker", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetDurableExecutionHistoryResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Events", "NextMarker"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Events" => Some(0),
+                "NextMarker" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetDurableExecutionHistoryResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetDurableExecutionHistoryResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetDurableExecutionHistoryResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetDurableExecutionHistoryResponse {
+                    events: m0,
+                    next_marker: m1,
+                })
+            }
+        }
+        d.deserialize_struct("GetDurableExecutionHistoryResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `GetDurableExecutionRequest`: the input of [`GetDurableExecution`](crate::operations::GetDurableExecution).
 pub type GetDurableExecutionRequest = crate::operations::GetDurableExecution;
 
 /// Model structure (output) `GetDurableExecutionResponse`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetDurableExecutionResponse {
     /// Model member `DurableConfig` (shape `DurableConfig`). JSON member `DurableConfig`.
-    #[serde(
-        rename = "DurableConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub durable_config: Option<crate::types::DurableConfig>,
     /// Model member `DurableExecutionArn` (shape `DurableExecutionArn`). Required. Constraint: length (characters) 1..=1024. JSON member `DurableExecutionArn`.
-    #[serde(
-        rename = "DurableExecutionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub durable_execution_arn: Option<String>,
     /// Model member `DurableExecutionName` (shape `DurableExecutionName`). Required. Constraint: length (characters) 1..=64. JSON member `DurableExecutionName`.
-    #[serde(
-        rename = "DurableExecutionName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub durable_execution_name: Option<String>,
     /// Model member `EndTimestamp` (shape `ExecutionTimestamp`). JSON member `EndTimestamp`.
-    #[serde(
-        rename = "EndTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub end_timestamp: Option<time::OffsetDateTime>,
     /// Model member `Error` (shape `ErrorObject`). JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::ErrorObject>,
     /// Model member `ExecutionDataIncluded` (shape `ExecutionDataIncluded`). JSON member `ExecutionDataIncluded`.
-    #[serde(
-        rename = "ExecutionDataIncluded",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub execution_data_included: Option<bool>,
     /// Model member `ExpectedExecutionTimeoutTimestamp` (shape `ExecutionTimestamp`). JSON member `ExpectedExecutionTimeoutTimestamp`.
-    #[serde(
-        rename = "ExpectedExecutionTimeoutTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub expected_execution_timeout_timestamp: Option<time::OffsetDateTime>,
     /// Model member `FunctionArn` (shape `NameSpacedFunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(
-        rename = "FunctionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_arn: Option<String>,
     /// Model member `InputPayload` (shape `InputPayload`). Constraint: length (characters) 0..=6291456, sensitive (redacted in `Debug`). JSON member `InputPayload`.
-    #[serde(
-        rename = "InputPayload",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub input_payload: Option<String>,
     /// Model member `PauseDetails` (shape `PauseDetails`). JSON member `PauseDetails`.
-    #[serde(
-        rename = "PauseDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub pause_details: Option<crate::types::PauseDetails>,
     /// Model member `Result` (shape `OutputPayload`). Constraint: length (characters) 0..=6291456, sensitive (redacted in `Debug`). JSON member `Result`.
-    #[serde(rename = "Result", default, skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
     /// Model member `StartTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `StartTimestamp`.
-    #[serde(
-        rename = "StartTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub start_timestamp: Option<time::OffsetDateTime>,
     /// Model member `Status` (shape `ExecutionStatus`). Required. One of [`ExecutionStatus`](crate::types::ExecutionStatus). JSON member `Status`.
-    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::types::ExecutionStatus>,
     /// Model member `TraceHeader` (shape `TraceHeader`). JSON member `TraceHeader`.
-    #[serde(
-        rename = "TraceHeader",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub trace_header: Option<crate::types::TraceHeader>,
     /// Model member `Version` (shape `VersionWithLatestPublished`). Constraint: length (characters) 1..=1024. JSON member `Version`.
-    #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+}
+
+impl serde::Serialize for GetDurableExecutionResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetDurableExecutionResponse",
+            usize::from(self.durable_config.is_some())
+                + usize::from(self.durable_execution_arn.is_some())
+                + usize::from(self.durable_execution_name.is_some())
+                + usize::from(self.end_timestamp.is_some())
+                + usize::from(self.error.is_some())
+                + usize::from(self.execution_data_included.is_some())
+                + usize::from(self.expected_execution_timeout_timestamp.is_some())
+                + usize::from(self.function_arn.is_some())
+                + usize::from(self.input_payload.is_some())
+                + usize::from(self.pause_details.is_some())
+                + usize::from(self.result.is_some())
+                + usize::from(self.start_timestamp.is_some())
+                + usize::from(self.status.is_some())
+                + usize::from(self.trace_header.is_some())
+                + usize::from(self.version.is_some()),
+        )?;
+        if let Some(v) = &self.durable_config {
+            st.serialize_field("DurableConfig", v)?;
+        }
+        if let Some(v) = &self.durable_execution_arn {
+            st.serialize_field("DurableExecutionArn", v)?;
+        }
+        if let Some(v) = &self.durable_execution_name {
+            st.serialize_field("DurableExecutionName", v)?;
+        }
+        if let Some(v) = &self.end_timestamp {
+            st.serialize_field("EndTimestamp", &crate::serde_util::AsRfc3339(v))?;
+        }
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        if let Some(v) = &self.execution_data_included {
+            st.serialize_field("ExecutionDataIncluded", v)?;
+        }
+        if let Some(v) = &self.expected_execution_timeout_timestamp {
+            st.serialize_field(
+                "ExpectedExecutionTimeoutTimestamp",
+                &crate::serde_util::AsRfc3339(v),
+            )?;
+        }
+        if let Some(v) = &self.function_arn {
+            st.serialize_field("FunctionArn", v)?;
+        }
+        if let Some(v) = &self.input_payload {
+            st.serialize_field("InputPayload", v)?;
+        }
+        if let Some(v) = &self.pause_details {
+            st.serialize_field("PauseDetails", v)?;
+        }
+        if let Some(v) = &self.result {
+            st.serialize_field("Result", v)?;
+        }
+        if let Some(v) = &self.start_timestamp {
+            st.serialize_field("StartTimestamp", &crate::serde_util::AsRfc3339(v))?;
+        }
+        if let Some(v) = &self.status {
+            st.serialize_field("Status", v)?;
+        }
+        if let Some(v) = &self.trace_header {
+            st.serialize_field("TraceHeader", v)?;
+        }
+        if let Some(v) = &self.version {
+            st.serialize_field("Version", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetDurableExecutionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "DurableConfig",
+            "DurableExecutionArn",
+            "DurableExecutionName",
+            "EndTimestamp",
+            "Error",
+            "ExecutionDataIncluded",
+            "ExpectedExecutionTimeoutTimestamp",
+            "FunctionArn",
+            "InputPayload",
+            "PauseDetails",
+            "Result",
+            "StartTimestamp",
+            "Status",
+            "TraceHeader",
+            "Version",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "DurableConfig" => Some(0),
+                "DurableExecutionArn" => Some(1),
+                "DurableExecutionName" => Some(2),
+                "EndTimestamp" => Some(3),
+                "Error" => Some(4),
+                "ExecutionDataIncluded" => Some(5),
+                "ExpectedExecutionTimeoutTimestamp" => Some(6),
+                "FunctionArn" => Some(7),
+                "InputPayload" => Some(8),
+                "PauseDetails" => Some(9),
+                "Result" => Some(10),
+                "StartTimestamp" => Some(11),
+                "Status" => Some(12),
+                "TraceHeader" => Some(13),
+                "Version" => Some(14),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetDurableExecutionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetDurableExecutionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetDurableExecutionResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                let mut m7 = None;
+                let mut m8 = None;
+                let mut m9 = None;
+                let mut m10 = None;
+                let mut m11 = None;
+                let mut m12 = None;
+                let mut m13 = None;
+                let mut m14 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => {
+                            m3 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => {
+                            m6 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        Some(7) => m7 = map.next_value()?,
+                        Some(8) => m8 = map.next_value()?,
+                        Some(9) => m9 = map.next_value()?,
+                        Some(10) => m10 = map.next_value()?,
+                        Some(11) => {
+                            m11 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        Some(12) => m12 = map.next_value()?,
+                        Some(13) => m13 = map.next_value()?,
+                        Some(14) => m14 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetDurableExecutionResponse {
+                    durable_config: m0,
+                    durable_execution_arn: m1,
+                    durable_execution_name: m2,
+                    end_timestamp: m3,
+                    error: m4,
+                    execution_data_included: m5,
+                    expected_execution_timeout_timestamp: m6,
+                    function_arn: m7,
+                    input_payload: m8,
+                    pause_details: m9,
+                    result: m10,
+                    start_timestamp: m11,
+                    status: m12,
+                    trace_header: m13,
+                    version: m14,
+                })
+            }
+        }
+        d.deserialize_struct("GetDurableExecutionResponse", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for GetDurableExecutionResponse {
@@ -4289,23 +11370,75 @@ impl std::fmt::Debug for GetDurableExecutionResponse {
 pub type GetDurableExecutionStateRequest = crate::operations::GetDurableExecutionState;
 
 /// Model structure (output) `GetDurableExecutionStateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetDurableExecutionStateResponse {
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
-    #[serde(
-        rename = "NextMarker",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_marker: Option<String>,
     /// Model member `Operations` (shape `Operations`). Required. JSON member `Operations`.
-    #[serde(
-        rename = "Operations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub operations: Option<Vec<crate::types::Operation>>,
+}
+
+impl serde::Serialize for GetDurableExecutionStateResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetDurableExecutionStateResponse",
+            usize::from(self.next_marker.is_some()) + usize::from(self.operations.is_some()),
+        )?;
+        if let Some(v) = &self.next_marker {
+            st.serialize_field("NextMarker", v)?;
+        }
+        if let Some(v) = &self.operations {
+            st.serialize_field("Operations", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetDurableExecutionStateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["NextMarker", "Operations"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "NextMarker" => Some(0),
+                "Operations" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetDurableExecutionStateResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetDurableExecutionStateResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetDurableExecutionStateResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetDurableExecutionStateResponse {
+                    next_marker: m0,
+                    operations: m1,
+                })
+            }
+        }
+        d.deserialize_struct("GetDurableExecutionStateResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `GetEventSourceMappingRequest`: the input of [`GetEventSourceMapping`](crate::operations::GetEventSourceMapping).
@@ -4315,39 +11448,142 @@ pub type GetEventSourceMappingRequest = crate::operations::GetEventSourceMapping
 pub type GetFunctionCodeSigningConfigRequest = crate::operations::GetFunctionCodeSigningConfig;
 
 /// Model structure (output) `GetFunctionCodeSigningConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetFunctionCodeSigningConfigResponse {
     /// Model member `CodeSigningConfigArn` (shape `CodeSigningConfigArn`). Required. Constraint: length (characters) 0..=200. JSON member `CodeSigningConfigArn`.
-    #[serde(
-        rename = "CodeSigningConfigArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub code_signing_config_arn: Option<String>,
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. JSON member `FunctionName`.
-    #[serde(
-        rename = "FunctionName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_name: Option<String>,
+}
+
+impl serde::Serialize for GetFunctionCodeSigningConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetFunctionCodeSigningConfigResponse",
+            usize::from(self.code_signing_config_arn.is_some())
+                + usize::from(self.function_name.is_some()),
+        )?;
+        if let Some(v) = &self.code_signing_config_arn {
+            st.serialize_field("CodeSigningConfigArn", v)?;
+        }
+        if let Some(v) = &self.function_name {
+            st.serialize_field("FunctionName", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetFunctionCodeSigningConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CodeSigningConfigArn", "FunctionName"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CodeSigningConfigArn" => Some(0),
+                "FunctionName" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetFunctionCodeSigningConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetFunctionCodeSigningConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionCodeSigningConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionCodeSigningConfigResponse {
+                    code_signing_config_arn: m0,
+                    function_name: m1,
+                })
+            }
+        }
+        d.deserialize_struct("GetFunctionCodeSigningConfigResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `GetFunctionConcurrencyRequest`: the input of [`GetFunctionConcurrency`](crate::operations::GetFunctionConcurrency).
 pub type GetFunctionConcurrencyRequest = crate::operations::GetFunctionConcurrency;
 
 /// Model structure (output) `GetFunctionConcurrencyResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetFunctionConcurrencyResponse {
     /// Model member `ReservedConcurrentExecutions` (shape `ReservedConcurrentExecutions`). Constraint: value >= 0. JSON member `ReservedConcurrentExecutions`.
-    #[serde(
-        rename = "ReservedConcurrentExecutions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub reserved_concurrent_executions: Option<i32>,
+}
+
+impl serde::Serialize for GetFunctionConcurrencyResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetFunctionConcurrencyResponse",
+            usize::from(self.reserved_concurrent_executions.is_some()),
+        )?;
+        if let Some(v) = &self.reserved_concurrent_executions {
+            st.serialize_field("ReservedConcurrentExecutions", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetFunctionConcurrencyResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ReservedConcurrentExecutions"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ReservedConcurrentExecutions" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetFunctionConcurrencyResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetFunctionConcurrencyResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionConcurrencyResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionConcurrencyResponse {
+                    reserved_concurrent_executions: m0,
+                })
+            }
+        }
+        d.deserialize_struct("GetFunctionConcurrencyResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `GetFunctionConfigurationRequest`: the input of [`GetFunctionConfiguration`](crate::operations::GetFunctionConfiguration).
@@ -4360,128 +11596,394 @@ pub type GetFunctionEventInvokeConfigRequest = crate::operations::GetFunctionEve
 pub type GetFunctionRecursionConfigRequest = crate::operations::GetFunctionRecursionConfig;
 
 /// Model structure (output) `GetFunctionRecursionConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetFunctionRecursionConfigResponse {
     /// Model member `RecursiveLoop` (shape `RecursiveLoop`). One of [`RecursiveLoop`](crate::types::RecursiveLoop). JSON member `RecursiveLoop`.
-    #[serde(
-        rename = "RecursiveLoop",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub recursive_loop: Option<crate::types::RecursiveLoop>,
+}
+
+impl serde::Serialize for GetFunctionRecursionConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetFunctionRecursionConfigResponse",
+            usize::from(self.recursive_loop.is_some()),
+        )?;
+        if let Some(v) = &self.recursive_loop {
+            st.serialize_field("RecursiveLoop", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetFunctionRecursionConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["RecursiveLoop"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "RecursiveLoop" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetFunctionRecursionConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetFunctionRecursionConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionRecursionConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionRecursionConfigResponse { recursive_loop: m0 })
+            }
+        }
+        d.deserialize_struct("GetFunctionRecursionConfigResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `GetFunctionRequest`: the input of [`GetFunction`](crate::operations::GetFunction).
 pub type GetFunctionRequest = crate::operations::GetFunction;
 
 /// Model structure (output) `GetFunctionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetFunctionResponse {
     /// Model member `Code` (shape `FunctionCodeLocation`). JSON member `Code`.
-    #[serde(rename = "Code", default, skip_serializing_if = "Option::is_none")]
     pub code: Option<crate::types::FunctionCodeLocation>,
     /// Model member `Concurrency` (shape `Concurrency`). JSON member `Concurrency`.
-    #[serde(
-        rename = "Concurrency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub concurrency: Option<crate::types::Concurrency>,
     /// Model member `Configuration` (shape `FunctionConfiguration`). JSON member `Configuration`.
-    #[serde(
-        rename = "Configuration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub configuration: Option<crate::types::FunctionConfiguration>,
     /// Model member `Tags` (shape `Tags`). JSON member `Tags`.
-    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// Model member `TagsError` (shape `TagsError`). JSON member `TagsError`.
-    #[serde(rename = "TagsError", default, skip_serializing_if = "Option::is_none")]
     pub tags_error: Option<crate::types::TagsError>,
+}
+
+impl serde::Serialize for GetFunctionResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetFunctionResponse",
+            usize::from(self.code.is_some())
+                + usize::from(self.concurrency.is_some())
+                + usize::from(self.configuration.is_some())
+                + usize::from(self.tags.is_some())
+                + usize::from(self.tags_error.is_some()),
+        )?;
+        if let Some(v) = &self.code {
+            st.serialize_field("Code", v)?;
+        }
+        if let Some(v) = &self.concurrency {
+            st.serialize_field("Concurrency", v)?;
+        }
+        if let Some(v) = &self.configuration {
+            st.serialize_field("Configuration", v)?;
+        }
+        if let Some(v) = &self.tags {
+            st.serialize_field("Tags", v)?;
+        }
+        if let Some(v) = &self.tags_error {
+            st.serialize_field("TagsError", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetFunctionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Code", "Concurrency", "Configuration", "Tags", "TagsError"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Code" => Some(0),
+                "Concurrency" => Some(1),
+                "Configuration" => Some(2),
+                "Tags" => Some(3),
+                "TagsError" => Some(4),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetFunctionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetFunctionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionResponse {
+                    code: m0,
+                    concurrency: m1,
+                    configuration: m2,
+                    tags: m3,
+                    tags_error: m4,
+                })
+            }
+        }
+        d.deserialize_struct("GetFunctionResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `GetFunctionScalingConfigRequest`: the input of [`GetFunctionScalingConfig`](crate::operations::GetFunctionScalingConfig).
 pub type GetFunctionScalingConfigRequest = crate::operations::GetFunctionScalingConfig;
 
 /// Model structure (output) `GetFunctionScalingConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetFunctionScalingConfigResponse {
     /// Model member `AppliedFunctionScalingConfig` (shape `FunctionScalingConfig`). JSON member `AppliedFunctionScalingConfig`.
-    #[serde(
-        rename = "AppliedFunctionScalingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub applied_function_scaling_config: Option<crate::types::FunctionScalingConfig>,
     /// Model member `FunctionArn` (shape `FunctionArn`). Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(
-        rename = "FunctionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_arn: Option<String>,
     /// Model member `RequestedFunctionScalingConfig` (shape `FunctionScalingConfig`). JSON member `RequestedFunctionScalingConfig`.
-    #[serde(
-        rename = "RequestedFunctionScalingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub requested_function_scaling_config: Option<crate::types::FunctionScalingConfig>,
+}
+
+impl serde::Serialize for GetFunctionScalingConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetFunctionScalingConfigResponse",
+            usize::from(self.applied_function_scaling_config.is_some())
+                + usize::from(self.function_arn.is_some())
+                + usize::from(self.requested_function_scaling_config.is_some()),
+        )?;
+        if let Some(v) = &self.applied_function_scaling_config {
+            st.serialize_field("AppliedFunctionScalingConfig", v)?;
+        }
+        if let Some(v) = &self.function_arn {
+            st.serialize_field("FunctionArn", v)?;
+        }
+        if let Some(v) = &self.requested_function_scaling_config {
+            st.serialize_field("RequestedFunctionScalingConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetFunctionScalingConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AppliedFunctionScalingConfig",
+            "FunctionArn",
+            "RequestedFunctionScalingConfig",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AppliedFunctionScalingConfig" => Some(0),
+                "FunctionArn" => Some(1),
+                "RequestedFunctionScalingConfig" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetFunctionScalingConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetFunctionScalingConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionScalingConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionScalingConfigResponse {
+                    applied_function_scaling_config: m0,
+                    function_arn: m1,
+                    requested_function_scaling_config: m2,
+                })
+            }
+        }
+        d.deserialize_struct("GetFunctionScalingConfigResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `GetFunctionUrlConfigRequest`: the input of [`GetFunctionUrlConfig`](crate::operations::GetFunctionUrlConfig).
 pub type GetFunctionUrlConfigRequest = crate::operations::GetFunctionUrlConfig;
 
 /// Model structure (output) `GetFunctionUrlConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetFunctionUrlConfigResponse {
     /// Model member `AuthType` (shape `FunctionUrlAuthType`). Required. One of [`FunctionUrlAuthType`](crate::types::FunctionUrlAuthType). JSON member `AuthType`.
-    #[serde(rename = "AuthType", default, skip_serializing_if = "Option::is_none")]
     pub auth_type: Option<crate::types::FunctionUrlAuthType>,
     /// Model member `Cors` (shape `Cors`). JSON member `Cors`.
-    #[serde(rename = "Cors", default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<crate::types::Cors>,
     /// Model member `CreationTime` (shape `Timestamp`). Required. Constraint: length (characters) 0..=100. JSON member `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub creation_time: Option<String>,
     /// Model member `FunctionArn` (shape `FunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(
-        rename = "FunctionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_arn: Option<String>,
     /// Model member `FunctionUrl` (shape `FunctionUrl`). Required. Constraint: length (characters) 40..=100. JSON member `FunctionUrl`.
-    #[serde(
-        rename = "FunctionUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_url: Option<String>,
     /// Model member `InvokeMode` (shape `InvokeMode`). One of [`InvokeMode`](crate::types::InvokeMode). JSON member `InvokeMode`.
-    #[serde(
-        rename = "InvokeMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub invoke_mode: Option<crate::types::InvokeMode>,
     /// Model member `LastModifiedTime` (shape `Timestamp`). Required. Constraint: length (characters) 0..=100. JSON member `LastModifiedTime`.
-    #[serde(
-        rename = "LastModifiedTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub last_modified_time: Option<String>,
+}
+
+impl serde::Serialize for GetFunctionUrlConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetFunctionUrlConfigResponse",
+            usize::from(self.auth_type.is_some())
+                + usize::from(self.cors.is_some())
+                + usize::from(self.creation_time.is_some())
+                + usize::from(self.function_arn.is_some())
+                + usize::from(self.function_url.is_some())
+                + usize::from(self.invoke_mode.is_some())
+                + usize::from(self.last_modified_time.is_some()),
+        )?;
+        if let Some(v) = &self.auth_type {
+            st.serialize_field("AuthType", v)?;
+        }
+        if let Some(v) = &self.cors {
+            st.serialize_field("Cors", v)?;
+        }
+        if let Some(v) = &self.creation_time {
+            st.serialize_field("CreationTime", v)?;
+        }
+        if let Some(v) = &self.function_arn {
+            st.serialize_field("FunctionArn", v)?;
+        }
+        if let Some(v) = &self.function_url {
+            st.serialize_field("FunctionUrl", v)?;
+        }
+        if let Some(v) = &self.invoke_mode {
+            st.serialize_field("InvokeMode", v)?;
+        }
+        if let Some(v) = &self.last_modified_time {
+            st.serialize_field("LastModifiedTime", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetFunctionUrlConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AuthType",
+            "Cors",
+            "CreationTime",
+            "FunctionArn",
+            "FunctionUrl",
+            "InvokeMode",
+            "LastModifiedTime",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AuthType" => Some(0),
+                "Cors" => Some(1),
+                "CreationTime" => Some(2),
+                "FunctionArn" => Some(3),
+                "FunctionUrl" => Some(4),
+                "InvokeMode" => Some(5),
+                "LastModifiedTime" => Some(6),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetFunctionUrlConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetFunctionUrlConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetFunctionUrlConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetFunctionUrlConfigResponse {
+                    auth_type: m0,
+                    cors: m1,
+                    creation_time: m2,
+                    function_arn: m3,
+                    function_url: m4,
+                    invoke_mode: m5,
+                    last_modified_time: m6,
+                })
+            }
+        }
+        d.deserialize_struct("GetFunctionUrlConfigResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `GetLayerVersionByArnRequest`: the input of [`GetLayerVersionByArn`](crate::operations::GetLayerVersionByArn).
@@ -4491,98 +11993,306 @@ pub type GetLayerVersionByArnRequest = crate::operations::GetLayerVersionByArn;
 pub type GetLayerVersionPolicyRequest = crate::operations::GetLayerVersionPolicy;
 
 /// Model structure (output) `GetLayerVersionPolicyResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetLayerVersionPolicyResponse {
     /// Model member `Policy` (shape `String`). JSON member `Policy`.
-    #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
     /// Model member `RevisionId` (shape `String`). JSON member `RevisionId`.
-    #[serde(
-        rename = "RevisionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub revision_id: Option<String>,
+}
+
+impl serde::Serialize for GetLayerVersionPolicyResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetLayerVersionPolicyResponse",
+            usize::from(self.policy.is_some()) + usize::from(self.revision_id.is_some()),
+        )?;
+        if let Some(v) = &self.policy {
+            st.serialize_field("Policy", v)?;
+        }
+        if let Some(v) = &self.revision_id {
+            st.serialize_field("RevisionId", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetLayerVersionPolicyResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Policy", "RevisionId"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Policy" => Some(0),
+                "RevisionId" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetLayerVersionPolicyResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetLayerVersionPolicyResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetLayerVersionPolicyResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetLayerVersionPolicyResponse {
+                    policy: m0,
+                    revision_id: m1,
+                })
+            }
+        }
+        d.deserialize_struct("GetLayerVersionPolicyResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `GetLayerVersionRequest`: the input of [`GetLayerVersion`](crate::operations::GetLayerVersion).
 pub type GetLayerVersionRequest = crate::operations::GetLayerVersion;
 
 /// Model structure (output) `GetLayerVersionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetLayerVersionResponse {
     /// Model member `CompatibleArchitectures` (shape `CompatibleArchitectures`). Constraint: items 0..=2. JSON member `CompatibleArchitectures`.
-    #[serde(
-        rename = "CompatibleArchitectures",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub compatible_architectures: Option<Vec<crate::types::Architecture>>,
     /// Model member `CompatibleRuntimes` (shape `CompatibleRuntimes`). Constraint: items 0..=15. JSON member `CompatibleRuntimes`.
-    #[serde(
-        rename = "CompatibleRuntimes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub compatible_runtimes: Option<Vec<crate::types::Runtime>>,
     /// Model member `Content` (shape `LayerVersionContentOutput`). JSON member `Content`.
-    #[serde(rename = "Content", default, skip_serializing_if = "Option::is_none")]
     pub content: Option<crate::types::LayerVersionContentOutput>,
     /// Model member `CreatedDate` (shape `Timestamp`). Constraint: length (characters) 0..=100. JSON member `CreatedDate`.
-    #[serde(
-        rename = "CreatedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub created_date: Option<String>,
     /// Model member `Description` (shape `Description`). Constraint: length (characters) 0..=256. JSON member `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub description: Option<String>,
     /// Model member `LayerArn` (shape `LayerArn`). Constraint: length (characters) 1..=2048. JSON member `LayerArn`.
-    #[serde(rename = "LayerArn", default, skip_serializing_if = "Option::is_none")]
     pub layer_arn: Option<String>,
     /// Model member `LayerVersionArn` (shape `LayerVersionArn`). Constraint: length (characters) 1..=2048. JSON member `LayerVersionArn`.
-    #[serde(
-        rename = "LayerVersionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub layer_version_arn: Option<String>,
     /// Model member `LicenseInfo` (shape `LicenseInfo`). Constraint: length (characters) 0..=512. JSON member `LicenseInfo`.
-    #[serde(
-        rename = "LicenseInfo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub license_info: Option<String>,
     /// Model member `Version` (shape `LayerVersionNumber`). JSON member `Version`.
-    #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
+}
+
+impl serde::Serialize for GetLayerVersionResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetLayerVersionResponse",
+            usize::from(self.compatible_architectures.is_some())
+                + usize::from(self.compatible_runtimes.is_some())
+                + usize::from(self.content.is_some())
+                + usize::from(self.created_date.is_some())
+                + usize::from(self.description.is_some())
+                + usize::from(self.layer_arn.is_some())
+                + usize::from(self.layer_version_arn.is_some())
+                + usize::from(self.license_info.is_some())
+                + usize::from(self.version.is_some()),
+        )?;
+        if let Some(v) = &self.compatible_architectures {
+            st.serialize_field("CompatibleArchitectures", v)?;
+        }
+        if let Some(v) = &self.compatible_runtimes {
+            st.serialize_field("CompatibleRuntimes", v)?;
+        }
+        if let Some(v) = &self.content {
+            st.serialize_field("Content", v)?;
+        }
+        if let Some(v) = &self.created_date {
+            st.serialize_field("CreatedDate", v)?;
+        }
+        if let Some(v) = &self.description {
+            st.serialize_field("Description", v)?;
+        }
+        if let Some(v) = &self.layer_arn {
+            st.serialize_field("LayerArn", v)?;
+        }
+        if let Some(v) = &self.layer_version_arn {
+            st.serialize_field("LayerVersionArn", v)?;
+        }
+        if let Some(v) = &self.license_info {
+            st.serialize_field("LicenseInfo", v)?;
+        }
+        if let Some(v) = &self.version {
+            st.serialize_field("Version", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetLayerVersionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "CompatibleArchitectures",
+            "CompatibleRuntimes",
+            "Content",
+            "CreatedDate",
+            "Description",
+            "LayerArn",
+            "LayerVersionArn",
+            "LicenseInfo",
+            "Version",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CompatibleArchitectures" => Some(0),
+                "CompatibleRuntimes" => Some(1),
+                "Content" => Some(2),
+                "CreatedDate" => Some(3),
+                "Description" => Some(4),
+                "LayerArn" => Some(5),
+                "LayerVersionArn" => Some(6),
+                "LicenseInfo" => Some(7),
+                "Version" => Some(8),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetLayerVersionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetLayerVersionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetLayerVersionResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                let mut m7 = None;
+                let mut m8 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        Some(7) => m7 = map.next_value()?,
+                        Some(8) => m8 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetLayerVersionResponse {
+                    compatible_architectures: m0,
+                    compatible_runtimes: m1,
+                    content: m2,
+                    created_date: m3,
+                    description: m4,
+                    layer_arn: m5,
+                    layer_version_arn: m6,
+                    license_info: m7,
+                    version: m8,
+                })
+            }
+        }
+        d.deserialize_struct("GetLayerVersionResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `GetPolicyRequest`: the input of [`GetPolicy`](crate::operations::GetPolicy).
 pub type GetPolicyRequest = crate::operations::GetPolicy;
 
 /// Model structure (output) `GetPolicyResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetPolicyResponse {
     /// Model member `Policy` (shape `String`). JSON member `Policy`.
-    #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
     /// Model member `RevisionId` (shape `String`). JSON member `RevisionId`.
-    #[serde(
-        rename = "RevisionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub revision_id: Option<String>,
+}
+
+impl serde::Serialize for GetPolicyResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetPolicyResponse",
+            usize::from(self.policy.is_some()) + usize::from(self.revision_id.is_some()),
+        )?;
+        if let Some(v) = &self.policy {
+            st.serialize_field("Policy", v)?;
+        }
+        if let Some(v) = &self.revision_id {
+            st.serialize_field("RevisionId", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetPolicyResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Policy", "RevisionId"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Policy" => Some(0),
+                "RevisionId" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetPolicyResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetPolicyResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetPolicyResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetPolicyResponse {
+                    policy: m0,
+                    revision_id: m1,
+                })
+            }
+        }
+        d.deserialize_struct("GetPolicyResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `GetProvisionedConcurrencyConfigRequest`: the input of [`GetProvisionedConcurrencyConfig`](crate::operations::GetProvisionedConcurrencyConfig).
@@ -4590,119 +12300,367 @@ pub type GetProvisionedConcurrencyConfigRequest =
     crate::operations::GetProvisionedConcurrencyConfig;
 
 /// Model structure (output) `GetProvisionedConcurrencyConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetProvisionedConcurrencyConfigResponse {
     /// Model member `AllocatedProvisionedConcurrentExecutions` (shape `NonNegativeInteger`). Constraint: value >= 0. JSON member `AllocatedProvisionedConcurrentExecutions`.
-    #[serde(
-        rename = "AllocatedProvisionedConcurrentExecutions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub allocated_provisioned_concurrent_executions: Option<i32>,
     /// Model member `AvailableProvisionedConcurrentExecutions` (shape `NonNegativeInteger`). Constraint: value >= 0. JSON member `AvailableProvisionedConcurrentExecutions`.
-    #[serde(
-        rename = "AvailableProvisionedConcurrentExecutions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub available_provisioned_concurrent_executions: Option<i32>,
     /// Model member `LastModified` (shape `Timestamp`). Constraint: length (characters) 0..=100. JSON member `LastModified`.
-    #[serde(
-        rename = "LastModified",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub last_modified: Option<String>,
     /// Model member `RequestedProvisionedConcurrentExecutions` (shape `PositiveInteger`). Constraint: value >= 1. JSON member `RequestedProvisionedConcurrentExecutions`.
-    #[serde(
-        rename = "RequestedProvisionedConcurrentExecutions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub requested_provisioned_concurrent_executions: Option<i32>,
     /// Model member `Status` (shape `ProvisionedConcurrencyStatusEnum`). One of [`ProvisionedConcurrencyStatusEnum`](crate::types::ProvisionedConcurrencyStatusEnum). JSON member `Status`.
-    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::types::ProvisionedConcurrencyStatusEnum>,
     /// Model member `StatusReason` (shape `String`). JSON member `StatusReason`.
-    #[serde(
-        rename = "StatusReason",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub status_reason: Option<String>,
+}
+
+impl serde::Serialize for GetProvisionedConcurrencyConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetProvisionedConcurrencyConfigResponse",
+            usize::from(self.allocated_provisioned_concurrent_executions.is_some())
+                + usize::from(self.available_provisioned_concurrent_executions.is_some())
+                + usize::from(self.last_modified.is_some())
+                + usize::from(self.requested_provisioned_concurrent_executions.is_some())
+                + usize::from(self.status.is_some())
+                + usize::from(self.status_reason.is_some()),
+        )?;
+        if let Some(v) = &self.allocated_provisioned_concurrent_executions {
+            st.serialize_field("AllocatedProvisionedConcurrentExecutions", v)?;
+        }
+        if let Some(v) = &self.available_provisioned_concurrent_executions {
+            st.serialize_field("AvailableProvisionedConcurrentExecutions", v)?;
+        }
+        if let Some(v) = &self.last_modified {
+            st.serialize_field("LastModified", v)?;
+        }
+        if let Some(v) = &self.requested_provisioned_concurrent_executions {
+            st.serialize_field("RequestedProvisionedConcurrentExecutions", v)?;
+        }
+        if let Some(v) = &self.status {
+            st.serialize_field("Status", v)?;
+        }
+        if let Some(v) = &self.status_reason {
+            st.serialize_field("StatusReason", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetProvisionedConcurrencyConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AllocatedProvisionedConcurrentExecutions",
+            "AvailableProvisionedConcurrentExecutions",
+            "LastModified",
+            "RequestedProvisionedConcurrentExecutions",
+            "Status",
+            "StatusReason",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AllocatedProvisionedConcurrentExecutions" => Some(0),
+                "AvailableProvisionedConcurrentExecutions" => Some(1),
+                "LastModified" => Some(2),
+                "RequestedProvisionedConcurrentExecutions" => Some(3),
+                "Status" => Some(4),
+                "StatusReason" => Some(5),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetProvisionedConcurrencyConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetProvisionedConcurrencyConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetProvisionedConcurrencyConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetProvisionedConcurrencyConfigResponse {
+                    allocated_provisioned_concurrent_executions: m0,
+                    available_provisioned_concurrent_executions: m1,
+                    last_modified: m2,
+                    requested_provisioned_concurrent_executions: m3,
+                    status: m4,
+                    status_reason: m5,
+                })
+            }
+        }
+        d.deserialize_struct("GetProvisionedConcurrencyConfigResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `GetResourcePolicyRequest`: the input of [`GetResourcePolicy`](crate::operations::GetResourcePolicy).
 pub type GetResourcePolicyRequest = crate::operations::GetResourcePolicy;
 
 /// Model structure (output) `GetResourcePolicyResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetResourcePolicyResponse {
     /// Model member `Policy` (shape `ResourcePolicy`). Constraint: length (characters) 1..=20480. JSON member `Policy`.
-    #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
     /// Model member `RevisionId` (shape `RevisionId`). Constraint: length (characters) 36..=36. JSON member `RevisionId`.
-    #[serde(
-        rename = "RevisionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub revision_id: Option<String>,
+}
+
+impl serde::Serialize for GetResourcePolicyResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetResourcePolicyResponse",
+            usize::from(self.policy.is_some()) + usize::from(self.revision_id.is_some()),
+        )?;
+        if let Some(v) = &self.policy {
+            st.serialize_field("Policy", v)?;
+        }
+        if let Some(v) = &self.revision_id {
+            st.serialize_field("RevisionId", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetResourcePolicyResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Policy", "RevisionId"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Policy" => Some(0),
+                "RevisionId" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetResourcePolicyResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetResourcePolicyResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetResourcePolicyResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetResourcePolicyResponse {
+                    policy: m0,
+                    revision_id: m1,
+                })
+            }
+        }
+        d.deserialize_struct("GetResourcePolicyResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `GetRuntimeManagementConfigRequest`: the input of [`GetRuntimeManagementConfig`](crate::operations::GetRuntimeManagementConfig).
 pub type GetRuntimeManagementConfigRequest = crate::operations::GetRuntimeManagementConfig;
 
 /// Model structure (output) `GetRuntimeManagementConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetRuntimeManagementConfigResponse {
     /// Model member `FunctionArn` (shape `NameSpacedFunctionArn`). Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(
-        rename = "FunctionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_arn: Option<String>,
     /// Model member `RuntimeVersionArn` (shape `RuntimeVersionArn`). Constraint: length (characters) 26..=2048. JSON member `RuntimeVersionArn`.
-    #[serde(
-        rename = "RuntimeVersionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub runtime_version_arn: Option<String>,
     /// Model member `UpdateRuntimeOn` (shape `UpdateRuntimeOn`). One of [`UpdateRuntimeOn`](crate::types::UpdateRuntimeOn). JSON member `UpdateRuntimeOn`.
-    #[serde(
-        rename = "UpdateRuntimeOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub update_runtime_on: Option<crate::types::UpdateRuntimeOn>,
 }
 
+impl serde::Serialize for GetRuntimeManagementConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "GetRuntimeManagementConfigResponse",
+            usize::from(self.function_arn.is_some())
+                + usize::from(self.runtime_version_arn.is_some())
+                + usize::from(self.update_runtime_on.is_some()),
+        )?;
+        if let Some(v) = &self.function_arn {
+            st.serialize_field("FunctionArn", v)?;
+        }
+        if let Some(v) = &self.runtime_version_arn {
+            st.serialize_field("RuntimeVersionArn", v)?;
+        }
+        if let Some(v) = &self.update_runtime_on {
+            st.serialize_field("UpdateRuntimeOn", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GetRuntimeManagementConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionArn", "RuntimeVersionArn", "UpdateRuntimeOn"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionArn" => Some(0),
+                "RuntimeVersionArn" => Some(1),
+                "UpdateRuntimeOn" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = GetRuntimeManagementConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct GetRuntimeManagementConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GetRuntimeManagementConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(GetRuntimeManagementConfigResponse {
+                    function_arn: m0,
+                    runtime_version_arn: m1,
+                    update_runtime_on: m2,
+                })
+            }
+        }
+        d.deserialize_struct("GetRuntimeManagementConfigResponse", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (input and output) `ImageConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ImageConfig {
     /// Model member `Command` (shape `StringList`). Constraint: items 0..=1500. JSON member `Command`.
-    #[serde(rename = "Command", default, skip_serializing_if = "Option::is_none")]
     pub command: Option<Vec<String>>,
     /// Model member `EntryPoint` (shape `StringList`). Constraint: items 0..=1500. JSON member `EntryPoint`.
-    #[serde(
-        rename = "EntryPoint",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub entry_point: Option<Vec<String>>,
     /// Model member `WorkingDirectory` (shape `WorkingDirectory`). Constraint: length (characters) 0..=1000. JSON member `WorkingDirectory`.
-    #[serde(
-        rename = "WorkingDirectory",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub working_directory: Option<String>,
+}
+
+impl serde::Serialize for ImageConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ImageConfig",
+            usize::from(self.command.is_some())
+                + usize::from(self.entry_point.is_some())
+                + usize::from(self.working_directory.is_some()),
+        )?;
+        if let Some(v) = &self.command {
+            st.serialize_field("Command", v)?;
+        }
+        if let Some(v) = &self.entry_point {
+            st.serialize_field("EntryPoint", v)?;
+        }
+        if let Some(v) = &self.working_directory {
+            st.serialize_field("WorkingDirectory", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ImageConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Command", "EntryPoint", "WorkingDirectory"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Command" => Some(0),
+                "EntryPoint" => Some(1),
+                "WorkingDirectory" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ImageConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ImageConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ImageConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ImageConfig {
+                    command: m0,
+                    entry_point: m1,
+                    working_directory: m2,
+                })
+            }
+        }
+        d.deserialize_struct("ImageConfig", MEMBERS, Shape)
+    }
 }
 
 impl ImageConfig {
@@ -4751,15 +12709,75 @@ impl crate::validate::Validate for ImageConfig {
 }
 
 /// Model structure (output) `ImageConfigError`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ImageConfigError {
     /// Model member `ErrorCode` (shape `String`). JSON member `ErrorCode`.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// Model member `Message` (shape `SensitiveString`). Constraint: sensitive (redacted in `Debug`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ImageConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ImageConfigError",
+            usize::from(self.error_code.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.error_code {
+            st.serialize_field("ErrorCode", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ImageConfigError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ErrorCode", "Message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ErrorCode" => Some(0),
+                "Message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ImageConfigError;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ImageConfigError")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ImageConfigError, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ImageConfigError {
+                    error_code: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ImageConfigError", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for ImageConfigError {
@@ -4772,46 +12790,162 @@ impl std::fmt::Debug for ImageConfigError {
 }
 
 /// Model structure (output) `ImageConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ImageConfigResponse {
     /// Model member `Error` (shape `ImageConfigError`). JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::ImageConfigError>,
     /// Model member `ImageConfig` (shape `ImageConfig`). JSON member `ImageConfig`.
-    #[serde(
-        rename = "ImageConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub image_config: Option<crate::types::ImageConfig>,
 }
 
+impl serde::Serialize for ImageConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ImageConfigResponse",
+            usize::from(self.error.is_some()) + usize::from(self.image_config.is_some()),
+        )?;
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        if let Some(v) = &self.image_config {
+            st.serialize_field("ImageConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ImageConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Error", "ImageConfig"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Error" => Some(0),
+                "ImageConfig" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ImageConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ImageConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ImageConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ImageConfigResponse {
+                    error: m0,
+                    image_config: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ImageConfigResponse", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (input and output) `InstanceRequirements`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct InstanceRequirements {
     /// Model member `AllowedInstanceTypes` (shape `InstanceTypeSet`). Constraint: items 0..=400. JSON member `AllowedInstanceTypes`.
-    #[serde(
-        rename = "AllowedInstanceTypes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub allowed_instance_types: Option<Vec<String>>,
     /// Model member `Architectures` (shape `ArchitecturesList`). Constraint: items 1..=1. JSON member `Architectures`.
-    #[serde(
-        rename = "Architectures",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub architectures: Option<Vec<crate::types::Architecture>>,
     /// Model member `ExcludedInstanceTypes` (shape `InstanceTypeSet`). Constraint: items 0..=400. JSON member `ExcludedInstanceTypes`.
-    #[serde(
-        rename = "ExcludedInstanceTypes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub excluded_instance_types: Option<Vec<String>>,
+}
+
+impl serde::Serialize for InstanceRequirements {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "InstanceRequirements",
+            usize::from(self.allowed_instance_types.is_some())
+                + usize::from(self.architectures.is_some())
+                + usize::from(self.excluded_instance_types.is_some()),
+        )?;
+        if let Some(v) = &self.allowed_instance_types {
+            st.serialize_field("AllowedInstanceTypes", v)?;
+        }
+        if let Some(v) = &self.architectures {
+            st.serialize_field("Architectures", v)?;
+        }
+        if let Some(v) = &self.excluded_instance_types {
+            st.serialize_field("ExcludedInstanceTypes", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InstanceRequirements {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AllowedInstanceTypes",
+            "Architectures",
+            "ExcludedInstanceTypes",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AllowedInstanceTypes" => Some(0),
+                "Architectures" => Some(1),
+                "ExcludedInstanceTypes" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = InstanceRequirements;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InstanceRequirements")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InstanceRequirements, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InstanceRequirements {
+                    allowed_instance_types: m0,
+                    architectures: m1,
+                    excluded_instance_types: m2,
+                })
+            }
+        }
+        d.deserialize_struct("InstanceRequirements", MEMBERS, Shape)
+    }
 }
 
 impl InstanceRequirements {
@@ -4870,15 +13004,75 @@ impl crate::validate::Validate for InstanceRequirements {
 /// Model error `InvalidCodeSignatureException`.
 ///
 /// HTTP 400 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct InvalidCodeSignatureException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for InvalidCodeSignatureException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "InvalidCodeSignatureException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvalidCodeSignatureException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = InvalidCodeSignatureException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InvalidCodeSignatureException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvalidCodeSignatureException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvalidCodeSignatureException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("InvalidCodeSignatureException", MEMBERS, Shape)
+    }
 }
 
 impl InvalidCodeSignatureException {
@@ -4891,15 +13085,75 @@ impl InvalidCodeSignatureException {
 /// Model error `InvalidParameterValueException`.
 ///
 /// HTTP 400 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct InvalidParameterValueException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for InvalidParameterValueException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "InvalidParameterValueException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvalidParameterValueException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = InvalidParameterValueException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InvalidParameterValueException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvalidParameterValueException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvalidParameterValueException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("InvalidParameterValueException", MEMBERS, Shape)
+    }
 }
 
 impl InvalidParameterValueException {
@@ -4912,15 +13166,75 @@ impl InvalidParameterValueException {
 /// Model error `InvalidRequestContentException`.
 ///
 /// HTTP 400 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct InvalidRequestContentException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for InvalidRequestContentException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "InvalidRequestContentException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvalidRequestContentException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = InvalidRequestContentException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InvalidRequestContentException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvalidRequestContentException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvalidRequestContentException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("InvalidRequestContentException", MEMBERS, Shape)
+    }
 }
 
 impl InvalidRequestContentException {
@@ -4933,15 +13247,75 @@ impl InvalidRequestContentException {
 /// Model error `InvalidRuntimeException`.
 ///
 /// HTTP 502 (server fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct InvalidRuntimeException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for InvalidRuntimeException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "InvalidRuntimeException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvalidRuntimeException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = InvalidRuntimeException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InvalidRuntimeException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvalidRuntimeException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvalidRuntimeException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("InvalidRuntimeException", MEMBERS, Shape)
+    }
 }
 
 impl InvalidRuntimeException {
@@ -4954,15 +13328,75 @@ impl InvalidRuntimeException {
 /// Model error `InvalidSecurityGroupIDException`.
 ///
 /// HTTP 502 (server fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct InvalidSecurityGroupIDException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for InvalidSecurityGroupIDException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "InvalidSecurityGroupIDException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvalidSecurityGroupIDException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = InvalidSecurityGroupIDException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InvalidSecurityGroupIDException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvalidSecurityGroupIDException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvalidSecurityGroupIDException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("InvalidSecurityGroupIDException", MEMBERS, Shape)
+    }
 }
 
 impl InvalidSecurityGroupIDException {
@@ -4975,15 +13409,75 @@ impl InvalidSecurityGroupIDException {
 /// Model error `InvalidSubnetIDException`.
 ///
 /// HTTP 502 (server fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct InvalidSubnetIDException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for InvalidSubnetIDException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "InvalidSubnetIDException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvalidSubnetIDException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = InvalidSubnetIDException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InvalidSubnetIDException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvalidSubnetIDException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvalidSubnetIDException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("InvalidSubnetIDException", MEMBERS, Shape)
+    }
 }
 
 impl InvalidSubnetIDException {
@@ -4996,15 +13490,75 @@ impl InvalidSubnetIDException {
 /// Model error `InvalidZipFileException`.
 ///
 /// HTTP 502 (server fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct InvalidZipFileException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for InvalidZipFileException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "InvalidZipFileException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvalidZipFileException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = InvalidZipFileException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InvalidZipFileException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvalidZipFileException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvalidZipFileException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("InvalidZipFileException", MEMBERS, Shape)
+    }
 }
 
 impl InvalidZipFileException {
@@ -5015,79 +13569,231 @@ impl InvalidZipFileException {
 }
 
 /// Model structure (output) `InvocationCompletedDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct InvocationCompletedDetails {
     /// Model member `EndTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `EndTimestamp`.
-    #[serde(
-        rename = "EndTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub end_timestamp: Option<time::OffsetDateTime>,
     /// Model member `Error` (shape `EventError`). JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::EventError>,
     /// Model member `RequestId` (shape `String`). Required. JSON member `RequestId`.
-    #[serde(rename = "RequestId", default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// Model member `StartTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `StartTimestamp`.
-    #[serde(
-        rename = "StartTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub start_timestamp: Option<time::OffsetDateTime>,
+}
+
+impl serde::Serialize for InvocationCompletedDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "InvocationCompletedDetails",
+            usize::from(self.end_timestamp.is_some())
+                + usize::from(self.error.is_some())
+                + usize::from(self.request_id.is_some())
+                + usize::from(self.start_timestamp.is_some()),
+        )?;
+        if let Some(v) = &self.end_timestamp {
+            st.serialize_field("EndTimestamp", &crate::serde_util::AsRfc3339(v))?;
+        }
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        if let Some(v) = &self.request_id {
+            st.serialize_field("RequestId", v)?;
+        }
+        if let Some(v) = &self.start_timestamp {
+            st.serialize_field("StartTimestamp", &crate::serde_util::AsRfc3339(v))?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvocationCompletedDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["EndTimestamp", "Error", "RequestId", "StartTimestamp"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "EndTimestamp" => Some(0),
+                "Error" => Some(1),
+                "RequestId" => Some(2),
+                "StartTimestamp" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = InvocationCompletedDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InvocationCompletedDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvocationCompletedDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => {
+                            m0 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => {
+                            m3 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvocationCompletedDetails {
+                    end_timestamp: m0,
+                    error: m1,
+                    request_id: m2,
+                    start_timestamp: m3,
+                })
+            }
+        }
+        d.deserialize_struct("InvocationCompletedDetails", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `InvocationRequest`: the input of [`Invoke`](crate::operations::Invoke).
 pub type InvocationRequest = crate::operations::Invoke;
 
 /// Model structure (output) `InvocationResponse`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct InvocationResponse {
     /// Model member `DurableExecutionArn` (shape `DurableExecutionArn`). Constraint: length (characters) 1..=1024. Header `X-Amz-Durable-Execution-Arn`.
-    #[serde(
-        rename = "DurableExecutionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub durable_execution_arn: Option<String>,
     /// Model member `ExecutedVersion` (shape `Version`). Constraint: length (characters) 1..=1024. Header `X-Amz-Executed-Version`.
-    #[serde(
-        rename = "ExecutedVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub executed_version: Option<String>,
     /// Model member `FunctionError` (shape `String`). Header `X-Amz-Function-Error`.
-    #[serde(
-        rename = "FunctionError",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_error: Option<String>,
     /// Model member `LogResult` (shape `String`). Header `X-Amz-Log-Result`.
-    #[serde(rename = "LogResult", default, skip_serializing_if = "Option::is_none")]
     pub log_result: Option<String>,
     /// Model member `Payload` (shape `Blob`). Constraint: sensitive (redacted in `Debug`). JSON member `Payload`. The HTTP payload.
-    #[serde(
-        rename = "Payload",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_blob"
-    )]
     pub payload: Option<Vec<u8>>,
     /// Model member `StatusCode` (shape `Integer`). The HTTP status code.
-    #[serde(
-        rename = "StatusCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub status_code: Option<i32>,
+}
+
+impl serde::Serialize for InvocationResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "InvocationResponse",
+            usize::from(self.durable_execution_arn.is_some())
+                + usize::from(self.executed_version.is_some())
+                + usize::from(self.function_error.is_some())
+                + usize::from(self.log_result.is_some())
+                + usize::from(self.payload.is_some())
+                + usize::from(self.status_code.is_some()),
+        )?;
+        if let Some(v) = &self.durable_execution_arn {
+            st.serialize_field("DurableExecutionArn", v)?;
+        }
+        if let Some(v) = &self.executed_version {
+            st.serialize_field("ExecutedVersion", v)?;
+        }
+        if let Some(v) = &self.function_error {
+            st.serialize_field("FunctionError", v)?;
+        }
+        if let Some(v) = &self.log_result {
+            st.serialize_field("LogResult", v)?;
+        }
+        if let Some(v) = &self.payload {
+            st.serialize_field("Payload", &crate::serde_util::AsBase64(&v[..]))?;
+        }
+        if let Some(v) = &self.status_code {
+            st.serialize_field("StatusCode", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvocationResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "DurableExecutionArn",
+            "ExecutedVersion",
+            "FunctionError",
+            "LogResult",
+            "Payload",
+            "StatusCode",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "DurableExecutionArn" => Some(0),
+                "ExecutedVersion" => Some(1),
+                "FunctionError" => Some(2),
+                "LogResult" => Some(3),
+                "Payload" => Some(4),
+                "StatusCode" => Some(5),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = InvocationResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InvocationResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvocationResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => {
+                            m4 = map
+                                .next_value::<Option<crate::serde_util::Base64>>()?
+                                .map(|b| b.0.into())
+                        }
+                        Some(5) => m5 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvocationResponse {
+                    durable_execution_arn: m0,
+                    executed_version: m1,
+                    function_error: m2,
+                    log_result: m3,
+                    payload: m4,
+                    status_code: m5,
+                })
+            }
+        }
+        d.deserialize_struct("InvocationResponse", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for InvocationResponse {
@@ -5116,12 +13822,62 @@ model_enum! {
 pub type InvokeAsyncRequest = crate::operations::InvokeAsync;
 
 /// Model structure (output) `InvokeAsyncResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct InvokeAsyncResponse {
     /// Model member `Status` (shape `HttpStatus`). The HTTP status code.
-    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<i32>,
+}
+
+impl serde::Serialize for InvokeAsyncResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st =
+            s.serialize_struct("InvokeAsyncResponse", usize::from(self.status.is_some()))?;
+        if let Some(v) = &self.status {
+            st.serialize_field("Status", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvokeAsyncResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Status"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Status" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = InvokeAsyncResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InvokeAsyncResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvokeAsyncResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvokeAsyncResponse { status: m0 })
+            }
+        }
+        d.deserialize_struct("InvokeAsyncResponse", MEMBERS, Shape)
+    }
 }
 
 model_enum! {
@@ -5133,17 +13889,68 @@ model_enum! {
 }
 
 /// Model structure (output) `InvokeResponseStreamUpdate`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct InvokeResponseStreamUpdate {
     /// Model member `Payload` (shape `Blob`). Constraint: sensitive (redacted in `Debug`). JSON member `Payload`.
-    #[serde(
-        rename = "Payload",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_blob"
-    )]
     pub payload: Option<Vec<u8>>,
+}
+
+impl serde::Serialize for InvokeResponseStreamUpdate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "InvokeResponseStreamUpdate",
+            usize::from(self.payload.is_some()),
+        )?;
+        if let Some(v) = &self.payload {
+            st.serialize_field("Payload", &crate::serde_util::AsBase64(&v[..]))?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvokeResponseStreamUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Payload"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Payload" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = InvokeResponseStreamUpdate;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InvokeResponseStreamUpdate")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvokeResponseStreamUpdate, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => {
+                            m0 = map
+                                .next_value::<Option<crate::serde_util::Base64>>()?
+                                .map(|b| b.0.into())
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvokeResponseStreamUpdate { payload: m0 })
+            }
+        }
+        d.deserialize_struct("InvokeResponseStreamUpdate", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for InvokeResponseStreamUpdate {
@@ -5155,56 +13962,176 @@ impl std::fmt::Debug for InvokeResponseStreamUpdate {
 }
 
 /// Model structure (output) `InvokeWithResponseStreamCompleteEvent`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct InvokeWithResponseStreamCompleteEvent {
     /// Model member `ErrorCode` (shape `String`). JSON member `ErrorCode`.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// Model member `ErrorDetails` (shape `String`). JSON member `ErrorDetails`.
-    #[serde(
-        rename = "ErrorDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub error_details: Option<String>,
     /// Model member `LogResult` (shape `String`). JSON member `LogResult`.
-    #[serde(rename = "LogResult", default, skip_serializing_if = "Option::is_none")]
     pub log_result: Option<String>,
+}
+
+impl serde::Serialize for InvokeWithResponseStreamCompleteEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "InvokeWithResponseStreamCompleteEvent",
+            usize::from(self.error_code.is_some())
+                + usize::from(self.error_details.is_some())
+                + usize::from(self.log_result.is_some()),
+        )?;
+        if let Some(v) = &self.error_code {
+            st.serialize_field("ErrorCode", v)?;
+        }
+        if let Some(v) = &self.error_details {
+            st.serialize_field("ErrorDetails", v)?;
+        }
+        if let Some(v) = &self.log_result {
+            st.serialize_field("LogResult", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvokeWithResponseStreamCompleteEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ErrorCode", "ErrorDetails", "LogResult"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ErrorCode" => Some(0),
+                "ErrorDetails" => Some(1),
+                "LogResult" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = InvokeWithResponseStreamCompleteEvent;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InvokeWithResponseStreamCompleteEvent")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvokeWithResponseStreamCompleteEvent, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvokeWithResponseStreamCompleteEvent {
+                    error_code: m0,
+                    error_details: m1,
+                    log_result: m2,
+                })
+            }
+        }
+        d.deserialize_struct("InvokeWithResponseStreamCompleteEvent", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `InvokeWithResponseStreamRequest`: the input of [`InvokeWithResponseStream`](crate::operations::InvokeWithResponseStream).
 pub type InvokeWithResponseStreamRequest = crate::operations::InvokeWithResponseStream;
 
 /// Model structure (output) `InvokeWithResponseStreamResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct InvokeWithResponseStreamResponse {
     /// Model member `ExecutedVersion` (shape `Version`). Constraint: length (characters) 1..=1024. Header `X-Amz-Executed-Version`.
-    #[serde(
-        rename = "ExecutedVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub executed_version: Option<String>,
     /// Model member `ResponseStreamContentType` (shape `String`). Header `Content-Type`.
-    #[serde(
-        rename = "ResponseStreamContentType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub response_stream_content_type: Option<String>,
     /// Model member `StatusCode` (shape `Integer`). The HTTP status code.
-    #[serde(
-        rename = "StatusCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub status_code: Option<i32>,
 }
 
+impl serde::Serialize for InvokeWithResponseStreamResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "InvokeWithResponseStreamResponse",
+            usize::from(self.executed_version.is_some())
+                + usize::from(self.response_stream_content_type.is_some())
+                + usize::from(self.status_code.is_some()),
+        )?;
+        if let Some(v) = &self.executed_version {
+            st.serialize_field("ExecutedVersion", v)?;
+        }
+        if let Some(v) = &self.response_stream_content_type {
+            st.serialize_field("ResponseStreamContentType", v)?;
+        }
+        if let Some(v) = &self.status_code {
+            st.serialize_field("StatusCode", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvokeWithResponseStreamResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ExecutedVersion", "ResponseStreamContentType", "StatusCode"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ExecutedVersion" => Some(0),
+                "ResponseStreamContentType" => Some(1),
+                "StatusCode" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = InvokeWithResponseStreamResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct InvokeWithResponseStreamResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InvokeWithResponseStreamResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvokeWithResponseStreamResponse {
+                    executed_version: m0,
+                    response_stream_content_type: m1,
+                    status_code: m2,
+                })
+            }
+        }
+        d.deserialize_struct("InvokeWithResponseStreamResponse", MEMBERS, Shape)
+    }
+}
+
 /// Model event stream `InvokeWithResponseStreamResponseEvent`: one event of the stream (see [`crate::event_stream`]).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum InvokeWithResponseStreamResponseEvent {
     /// Event `InvokeComplete`.
@@ -5213,18 +14140,138 @@ pub enum InvokeWithResponseStreamResponseEvent {
     PayloadChunk(crate::types::InvokeResponseStreamUpdate),
 }
 
+impl serde::Serialize for InvokeWithResponseStreamResponseEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::InvokeComplete(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamResponseEvent",
+                0,
+                "InvokeComplete",
+                v,
+            ),
+            Self::PayloadChunk(v) => s.serialize_newtype_variant(
+                "InvokeWithResponseStreamResponseEvent",
+                1,
+                "PayloadChunk",
+                v,
+            ),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvokeWithResponseStreamResponseEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const EVENTS: &[&str] = &["InvokeComplete", "PayloadChunk"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "InvokeComplete" => Some(0),
+                "PayloadChunk" => Some(1),
+                _ => None,
+            }
+        }
+        struct Event;
+        impl<'de> serde::de::Visitor<'de> for Event {
+            type Value = InvokeWithResponseStreamResponseEvent;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("enum InvokeWithResponseStreamResponseEvent")
+            }
+            fn visit_enum<A: serde::de::EnumAccess<'de>>(
+                self,
+                data: A,
+            ) -> Result<Self::Value, A::Error> {
+                use serde::de::VariantAccess as _;
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Variant(EVENTS),
+                };
+                let (i, event) = data.variant_seed(member)?;
+                match i {
+                    Some(0) => event
+                        .newtype_variant()
+                        .map(InvokeWithResponseStreamResponseEvent::InvokeComplete),
+                    Some(1) => event
+                        .newtype_variant()
+                        .map(InvokeWithResponseStreamResponseEvent::PayloadChunk),
+                    _ => Err(serde::de::Error::unknown_variant("", EVENTS)),
+                }
+            }
+        }
+        d.deserialize_enum("InvokeWithResponseStreamResponseEvent", EVENTS, Event)
+    }
+}
+
 /// Model error `KMSAccessDeniedException`.
 ///
 /// HTTP 502 (server fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct KMSAccessDeniedException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for KMSAccessDeniedException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "KMSAccessDeniedException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KMSAccessDeniedException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = KMSAccessDeniedException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct KMSAccessDeniedException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<KMSAccessDeniedException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(KMSAccessDeniedException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("KMSAccessDeniedException", MEMBERS, Shape)
+    }
 }
 
 impl KMSAccessDeniedException {
@@ -5237,15 +14284,75 @@ impl KMSAccessDeniedException {
 /// Model error `KMSDisabledException`.
 ///
 /// HTTP 502 (server fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct KMSDisabledException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for KMSDisabledException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "KMSDisabledException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KMSDisabledException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = KMSDisabledException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct KMSDisabledException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<KMSDisabledException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(KMSDisabledException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("KMSDisabledException", MEMBERS, Shape)
+    }
 }
 
 impl KMSDisabledException {
@@ -5258,15 +14365,75 @@ impl KMSDisabledException {
 /// Model error `KMSInvalidStateException`.
 ///
 /// HTTP 502 (server fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct KMSInvalidStateException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for KMSInvalidStateException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "KMSInvalidStateException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KMSInvalidStateException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = KMSInvalidStateException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct KMSInvalidStateException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<KMSInvalidStateException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(KMSInvalidStateException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("KMSInvalidStateException", MEMBERS, Shape)
+    }
 }
 
 impl KMSInvalidStateException {
@@ -5279,15 +14446,75 @@ impl KMSInvalidStateException {
 /// Model error `KMSNotFoundException`.
 ///
 /// HTTP 502 (server fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct KMSNotFoundException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for KMSNotFoundException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "KMSNotFoundException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KMSNotFoundException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = KMSNotFoundException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct KMSNotFoundException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<KMSNotFoundException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(KMSNotFoundException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("KMSNotFoundException", MEMBERS, Shape)
+    }
 }
 
 impl KMSNotFoundException {
@@ -5306,15 +14533,75 @@ model_enum! {
 }
 
 /// Model structure (input and output) `KafkaSchemaRegistryAccessConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct KafkaSchemaRegistryAccessConfig {
     /// Model member `Type` (shape `KafkaSchemaRegistryAuthType`). One of [`KafkaSchemaRegistryAuthType`](crate::types::KafkaSchemaRegistryAuthType). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<crate::types::KafkaSchemaRegistryAuthType>,
     /// Model member `URI` (shape `Arn`). Constraint: length (characters) 0..=10000. JSON member `URI`.
-    #[serde(rename = "URI", default, skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
+}
+
+impl serde::Serialize for KafkaSchemaRegistryAccessConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "KafkaSchemaRegistryAccessConfig",
+            usize::from(self.r#type.is_some()) + usize::from(self.uri.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.uri {
+            st.serialize_field("URI", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KafkaSchemaRegistryAccessConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "URI"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "URI" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = KafkaSchemaRegistryAccessConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct KafkaSchemaRegistryAccessConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<KafkaSchemaRegistryAccessConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(KafkaSchemaRegistryAccessConfig {
+                    r#type: m0,
+                    uri: m1,
+                })
+            }
+        }
+        d.deserialize_struct("KafkaSchemaRegistryAccessConfig", MEMBERS, Shape)
+    }
 }
 
 impl KafkaSchemaRegistryAccessConfig {
@@ -5360,37 +14647,101 @@ model_enum! {
 }
 
 /// Model structure (input and output) `KafkaSchemaRegistryConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct KafkaSchemaRegistryConfig {
     /// Model member `AccessConfigs` (shape `KafkaSchemaRegistryAccessConfigList`). JSON member `AccessConfigs`.
-    #[serde(
-        rename = "AccessConfigs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub access_configs: Option<Vec<crate::types::KafkaSchemaRegistryAccessConfig>>,
     /// Model member `EventRecordFormat` (shape `SchemaRegistryEventRecordFormat`). One of [`SchemaRegistryEventRecordFormat`](crate::types::SchemaRegistryEventRecordFormat). JSON member `EventRecordFormat`.
-    #[serde(
-        rename = "EventRecordFormat",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub event_record_format: Option<crate::types::SchemaRegistryEventRecordFormat>,
     /// Model member `SchemaRegistryURI` (shape `SchemaRegistryUri`). Constraint: length (characters) 1..=10000. JSON member `SchemaRegistryURI`.
-    #[serde(
-        rename = "SchemaRegistryURI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub schema_registry_uri: Option<String>,
     /// Model member `SchemaValidationConfigs` (shape `KafkaSchemaValidationConfigList`). JSON member `SchemaValidationConfigs`.
-    #[serde(
-        rename = "SchemaValidationConfigs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub schema_validation_configs: Option<Vec<crate::types::KafkaSchemaValidationConfig>>,
+}
+
+impl serde::Serialize for KafkaSchemaRegistryConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "KafkaSchemaRegistryConfig",
+            usize::from(self.access_configs.is_some())
+                + usize::from(self.event_record_format.is_some())
+                + usize::from(self.schema_registry_uri.is_some())
+                + usize::from(self.schema_validation_configs.is_some()),
+        )?;
+        if let Some(v) = &self.access_configs {
+            st.serialize_field("AccessConfigs", v)?;
+        }
+        if let Some(v) = &self.event_record_format {
+            st.serialize_field("EventRecordFormat", v)?;
+        }
+        if let Some(v) = &self.schema_registry_uri {
+            st.serialize_field("SchemaRegistryURI", v)?;
+        }
+        if let Some(v) = &self.schema_validation_configs {
+            st.serialize_field("SchemaValidationConfigs", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KafkaSchemaRegistryConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AccessConfigs",
+            "EventRecordFormat",
+            "SchemaRegistryURI",
+            "SchemaValidationConfigs",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AccessConfigs" => Some(0),
+                "EventRecordFormat" => Some(1),
+                "SchemaRegistryURI" => Some(2),
+                "SchemaValidationConfigs" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = KafkaSchemaRegistryConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct KafkaSchemaRegistryConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<KafkaSchemaRegistryConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(KafkaSchemaRegistryConfig {
+                    access_configs: m0,
+                    event_record_format: m1,
+                    schema_registry_uri: m2,
+                    schema_validation_configs: m3,
+                })
+            }
+        }
+        d.deserialize_struct("KafkaSchemaRegistryConfig", MEMBERS, Shape)
+    }
 }
 
 impl KafkaSchemaRegistryConfig {
@@ -5463,12 +14814,64 @@ model_enum! {
 }
 
 /// Model structure (input and output) `KafkaSchemaValidationConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct KafkaSchemaValidationConfig {
     /// Model member `Attribute` (shape `KafkaSchemaValidationAttribute`). One of [`KafkaSchemaValidationAttribute`](crate::types::KafkaSchemaValidationAttribute). JSON member `Attribute`.
-    #[serde(rename = "Attribute", default, skip_serializing_if = "Option::is_none")]
     pub attribute: Option<crate::types::KafkaSchemaValidationAttribute>,
+}
+
+impl serde::Serialize for KafkaSchemaValidationConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "KafkaSchemaValidationConfig",
+            usize::from(self.attribute.is_some()),
+        )?;
+        if let Some(v) = &self.attribute {
+            st.serialize_field("Attribute", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KafkaSchemaValidationConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Attribute"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Attribute" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = KafkaSchemaValidationConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct KafkaSchemaValidationConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<KafkaSchemaValidationConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(KafkaSchemaValidationConfig { attribute: m0 })
+            }
+        }
+        d.deserialize_struct("KafkaSchemaValidationConfig", MEMBERS, Shape)
+    }
 }
 
 impl KafkaSchemaValidationConfig {
@@ -5488,30 +14891,94 @@ impl KafkaSchemaValidationConfig {
 }
 
 /// Model structure (input and output) `LambdaManagedInstancesCapacityProviderConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct LambdaManagedInstancesCapacityProviderConfig {
     /// Model member `CapacityProviderArn` (shape `CapacityProviderArn`). Required. Constraint: length (characters) 1..=140. JSON member `CapacityProviderArn`.
-    #[serde(
-        rename = "CapacityProviderArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub capacity_provider_arn: Option<String>,
     /// Model member `ExecutionEnvironmentMemoryGiBPerVCpu` (shape `ExecutionEnvironmentMemoryGiBPerVCpu`). Constraint: value 2..=8. JSON member `ExecutionEnvironmentMemoryGiBPerVCpu`.
-    #[serde(
-        rename = "ExecutionEnvironmentMemoryGiBPerVCpu",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub execution_environment_memory_gi_b_per_v_cpu: Option<f64>,
     /// Model member `PerExecutionEnvironmentMaxConcurrency` (shape `PerExecutionEnvironmentMaxConcurrency`). Constraint: value 1..=1600. JSON member `PerExecutionEnvironmentMaxConcurrency`.
-    #[serde(
-        rename = "PerExecutionEnvironmentMaxConcurrency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub per_execution_environment_max_concurrency: Option<i32>,
+}
+
+impl serde::Serialize for LambdaManagedInstancesCapacityProviderConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "LambdaManagedInstancesCapacityProviderConfig",
+            usize::from(self.capacity_provider_arn.is_some())
+                + usize::from(self.execution_environment_memory_gi_b_per_v_cpu.is_some())
+                + usize::from(self.per_execution_environment_max_concurrency.is_some()),
+        )?;
+        if let Some(v) = &self.capacity_provider_arn {
+            st.serialize_field("CapacityProviderArn", v)?;
+        }
+        if let Some(v) = &self.execution_environment_memory_gi_b_per_v_cpu {
+            st.serialize_field("ExecutionEnvironmentMemoryGiBPerVCpu", v)?;
+        }
+        if let Some(v) = &self.per_execution_environment_max_concurrency {
+            st.serialize_field("PerExecutionEnvironmentMaxConcurrency", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LambdaManagedInstancesCapacityProviderConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "CapacityProviderArn",
+            "ExecutionEnvironmentMemoryGiBPerVCpu",
+            "PerExecutionEnvironmentMaxConcurrency",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CapacityProviderArn" => Some(0),
+                "ExecutionEnvironmentMemoryGiBPerVCpu" => Some(1),
+                "PerExecutionEnvironmentMaxConcurrency" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = LambdaManagedInstancesCapacityProviderConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct LambdaManagedInstancesCapacityProviderConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LambdaManagedInstancesCapacityProviderConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(LambdaManagedInstancesCapacityProviderConfig {
+                    capacity_provider_arn: m0,
+                    execution_environment_memory_gi_b_per_v_cpu: m1,
+                    per_execution_environment_max_concurrency: m2,
+                })
+            }
+        }
+        d.deserialize_struct(
+            "LambdaManagedInstancesCapacityProviderConfig",
+            MEMBERS,
+            Shape,
+        )
+    }
 }
 
 impl LambdaManagedInstancesCapacityProviderConfig {
@@ -5619,64 +15086,214 @@ model_enum! {
 }
 
 /// Model structure (output) `Layer`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Layer {
     /// Model member `Arn` (shape `LayerVersionArn`). Constraint: length (characters) 1..=2048. JSON member `Arn`.
-    #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
     /// Model member `CodeSize` (shape `Long`). JSON member `CodeSize`.
-    #[serde(rename = "CodeSize", default, skip_serializing_if = "Option::is_none")]
     pub code_size: Option<i64>,
     /// Model member `SigningJobArn` (shape `Arn`). Constraint: length (characters) 0..=10000. JSON member `SigningJobArn`.
-    #[serde(
-        rename = "SigningJobArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub signing_job_arn: Option<String>,
     /// Model member `SigningProfileVersionArn` (shape `Arn`). Constraint: length (characters) 0..=10000. JSON member `SigningProfileVersionArn`.
-    #[serde(
-        rename = "SigningProfileVersionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub signing_profile_version_arn: Option<String>,
 }
 
+impl serde::Serialize for Layer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "Layer",
+            usize::from(self.arn.is_some())
+                + usize::from(self.code_size.is_some())
+                + usize::from(self.signing_job_arn.is_some())
+                + usize::from(self.signing_profile_version_arn.is_some()),
+        )?;
+        if let Some(v) = &self.arn {
+            st.serialize_field("Arn", v)?;
+        }
+        if let Some(v) = &self.code_size {
+            st.serialize_field("CodeSize", v)?;
+        }
+        if let Some(v) = &self.signing_job_arn {
+            st.serialize_field("SigningJobArn", v)?;
+        }
+        if let Some(v) = &self.signing_profile_version_arn {
+            st.serialize_field("SigningProfileVersionArn", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Layer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "Arn",
+            "CodeSize",
+            "SigningJobArn",
+            "SigningProfileVersionArn",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Arn" => Some(0),
+                "CodeSize" => Some(1),
+                "SigningJobArn" => Some(2),
+                "SigningProfileVersionArn" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = Layer;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Layer")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Layer, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Layer {
+                    arn: m0,
+                    code_size: m1,
+                    signing_job_arn: m2,
+                    signing_profile_version_arn: m3,
+                })
+            }
+        }
+        d.deserialize_struct("Layer", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (input) `LayerVersionContentInput`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct LayerVersionContentInput {
     /// Model member `S3Bucket` (shape `S3Bucket`). Constraint: length (characters) 3..=63. JSON member `S3Bucket`.
-    #[serde(rename = "S3Bucket", default, skip_serializing_if = "Option::is_none")]
     pub s3_bucket: Option<String>,
     /// Model member `S3Key` (shape `S3Key`). Constraint: length (characters) 1..=1024. JSON member `S3Key`.
-    #[serde(rename = "S3Key", default, skip_serializing_if = "Option::is_none")]
     pub s3_key: Option<String>,
     /// Model member `S3ObjectStorageMode` (shape `S3ObjectStorageMode`). One of [`S3ObjectStorageMode`](crate::types::S3ObjectStorageMode). JSON member `S3ObjectStorageMode`.
-    #[serde(
-        rename = "S3ObjectStorageMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub s3_object_storage_mode: Option<crate::types::S3ObjectStorageMode>,
     /// Model member `S3ObjectVersion` (shape `S3ObjectVersion`). Constraint: length (characters) 1..=1024. JSON member `S3ObjectVersion`.
-    #[serde(
-        rename = "S3ObjectVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub s3_object_version: Option<String>,
     /// Model member `ZipFile` (shape `Blob`). Constraint: sensitive (redacted in `Debug`). JSON member `ZipFile`.
-    #[serde(
-        rename = "ZipFile",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_blob"
-    )]
     pub zip_file: Option<Vec<u8>>,
+}
+
+impl serde::Serialize for LayerVersionContentInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "LayerVersionContentInput",
+            usize::from(self.s3_bucket.is_some())
+                + usize::from(self.s3_key.is_some())
+                + usize::from(self.s3_object_storage_mode.is_some())
+                + usize::from(self.s3_object_version.is_some())
+                + usize::from(self.zip_file.is_some()),
+        )?;
+        if let Some(v) = &self.s3_bucket {
+            st.serialize_field("S3Bucket", v)?;
+        }
+        if let Some(v) = &self.s3_key {
+            st.serialize_field("S3Key", v)?;
+        }
+        if let Some(v) = &self.s3_object_storage_mode {
+            st.serialize_field("S3ObjectStorageMode", v)?;
+        }
+        if let Some(v) = &self.s3_object_version {
+            st.serialize_field("S3ObjectVersion", v)?;
+        }
+        if let Some(v) = &self.zip_file {
+            st.serialize_field("ZipFile", &crate::serde_util::AsBase64(&v[..]))?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LayerVersionContentInput {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "S3Bucket",
+            "S3Key",
+            "S3ObjectStorageMode",
+            "S3ObjectVersion",
+            "ZipFile",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "S3Bucket" => Some(0),
+                "S3Key" => Some(1),
+                "S3ObjectStorageMode" => Some(2),
+                "S3ObjectVersion" => Some(3),
+                "ZipFile" => Some(4),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = LayerVersionContentInput;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct LayerVersionContentInput")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LayerVersionContentInput, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => {
+                            m4 = map
+                                .next_value::<Option<crate::serde_util::Base64>>()?
+                                .map(|b| b.0.into())
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(LayerVersionContentInput {
+                    s3_bucket: m0,
+                    s3_key: m1,
+                    s3_object_storage_mode: m2,
+                    s3_object_version: m3,
+                    zip_file: m4,
+                })
+            }
+        }
+        d.deserialize_struct("LayerVersionContentInput", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for LayerVersionContentInput {
@@ -5754,178 +15371,564 @@ impl crate::validate::Validate for LayerVersionContentInput {
 }
 
 /// Model structure (output) `LayerVersionContentOutput`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct LayerVersionContentOutput {
     /// Model member `CodeSha256` (shape `String`). JSON member `CodeSha256`.
-    #[serde(
-        rename = "CodeSha256",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub code_sha256: Option<String>,
     /// Model member `CodeSize` (shape `Long`). JSON member `CodeSize`.
-    #[serde(rename = "CodeSize", default, skip_serializing_if = "Option::is_none")]
     pub code_size: Option<i64>,
     /// Model member `Location` (shape `SensitiveStringOnServerOnly`). Constraint: length (characters) 0..=10000. JSON member `Location`.
-    #[serde(rename = "Location", default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// Model member `ResolvedS3Object` (shape `ResolvedS3Object`). JSON member `ResolvedS3Object`.
-    #[serde(
-        rename = "ResolvedS3Object",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub resolved_s3_object: Option<crate::types::ResolvedS3Object>,
     /// Model member `SigningJobArn` (shape `Arn`). Constraint: length (characters) 0..=10000. JSON member `SigningJobArn`.
-    #[serde(
-        rename = "SigningJobArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub signing_job_arn: Option<String>,
     /// Model member `SigningProfileVersionArn` (shape `Arn`). Constraint: length (characters) 0..=10000. JSON member `SigningProfileVersionArn`.
-    #[serde(
-        rename = "SigningProfileVersionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub signing_profile_version_arn: Option<String>,
 }
 
+impl serde::Serialize for LayerVersionContentOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "LayerVersionContentOutput",
+            usize::from(self.code_sha256.is_some())
+                + usize::from(self.code_size.is_some())
+                + usize::from(self.location.is_some())
+                + usize::from(self.resolved_s3_object.is_some())
+                + usize::from(self.signing_job_arn.is_some())
+                + usize::from(self.signing_profile_version_arn.is_some()),
+        )?;
+        if let Some(v) = &self.code_sha256 {
+            st.serialize_field("CodeSha256", v)?;
+        }
+        if let Some(v) = &self.code_size {
+            st.serialize_field("CodeSize", v)?;
+        }
+        if let Some(v) = &self.location {
+            st.serialize_field("Location", v)?;
+        }
+        if let Some(v) = &self.resolved_s3_object {
+            st.serialize_field("ResolvedS3Object", v)?;
+        }
+        if let Some(v) = &self.signing_job_arn {
+            st.serialize_field("SigningJobArn", v)?;
+        }
+        if let Some(v) = &self.signing_profile_version_arn {
+            st.serialize_field("SigningProfileVersionArn", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LayerVersionContentOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "CodeSha256",
+            "CodeSize",
+            "Location",
+            "ResolvedS3Object",
+            "SigningJobArn",
+            "SigningProfileVersionArn",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CodeSha256" => Some(0),
+                "CodeSize" => Some(1),
+                "Location" => Some(2),
+                "ResolvedS3Object" => Some(3),
+                "SigningJobArn" => Some(4),
+                "SigningProfileVersionArn" => Some(5),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = LayerVersionContentOutput;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct LayerVersionContentOutput")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LayerVersionContentOutput, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(LayerVersionContentOutput {
+                    code_sha256: m0,
+                    code_size: m1,
+                    location: m2,
+                    resolved_s3_object: m3,
+                    signing_job_arn: m4,
+                    signing_profile_version_arn: m5,
+                })
+            }
+        }
+        d.deserialize_struct("LayerVersionContentOutput", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `LayerVersionsListItem`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct LayerVersionsListItem {
     /// Model member `CompatibleArchitectures` (shape `CompatibleArchitectures`). Constraint: items 0..=2. JSON member `CompatibleArchitectures`.
-    #[serde(
-        rename = "CompatibleArchitectures",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub compatible_architectures: Option<Vec<crate::types::Architecture>>,
     /// Model member `CompatibleRuntimes` (shape `CompatibleRuntimes`). Constraint: items 0..=15. JSON member `CompatibleRuntimes`.
-    #[serde(
-        rename = "CompatibleRuntimes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub compatible_runtimes: Option<Vec<crate::types::Runtime>>,
     /// Model member `CreatedDate` (shape `Timestamp`). Constraint: length (characters) 0..=100. JSON member `CreatedDate`.
-    #[serde(
-        rename = "CreatedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub created_date: Option<String>,
     /// Model member `Description` (shape `Description`). Constraint: length (characters) 0..=256. JSON member `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub description: Option<String>,
     /// Model member `LayerVersionArn` (shape `LayerVersionArn`). Constraint: length (characters) 1..=2048. JSON member `LayerVersionArn`.
-    #[serde(
-        rename = "LayerVersionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub layer_version_arn: Option<String>,
     /// Model member `LicenseInfo` (shape `LicenseInfo`). Constraint: length (characters) 0..=512. JSON member `LicenseInfo`.
-    #[serde(
-        rename = "LicenseInfo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub license_info: Option<String>,
     /// Model member `Version` (shape `LayerVersionNumber`). JSON member `Version`.
-    #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
 }
 
+impl serde::Serialize for LayerVersionsListItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "LayerVersionsListItem",
+            usize::from(self.compatible_architectures.is_some())
+                + usize::from(self.compatible_runtimes.is_some())
+                + usize::from(self.created_date.is_some())
+                + usize::from(self.description.is_some())
+                + usize::from(self.layer_version_arn.is_some())
+                + usize::from(self.license_info.is_some())
+                + usize::from(self.version.is_some()),
+        )?;
+        if let Some(v) = &self.compatible_architectures {
+            st.serialize_field("CompatibleArchitectures", v)?;
+        }
+        if let Some(v) = &self.compatible_runtimes {
+            st.serialize_field("CompatibleRuntimes", v)?;
+        }
+        if let Some(v) = &self.created_date {
+            st.serialize_field("CreatedDate", v)?;
+        }
+        if let Some(v) = &self.description {
+            st.serialize_field("Description", v)?;
+        }
+        if let Some(v) = &self.layer_version_arn {
+            st.serialize_field("LayerVersionArn", v)?;
+        }
+        if let Some(v) = &self.license_info {
+            st.serialize_field("LicenseInfo", v)?;
+        }
+        if let Some(v) = &self.version {
+            st.serialize_field("Version", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LayerVersionsListItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "CompatibleArchitectures",
+            "CompatibleRuntimes",
+            "CreatedDate",
+            "Description",
+            "LayerVersionArn",
+            "LicenseInfo",
+            "Version",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CompatibleArchitectures" => Some(0),
+                "CompatibleRuntimes" => Some(1),
+                "CreatedDate" => Some(2),
+                "Description" => Some(3),
+                "LayerVersionArn" => Some(4),
+                "LicenseInfo" => Some(5),
+                "Version" => Some(6),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = LayerVersionsListItem;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct LayerVersionsListItem")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LayerVersionsListItem, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(LayerVersionsListItem {
+                    compatible_architectures: m0,
+                    compatible_runtimes: m1,
+                    created_date: m2,
+                    description: m3,
+                    layer_version_arn: m4,
+                    license_info: m5,
+                    version: m6,
+                })
+            }
+        }
+        d.deserialize_struct("LayerVersionsListItem", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `LayersListItem`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct LayersListItem {
     /// Model member `LatestMatchingVersion` (shape `LayerVersionsListItem`). JSON member `LatestMatchingVersion`.
-    #[serde(
-        rename = "LatestMatchingVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub latest_matching_version: Option<crate::types::LayerVersionsListItem>,
     /// Model member `LayerArn` (shape `LayerArn`). Constraint: length (characters) 1..=2048. JSON member `LayerArn`.
-    #[serde(rename = "LayerArn", default, skip_serializing_if = "Option::is_none")]
     pub layer_arn: Option<String>,
     /// Model member `LayerName` (shape `LayerName`). Constraint: length (characters) 1..=140. JSON member `LayerName`.
-    #[serde(rename = "LayerName", default, skip_serializing_if = "Option::is_none")]
     pub layer_name: Option<String>,
+}
+
+impl serde::Serialize for LayersListItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "LayersListItem",
+            usize::from(self.latest_matching_version.is_some())
+                + usize::from(self.layer_arn.is_some())
+                + usize::from(self.layer_name.is_some()),
+        )?;
+        if let Some(v) = &self.latest_matching_version {
+            st.serialize_field("LatestMatchingVersion", v)?;
+        }
+        if let Some(v) = &self.layer_arn {
+            st.serialize_field("LayerArn", v)?;
+        }
+        if let Some(v) = &self.layer_name {
+            st.serialize_field("LayerName", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LayersListItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["LatestMatchingVersion", "LayerArn", "LayerName"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "LatestMatchingVersion" => Some(0),
+                "LayerArn" => Some(1),
+                "LayerName" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = LayersListItem;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct LayersListItem")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LayersListItem, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(LayersListItem {
+                    latest_matching_version: m0,
+                    layer_arn: m1,
+                    layer_name: m2,
+                })
+            }
+        }
+        d.deserialize_struct("LayersListItem", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `ListAliasesRequest`: the input of [`ListAliases`](crate::operations::ListAliases).
 pub type ListAliasesRequest = crate::operations::ListAliases;
 
 /// Model structure (output) `ListAliasesResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListAliasesResponse {
     /// Model member `Aliases` (shape `AliasList`). JSON member `Aliases`.
-    #[serde(rename = "Aliases", default, skip_serializing_if = "Option::is_none")]
     pub aliases: Option<Vec<crate::types::AliasConfiguration>>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
-    #[serde(
-        rename = "NextMarker",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_marker: Option<String>,
+}
+
+impl serde::Serialize for ListAliasesResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListAliasesResponse",
+            usize::from(self.aliases.is_some()) + usize::from(self.next_marker.is_some()),
+        )?;
+        if let Some(v) = &self.aliases {
+            st.serialize_field("Aliases", v)?;
+        }
+        if let Some(v) = &self.next_marker {
+            st.serialize_field("NextMarker", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListAliasesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Aliases", "NextMarker"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Aliases" => Some(0),
+                "NextMarker" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListAliasesResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListAliasesResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListAliasesResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListAliasesResponse {
+                    aliases: m0,
+                    next_marker: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ListAliasesResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `ListCapacityProvidersRequest`: the input of [`ListCapacityProviders`](crate::operations::ListCapacityProviders).
 pub type ListCapacityProvidersRequest = crate::operations::ListCapacityProviders;
 
 /// Model structure (output) `ListCapacityProvidersResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListCapacityProvidersResponse {
     /// Model member `CapacityProviders` (shape `CapacityProvidersList`). Required. Constraint: items 0..=50. JSON member `CapacityProviders`.
-    #[serde(
-        rename = "CapacityProviders",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub capacity_providers: Option<Vec<crate::types::CapacityProvider>>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
-    #[serde(
-        rename = "NextMarker",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_marker: Option<String>,
+}
+
+impl serde::Serialize for ListCapacityProvidersResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListCapacityProvidersResponse",
+            usize::from(self.capacity_providers.is_some())
+                + usize::from(self.next_marker.is_some()),
+        )?;
+        if let Some(v) = &self.capacity_providers {
+            st.serialize_field("CapacityProviders", v)?;
+        }
+        if let Some(v) = &self.next_marker {
+            st.serialize_field("NextMarker", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListCapacityProvidersResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CapacityProviders", "NextMarker"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CapacityProviders" => Some(0),
+                "NextMarker" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListCapacityProvidersResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListCapacityProvidersResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListCapacityProvidersResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListCapacityProvidersResponse {
+                    capacity_providers: m0,
+                    next_marker: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ListCapacityProvidersResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `ListCodeSigningConfigsRequest`: the input of [`ListCodeSigningConfigs`](crate::operations::ListCodeSigningConfigs).
 pub type ListCodeSigningConfigsRequest = crate::operations::ListCodeSigningConfigs;
 
 /// Model structure (output) `ListCodeSigningConfigsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListCodeSigningConfigsResponse {
     /// Model member `CodeSigningConfigs` (shape `CodeSigningConfigList`). JSON member `CodeSigningConfigs`.
-    #[serde(
-        rename = "CodeSigningConfigs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub code_signing_configs: Option<Vec<crate::types::CodeSigningConfig>>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
-    #[serde(
-        rename = "NextMarker",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_marker: Option<String>,
+}
+
+impl serde::Serialize for ListCodeSigningConfigsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListCodeSigningConfigsResponse",
+            usize::from(self.code_signing_configs.is_some())
+                + usize::from(self.next_marker.is_some()),
+        )?;
+        if let Some(v) = &self.code_signing_configs {
+            st.serialize_field("CodeSigningConfigs", v)?;
+        }
+        if let Some(v) = &self.next_marker {
+            st.serialize_field("NextMarker", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListCodeSigningConfigsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CodeSigningConfigs", "NextMarker"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CodeSigningConfigs" => Some(0),
+                "NextMarker" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListCodeSigningConfigsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListCodeSigningConfigsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListCodeSigningConfigsResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListCodeSigningConfigsResponse {
+                    code_signing_configs: m0,
+                    next_marker: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ListCodeSigningConfigsResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `ListDurableExecutionsByFunctionRequest`: the input of [`ListDurableExecutionsByFunction`](crate::operations::ListDurableExecutionsByFunction).
@@ -5933,92 +15936,304 @@ pub type ListDurableExecutionsByFunctionRequest =
     crate::operations::ListDurableExecutionsByFunction;
 
 /// Model structure (output) `ListDurableExecutionsByFunctionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListDurableExecutionsByFunctionResponse {
     /// Model member `DurableExecutions` (shape `DurableExecutions`). JSON member `DurableExecutions`.
-    #[serde(
-        rename = "DurableExecutions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub durable_executions: Option<Vec<crate::types::Execution>>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
-    #[serde(
-        rename = "NextMarker",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_marker: Option<String>,
+}
+
+impl serde::Serialize for ListDurableExecutionsByFunctionResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListDurableExecutionsByFunctionResponse",
+            usize::from(self.durable_executions.is_some())
+                + usize::from(self.next_marker.is_some()),
+        )?;
+        if let Some(v) = &self.durable_executions {
+            st.serialize_field("DurableExecutions", v)?;
+        }
+        if let Some(v) = &self.next_marker {
+            st.serialize_field("NextMarker", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListDurableExecutionsByFunctionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["DurableExecutions", "NextMarker"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "DurableExecutions" => Some(0),
+                "NextMarker" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListDurableExecutionsByFunctionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListDurableExecutionsByFunctionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListDurableExecutionsByFunctionResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListDurableExecutionsByFunctionResponse {
+                    durable_executions: m0,
+                    next_marker: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ListDurableExecutionsByFunctionResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `ListEventSourceMappingsRequest`: the input of [`ListEventSourceMappings`](crate::operations::ListEventSourceMappings).
 pub type ListEventSourceMappingsRequest = crate::operations::ListEventSourceMappings;
 
 /// Model structure (output) `ListEventSourceMappingsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListEventSourceMappingsResponse {
     /// Model member `EventSourceMappings` (shape `EventSourceMappingsList`). JSON member `EventSourceMappings`.
-    #[serde(
-        rename = "EventSourceMappings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub event_source_mappings: Option<Vec<crate::types::EventSourceMappingConfiguration>>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
-    #[serde(
-        rename = "NextMarker",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_marker: Option<String>,
+}
+
+impl serde::Serialize for ListEventSourceMappingsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListEventSourceMappingsResponse",
+            usize::from(self.event_source_mappings.is_some())
+                + usize::from(self.next_marker.is_some()),
+        )?;
+        if let Some(v) = &self.event_source_mappings {
+            st.serialize_field("EventSourceMappings", v)?;
+        }
+        if let Some(v) = &self.next_marker {
+            st.serialize_field("NextMarker", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListEventSourceMappingsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["EventSourceMappings", "NextMarker"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "EventSourceMappings" => Some(0),
+                "NextMarker" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListEventSourceMappingsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListEventSourceMappingsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListEventSourceMappingsResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListEventSourceMappingsResponse {
+                    event_source_mappings: m0,
+                    next_marker: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ListEventSourceMappingsResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `ListFunctionEventInvokeConfigsRequest`: the input of [`ListFunctionEventInvokeConfigs`](crate::operations::ListFunctionEventInvokeConfigs).
 pub type ListFunctionEventInvokeConfigsRequest = crate::operations::ListFunctionEventInvokeConfigs;
 
 /// Model structure (output) `ListFunctionEventInvokeConfigsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListFunctionEventInvokeConfigsResponse {
     /// Model member `FunctionEventInvokeConfigs` (shape `FunctionEventInvokeConfigList`). JSON member `FunctionEventInvokeConfigs`.
-    #[serde(
-        rename = "FunctionEventInvokeConfigs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_event_invoke_configs: Option<Vec<crate::types::FunctionEventInvokeConfig>>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
-    #[serde(
-        rename = "NextMarker",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_marker: Option<String>,
+}
+
+impl serde::Serialize for ListFunctionEventInvokeConfigsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListFunctionEventInvokeConfigsResponse",
+            usize::from(self.function_event_invoke_configs.is_some())
+                + usize::from(self.next_marker.is_some()),
+        )?;
+        if let Some(v) = &self.function_event_invoke_configs {
+            st.serialize_field("FunctionEventInvokeConfigs", v)?;
+        }
+        if let Some(v) = &self.next_marker {
+            st.serialize_field("NextMarker", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListFunctionEventInvokeConfigsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionEventInvokeConfigs", "NextMarker"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionEventInvokeConfigs" => Some(0),
+                "NextMarker" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListFunctionEventInvokeConfigsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListFunctionEventInvokeConfigsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListFunctionEventInvokeConfigsResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListFunctionEventInvokeConfigsResponse {
+                    function_event_invoke_configs: m0,
+                    next_marker: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ListFunctionEventInvokeConfigsResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `ListFunctionUrlConfigsRequest`: the input of [`ListFunctionUrlConfigs`](crate::operations::ListFunctionUrlConfigs).
 pub type ListFunctionUrlConfigsRequest = crate::operations::ListFunctionUrlConfigs;
 
 /// Model structure (output) `ListFunctionUrlConfigsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListFunctionUrlConfigsResponse {
     /// Model member `FunctionUrlConfigs` (shape `FunctionUrlConfigList`). Required. JSON member `FunctionUrlConfigs`.
-    #[serde(
-        rename = "FunctionUrlConfigs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_url_configs: Option<Vec<crate::types::FunctionUrlConfig>>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
-    #[serde(
-        rename = "NextMarker",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_marker: Option<String>,
+}
+
+impl serde::Serialize for ListFunctionUrlConfigsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListFunctionUrlConfigsResponse",
+            usize::from(self.function_url_configs.is_some())
+                + usize::from(self.next_marker.is_some()),
+        )?;
+        if let Some(v) = &self.function_url_configs {
+            st.serialize_field("FunctionUrlConfigs", v)?;
+        }
+        if let Some(v) = &self.next_marker {
+            st.serialize_field("NextMarker", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListFunctionUrlConfigsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionUrlConfigs", "NextMarker"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionUrlConfigs" => Some(0),
+                "NextMarker" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListFunctionUrlConfigsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListFunctionUrlConfigsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListFunctionUrlConfigsResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListFunctionUrlConfigsResponse {
+                    function_url_configs: m0,
+                    next_marker: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ListFunctionUrlConfigsResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `ListFunctionVersionsByCapacityProviderRequest`: the input of [`ListFunctionVersionsByCapacityProvider`](crate::operations::ListFunctionVersionsByCapacityProvider).
@@ -6026,30 +16241,90 @@ pub type ListFunctionVersionsByCapacityProviderRequest =
     crate::operations::ListFunctionVersionsByCapacityProvider;
 
 /// Model structure (output) `ListFunctionVersionsByCapacityProviderResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListFunctionVersionsByCapacityProviderResponse {
     /// Model member `CapacityProviderArn` (shape `CapacityProviderArn`). Required. Constraint: length (characters) 1..=140. JSON member `CapacityProviderArn`.
-    #[serde(
-        rename = "CapacityProviderArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub capacity_provider_arn: Option<String>,
     /// Model member `FunctionVersions` (shape `FunctionVersionsByCapacityProviderList`). Required. Constraint: items 0..=50. JSON member `FunctionVersions`.
-    #[serde(
-        rename = "FunctionVersions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_versions: Option<Vec<crate::types::FunctionVersionsByCapacityProviderListItem>>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
-    #[serde(
-        rename = "NextMarker",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_marker: Option<String>,
+}
+
+impl serde::Serialize for ListFunctionVersionsByCapacityProviderResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListFunctionVersionsByCapacityProviderResponse",
+            usize::from(self.capacity_provider_arn.is_some())
+                + usize::from(self.function_versions.is_some())
+                + usize::from(self.next_marker.is_some()),
+        )?;
+        if let Some(v) = &self.capacity_provider_arn {
+            st.serialize_field("CapacityProviderArn", v)?;
+        }
+        if let Some(v) = &self.function_versions {
+            st.serialize_field("FunctionVersions", v)?;
+        }
+        if let Some(v) = &self.next_marker {
+            st.serialize_field("NextMarker", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListFunctionVersionsByCapacityProviderResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CapacityProviderArn", "FunctionVersions", "NextMarker"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CapacityProviderArn" => Some(0),
+                "FunctionVersions" => Some(1),
+                "NextMarker" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListFunctionVersionsByCapacityProviderResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListFunctionVersionsByCapacityProviderResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListFunctionVersionsByCapacityProviderResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListFunctionVersionsByCapacityProviderResponse {
+                    capacity_provider_arn: m0,
+                    function_versions: m1,
+                    next_marker: m2,
+                })
+            }
+        }
+        d.deserialize_struct(
+            "ListFunctionVersionsByCapacityProviderResponse",
+            MEMBERS,
+            Shape,
+        )
+    }
 }
 
 /// Model shape `ListFunctionsByCodeSigningConfigRequest`: the input of [`ListFunctionsByCodeSigningConfig`](crate::operations::ListFunctionsByCodeSigningConfig).
@@ -6057,84 +16332,300 @@ pub type ListFunctionsByCodeSigningConfigRequest =
     crate::operations::ListFunctionsByCodeSigningConfig;
 
 /// Model structure (output) `ListFunctionsByCodeSigningConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListFunctionsByCodeSigningConfigResponse {
     /// Model member `FunctionArns` (shape `FunctionArnList`). JSON member `FunctionArns`.
-    #[serde(
-        rename = "FunctionArns",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_arns: Option<Vec<String>>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
-    #[serde(
-        rename = "NextMarker",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_marker: Option<String>,
+}
+
+impl serde::Serialize for ListFunctionsByCodeSigningConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListFunctionsByCodeSigningConfigResponse",
+            usize::from(self.function_arns.is_some()) + usize::from(self.next_marker.is_some()),
+        )?;
+        if let Some(v) = &self.function_arns {
+            st.serialize_field("FunctionArns", v)?;
+        }
+        if let Some(v) = &self.next_marker {
+            st.serialize_field("NextMarker", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListFunctionsByCodeSigningConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionArns", "NextMarker"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionArns" => Some(0),
+                "NextMarker" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListFunctionsByCodeSigningConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListFunctionsByCodeSigningConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListFunctionsByCodeSigningConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListFunctionsByCodeSigningConfigResponse {
+                    function_arns: m0,
+                    next_marker: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ListFunctionsByCodeSigningConfigResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `ListFunctionsRequest`: the input of [`ListFunctions`](crate::operations::ListFunctions).
 pub type ListFunctionsRequest = crate::operations::ListFunctions;
 
 /// Model structure (output) `ListFunctionsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListFunctionsResponse {
     /// Model member `Functions` (shape `FunctionList`). JSON member `Functions`.
-    #[serde(rename = "Functions", default, skip_serializing_if = "Option::is_none")]
     pub functions: Option<Vec<crate::types::FunctionConfiguration>>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
-    #[serde(
-        rename = "NextMarker",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_marker: Option<String>,
+}
+
+impl serde::Serialize for ListFunctionsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListFunctionsResponse",
+            usize::from(self.functions.is_some()) + usize::from(self.next_marker.is_some()),
+        )?;
+        if let Some(v) = &self.functions {
+            st.serialize_field("Functions", v)?;
+        }
+        if let Some(v) = &self.next_marker {
+            st.serialize_field("NextMarker", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListFunctionsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Functions", "NextMarker"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Functions" => Some(0),
+                "NextMarker" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListFunctionsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListFunctionsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListFunctionsResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListFunctionsResponse {
+                    functions: m0,
+                    next_marker: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ListFunctionsResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `ListLayerVersionsRequest`: the input of [`ListLayerVersions`](crate::operations::ListLayerVersions).
 pub type ListLayerVersionsRequest = crate::operations::ListLayerVersions;
 
 /// Model structure (output) `ListLayerVersionsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListLayerVersionsResponse {
     /// Model member `LayerVersions` (shape `LayerVersionsList`). JSON member `LayerVersions`.
-    #[serde(
-        rename = "LayerVersions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub layer_versions: Option<Vec<crate::types::LayerVersionsListItem>>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
-    #[serde(
-        rename = "NextMarker",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_marker: Option<String>,
+}
+
+impl serde::Serialize for ListLayerVersionsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListLayerVersionsResponse",
+            usize::from(self.layer_versions.is_some()) + usize::from(self.next_marker.is_some()),
+        )?;
+        if let Some(v) = &self.layer_versions {
+            st.serialize_field("LayerVersions", v)?;
+        }
+        if let Some(v) = &self.next_marker {
+            st.serialize_field("NextMarker", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListLayerVersionsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["LayerVersions", "NextMarker"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "LayerVersions" => Some(0),
+                "NextMarker" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListLayerVersionsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListLayerVersionsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListLayerVersionsResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListLayerVersionsResponse {
+                    layer_versions: m0,
+                    next_marker: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ListLayerVersionsResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `ListLayersRequest`: the input of [`ListLayers`](crate::operations::ListLayers).
 pub type ListLayersRequest = crate::operations::ListLayers;
 
 /// Model structure (output) `ListLayersResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListLayersResponse {
     /// Model member `Layers` (shape `LayersList`). JSON member `Layers`.
-    #[serde(rename = "Layers", default, skip_serializing_if = "Option::is_none")]
     pub layers: Option<Vec<crate::types::LayersListItem>>,
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
-    #[serde(
-        rename = "NextMarker",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_marker: Option<String>,
+}
+
+impl serde::Serialize for ListLayersResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListLayersResponse",
+            usize::from(self.layers.is_some()) + usize::from(self.next_marker.is_some()),
+        )?;
+        if let Some(v) = &self.layers {
+            st.serialize_field("Layers", v)?;
+        }
+        if let Some(v) = &self.next_marker {
+            st.serialize_field("NextMarker", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListLayersResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Layers", "NextMarker"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Layers" => Some(0),
+                "NextMarker" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListLayersResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListLayersResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListLayersResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListLayersResponse {
+                    layers: m0,
+                    next_marker: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ListLayersResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `ListProvisionedConcurrencyConfigsRequest`: the input of [`ListProvisionedConcurrencyConfigs`](crate::operations::ListProvisionedConcurrencyConfigs).
@@ -6142,55 +16633,213 @@ pub type ListProvisionedConcurrencyConfigsRequest =
     crate::operations::ListProvisionedConcurrencyConfigs;
 
 /// Model structure (output) `ListProvisionedConcurrencyConfigsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListProvisionedConcurrencyConfigsResponse {
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
-    #[serde(
-        rename = "NextMarker",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_marker: Option<String>,
     /// Model member `ProvisionedConcurrencyConfigs` (shape `ProvisionedConcurrencyConfigList`). JSON member `ProvisionedConcurrencyConfigs`.
-    #[serde(
-        rename = "ProvisionedConcurrencyConfigs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub provisioned_concurrency_configs:
         Option<Vec<crate::types::ProvisionedConcurrencyConfigListItem>>,
+}
+
+impl serde::Serialize for ListProvisionedConcurrencyConfigsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListProvisionedConcurrencyConfigsResponse",
+            usize::from(self.next_marker.is_some())
+                + usize::from(self.provisioned_concurrency_configs.is_some()),
+        )?;
+        if let Some(v) = &self.next_marker {
+            st.serialize_field("NextMarker", v)?;
+        }
+        if let Some(v) = &self.provisioned_concurrency_configs {
+            st.serialize_field("ProvisionedConcurrencyConfigs", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListProvisionedConcurrencyConfigsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["NextMarker", "ProvisionedConcurrencyConfigs"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "NextMarker" => Some(0),
+                "ProvisionedConcurrencyConfigs" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListProvisionedConcurrencyConfigsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListProvisionedConcurrencyConfigsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListProvisionedConcurrencyConfigsResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListProvisionedConcurrencyConfigsResponse {
+                    next_marker: m0,
+                    provisioned_concurrency_configs: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ListProvisionedConcurrencyConfigsResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `ListTagsRequest`: the input of [`ListTags`](crate::operations::ListTags).
 pub type ListTagsRequest = crate::operations::ListTags;
 
 /// Model structure (output) `ListTagsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListTagsResponse {
     /// Model member `Tags` (shape `Tags`). JSON member `Tags`.
-    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
+}
+
+impl serde::Serialize for ListTagsResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("ListTagsResponse", usize::from(self.tags.is_some()))?;
+        if let Some(v) = &self.tags {
+            st.serialize_field("Tags", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListTagsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Tags"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Tags" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListTagsResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListTagsResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListTagsResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListTagsResponse { tags: m0 })
+            }
+        }
+        d.deserialize_struct("ListTagsResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `ListVersionsByFunctionRequest`: the input of [`ListVersionsByFunction`](crate::operations::ListVersionsByFunction).
 pub type ListVersionsByFunctionRequest = crate::operations::ListVersionsByFunction;
 
 /// Model structure (output) `ListVersionsByFunctionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListVersionsByFunctionResponse {
     /// Model member `NextMarker` (shape `String`). JSON member `NextMarker`.
-    #[serde(
-        rename = "NextMarker",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_marker: Option<String>,
     /// Model member `Versions` (shape `FunctionList`). JSON member `Versions`.
-    #[serde(rename = "Versions", default, skip_serializing_if = "Option::is_none")]
     pub versions: Option<Vec<crate::types::FunctionConfiguration>>,
+}
+
+impl serde::Serialize for ListVersionsByFunctionResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ListVersionsByFunctionResponse",
+            usize::from(self.next_marker.is_some()) + usize::from(self.versions.is_some()),
+        )?;
+        if let Some(v) = &self.next_marker {
+            st.serialize_field("NextMarker", v)?;
+        }
+        if let Some(v) = &self.versions {
+            st.serialize_field("Versions", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ListVersionsByFunctionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["NextMarker", "Versions"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "NextMarker" => Some(0),
+                "Versions" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ListVersionsByFunctionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListVersionsByFunctionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListVersionsByFunctionResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListVersionsByFunctionResponse {
+                    next_marker: m0,
+                    versions: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ListVersionsByFunctionResponse", MEMBERS, Shape)
+    }
 }
 
 model_enum! {
@@ -6210,29 +16859,101 @@ model_enum! {
 }
 
 /// Model structure (input and output) `LoggingConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct LoggingConfig {
     /// Model member `ApplicationLogLevel` (shape `ApplicationLogLevel`). One of [`ApplicationLogLevel`](crate::types::ApplicationLogLevel). JSON member `ApplicationLogLevel`.
-    #[serde(
-        rename = "ApplicationLogLevel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub application_log_level: Option<crate::types::ApplicationLogLevel>,
     /// Model member `LogFormat` (shape `LogFormat`). One of [`LogFormat`](crate::types::LogFormat). JSON member `LogFormat`.
-    #[serde(rename = "LogFormat", default, skip_serializing_if = "Option::is_none")]
     pub log_format: Option<crate::types::LogFormat>,
     /// Model member `LogGroup` (shape `LogGroup`). Constraint: length (characters) 1..=512. JSON member `LogGroup`.
-    #[serde(rename = "LogGroup", default, skip_serializing_if = "Option::is_none")]
     pub log_group: Option<String>,
     /// Model member `SystemLogLevel` (shape `SystemLogLevel`). One of [`SystemLogLevel`](crate::types::SystemLogLevel). JSON member `SystemLogLevel`.
-    #[serde(
-        rename = "SystemLogLevel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub system_log_level: Option<crate::types::SystemLogLevel>,
+}
+
+impl serde::Serialize for LoggingConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "LoggingConfig",
+            usize::from(self.application_log_level.is_some())
+                + usize::from(self.log_format.is_some())
+                + usize::from(self.log_group.is_some())
+                + usize::from(self.system_log_level.is_some()),
+        )?;
+        if let Some(v) = &self.application_log_level {
+            st.serialize_field("ApplicationLogLevel", v)?;
+        }
+        if let Some(v) = &self.log_format {
+            st.serialize_field("LogFormat", v)?;
+        }
+        if let Some(v) = &self.log_group {
+            st.serialize_field("LogGroup", v)?;
+        }
+        if let Some(v) = &self.system_log_level {
+            st.serialize_field("SystemLogLevel", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LoggingConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "ApplicationLogLevel",
+            "LogFormat",
+            "LogGroup",
+            "SystemLogLevel",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ApplicationLogLevel" => Some(0),
+                "LogFormat" => Some(1),
+                "LogGroup" => Some(2),
+                "SystemLogLevel" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = LoggingConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct LoggingConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LoggingConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(LoggingConfig {
+                    application_log_level: m0,
+                    log_format: m1,
+                    log_group: m2,
+                    system_log_level: m3,
+                })
+            }
+        }
+        d.deserialize_struct("LoggingConfig", MEMBERS, Shape)
+    }
 }
 
 impl LoggingConfig {
@@ -6287,15 +17008,75 @@ impl crate::validate::Validate for LoggingConfig {
 /// Model error `ModeNotSupportedException`.
 ///
 /// HTTP 400 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ModeNotSupportedException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ModeNotSupportedException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ModeNotSupportedException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ModeNotSupportedException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ModeNotSupportedException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ModeNotSupportedException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ModeNotSupportedException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ModeNotSupportedException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ModeNotSupportedException", MEMBERS, Shape)
+    }
 }
 
 impl ModeNotSupportedException {
@@ -6308,15 +17089,75 @@ impl ModeNotSupportedException {
 /// Model error `NoPublishedVersionException`.
 ///
 /// HTTP 400 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct NoPublishedVersionException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for NoPublishedVersionException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "NoPublishedVersionException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NoPublishedVersionException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = NoPublishedVersionException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct NoPublishedVersionException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<NoPublishedVersionException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(NoPublishedVersionException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("NoPublishedVersionException", MEMBERS, Shape)
+    }
 }
 
 impl NoPublishedVersionException {
@@ -6327,16 +17168,61 @@ impl NoPublishedVersionException {
 }
 
 /// Model structure (input and output) `OnFailure`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnFailure {
     /// Model member `Destination` (shape `DestinationArn`). Constraint: length (characters) 0..=350. JSON member `Destination`.
-    #[serde(
-        rename = "Destination",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub destination: Option<String>,
+}
+
+impl serde::Serialize for OnFailure {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("OnFailure", usize::from(self.destination.is_some()))?;
+        if let Some(v) = &self.destination {
+            st.serialize_field("Destination", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OnFailure {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Destination"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Destination" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = OnFailure;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct OnFailure")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<OnFailure, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(OnFailure { destination: m0 })
+            }
+        }
+        d.deserialize_struct("OnFailure", MEMBERS, Shape)
+    }
 }
 
 impl OnFailure {
@@ -6363,16 +17249,61 @@ impl crate::validate::Validate for OnFailure {
 }
 
 /// Model structure (input and output) `OnSuccess`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnSuccess {
     /// Model member `Destination` (shape `DestinationArn`). Constraint: length (characters) 0..=350. JSON member `Destination`.
-    #[serde(
-        rename = "Destination",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub destination: Option<String>,
+}
+
+impl serde::Serialize for OnSuccess {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("OnSuccess", usize::from(self.destination.is_some()))?;
+        if let Some(v) = &self.destination {
+            st.serialize_field("Destination", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OnSuccess {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Destination"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Destination" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = OnSuccess;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct OnSuccess")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<OnSuccess, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(OnSuccess { destination: m0 })
+            }
+        }
+        d.deserialize_struct("OnSuccess", MEMBERS, Shape)
+    }
 }
 
 impl OnSuccess {
@@ -6399,85 +17330,219 @@ impl crate::validate::Validate for OnSuccess {
 }
 
 /// Model structure (output) `Operation`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Operation {
     /// Model member `CallbackDetails` (shape `CallbackDetails`). JSON member `CallbackDetails`.
-    #[serde(
-        rename = "CallbackDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub callback_details: Option<crate::types::CallbackDetails>,
     /// Model member `ChainedInvokeDetails` (shape `ChainedInvokeDetails`). JSON member `ChainedInvokeDetails`.
-    #[serde(
-        rename = "ChainedInvokeDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub chained_invoke_details: Option<crate::types::ChainedInvokeDetails>,
     /// Model member `ContextDetails` (shape `ContextDetails`). JSON member `ContextDetails`.
-    #[serde(
-        rename = "ContextDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub context_details: Option<crate::types::ContextDetails>,
     /// Model member `EndTimestamp` (shape `ExecutionTimestamp`). JSON member `EndTimestamp`.
-    #[serde(
-        rename = "EndTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub end_timestamp: Option<time::OffsetDateTime>,
     /// Model member `ExecutionDetails` (shape `ExecutionDetails`). JSON member `ExecutionDetails`.
-    #[serde(
-        rename = "ExecutionDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub execution_details: Option<crate::types::ExecutionDetails>,
     /// Model member `Id` (shape `OperationId`). Required. Constraint: length (characters) 1..=64. JSON member `Id`.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Model member `Name` (shape `OperationName`). Constraint: length (characters) 1..=256. JSON member `Name`.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Model member `ParentId` (shape `OperationId`). Constraint: length (characters) 1..=64. JSON member `ParentId`.
-    #[serde(rename = "ParentId", default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// Model member `StartTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `StartTimestamp`.
-    #[serde(
-        rename = "StartTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub start_timestamp: Option<time::OffsetDateTime>,
     /// Model member `Status` (shape `OperationStatus`). Required. One of [`OperationStatus`](crate::types::OperationStatus). JSON member `Status`.
-    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::types::OperationStatus>,
     /// Model member `StepDetails` (shape `StepDetails`). JSON member `StepDetails`.
-    #[serde(
-        rename = "StepDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub step_details: Option<crate::types::StepDetails>,
     /// Model member `SubType` (shape `OperationSubType`). Constraint: length (characters) 1..=32. JSON member `SubType`.
-    #[serde(rename = "SubType", default, skip_serializing_if = "Option::is_none")]
     pub sub_type: Option<String>,
     /// Model member `Type` (shape `OperationType`). Required. One of [`OperationType`](crate::types::OperationType). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<crate::types::OperationType>,
     /// Model member `WaitDetails` (shape `WaitDetails`). JSON member `WaitDetails`.
-    #[serde(
-        rename = "WaitDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub wait_details: Option<crate::types::WaitDetails>,
+}
+
+impl serde::Serialize for Operation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "Operation",
+            usize::from(self.callback_details.is_some())
+                + usize::from(self.chained_invoke_details.is_some())
+                + usize::from(self.context_details.is_some())
+                + usize::from(self.end_timestamp.is_some())
+                + usize::from(self.execution_details.is_some())
+                + usize::from(self.id.is_some())
+                + usize::from(self.name.is_some())
+                + usize::from(self.parent_id.is_some())
+                + usize::from(self.start_timestamp.is_some())
+                + usize::from(self.status.is_some())
+                + usize::from(self.step_details.is_some())
+                + usize::from(self.sub_type.is_some())
+                + usize::from(self.r#type.is_some())
+                + usize::from(self.wait_details.is_some()),
+        )?;
+        if let Some(v) = &self.callback_details {
+            st.serialize_field("CallbackDetails", v)?;
+        }
+        if let Some(v) = &self.chained_invoke_details {
+            st.serialize_field("ChainedInvokeDetails", v)?;
+        }
+        if let Some(v) = &self.context_details {
+            st.serialize_field("ContextDetails", v)?;
+        }
+        if let Some(v) = &self.end_timestamp {
+            st.serialize_field("EndTimestamp", &crate::serde_util::AsRfc3339(v))?;
+        }
+        if let Some(v) = &self.execution_details {
+            st.serialize_field("ExecutionDetails", v)?;
+        }
+        if let Some(v) = &self.id {
+            st.serialize_field("Id", v)?;
+        }
+        if let Some(v) = &self.name {
+            st.serialize_field("Name", v)?;
+        }
+        if let Some(v) = &self.parent_id {
+            st.serialize_field("ParentId", v)?;
+        }
+        if let Some(v) = &self.start_timestamp {
+            st.serialize_field("StartTimestamp", &crate::serde_util::AsRfc3339(v))?;
+        }
+        if let Some(v) = &self.status {
+            st.serialize_field("Status", v)?;
+        }
+        if let Some(v) = &self.step_details {
+            st.serialize_field("StepDetails", v)?;
+        }
+        if let Some(v) = &self.sub_type {
+            st.serialize_field("SubType", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.wait_details {
+            st.serialize_field("WaitDetails", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Operation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "CallbackDetails",
+            "ChainedInvokeDetails",
+            "ContextDetails",
+            "EndTimestamp",
+            "ExecutionDetails",
+            "Id",
+            "Name",
+            "ParentId",
+            "StartTimestamp",
+            "Status",
+            "StepDetails",
+            "SubType",
+            "Type",
+            "WaitDetails",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CallbackDetails" => Some(0),
+                "ChainedInvokeDetails" => Some(1),
+                "ContextDetails" => Some(2),
+                "EndTimestamp" => Some(3),
+                "ExecutionDetails" => Some(4),
+                "Id" => Some(5),
+                "Name" => Some(6),
+                "ParentId" => Some(7),
+                "StartTimestamp" => Some(8),
+                "Status" => Some(9),
+                "StepDetails" => Some(10),
+                "SubType" => Some(11),
+                "Type" => Some(12),
+                "WaitDetails" => Some(13),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = Operation;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Operation")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Operation, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                let mut m7 = None;
+                let mut m8 = None;
+                let mut m9 = None;
+                let mut m10 = None;
+                let mut m11 = None;
+                let mut m12 = None;
+                let mut m13 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => {
+                            m3 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        Some(7) => m7 = map.next_value()?,
+                        Some(8) => {
+                            m8 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        Some(9) => m9 = map.next_value()?,
+                        Some(10) => m10 = map.next_value()?,
+                        Some(11) => m11 = map.next_value()?,
+                        Some(12) => m12 = map.next_value()?,
+                        Some(13) => m13 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Operation {
+                    callback_details: m0,
+                    chained_invoke_details: m1,
+                    context_details: m2,
+                    end_timestamp: m3,
+                    execution_details: m4,
+                    id: m5,
+                    name: m6,
+                    parent_id: m7,
+                    start_timestamp: m8,
+                    status: m9,
+                    step_details: m10,
+                    sub_type: m11,
+                    r#type: m12,
+                    wait_details: m13,
+                })
+            }
+        }
+        d.deserialize_struct("Operation", MEMBERS, Shape)
+    }
 }
 
 model_enum! {
@@ -6518,69 +17583,204 @@ model_enum! {
 }
 
 /// Model structure (input) `OperationUpdate`.
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct OperationUpdate {
     /// Model member `Action` (shape `OperationAction`). Required. One of [`OperationAction`](crate::types::OperationAction). JSON member `Action`.
-    #[serde(rename = "Action")]
     pub action: crate::types::OperationAction,
     /// Model member `CallbackOptions` (shape `CallbackOptions`). JSON member `CallbackOptions`.
-    #[serde(
-        rename = "CallbackOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub callback_options: Option<crate::types::CallbackOptions>,
     /// Model member `ChainedInvokeOptions` (shape `ChainedInvokeOptions`). JSON member `ChainedInvokeOptions`.
-    #[serde(
-        rename = "ChainedInvokeOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub chained_invoke_options: Option<crate::types::ChainedInvokeOptions>,
     /// Model member `ContextOptions` (shape `ContextOptions`). JSON member `ContextOptions`.
-    #[serde(
-        rename = "ContextOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub context_options: Option<crate::types::ContextOptions>,
     /// Model member `Error` (shape `ErrorObject`). JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::ErrorObject>,
     /// Model member `Id` (shape `OperationId`). Required. Constraint: length (characters) 1..=64. JSON member `Id`.
-    #[serde(rename = "Id")]
     pub id: String,
     /// Model member `Name` (shape `OperationName`). Constraint: length (characters) 1..=256. JSON member `Name`.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Model member `ParentId` (shape `OperationId`). Constraint: length (characters) 1..=64. JSON member `ParentId`.
-    #[serde(rename = "ParentId", default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// Model member `Payload` (shape `OperationPayload`). Constraint: length (characters) 0..=6291456, sensitive (redacted in `Debug`). JSON member `Payload`.
-    #[serde(rename = "Payload", default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
     /// Model member `StepOptions` (shape `StepOptions`). JSON member `StepOptions`.
-    #[serde(
-        rename = "StepOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub step_options: Option<crate::types::StepOptions>,
     /// Model member `SubType` (shape `OperationSubType`). Constraint: length (characters) 1..=32. JSON member `SubType`.
-    #[serde(rename = "SubType", default, skip_serializing_if = "Option::is_none")]
     pub sub_type: Option<String>,
     /// Model member `Type` (shape `OperationType`). Required. One of [`OperationType`](crate::types::OperationType). JSON member `Type`.
-    #[serde(rename = "Type")]
     pub r#type: crate::types::OperationType,
     /// Model member `WaitOptions` (shape `WaitOptions`). JSON member `WaitOptions`.
-    #[serde(
-        rename = "WaitOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub wait_options: Option<crate::types::WaitOptions>,
+}
+
+impl serde::Serialize for OperationUpdate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "OperationUpdate",
+            1 + usize::from(self.callback_options.is_some())
+                + usize::from(self.chained_invoke_options.is_some())
+                + usize::from(self.context_options.is_some())
+                + usize::from(self.error.is_some())
+                + 1
+                + usize::from(self.name.is_some())
+                + usize::from(self.parent_id.is_some())
+                + usize::from(self.payload.is_some())
+                + usize::from(self.step_options.is_some())
+                + usize::from(self.sub_type.is_some())
+                + 1
+                + usize::from(self.wait_options.is_some()),
+        )?;
+        {
+            let v = &self.action;
+            st.serialize_field("Action", v)?;
+        }
+        if let Some(v) = &self.callback_options {
+            st.serialize_field("CallbackOptions", v)?;
+        }
+        if let Some(v) = &self.chained_invoke_options {
+            st.serialize_field("ChainedInvokeOptions", v)?;
+        }
+        if let Some(v) = &self.context_options {
+            st.serialize_field("ContextOptions", v)?;
+        }
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        {
+            let v = &self.id;
+            st.serialize_field("Id", v)?;
+        }
+        if let Some(v) = &self.name {
+            st.serialize_field("Name", v)?;
+        }
+        if let Some(v) = &self.parent_id {
+            st.serialize_field("ParentId", v)?;
+        }
+        if let Some(v) = &self.payload {
+            st.serialize_field("Payload", v)?;
+        }
+        if let Some(v) = &self.step_options {
+            st.serialize_field("StepOptions", v)?;
+        }
+        if let Some(v) = &self.sub_type {
+            st.serialize_field("SubType", v)?;
+        }
+        {
+            let v = &self.r#type;
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.wait_options {
+            st.serialize_field("WaitOptions", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OperationUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "Action",
+            "CallbackOptions",
+            "ChainedInvokeOptions",
+            "ContextOptions",
+            "Error",
+            "Id",
+            "Name",
+            "ParentId",
+            "Payload",
+            "StepOptions",
+            "SubType",
+            "Type",
+            "WaitOptions",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Action" => Some(0),
+                "CallbackOptions" => Some(1),
+                "ChainedInvokeOptions" => Some(2),
+                "ContextOptions" => Some(3),
+                "Error" => Some(4),
+                "Id" => Some(5),
+                "Name" => Some(6),
+                "ParentId" => Some(7),
+                "Payload" => Some(8),
+                "StepOptions" => Some(9),
+                "SubType" => Some(10),
+                "Type" => Some(11),
+                "WaitOptions" => Some(12),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = OperationUpdate;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct OperationUpdate")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<OperationUpdate, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                let mut m7 = None;
+                let mut m8 = None;
+                let mut m9 = None;
+                let mut m10 = None;
+                let mut m11 = None;
+                let mut m12 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = Some(map.next_value()?),
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = Some(map.next_value()?),
+                        Some(6) => m6 = map.next_value()?,
+                        Some(7) => m7 = map.next_value()?,
+                        Some(8) => m8 = map.next_value()?,
+                        Some(9) => m9 = map.next_value()?,
+                        Some(10) => m10 = map.next_value()?,
+                        Some(11) => m11 = Some(map.next_value()?),
+                        Some(12) => m12 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(OperationUpdate {
+                    action: m0
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("Action"))?,
+                    callback_options: m1,
+                    chained_invoke_options: m2,
+                    context_options: m3,
+                    error: m4,
+                    id: m5.ok_or_else(|| <A::Error as serde::de::Error>::missing_field("Id"))?,
+                    name: m6,
+                    parent_id: m7,
+                    payload: m8,
+                    step_options: m9,
+                    sub_type: m10,
+                    r#type: m11
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field("Type"))?,
+                    wait_options: m12,
+                })
+            }
+        }
+        d.deserialize_struct("OperationUpdate", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for OperationUpdate {
@@ -6735,27 +17935,90 @@ model_enum! {
 }
 
 /// Model structure (output) `PauseDetails`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PauseDetails {
     /// Model member `ExecutionTimeoutPaused` (shape `ExecutionTimeoutPaused`). Required. JSON member `ExecutionTimeoutPaused`.
-    #[serde(
-        rename = "ExecutionTimeoutPaused",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub execution_timeout_paused: Option<bool>,
     /// Model member `PauseRequestTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `PauseRequestTimestamp`.
-    #[serde(
-        rename = "PauseRequestTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub pause_request_timestamp: Option<time::OffsetDateTime>,
     /// Model member `Reason` (shape `PauseReason`). Constraint: length (characters) 0..=1024, sensitive (redacted in `Debug`). JSON member `Reason`.
-    #[serde(rename = "Reason", default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+impl serde::Serialize for PauseDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PauseDetails",
+            usize::from(self.execution_timeout_paused.is_some())
+                + usize::from(self.pause_request_timestamp.is_some())
+                + usize::from(self.reason.is_some()),
+        )?;
+        if let Some(v) = &self.execution_timeout_paused {
+            st.serialize_field("ExecutionTimeoutPaused", v)?;
+        }
+        if let Some(v) = &self.pause_request_timestamp {
+            st.serialize_field("PauseRequestTimestamp", &crate::serde_util::AsRfc3339(v))?;
+        }
+        if let Some(v) = &self.reason {
+            st.serialize_field("Reason", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PauseDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ExecutionTimeoutPaused", "PauseRequestTimestamp", "Reason"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ExecutionTimeoutPaused" => Some(0),
+                "PauseRequestTimestamp" => Some(1),
+                "Reason" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PauseDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PauseDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PauseDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => {
+                            m1 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PauseDetails {
+                    execution_timeout_paused: m0,
+                    pause_request_timestamp: m1,
+                    reason: m2,
+                })
+            }
+        }
+        d.deserialize_struct("PauseDetails", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for PauseDetails {
@@ -6772,22 +18035,120 @@ impl std::fmt::Debug for PauseDetails {
 pub type PauseDurableExecutionRequest = crate::operations::PauseDurableExecution;
 
 /// Model structure (output) `PauseDurableExecutionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PauseDurableExecutionResponse {}
+
+impl serde::Serialize for PauseDurableExecutionResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let _ = self;
+        serde::ser::SerializeStruct::end(s.serialize_struct("PauseDurableExecutionResponse", 0)?)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PauseDurableExecutionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[];
+        fn index(_: &str) -> Option<usize> {
+            None
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PauseDurableExecutionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PauseDurableExecutionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PauseDurableExecutionResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                while let Some(i) = map.next_key_seed(member)? {
+                    let _ = i;
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                Ok(PauseDurableExecutionResponse {})
+            }
+        }
+        d.deserialize_struct("PauseDurableExecutionResponse", MEMBERS, Shape)
+    }
+}
 
 /// Model error `PolicyLengthExceededException`.
 ///
 /// HTTP 400 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PolicyLengthExceededException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for PolicyLengthExceededException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PolicyLengthExceededException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PolicyLengthExceededException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PolicyLengthExceededException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PolicyLengthExceededException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PolicyLengthExceededException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PolicyLengthExceededException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("PolicyLengthExceededException", MEMBERS, Shape)
+    }
 }
 
 impl PolicyLengthExceededException {
@@ -6800,15 +18161,75 @@ impl PolicyLengthExceededException {
 /// Model error `PreconditionFailedException`.
 ///
 /// HTTP 412 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PreconditionFailedException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for PreconditionFailedException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PreconditionFailedException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PreconditionFailedException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PreconditionFailedException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PreconditionFailedException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PreconditionFailedException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PreconditionFailedException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("PreconditionFailedException", MEMBERS, Shape)
+    }
 }
 
 impl PreconditionFailedException {
@@ -6819,19 +18240,75 @@ impl PreconditionFailedException {
 }
 
 /// Model structure (input and output) `PropagateTags`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PropagateTags {
     /// Model member `ExplicitTags` (shape `PropagateTagsExplicitTagsMap`). Constraint: items 0..=40. JSON member `ExplicitTags`.
-    #[serde(
-        rename = "ExplicitTags",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub explicit_tags: Option<std::collections::BTreeMap<String, String>>,
     /// Model member `Mode` (shape `PropagateTagsMode`). One of [`PropagateTagsMode`](crate::types::PropagateTagsMode). JSON member `Mode`.
-    #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<crate::types::PropagateTagsMode>,
+}
+
+impl serde::Serialize for PropagateTags {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PropagateTags",
+            usize::from(self.explicit_tags.is_some()) + usize::from(self.mode.is_some()),
+        )?;
+        if let Some(v) = &self.explicit_tags {
+            st.serialize_field("ExplicitTags", v)?;
+        }
+        if let Some(v) = &self.mode {
+            st.serialize_field("Mode", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PropagateTags {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ExplicitTags", "Mode"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ExplicitTags" => Some(0),
+                "Mode" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PropagateTags;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PropagateTags")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PropagateTags, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PropagateTags {
+                    explicit_tags: m0,
+                    mode: m1,
+                })
+            }
+        }
+        d.deserialize_struct("PropagateTags", MEMBERS, Shape)
+    }
 }
 
 impl PropagateTags {
@@ -6884,68 +18361,212 @@ model_enum! {
 }
 
 /// Model structure (output) `ProvisionedConcurrencyConfigListItem`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ProvisionedConcurrencyConfigListItem {
     /// Model member `AllocatedProvisionedConcurrentExecutions` (shape `NonNegativeInteger`). Constraint: value >= 0. JSON member `AllocatedProvisionedConcurrentExecutions`.
-    #[serde(
-        rename = "AllocatedProvisionedConcurrentExecutions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub allocated_provisioned_concurrent_executions: Option<i32>,
     /// Model member `AvailableProvisionedConcurrentExecutions` (shape `NonNegativeInteger`). Constraint: value >= 0. JSON member `AvailableProvisionedConcurrentExecutions`.
-    #[serde(
-        rename = "AvailableProvisionedConcurrentExecutions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub available_provisioned_concurrent_executions: Option<i32>,
     /// Model member `FunctionArn` (shape `FunctionArn`). Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(
-        rename = "FunctionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_arn: Option<String>,
     /// Model member `LastModified` (shape `Timestamp`). Constraint: length (characters) 0..=100. JSON member `LastModified`.
-    #[serde(
-        rename = "LastModified",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub last_modified: Option<String>,
     /// Model member `RequestedProvisionedConcurrentExecutions` (shape `PositiveInteger`). Constraint: value >= 1. JSON member `RequestedProvisionedConcurrentExecutions`.
-    #[serde(
-        rename = "RequestedProvisionedConcurrentExecutions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub requested_provisioned_concurrent_executions: Option<i32>,
     /// Model member `Status` (shape `ProvisionedConcurrencyStatusEnum`). One of [`ProvisionedConcurrencyStatusEnum`](crate::types::ProvisionedConcurrencyStatusEnum). JSON member `Status`.
-    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::types::ProvisionedConcurrencyStatusEnum>,
     /// Model member `StatusReason` (shape `String`). JSON member `StatusReason`.
-    #[serde(
-        rename = "StatusReason",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub status_reason: Option<String>,
+}
+
+impl serde::Serialize for ProvisionedConcurrencyConfigListItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ProvisionedConcurrencyConfigListItem",
+            usize::from(self.allocated_provisioned_concurrent_executions.is_some())
+                + usize::from(self.available_provisioned_concurrent_executions.is_some())
+                + usize::from(self.function_arn.is_some())
+                + usize::from(self.last_modified.is_some())
+                + usize::from(self.requested_provisioned_concurrent_executions.is_some())
+                + usize::from(self.status.is_some())
+                + usize::from(self.status_reason.is_some()),
+        )?;
+        if let Some(v) = &self.allocated_provisioned_concurrent_executions {
+            st.serialize_field("AllocatedProvisionedConcurrentExecutions", v)?;
+        }
+        if let Some(v) = &self.available_provisioned_concurrent_executions {
+            st.serialize_field("AvailableProvisionedConcurrentExecutions", v)?;
+        }
+        if let Some(v) = &self.function_arn {
+            st.serialize_field("FunctionArn", v)?;
+        }
+        if let Some(v) = &self.last_modified {
+            st.serialize_field("LastModified", v)?;
+        }
+        if let Some(v) = &self.requested_provisioned_concurrent_executions {
+            st.serialize_field("RequestedProvisionedConcurrentExecutions", v)?;
+        }
+        if let Some(v) = &self.status {
+            st.serialize_field("Status", v)?;
+        }
+        if let Some(v) = &self.status_reason {
+            st.serialize_field("StatusReason", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProvisionedConcurrencyConfigListItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AllocatedProvisionedConcurrentExecutions",
+            "AvailableProvisionedConcurrentExecutions",
+            "FunctionArn",
+            "LastModified",
+            "RequestedProvisionedConcurrentExecutions",
+            "Status",
+            "StatusReason",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AllocatedProvisionedConcurrentExecutions" => Some(0),
+                "AvailableProvisionedConcurrentExecutions" => Some(1),
+                "FunctionArn" => Some(2),
+                "LastModified" => Some(3),
+                "RequestedProvisionedConcurrentExecutions" => Some(4),
+                "Status" => Some(5),
+                "StatusReason" => Some(6),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ProvisionedConcurrencyConfigListItem;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProvisionedConcurrencyConfigListItem")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ProvisionedConcurrencyConfigListItem, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ProvisionedConcurrencyConfigListItem {
+                    allocated_provisioned_concurrent_executions: m0,
+                    available_provisioned_concurrent_executions: m1,
+                    function_arn: m2,
+                    last_modified: m3,
+                    requested_provisioned_concurrent_executions: m4,
+                    status: m5,
+                    status_reason: m6,
+                })
+            }
+        }
+        d.deserialize_struct("ProvisionedConcurrencyConfigListItem", MEMBERS, Shape)
+    }
 }
 
 /// Model error `ProvisionedConcurrencyConfigNotFoundException`.
 ///
 /// HTTP 404 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ProvisionedConcurrencyConfigNotFoundException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ProvisionedConcurrencyConfigNotFoundException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ProvisionedConcurrencyConfigNotFoundException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProvisionedConcurrencyConfigNotFoundException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ProvisionedConcurrencyConfigNotFoundException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProvisionedConcurrencyConfigNotFoundException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ProvisionedConcurrencyConfigNotFoundException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ProvisionedConcurrencyConfigNotFoundException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct(
+            "ProvisionedConcurrencyConfigNotFoundException",
+            MEMBERS,
+            Shape,
+        )
+    }
 }
 
 impl ProvisionedConcurrencyConfigNotFoundException {
@@ -6965,30 +18586,86 @@ model_enum! {
 }
 
 /// Model structure (input and output) `ProvisionedPollerConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ProvisionedPollerConfig {
     /// Model member `MaximumPollers` (shape `MaximumNumberOfPollers`). Constraint: value 1..=10000. JSON member `MaximumPollers`.
-    #[serde(
-        rename = "MaximumPollers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub maximum_pollers: Option<i32>,
     /// Model member `MinimumPollers` (shape `MinimumNumberOfPollers`). Constraint: value 1..=200. JSON member `MinimumPollers`.
-    #[serde(
-        rename = "MinimumPollers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub minimum_pollers: Option<i32>,
     /// Model member `PollerGroupName` (shape `ProvisionedPollerGroupName`). Constraint: length (characters) 0..=128. JSON member `PollerGroupName`.
-    #[serde(
-        rename = "PollerGroupName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub poller_group_name: Option<String>,
+}
+
+impl serde::Serialize for ProvisionedPollerConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ProvisionedPollerConfig",
+            usize::from(self.maximum_pollers.is_some())
+                + usize::from(self.minimum_pollers.is_some())
+                + usize::from(self.poller_group_name.is_some()),
+        )?;
+        if let Some(v) = &self.maximum_pollers {
+            st.serialize_field("MaximumPollers", v)?;
+        }
+        if let Some(v) = &self.minimum_pollers {
+            st.serialize_field("MinimumPollers", v)?;
+        }
+        if let Some(v) = &self.poller_group_name {
+            st.serialize_field("PollerGroupName", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProvisionedPollerConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["MaximumPollers", "MinimumPollers", "PollerGroupName"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "MaximumPollers" => Some(0),
+                "MinimumPollers" => Some(1),
+                "PollerGroupName" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ProvisionedPollerConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ProvisionedPollerConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ProvisionedPollerConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ProvisionedPollerConfig {
+                    maximum_pollers: m0,
+                    minimum_pollers: m1,
+                    poller_group_name: m2,
+                })
+            }
+        }
+        d.deserialize_struct("ProvisionedPollerConfig", MEMBERS, Shape)
+    }
 }
 
 impl ProvisionedPollerConfig {
@@ -7039,15 +18716,75 @@ impl crate::validate::Validate for ProvisionedPollerConfig {
 /// Model error `PublicPolicyException`.
 ///
 /// HTTP 400 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PublicPolicyException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for PublicPolicyException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PublicPolicyException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PublicPolicyException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PublicPolicyException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PublicPolicyException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PublicPolicyException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PublicPolicyException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("PublicPolicyException", MEMBERS, Shape)
+    }
 }
 
 impl PublicPolicyException {
@@ -7061,60 +18798,156 @@ impl PublicPolicyException {
 pub type PublishLayerVersionRequest = crate::operations::PublishLayerVersion;
 
 /// Model structure (output) `PublishLayerVersionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PublishLayerVersionResponse {
     /// Model member `CompatibleArchitectures` (shape `CompatibleArchitectures`). Constraint: items 0..=2. JSON member `CompatibleArchitectures`.
-    #[serde(
-        rename = "CompatibleArchitectures",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub compatible_architectures: Option<Vec<crate::types::Architecture>>,
     /// Model member `CompatibleRuntimes` (shape `CompatibleRuntimes`). Constraint: items 0..=15. JSON member `CompatibleRuntimes`.
-    #[serde(
-        rename = "CompatibleRuntimes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub compatible_runtimes: Option<Vec<crate::types::Runtime>>,
     /// Model member `Content` (shape `LayerVersionContentOutput`). JSON member `Content`.
-    #[serde(rename = "Content", default, skip_serializing_if = "Option::is_none")]
     pub content: Option<crate::types::LayerVersionContentOutput>,
     /// Model member `CreatedDate` (shape `Timestamp`). Constraint: length (characters) 0..=100. JSON member `CreatedDate`.
-    #[serde(
-        rename = "CreatedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub created_date: Option<String>,
     /// Model member `Description` (shape `Description`). Constraint: length (characters) 0..=256. JSON member `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub description: Option<String>,
     /// Model member `LayerArn` (shape `LayerArn`). Constraint: length (characters) 1..=2048. JSON member `LayerArn`.
-    #[serde(rename = "LayerArn", default, skip_serializing_if = "Option::is_none")]
     pub layer_arn: Option<String>,
     /// Model member `LayerVersionArn` (shape `LayerVersionArn`). Constraint: length (characters) 1..=2048. JSON member `LayerVersionArn`.
-    #[serde(
-        rename = "LayerVersionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub layer_version_arn: Option<String>,
     /// Model member `LicenseInfo` (shape `LicenseInfo`). Constraint: length (characters) 0..=512. JSON member `LicenseInfo`.
-    #[serde(
-        rename = "LicenseInfo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub license_info: Option<String>,
     /// Model member `Version` (shape `LayerVersionNumber`). JSON member `Version`.
-    #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
+}
+
+impl serde::Serialize for PublishLayerVersionResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PublishLayerVersionResponse",
+            usize::from(self.compatible_architectures.is_some())
+                + usize::from(self.compatible_runtimes.is_some())
+                + usize::from(self.content.is_some())
+                + usize::from(self.created_date.is_some())
+                + usize::from(self.description.is_some())
+                + usize::from(self.layer_arn.is_some())
+                + usize::from(self.layer_version_arn.is_some())
+                + usize::from(self.license_info.is_some())
+                + usize::from(self.version.is_some()),
+        )?;
+        if let Some(v) = &self.compatible_architectures {
+            st.serialize_field("CompatibleArchitectures", v)?;
+        }
+        if let Some(v) = &self.compatible_runtimes {
+            st.serialize_field("CompatibleRuntimes", v)?;
+        }
+        if let Some(v) = &self.content {
+            st.serialize_field("Content", v)?;
+        }
+        if let Some(v) = &self.created_date {
+            st.serialize_field("CreatedDate", v)?;
+        }
+        if let Some(v) = &self.description {
+            st.serialize_field("Description", v)?;
+        }
+        if let Some(v) = &self.layer_arn {
+            st.serialize_field("LayerArn", v)?;
+        }
+        if let Some(v) = &self.layer_version_arn {
+            st.serialize_field("LayerVersionArn", v)?;
+        }
+        if let Some(v) = &self.license_info {
+            st.serialize_field("LicenseInfo", v)?;
+        }
+        if let Some(v) = &self.version {
+            st.serialize_field("Version", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PublishLayerVersionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "CompatibleArchitectures",
+            "CompatibleRuntimes",
+            "Content",
+            "CreatedDate",
+            "Description",
+            "LayerArn",
+            "LayerVersionArn",
+            "LicenseInfo",
+            "Version",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CompatibleArchitectures" => Some(0),
+                "CompatibleRuntimes" => Some(1),
+                "Content" => Some(2),
+                "CreatedDate" => Some(3),
+                "Description" => Some(4),
+                "LayerArn" => Some(5),
+                "LayerVersionArn" => Some(6),
+                "LicenseInfo" => Some(7),
+                "Version" => Some(8),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PublishLayerVersionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PublishLayerVersionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PublishLayerVersionResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                let mut m7 = None;
+                let mut m8 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        Some(7) => m7 = map.next_value()?,
+                        Some(8) => m8 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PublishLayerVersionResponse {
+                    compatible_architectures: m0,
+                    compatible_runtimes: m1,
+                    content: m2,
+                    created_date: m3,
+                    description: m4,
+                    layer_arn: m5,
+                    layer_version_arn: m6,
+                    license_info: m7,
+                    version: m8,
+                })
+            }
+        }
+        d.deserialize_struct("PublishLayerVersionResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `PublishVersionRequest`: the input of [`PublishVersion`](crate::operations::PublishVersion).
@@ -7124,23 +18957,76 @@ pub type PublishVersionRequest = crate::operations::PublishVersion;
 pub type PutFunctionCodeSigningConfigRequest = crate::operations::PutFunctionCodeSigningConfig;
 
 /// Model structure (output) `PutFunctionCodeSigningConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PutFunctionCodeSigningConfigResponse {
     /// Model member `CodeSigningConfigArn` (shape `CodeSigningConfigArn`). Required. Constraint: length (characters) 0..=200. JSON member `CodeSigningConfigArn`.
-    #[serde(
-        rename = "CodeSigningConfigArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub code_signing_config_arn: Option<String>,
     /// Model member `FunctionName` (shape `FunctionName`). Required. Constraint: length (characters) 1..=140. JSON member `FunctionName`.
-    #[serde(
-        rename = "FunctionName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_name: Option<String>,
+}
+
+impl serde::Serialize for PutFunctionCodeSigningConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PutFunctionCodeSigningConfigResponse",
+            usize::from(self.code_signing_config_arn.is_some())
+                + usize::from(self.function_name.is_some()),
+        )?;
+        if let Some(v) = &self.code_signing_config_arn {
+            st.serialize_field("CodeSigningConfigArn", v)?;
+        }
+        if let Some(v) = &self.function_name {
+            st.serialize_field("FunctionName", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PutFunctionCodeSigningConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CodeSigningConfigArn", "FunctionName"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CodeSigningConfigArn" => Some(0),
+                "FunctionName" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PutFunctionCodeSigningConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PutFunctionCodeSigningConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PutFunctionCodeSigningConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PutFunctionCodeSigningConfigResponse {
+                    code_signing_config_arn: m0,
+                    function_name: m1,
+                })
+            }
+        }
+        d.deserialize_struct("PutFunctionCodeSigningConfigResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `PutFunctionConcurrencyRequest`: the input of [`PutFunctionConcurrency`](crate::operations::PutFunctionConcurrency).
@@ -7153,32 +19039,128 @@ pub type PutFunctionEventInvokeConfigRequest = crate::operations::PutFunctionEve
 pub type PutFunctionRecursionConfigRequest = crate::operations::PutFunctionRecursionConfig;
 
 /// Model structure (output) `PutFunctionRecursionConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PutFunctionRecursionConfigResponse {
     /// Model member `RecursiveLoop` (shape `RecursiveLoop`). One of [`RecursiveLoop`](crate::types::RecursiveLoop). JSON member `RecursiveLoop`.
-    #[serde(
-        rename = "RecursiveLoop",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub recursive_loop: Option<crate::types::RecursiveLoop>,
+}
+
+impl serde::Serialize for PutFunctionRecursionConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PutFunctionRecursionConfigResponse",
+            usize::from(self.recursive_loop.is_some()),
+        )?;
+        if let Some(v) = &self.recursive_loop {
+            st.serialize_field("RecursiveLoop", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PutFunctionRecursionConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["RecursiveLoop"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "RecursiveLoop" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PutFunctionRecursionConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PutFunctionRecursionConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PutFunctionRecursionConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PutFunctionRecursionConfigResponse { recursive_loop: m0 })
+            }
+        }
+        d.deserialize_struct("PutFunctionRecursionConfigResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `PutFunctionScalingConfigRequest`: the input of [`PutFunctionScalingConfig`](crate::operations::PutFunctionScalingConfig).
 pub type PutFunctionScalingConfigRequest = crate::operations::PutFunctionScalingConfig;
 
 /// Model structure (output) `PutFunctionScalingConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PutFunctionScalingConfigResponse {
     /// Model member `FunctionState` (shape `State`). One of [`State`](crate::types::State). JSON member `FunctionState`.
-    #[serde(
-        rename = "FunctionState",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_state: Option<crate::types::State>,
+}
+
+impl serde::Serialize for PutFunctionScalingConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PutFunctionScalingConfigResponse",
+            usize::from(self.function_state.is_some()),
+        )?;
+        if let Some(v) = &self.function_state {
+            st.serialize_field("FunctionState", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PutFunctionScalingConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionState"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionState" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PutFunctionScalingConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PutFunctionScalingConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PutFunctionScalingConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PutFunctionScalingConfigResponse { function_state: m0 })
+            }
+        }
+        d.deserialize_struct("PutFunctionScalingConfigResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `PutProvisionedConcurrencyConfigRequest`: the input of [`PutProvisionedConcurrencyConfig`](crate::operations::PutProvisionedConcurrencyConfig).
@@ -7186,110 +19168,358 @@ pub type PutProvisionedConcurrencyConfigRequest =
     crate::operations::PutProvisionedConcurrencyConfig;
 
 /// Model structure (output) `PutProvisionedConcurrencyConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PutProvisionedConcurrencyConfigResponse {
     /// Model member `AllocatedProvisionedConcurrentExecutions` (shape `NonNegativeInteger`). Constraint: value >= 0. JSON member `AllocatedProvisionedConcurrentExecutions`.
-    #[serde(
-        rename = "AllocatedProvisionedConcurrentExecutions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub allocated_provisioned_concurrent_executions: Option<i32>,
     /// Model member `AvailableProvisionedConcurrentExecutions` (shape `NonNegativeInteger`). Constraint: value >= 0. JSON member `AvailableProvisionedConcurrentExecutions`.
-    #[serde(
-        rename = "AvailableProvisionedConcurrentExecutions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub available_provisioned_concurrent_executions: Option<i32>,
     /// Model member `LastModified` (shape `Timestamp`). Constraint: length (characters) 0..=100. JSON member `LastModified`.
-    #[serde(
-        rename = "LastModified",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub last_modified: Option<String>,
     /// Model member `RequestedProvisionedConcurrentExecutions` (shape `PositiveInteger`). Constraint: value >= 1. JSON member `RequestedProvisionedConcurrentExecutions`.
-    #[serde(
-        rename = "RequestedProvisionedConcurrentExecutions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub requested_provisioned_concurrent_executions: Option<i32>,
     /// Model member `Status` (shape `ProvisionedConcurrencyStatusEnum`). One of [`ProvisionedConcurrencyStatusEnum`](crate::types::ProvisionedConcurrencyStatusEnum). JSON member `Status`.
-    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::types::ProvisionedConcurrencyStatusEnum>,
     /// Model member `StatusReason` (shape `String`). JSON member `StatusReason`.
-    #[serde(
-        rename = "StatusReason",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub status_reason: Option<String>,
+}
+
+impl serde::Serialize for PutProvisionedConcurrencyConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PutProvisionedConcurrencyConfigResponse",
+            usize::from(self.allocated_provisioned_concurrent_executions.is_some())
+                + usize::from(self.available_provisioned_concurrent_executions.is_some())
+                + usize::from(self.last_modified.is_some())
+                + usize::from(self.requested_provisioned_concurrent_executions.is_some())
+                + usize::from(self.status.is_some())
+                + usize::from(self.status_reason.is_some()),
+        )?;
+        if let Some(v) = &self.allocated_provisioned_concurrent_executions {
+            st.serialize_field("AllocatedProvisionedConcurrentExecutions", v)?;
+        }
+        if let Some(v) = &self.available_provisioned_concurrent_executions {
+            st.serialize_field("AvailableProvisionedConcurrentExecutions", v)?;
+        }
+        if let Some(v) = &self.last_modified {
+            st.serialize_field("LastModified", v)?;
+        }
+        if let Some(v) = &self.requested_provisioned_concurrent_executions {
+            st.serialize_field("RequestedProvisionedConcurrentExecutions", v)?;
+        }
+        if let Some(v) = &self.status {
+            st.serialize_field("Status", v)?;
+        }
+        if let Some(v) = &self.status_reason {
+            st.serialize_field("StatusReason", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PutProvisionedConcurrencyConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AllocatedProvisionedConcurrentExecutions",
+            "AvailableProvisionedConcurrentExecutions",
+            "LastModified",
+            "RequestedProvisionedConcurrentExecutions",
+            "Status",
+            "StatusReason",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AllocatedProvisionedConcurrentExecutions" => Some(0),
+                "AvailableProvisionedConcurrentExecutions" => Some(1),
+                "LastModified" => Some(2),
+                "RequestedProvisionedConcurrentExecutions" => Some(3),
+                "Status" => Some(4),
+                "StatusReason" => Some(5),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PutProvisionedConcurrencyConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PutProvisionedConcurrencyConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PutProvisionedConcurrencyConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PutProvisionedConcurrencyConfigResponse {
+                    allocated_provisioned_concurrent_executions: m0,
+                    available_provisioned_concurrent_executions: m1,
+                    last_modified: m2,
+                    requested_provisioned_concurrent_executions: m3,
+                    status: m4,
+                    status_reason: m5,
+                })
+            }
+        }
+        d.deserialize_struct("PutProvisionedConcurrencyConfigResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `PutResourcePolicyRequest`: the input of [`PutResourcePolicy`](crate::operations::PutResourcePolicy).
 pub type PutResourcePolicyRequest = crate::operations::PutResourcePolicy;
 
 /// Model structure (output) `PutResourcePolicyResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PutResourcePolicyResponse {
     /// Model member `Policy` (shape `ResourcePolicy`). Constraint: length (characters) 1..=20480. JSON member `Policy`.
-    #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
     /// Model member `RevisionId` (shape `RevisionId`). Constraint: length (characters) 36..=36. JSON member `RevisionId`.
-    #[serde(
-        rename = "RevisionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub revision_id: Option<String>,
+}
+
+impl serde::Serialize for PutResourcePolicyResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PutResourcePolicyResponse",
+            usize::from(self.policy.is_some()) + usize::from(self.revision_id.is_some()),
+        )?;
+        if let Some(v) = &self.policy {
+            st.serialize_field("Policy", v)?;
+        }
+        if let Some(v) = &self.revision_id {
+            st.serialize_field("RevisionId", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PutResourcePolicyResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Policy", "RevisionId"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Policy" => Some(0),
+                "RevisionId" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PutResourcePolicyResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PutResourcePolicyResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PutResourcePolicyResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PutResourcePolicyResponse {
+                    policy: m0,
+                    revision_id: m1,
+                })
+            }
+        }
+        d.deserialize_struct("PutResourcePolicyResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `PutRuntimeManagementConfigRequest`: the input of [`PutRuntimeManagementConfig`](crate::operations::PutRuntimeManagementConfig).
 pub type PutRuntimeManagementConfigRequest = crate::operations::PutRuntimeManagementConfig;
 
 /// Model structure (output) `PutRuntimeManagementConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct PutRuntimeManagementConfigResponse {
     /// Model member `FunctionArn` (shape `FunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(
-        rename = "FunctionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_arn: Option<String>,
     /// Model member `RuntimeVersionArn` (shape `RuntimeVersionArn`). Constraint: length (characters) 26..=2048. JSON member `RuntimeVersionArn`.
-    #[serde(
-        rename = "RuntimeVersionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub runtime_version_arn: Option<String>,
     /// Model member `UpdateRuntimeOn` (shape `UpdateRuntimeOn`). Required. One of [`UpdateRuntimeOn`](crate::types::UpdateRuntimeOn). JSON member `UpdateRuntimeOn`.
-    #[serde(
-        rename = "UpdateRuntimeOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub update_runtime_on: Option<crate::types::UpdateRuntimeOn>,
+}
+
+impl serde::Serialize for PutRuntimeManagementConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "PutRuntimeManagementConfigResponse",
+            usize::from(self.function_arn.is_some())
+                + usize::from(self.runtime_version_arn.is_some())
+                + usize::from(self.update_runtime_on.is_some()),
+        )?;
+        if let Some(v) = &self.function_arn {
+            st.serialize_field("FunctionArn", v)?;
+        }
+        if let Some(v) = &self.runtime_version_arn {
+            st.serialize_field("RuntimeVersionArn", v)?;
+        }
+        if let Some(v) = &self.update_runtime_on {
+            st.serialize_field("UpdateRuntimeOn", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PutRuntimeManagementConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["FunctionArn", "RuntimeVersionArn", "UpdateRuntimeOn"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "FunctionArn" => Some(0),
+                "RuntimeVersionArn" => Some(1),
+                "UpdateRuntimeOn" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = PutRuntimeManagementConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct PutRuntimeManagementConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PutRuntimeManagementConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PutRuntimeManagementConfigResponse {
+                    function_arn: m0,
+                    runtime_version_arn: m1,
+                    update_runtime_on: m2,
+                })
+            }
+        }
+        d.deserialize_struct("PutRuntimeManagementConfigResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model error `RecursiveInvocationException`.
 ///
 /// HTTP 400 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct RecursiveInvocationException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for RecursiveInvocationException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "RecursiveInvocationException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RecursiveInvocationException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = RecursiveInvocationException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct RecursiveInvocationException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RecursiveInvocationException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(RecursiveInvocationException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("RecursiveInvocationException", MEMBERS, Shape)
+    }
 }
 
 impl RecursiveInvocationException {
@@ -7316,15 +19546,75 @@ pub type RemovePermissionRequest = crate::operations::RemovePermission;
 /// Model error `RequestTooLargeException`.
 ///
 /// HTTP 413 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct RequestTooLargeException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for RequestTooLargeException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "RequestTooLargeException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RequestTooLargeException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = RequestTooLargeException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct RequestTooLargeException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RequestTooLargeException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(RequestTooLargeException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("RequestTooLargeException", MEMBERS, Shape)
+    }
 }
 
 impl RequestTooLargeException {
@@ -7335,36 +19625,160 @@ impl RequestTooLargeException {
 }
 
 /// Model structure (output) `ResolvedS3Object`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ResolvedS3Object {
     /// Model member `S3Bucket` (shape `S3Bucket`). Constraint: length (characters) 3..=63. JSON member `S3Bucket`.
-    #[serde(rename = "S3Bucket", default, skip_serializing_if = "Option::is_none")]
     pub s3_bucket: Option<String>,
     /// Model member `S3Key` (shape `S3Key`). Constraint: length (characters) 1..=1024. JSON member `S3Key`.
-    #[serde(rename = "S3Key", default, skip_serializing_if = "Option::is_none")]
     pub s3_key: Option<String>,
     /// Model member `S3ObjectVersion` (shape `S3ObjectVersion`). Constraint: length (characters) 1..=1024. JSON member `S3ObjectVersion`.
-    #[serde(
-        rename = "S3ObjectVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub s3_object_version: Option<String>,
+}
+
+impl serde::Serialize for ResolvedS3Object {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ResolvedS3Object",
+            usize::from(self.s3_bucket.is_some())
+                + usize::from(self.s3_key.is_some())
+                + usize::from(self.s3_object_version.is_some()),
+        )?;
+        if let Some(v) = &self.s3_bucket {
+            st.serialize_field("S3Bucket", v)?;
+        }
+        if let Some(v) = &self.s3_key {
+            st.serialize_field("S3Key", v)?;
+        }
+        if let Some(v) = &self.s3_object_version {
+            st.serialize_field("S3ObjectVersion", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResolvedS3Object {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["S3Bucket", "S3Key", "S3ObjectVersion"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "S3Bucket" => Some(0),
+                "S3Key" => Some(1),
+                "S3ObjectVersion" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ResolvedS3Object;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ResolvedS3Object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ResolvedS3Object, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ResolvedS3Object {
+                    s3_bucket: m0,
+                    s3_key: m1,
+                    s3_object_version: m2,
+                })
+            }
+        }
+        d.deserialize_struct("ResolvedS3Object", MEMBERS, Shape)
+    }
 }
 
 /// Model error `ResourceConflictException`.
 ///
 /// HTTP 409 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ResourceConflictException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ResourceConflictException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ResourceConflictException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResourceConflictException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ResourceConflictException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ResourceConflictException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ResourceConflictException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ResourceConflictException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ResourceConflictException", MEMBERS, Shape)
+    }
 }
 
 impl ResourceConflictException {
@@ -7377,15 +19791,75 @@ impl ResourceConflictException {
 /// Model error `ResourceInUseException`.
 ///
 /// HTTP 400 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ResourceInUseException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for ResourceInUseException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ResourceInUseException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResourceInUseException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ResourceInUseException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ResourceInUseException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ResourceInUseException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ResourceInUseException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ResourceInUseException", MEMBERS, Shape)
+    }
 }
 
 impl ResourceInUseException {
@@ -7398,15 +19872,75 @@ impl ResourceInUseException {
 /// Model error `ResourceNotFoundException`.
 ///
 /// HTTP 404 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ResourceNotFoundException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for ResourceNotFoundException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ResourceNotFoundException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResourceNotFoundException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ResourceNotFoundException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ResourceNotFoundException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ResourceNotFoundException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ResourceNotFoundException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ResourceNotFoundException", MEMBERS, Shape)
+    }
 }
 
 impl ResourceNotFoundException {
@@ -7419,15 +19953,75 @@ impl ResourceNotFoundException {
 /// Model error `ResourceNotReadyException`.
 ///
 /// HTTP 502 (server fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ResourceNotReadyException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for ResourceNotReadyException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ResourceNotReadyException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResourceNotReadyException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ResourceNotReadyException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ResourceNotReadyException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ResourceNotReadyException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ResourceNotReadyException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ResourceNotReadyException", MEMBERS, Shape)
+    }
 }
 
 impl ResourceNotReadyException {
@@ -7449,28 +20043,119 @@ model_enum! {
 pub type ResumeDurableExecutionRequest = crate::operations::ResumeDurableExecution;
 
 /// Model structure (output) `ResumeDurableExecutionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ResumeDurableExecutionResponse {}
 
+impl serde::Serialize for ResumeDurableExecutionResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let _ = self;
+        serde::ser::SerializeStruct::end(s.serialize_struct("ResumeDurableExecutionResponse", 0)?)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResumeDurableExecutionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[];
+        fn index(_: &str) -> Option<usize> {
+            None
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ResumeDurableExecutionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ResumeDurableExecutionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ResumeDurableExecutionResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                while let Some(i) = map.next_key_seed(member)? {
+                    let _ = i;
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                Ok(ResumeDurableExecutionResponse {})
+            }
+        }
+        d.deserialize_struct("ResumeDurableExecutionResponse", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `RetryDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct RetryDetails {
     /// Model member `CurrentAttempt` (shape `AttemptCount`). Constraint: value >= 0. JSON member `CurrentAttempt`.
-    #[serde(
-        rename = "CurrentAttempt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub current_attempt: Option<i32>,
     /// Model member `NextAttemptDelaySeconds` (shape `DurationSeconds`). Constraint: value >= 0. JSON member `NextAttemptDelaySeconds`.
-    #[serde(
-        rename = "NextAttemptDelaySeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_attempt_delay_seconds: Option<i32>,
+}
+
+impl serde::Serialize for RetryDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "RetryDetails",
+            usize::from(self.current_attempt.is_some())
+                + usize::from(self.next_attempt_delay_seconds.is_some()),
+        )?;
+        if let Some(v) = &self.current_attempt {
+            st.serialize_field("CurrentAttempt", v)?;
+        }
+        if let Some(v) = &self.next_attempt_delay_seconds {
+            st.serialize_field("NextAttemptDelaySeconds", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RetryDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CurrentAttempt", "NextAttemptDelaySeconds"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CurrentAttempt" => Some(0),
+                "NextAttemptDelaySeconds" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = RetryDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct RetryDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RetryDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(RetryDetails {
+                    current_attempt: m0,
+                    next_attempt_delay_seconds: m1,
+                })
+            }
+        }
+        d.deserialize_struct("RetryDetails", MEMBERS, Shape)
+    }
 }
 
 model_enum! {
@@ -7534,15 +20219,75 @@ model_enum! {
 /// Model error `RuntimeAliasDeletedException`.
 ///
 /// HTTP 409 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct RuntimeAliasDeletedException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for RuntimeAliasDeletedException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "RuntimeAliasDeletedException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RuntimeAliasDeletedException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = RuntimeAliasDeletedException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct RuntimeAliasDeletedException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RuntimeAliasDeletedException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(RuntimeAliasDeletedException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("RuntimeAliasDeletedException", MEMBERS, Shape)
+    }
 }
 
 impl RuntimeAliasDeletedException {
@@ -7553,33 +20298,149 @@ impl RuntimeAliasDeletedException {
 }
 
 /// Model structure (output) `RuntimeVersionConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct RuntimeVersionConfig {
     /// Model member `Error` (shape `RuntimeVersionError`). JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::RuntimeVersionError>,
     /// Model member `RuntimeVersionArn` (shape `RuntimeVersionArn`). Constraint: length (characters) 26..=2048. JSON member `RuntimeVersionArn`.
-    #[serde(
-        rename = "RuntimeVersionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub runtime_version_arn: Option<String>,
+}
+
+impl serde::Serialize for RuntimeVersionConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "RuntimeVersionConfig",
+            usize::from(self.error.is_some()) + usize::from(self.runtime_version_arn.is_some()),
+        )?;
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        if let Some(v) = &self.runtime_version_arn {
+            st.serialize_field("RuntimeVersionArn", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RuntimeVersionConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Error", "RuntimeVersionArn"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Error" => Some(0),
+                "RuntimeVersionArn" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = RuntimeVersionConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct RuntimeVersionConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RuntimeVersionConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(RuntimeVersionConfig {
+                    error: m0,
+                    runtime_version_arn: m1,
+                })
+            }
+        }
+        d.deserialize_struct("RuntimeVersionConfig", MEMBERS, Shape)
+    }
 }
 
 /// Model error `RuntimeVersionDeletedException`.
 ///
 /// HTTP 409 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct RuntimeVersionDeletedException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for RuntimeVersionDeletedException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "RuntimeVersionDeletedException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RuntimeVersionDeletedException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = RuntimeVersionDeletedException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct RuntimeVersionDeletedException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RuntimeVersionDeletedException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(RuntimeVersionDeletedException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("RuntimeVersionDeletedException", MEMBERS, Shape)
+    }
 }
 
 impl RuntimeVersionDeletedException {
@@ -7590,15 +20451,75 @@ impl RuntimeVersionDeletedException {
 }
 
 /// Model structure (output) `RuntimeVersionError`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct RuntimeVersionError {
     /// Model member `ErrorCode` (shape `String`). JSON member `ErrorCode`.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// Model member `Message` (shape `SensitiveString`). Constraint: sensitive (redacted in `Debug`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for RuntimeVersionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "RuntimeVersionError",
+            usize::from(self.error_code.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.error_code {
+            st.serialize_field("ErrorCode", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RuntimeVersionError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ErrorCode", "Message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ErrorCode" => Some(0),
+                "Message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = RuntimeVersionError;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct RuntimeVersionError")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RuntimeVersionError, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(RuntimeVersionError {
+                    error_code: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("RuntimeVersionError", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for RuntimeVersionError {
@@ -7611,16 +20532,62 @@ impl std::fmt::Debug for RuntimeVersionError {
 }
 
 /// Model structure (input and output) `S3FilesConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct S3FilesConfig {
     /// Model member `DirectS3Read` (shape `DirectS3Read`). One of [`DirectS3Read`](crate::types::DirectS3Read). JSON member `DirectS3Read`.
-    #[serde(
-        rename = "DirectS3Read",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub direct_s3_read: Option<crate::types::DirectS3Read>,
+}
+
+impl serde::Serialize for S3FilesConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st =
+            s.serialize_struct("S3FilesConfig", usize::from(self.direct_s3_read.is_some()))?;
+        if let Some(v) = &self.direct_s3_read {
+            st.serialize_field("DirectS3Read", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for S3FilesConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["DirectS3Read"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "DirectS3Read" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = S3FilesConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct S3FilesConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<S3FilesConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(S3FilesConfig { direct_s3_read: m0 })
+            }
+        }
+        d.deserialize_struct("S3FilesConfig", MEMBERS, Shape)
+    }
 }
 
 impl S3FilesConfig {
@@ -7641,15 +20608,75 @@ impl S3FilesConfig {
 /// Model error `S3FilesMountConnectivityException`.
 ///
 /// HTTP 408 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct S3FilesMountConnectivityException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for S3FilesMountConnectivityException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "S3FilesMountConnectivityException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for S3FilesMountConnectivityException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = S3FilesMountConnectivityException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct S3FilesMountConnectivityException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<S3FilesMountConnectivityException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(S3FilesMountConnectivityException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("S3FilesMountConnectivityException", MEMBERS, Shape)
+    }
 }
 
 impl S3FilesMountConnectivityException {
@@ -7662,15 +20689,75 @@ impl S3FilesMountConnectivityException {
 /// Model error `S3FilesMountFailureException`.
 ///
 /// HTTP 403 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct S3FilesMountFailureException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for S3FilesMountFailureException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "S3FilesMountFailureException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for S3FilesMountFailureException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = S3FilesMountFailureException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct S3FilesMountFailureException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<S3FilesMountFailureException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(S3FilesMountFailureException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("S3FilesMountFailureException", MEMBERS, Shape)
+    }
 }
 
 impl S3FilesMountFailureException {
@@ -7683,15 +20770,75 @@ impl S3FilesMountFailureException {
 /// Model error `S3FilesMountTimeoutException`.
 ///
 /// HTTP 408 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct S3FilesMountTimeoutException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for S3FilesMountTimeoutException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "S3FilesMountTimeoutException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for S3FilesMountTimeoutException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = S3FilesMountTimeoutException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct S3FilesMountTimeoutException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<S3FilesMountTimeoutException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(S3FilesMountTimeoutException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("S3FilesMountTimeoutException", MEMBERS, Shape)
+    }
 }
 
 impl S3FilesMountTimeoutException {
@@ -7710,16 +20857,66 @@ model_enum! {
 }
 
 /// Model structure (input and output) `ScalingConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ScalingConfig {
     /// Model member `MaximumConcurrency` (shape `MaximumConcurrency`). Constraint: value 2..=1000. JSON member `MaximumConcurrency`.
-    #[serde(
-        rename = "MaximumConcurrency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub maximum_concurrency: Option<i32>,
+}
+
+impl serde::Serialize for ScalingConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ScalingConfig",
+            usize::from(self.maximum_concurrency.is_some()),
+        )?;
+        if let Some(v) = &self.maximum_concurrency {
+            st.serialize_field("MaximumConcurrency", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScalingConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["MaximumConcurrency"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "MaximumConcurrency" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ScalingConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ScalingConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ScalingConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ScalingConfig {
+                    maximum_concurrency: m0,
+                })
+            }
+        }
+        d.deserialize_struct("ScalingConfig", MEMBERS, Shape)
+    }
 }
 
 impl ScalingConfig {
@@ -7756,12 +20953,64 @@ model_enum! {
 }
 
 /// Model structure (input and output) `SelfManagedEventSource`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SelfManagedEventSource {
     /// Model member `Endpoints` (shape `Endpoints`). Constraint: items 1..=2. JSON member `Endpoints`.
-    #[serde(rename = "Endpoints", default, skip_serializing_if = "Option::is_none")]
     pub endpoints: Option<std::collections::BTreeMap<crate::types::EndPointType, Vec<String>>>,
+}
+
+impl serde::Serialize for SelfManagedEventSource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "SelfManagedEventSource",
+            usize::from(self.endpoints.is_some()),
+        )?;
+        if let Some(v) = &self.endpoints {
+            st.serialize_field("Endpoints", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SelfManagedEventSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Endpoints"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Endpoints" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = SelfManagedEventSource;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SelfManagedEventSource")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SelfManagedEventSource, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(SelfManagedEventSource { endpoints: m0 })
+            }
+        }
+        d.deserialize_struct("SelfManagedEventSource", MEMBERS, Shape)
+    }
 }
 
 impl SelfManagedEventSource {
@@ -7800,30 +21049,86 @@ impl crate::validate::Validate for SelfManagedEventSource {
 }
 
 /// Model structure (input and output) `SelfManagedKafkaEventSourceConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SelfManagedKafkaEventSourceConfig {
     /// Model member `ConsumerGroupId` (shape `URI`). Constraint: length (characters) 1..=200. JSON member `ConsumerGroupId`.
-    #[serde(
-        rename = "ConsumerGroupId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub consumer_group_id: Option<String>,
     /// Model member `ConsumptionMode` (shape `KafkaEventSourceMappingConsumptionMode`). One of [`KafkaEventSourceMappingConsumptionMode`](crate::types::KafkaEventSourceMappingConsumptionMode). JSON member `ConsumptionMode`.
-    #[serde(
-        rename = "ConsumptionMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub consumption_mode: Option<crate::types::KafkaEventSourceMappingConsumptionMode>,
     /// Model member `SchemaRegistryConfig` (shape `KafkaSchemaRegistryConfig`). JSON member `SchemaRegistryConfig`.
-    #[serde(
-        rename = "SchemaRegistryConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub schema_registry_config: Option<crate::types::KafkaSchemaRegistryConfig>,
+}
+
+impl serde::Serialize for SelfManagedKafkaEventSourceConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "SelfManagedKafkaEventSourceConfig",
+            usize::from(self.consumer_group_id.is_some())
+                + usize::from(self.consumption_mode.is_some())
+                + usize::from(self.schema_registry_config.is_some()),
+        )?;
+        if let Some(v) = &self.consumer_group_id {
+            st.serialize_field("ConsumerGroupId", v)?;
+        }
+        if let Some(v) = &self.consumption_mode {
+            st.serialize_field("ConsumptionMode", v)?;
+        }
+        if let Some(v) = &self.schema_registry_config {
+            st.serialize_field("SchemaRegistryConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SelfManagedKafkaEventSourceConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ConsumerGroupId", "ConsumptionMode", "SchemaRegistryConfig"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ConsumerGroupId" => Some(0),
+                "ConsumptionMode" => Some(1),
+                "SchemaRegistryConfig" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = SelfManagedKafkaEventSourceConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SelfManagedKafkaEventSourceConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SelfManagedKafkaEventSourceConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(SelfManagedKafkaEventSourceConfig {
+                    consumer_group_id: m0,
+                    consumption_mode: m1,
+                    schema_registry_config: m2,
+                })
+            }
+        }
+        d.deserialize_struct("SelfManagedKafkaEventSourceConfig", MEMBERS, Shape)
+    }
 }
 
 impl SelfManagedKafkaEventSourceConfig {
@@ -7879,40 +21184,232 @@ pub type SendDurableExecutionCallbackFailureRequest =
     crate::operations::SendDurableExecutionCallbackFailure;
 
 /// Model structure (output) `SendDurableExecutionCallbackFailureResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SendDurableExecutionCallbackFailureResponse {}
+
+impl serde::Serialize for SendDurableExecutionCallbackFailureResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let _ = self;
+        serde::ser::SerializeStruct::end(
+            s.serialize_struct("SendDurableExecutionCallbackFailureResponse", 0)?,
+        )
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SendDurableExecutionCallbackFailureResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[];
+        fn index(_: &str) -> Option<usize> {
+            None
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = SendDurableExecutionCallbackFailureResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SendDurableExecutionCallbackFailureResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SendDurableExecutionCallbackFailureResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                while let Some(i) = map.next_key_seed(member)? {
+                    let _ = i;
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                Ok(SendDurableExecutionCallbackFailureResponse {})
+            }
+        }
+        d.deserialize_struct(
+            "SendDurableExecutionCallbackFailureResponse",
+            MEMBERS,
+            Shape,
+        )
+    }
+}
 
 /// Model shape `SendDurableExecutionCallbackHeartbeatRequest`: the input of [`SendDurableExecutionCallbackHeartbeat`](crate::operations::SendDurableExecutionCallbackHeartbeat).
 pub type SendDurableExecutionCallbackHeartbeatRequest =
     crate::operations::SendDurableExecutionCallbackHeartbeat;
 
 /// Model structure (output) `SendDurableExecutionCallbackHeartbeatResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SendDurableExecutionCallbackHeartbeatResponse {}
+
+impl serde::Serialize for SendDurableExecutionCallbackHeartbeatResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let _ = self;
+        serde::ser::SerializeStruct::end(
+            s.serialize_struct("SendDurableExecutionCallbackHeartbeatResponse", 0)?,
+        )
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SendDurableExecutionCallbackHeartbeatResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[];
+        fn index(_: &str) -> Option<usize> {
+            None
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = SendDurableExecutionCallbackHeartbeatResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SendDurableExecutionCallbackHeartbeatResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SendDurableExecutionCallbackHeartbeatResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                while let Some(i) = map.next_key_seed(member)? {
+                    let _ = i;
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                Ok(SendDurableExecutionCallbackHeartbeatResponse {})
+            }
+        }
+        d.deserialize_struct(
+            "SendDurableExecutionCallbackHeartbeatResponse",
+            MEMBERS,
+            Shape,
+        )
+    }
+}
 
 /// Model shape `SendDurableExecutionCallbackSuccessRequest`: the input of [`SendDurableExecutionCallbackSuccess`](crate::operations::SendDurableExecutionCallbackSuccess).
 pub type SendDurableExecutionCallbackSuccessRequest =
     crate::operations::SendDurableExecutionCallbackSuccess;
 
 /// Model structure (output) `SendDurableExecutionCallbackSuccessResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SendDurableExecutionCallbackSuccessResponse {}
+
+impl serde::Serialize for SendDurableExecutionCallbackSuccessResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let _ = self;
+        serde::ser::SerializeStruct::end(
+            s.serialize_struct("SendDurableExecutionCallbackSuccessResponse", 0)?,
+        )
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SendDurableExecutionCallbackSuccessResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[];
+        fn index(_: &str) -> Option<usize> {
+            None
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = SendDurableExecutionCallbackSuccessResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SendDurableExecutionCallbackSuccessResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SendDurableExecutionCallbackSuccessResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                while let Some(i) = map.next_key_seed(member)? {
+                    let _ = i;
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                Ok(SendDurableExecutionCallbackSuccessResponse {})
+            }
+        }
+        d.deserialize_struct(
+            "SendDurableExecutionCallbackSuccessResponse",
+            MEMBERS,
+            Shape,
+        )
+    }
+}
 
 /// Model error `SerializedRequestEntityTooLargeException`.
 ///
 /// HTTP 413 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SerializedRequestEntityTooLargeException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for SerializedRequestEntityTooLargeException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "SerializedRequestEntityTooLargeException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SerializedRequestEntityTooLargeException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = SerializedRequestEntityTooLargeException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SerializedRequestEntityTooLargeException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SerializedRequestEntityTooLargeException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(SerializedRequestEntityTooLargeException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("SerializedRequestEntityTooLargeException", MEMBERS, Shape)
+    }
 }
 
 impl SerializedRequestEntityTooLargeException {
@@ -7925,15 +21422,75 @@ impl SerializedRequestEntityTooLargeException {
 /// Model error `ServiceException`.
 ///
 /// HTTP 500 (server fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ServiceException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for ServiceException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ServiceException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ServiceException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ServiceException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ServiceException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ServiceException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ServiceException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ServiceException", MEMBERS, Shape)
+    }
 }
 
 impl ServiceException {
@@ -7946,15 +21503,75 @@ impl ServiceException {
 /// Model error `ServiceQuotaExceededException`.
 ///
 /// HTTP 402 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ServiceQuotaExceededException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for ServiceQuotaExceededException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "ServiceQuotaExceededException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ServiceQuotaExceededException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = ServiceQuotaExceededException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ServiceQuotaExceededException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ServiceQuotaExceededException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ServiceQuotaExceededException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("ServiceQuotaExceededException", MEMBERS, Shape)
+    }
 }
 
 impl ServiceQuotaExceededException {
@@ -7965,13 +21582,61 @@ impl ServiceQuotaExceededException {
 }
 
 /// Model structure (input) `SnapStart`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SnapStart {
     /// Model member `ApplyOn` (shape `SnapStartApplyOn`). One of [`SnapStartApplyOn`](crate::types::SnapStartApplyOn). JSON member `ApplyOn`.
-    #[serde(rename = "ApplyOn", default, skip_serializing_if = "Option::is_none")]
     pub apply_on: Option<crate::types::SnapStartApplyOn>,
+}
+
+impl serde::Serialize for SnapStart {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("SnapStart", usize::from(self.apply_on.is_some()))?;
+        if let Some(v) = &self.apply_on {
+            st.serialize_field("ApplyOn", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SnapStart {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ApplyOn"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ApplyOn" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = SnapStart;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SnapStart")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SnapStart, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(SnapStart { apply_on: m0 })
+            }
+        }
+        d.deserialize_struct("SnapStart", MEMBERS, Shape)
+    }
 }
 
 impl SnapStart {
@@ -7998,15 +21663,75 @@ model_enum! {
 /// Model error `SnapStartException`.
 ///
 /// HTTP 400 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SnapStartException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for SnapStartException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "SnapStartException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SnapStartException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = SnapStartException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SnapStartException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SnapStartException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(SnapStartException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("SnapStartException", MEMBERS, Shape)
+    }
 }
 
 impl SnapStartException {
@@ -8019,15 +21744,75 @@ impl SnapStartException {
 /// Model error `SnapStartNotReadyException`.
 ///
 /// HTTP 409 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SnapStartNotReadyException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for SnapStartNotReadyException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "SnapStartNotReadyException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SnapStartNotReadyException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = SnapStartNotReadyException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SnapStartNotReadyException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SnapStartNotReadyException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(SnapStartNotReadyException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("SnapStartNotReadyException", MEMBERS, Shape)
+    }
 }
 
 impl SnapStartNotReadyException {
@@ -8048,15 +21833,75 @@ model_enum! {
 /// Model error `SnapStartRegenerationFailureException`.
 ///
 /// HTTP 409 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SnapStartRegenerationFailureException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for SnapStartRegenerationFailureException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "SnapStartRegenerationFailureException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SnapStartRegenerationFailureException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = SnapStartRegenerationFailureException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SnapStartRegenerationFailureException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SnapStartRegenerationFailureException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(SnapStartRegenerationFailureException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("SnapStartRegenerationFailureException", MEMBERS, Shape)
+    }
 }
 
 impl SnapStartRegenerationFailureException {
@@ -8067,33 +21912,149 @@ impl SnapStartRegenerationFailureException {
 }
 
 /// Model structure (output) `SnapStartResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SnapStartResponse {
     /// Model member `ApplyOn` (shape `SnapStartApplyOn`). One of [`SnapStartApplyOn`](crate::types::SnapStartApplyOn). JSON member `ApplyOn`.
-    #[serde(rename = "ApplyOn", default, skip_serializing_if = "Option::is_none")]
     pub apply_on: Option<crate::types::SnapStartApplyOn>,
     /// Model member `OptimizationStatus` (shape `SnapStartOptimizationStatus`). One of [`SnapStartOptimizationStatus`](crate::types::SnapStartOptimizationStatus). JSON member `OptimizationStatus`.
-    #[serde(
-        rename = "OptimizationStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub optimization_status: Option<crate::types::SnapStartOptimizationStatus>,
+}
+
+impl serde::Serialize for SnapStartResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "SnapStartResponse",
+            usize::from(self.apply_on.is_some()) + usize::from(self.optimization_status.is_some()),
+        )?;
+        if let Some(v) = &self.apply_on {
+            st.serialize_field("ApplyOn", v)?;
+        }
+        if let Some(v) = &self.optimization_status {
+            st.serialize_field("OptimizationStatus", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SnapStartResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ApplyOn", "OptimizationStatus"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ApplyOn" => Some(0),
+                "OptimizationStatus" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = SnapStartResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SnapStartResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SnapStartResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(SnapStartResponse {
+                    apply_on: m0,
+                    optimization_status: m1,
+                })
+            }
+        }
+        d.deserialize_struct("SnapStartResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model error `SnapStartTimeoutException`.
 ///
 /// HTTP 408 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SnapStartTimeoutException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for SnapStartTimeoutException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "SnapStartTimeoutException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SnapStartTimeoutException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = SnapStartTimeoutException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SnapStartTimeoutException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SnapStartTimeoutException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(SnapStartTimeoutException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("SnapStartTimeoutException", MEMBERS, Shape)
+    }
 }
 
 impl SnapStartTimeoutException {
@@ -8104,15 +22065,75 @@ impl SnapStartTimeoutException {
 }
 
 /// Model structure (input and output) `SourceAccessConfiguration`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SourceAccessConfiguration {
     /// Model member `Type` (shape `SourceAccessType`). One of [`SourceAccessType`](crate::types::SourceAccessType). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<crate::types::SourceAccessType>,
     /// Model member `URI` (shape `URI`). Constraint: length (characters) 1..=200. JSON member `URI`.
-    #[serde(rename = "URI", default, skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
+}
+
+impl serde::Serialize for SourceAccessConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "SourceAccessConfiguration",
+            usize::from(self.r#type.is_some()) + usize::from(self.uri.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.uri {
+            st.serialize_field("URI", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SourceAccessConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "URI"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "URI" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = SourceAccessConfiguration;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SourceAccessConfiguration")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SourceAccessConfiguration, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(SourceAccessConfiguration {
+                    r#type: m0,
+                    uri: m1,
+                })
+            }
+        }
+        d.deserialize_struct("SourceAccessConfiguration", MEMBERS, Shape)
+    }
 }
 
 impl SourceAccessConfiguration {
@@ -8230,26 +22251,100 @@ model_enum! {
 }
 
 /// Model structure (output) `StepDetails`.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct StepDetails {
     /// Model member `Attempt` (shape `AttemptCount`). Constraint: value >= 0. JSON member `Attempt`.
-    #[serde(rename = "Attempt", default, skip_serializing_if = "Option::is_none")]
     pub attempt: Option<i32>,
     /// Model member `Error` (shape `ErrorObject`). JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::ErrorObject>,
     /// Model member `NextAttemptTimestamp` (shape `ExecutionTimestamp`). JSON member `NextAttemptTimestamp`.
-    #[serde(
-        rename = "NextAttemptTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub next_attempt_timestamp: Option<time::OffsetDateTime>,
     /// Model member `Result` (shape `OperationPayload`). Constraint: length (characters) 0..=6291456, sensitive (redacted in `Debug`). JSON member `Result`.
-    #[serde(rename = "Result", default, skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+}
+
+impl serde::Serialize for StepDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "StepDetails",
+            usize::from(self.attempt.is_some())
+                + usize::from(self.error.is_some())
+                + usize::from(self.next_attempt_timestamp.is_some())
+                + usize::from(self.result.is_some()),
+        )?;
+        if let Some(v) = &self.attempt {
+            st.serialize_field("Attempt", v)?;
+        }
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        if let Some(v) = &self.next_attempt_timestamp {
+            st.serialize_field("NextAttemptTimestamp", &crate::serde_util::AsRfc3339(v))?;
+        }
+        if let Some(v) = &self.result {
+            st.serialize_field("Result", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StepDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Attempt", "Error", "NextAttemptTimestamp", "Result"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Attempt" => Some(0),
+                "Error" => Some(1),
+                "NextAttemptTimestamp" => Some(2),
+                "Result" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = StepDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct StepDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<StepDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => {
+                            m2 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        Some(3) => m3 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(StepDetails {
+                    attempt: m0,
+                    error: m1,
+                    next_attempt_timestamp: m2,
+                    result: m3,
+                })
+            }
+        }
+        d.deserialize_struct("StepDetails", MEMBERS, Shape)
+    }
 }
 
 impl std::fmt::Debug for StepDetails {
@@ -8264,33 +22359,138 @@ impl std::fmt::Debug for StepDetails {
 }
 
 /// Model structure (output) `StepFailedDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct StepFailedDetails {
     /// Model member `Error` (shape `EventError`). Required. JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::EventError>,
     /// Model member `RetryDetails` (shape `RetryDetails`). Required. JSON member `RetryDetails`.
-    #[serde(
-        rename = "RetryDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub retry_details: Option<crate::types::RetryDetails>,
 }
 
+impl serde::Serialize for StepFailedDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "StepFailedDetails",
+            usize::from(self.error.is_some()) + usize::from(self.retry_details.is_some()),
+        )?;
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        if let Some(v) = &self.retry_details {
+            st.serialize_field("RetryDetails", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StepFailedDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Error", "RetryDetails"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Error" => Some(0),
+                "RetryDetails" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = StepFailedDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct StepFailedDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<StepFailedDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(StepFailedDetails {
+                    error: m0,
+                    retry_details: m1,
+                })
+            }
+        }
+        d.deserialize_struct("StepFailedDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (input) `StepOptions`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct StepOptions {
     /// Model member `NextAttemptDelaySeconds` (shape `StepOptionsNextAttemptDelaySecondsInteger`). Constraint: value 1..=31622400. JSON member `NextAttemptDelaySeconds`.
-    #[serde(
-        rename = "NextAttemptDelaySeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub next_attempt_delay_seconds: Option<i32>,
+}
+
+impl serde::Serialize for StepOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "StepOptions",
+            usize::from(self.next_attempt_delay_seconds.is_some()),
+        )?;
+        if let Some(v) = &self.next_attempt_delay_seconds {
+            st.serialize_field("NextAttemptDelaySeconds", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StepOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["NextAttemptDelaySeconds"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "NextAttemptDelaySeconds" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = StepOptions;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct StepOptions")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<StepOptions, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(StepOptions {
+                    next_attempt_delay_seconds: m0,
+                })
+            }
+        }
+        d.deserialize_struct("StepOptions", MEMBERS, Shape)
+    }
 }
 
 impl StepOptions {
@@ -8324,55 +22524,260 @@ impl crate::validate::Validate for StepOptions {
 }
 
 /// Model structure (output) `StepStartedDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct StepStartedDetails {}
 
+impl serde::Serialize for StepStartedDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let _ = self;
+        serde::ser::SerializeStruct::end(s.serialize_struct("StepStartedDetails", 0)?)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StepStartedDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[];
+        fn index(_: &str) -> Option<usize> {
+            None
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = StepStartedDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct StepStartedDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<StepStartedDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                while let Some(i) = map.next_key_seed(member)? {
+                    let _ = i;
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                Ok(StepStartedDetails {})
+            }
+        }
+        d.deserialize_struct("StepStartedDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `StepSucceededDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct StepSucceededDetails {
     /// Model member `Result` (shape `EventResult`). Required. JSON member `Result`.
-    #[serde(rename = "Result", default, skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::EventResult>,
     /// Model member `RetryDetails` (shape `RetryDetails`). Required. JSON member `RetryDetails`.
-    #[serde(
-        rename = "RetryDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub retry_details: Option<crate::types::RetryDetails>,
+}
+
+impl serde::Serialize for StepSucceededDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "StepSucceededDetails",
+            usize::from(self.result.is_some()) + usize::from(self.retry_details.is_some()),
+        )?;
+        if let Some(v) = &self.result {
+            st.serialize_field("Result", v)?;
+        }
+        if let Some(v) = &self.retry_details {
+            st.serialize_field("RetryDetails", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StepSucceededDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Result", "RetryDetails"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Result" => Some(0),
+                "RetryDetails" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = StepSucceededDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct StepSucceededDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<StepSucceededDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(StepSucceededDetails {
+                    result: m0,
+                    retry_details: m1,
+                })
+            }
+        }
+        d.deserialize_struct("StepSucceededDetails", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `StopDurableExecutionRequest`: the input of [`StopDurableExecution`](crate::operations::StopDurableExecution).
 pub type StopDurableExecutionRequest = crate::operations::StopDurableExecution;
 
 /// Model structure (output) `StopDurableExecutionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct StopDurableExecutionResponse {
     /// Model member `StopTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `StopTimestamp`.
-    #[serde(
-        rename = "StopTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub stop_timestamp: Option<time::OffsetDateTime>,
+}
+
+impl serde::Serialize for StopDurableExecutionResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "StopDurableExecutionResponse",
+            usize::from(self.stop_timestamp.is_some()),
+        )?;
+        if let Some(v) = &self.stop_timestamp {
+            st.serialize_field("StopTimestamp", &crate::serde_util::AsRfc3339(v))?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StopDurableExecutionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["StopTimestamp"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "StopTimestamp" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = StopDurableExecutionResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct StopDurableExecutionResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<StopDurableExecutionResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => {
+                            m0 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(StopDurableExecutionResponse { stop_timestamp: m0 })
+            }
+        }
+        d.deserialize_struct("StopDurableExecutionResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model error `SubnetIPAddressLimitReachedException`.
 ///
 /// HTTP 502 (server fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SubnetIPAddressLimitReachedException {
     /// Model member `Message` (shape `String`). JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+impl serde::Serialize for SubnetIPAddressLimitReachedException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "SubnetIPAddressLimitReachedException",
+            usize::from(self.message.is_some()) + usize::from(self.r#type.is_some()),
+        )?;
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SubnetIPAddressLimitReachedException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Message", "Type"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Message" => Some(0),
+                "Type" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = SubnetIPAddressLimitReachedException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct SubnetIPAddressLimitReachedException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SubnetIPAddressLimitReachedException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(SubnetIPAddressLimitReachedException {
+                    message: m0,
+                    r#type: m1,
+                })
+            }
+        }
+        d.deserialize_struct("SubnetIPAddressLimitReachedException", MEMBERS, Shape)
+    }
 }
 
 impl SubnetIPAddressLimitReachedException {
@@ -8395,35 +22800,148 @@ model_enum! {
 pub type TagResourceRequest = crate::operations::TagResource;
 
 /// Model structure (output) `TagsError`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct TagsError {
     /// Model member `ErrorCode` (shape `TagsErrorCode`). Required. Constraint: length (characters) 10..=21. JSON member `ErrorCode`.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// Model member `Message` (shape `TagsErrorMessage`). Required. Constraint: length (characters) 84..=1000. JSON member `Message`.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
+impl serde::Serialize for TagsError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "TagsError",
+            usize::from(self.error_code.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.error_code {
+            st.serialize_field("ErrorCode", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("Message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TagsError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ErrorCode", "Message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ErrorCode" => Some(0),
+                "Message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = TagsError;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct TagsError")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TagsError, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(TagsError {
+                    error_code: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("TagsError", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (input and output) `TargetTrackingScalingPolicy`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct TargetTrackingScalingPolicy {
     /// Model member `PredefinedMetricType` (shape `CapacityProviderPredefinedMetricType`). Required. One of [`CapacityProviderPredefinedMetricType`](crate::types::CapacityProviderPredefinedMetricType). JSON member `PredefinedMetricType`.
-    #[serde(
-        rename = "PredefinedMetricType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub predefined_metric_type: Option<crate::types::CapacityProviderPredefinedMetricType>,
     /// Model member `TargetValue` (shape `MetricTargetValue`). Required. Constraint: value 0..=100. JSON member `TargetValue`.
-    #[serde(
-        rename = "TargetValue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub target_value: Option<f64>,
+}
+
+impl serde::Serialize for TargetTrackingScalingPolicy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "TargetTrackingScalingPolicy",
+            usize::from(self.predefined_metric_type.is_some())
+                + usize::from(self.target_value.is_some()),
+        )?;
+        if let Some(v) = &self.predefined_metric_type {
+            st.serialize_field("PredefinedMetricType", v)?;
+        }
+        if let Some(v) = &self.target_value {
+            st.serialize_field("TargetValue", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TargetTrackingScalingPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["PredefinedMetricType", "TargetValue"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "PredefinedMetricType" => Some(0),
+                "TargetValue" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = TargetTrackingScalingPolicy;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct TargetTrackingScalingPolicy")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TargetTrackingScalingPolicy, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(TargetTrackingScalingPolicy {
+                    predefined_metric_type: m0,
+                    target_value: m1,
+                })
+            }
+        }
+        d.deserialize_struct("TargetTrackingScalingPolicy", MEMBERS, Shape)
+    }
 }
 
 impl TargetTrackingScalingPolicy {
@@ -8456,16 +22974,66 @@ impl crate::validate::Validate for TargetTrackingScalingPolicy {
 }
 
 /// Model structure (input and output) `TenancyConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct TenancyConfig {
     /// Model member `TenantIsolationMode` (shape `TenantIsolationMode`). Required. One of [`TenantIsolationMode`](crate::types::TenantIsolationMode). JSON member `TenantIsolationMode`.
-    #[serde(
-        rename = "TenantIsolationMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub tenant_isolation_mode: Option<crate::types::TenantIsolationMode>,
+}
+
+impl serde::Serialize for TenancyConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "TenancyConfig",
+            usize::from(self.tenant_isolation_mode.is_some()),
+        )?;
+        if let Some(v) = &self.tenant_isolation_mode {
+            st.serialize_field("TenantIsolationMode", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TenancyConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["TenantIsolationMode"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "TenantIsolationMode" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = TenancyConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct TenancyConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TenancyConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(TenancyConfig {
+                    tenant_isolation_mode: m0,
+                })
+            }
+        }
+        d.deserialize_struct("TenancyConfig", MEMBERS, Shape)
+    }
 }
 
 impl TenancyConfig {
@@ -8509,25 +23077,96 @@ model_enum! {
 /// Model error `TooManyRequestsException`.
 ///
 /// HTTP 429 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct TooManyRequestsException {
     /// Model member `Reason` (shape `ThrottleReason`). One of [`ThrottleReason`](crate::types::ThrottleReason). JSON member `Reason`.
-    #[serde(rename = "Reason", default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<crate::types::ThrottleReason>,
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Model member `retryAfterSeconds` (shape `String`). Header `Retry-After`.
-    #[serde(
-        rename = "retryAfterSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub retry_after_seconds: Option<String>,
+}
+
+impl serde::Serialize for TooManyRequestsException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "TooManyRequestsException",
+            usize::from(self.reason.is_some())
+                + usize::from(self.r#type.is_some())
+                + usize::from(self.message.is_some())
+                + usize::from(self.retry_after_seconds.is_some()),
+        )?;
+        if let Some(v) = &self.reason {
+            st.serialize_field("Reason", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        if let Some(v) = &self.retry_after_seconds {
+            st.serialize_field("retryAfterSeconds", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TooManyRequestsException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Reason", "Type", "message", "retryAfterSeconds"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Reason" => Some(0),
+                "Type" => Some(1),
+                "message" => Some(2),
+                "retryAfterSeconds" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = TooManyRequestsException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct TooManyRequestsException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TooManyRequestsException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(TooManyRequestsException {
+                    reason: m0,
+                    r#type: m1,
+                    message: m2,
+                    retry_after_seconds: m3,
+                })
+            }
+        }
+        d.deserialize_struct("TooManyRequestsException", MEMBERS, Shape)
+    }
 }
 
 impl TooManyRequestsException {
@@ -8542,26 +23181,122 @@ impl TooManyRequestsException {
 }
 
 /// Model structure (output) `TraceHeader`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct TraceHeader {
     /// Model member `XAmznTraceId` (shape `XAmznTraceId`). Constraint: length (characters) 0..=8192. JSON member `XAmznTraceId`.
-    #[serde(
-        rename = "XAmznTraceId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub x_amzn_trace_id: Option<String>,
 }
 
+impl serde::Serialize for TraceHeader {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st =
+            s.serialize_struct("TraceHeader", usize::from(self.x_amzn_trace_id.is_some()))?;
+        if let Some(v) = &self.x_amzn_trace_id {
+            st.serialize_field("XAmznTraceId", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TraceHeader {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["XAmznTraceId"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "XAmznTraceId" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = TraceHeader;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct TraceHeader")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TraceHeader, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(TraceHeader {
+                    x_amzn_trace_id: m0,
+                })
+            }
+        }
+        d.deserialize_struct("TraceHeader", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (input) `TracingConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct TracingConfig {
     /// Model member `Mode` (shape `TracingMode`). One of [`TracingMode`](crate::types::TracingMode). JSON member `Mode`.
-    #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<crate::types::TracingMode>,
+}
+
+impl serde::Serialize for TracingConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("TracingConfig", usize::from(self.mode.is_some()))?;
+        if let Some(v) = &self.mode {
+            st.serialize_field("Mode", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TracingConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Mode"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Mode" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = TracingConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct TracingConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TracingConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(TracingConfig { mode: m0 })
+            }
+        }
+        d.deserialize_struct("TracingConfig", MEMBERS, Shape)
+    }
 }
 
 impl TracingConfig {
@@ -8578,12 +23313,62 @@ impl TracingConfig {
 }
 
 /// Model structure (output) `TracingConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct TracingConfigResponse {
     /// Model member `Mode` (shape `TracingMode`). One of [`TracingMode`](crate::types::TracingMode). JSON member `Mode`.
-    #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<crate::types::TracingMode>,
+}
+
+impl serde::Serialize for TracingConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st =
+            s.serialize_struct("TracingConfigResponse", usize::from(self.mode.is_some()))?;
+        if let Some(v) = &self.mode {
+            st.serialize_field("Mode", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TracingConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Mode"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Mode" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = TracingConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct TracingConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TracingConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(TracingConfigResponse { mode: m0 })
+            }
+        }
+        d.deserialize_struct("TracingConfigResponse", MEMBERS, Shape)
+    }
 }
 
 model_enum! {
@@ -8597,15 +23382,75 @@ model_enum! {
 /// Model error `UnsupportedMediaTypeException`.
 ///
 /// HTTP 415 (client fault).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UnsupportedMediaTypeException {
     /// Model member `Type` (shape `String`). JSON member `Type`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Model member `message` (shape `String`). JSON member `message`.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl serde::Serialize for UnsupportedMediaTypeException {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "UnsupportedMediaTypeException",
+            usize::from(self.r#type.is_some()) + usize::from(self.message.is_some()),
+        )?;
+        if let Some(v) = &self.r#type {
+            st.serialize_field("Type", v)?;
+        }
+        if let Some(v) = &self.message {
+            st.serialize_field("message", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UnsupportedMediaTypeException {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Type", "message"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Type" => Some(0),
+                "message" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = UnsupportedMediaTypeException;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UnsupportedMediaTypeException")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UnsupportedMediaTypeException, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UnsupportedMediaTypeException {
+                    r#type: m0,
+                    message: m1,
+                })
+            }
+        }
+        d.deserialize_struct("UnsupportedMediaTypeException", MEMBERS, Shape)
+    }
 }
 
 impl UnsupportedMediaTypeException {
@@ -8625,32 +23470,132 @@ pub type UpdateAliasRequest = crate::operations::UpdateAlias;
 pub type UpdateCapacityProviderRequest = crate::operations::UpdateCapacityProvider;
 
 /// Model structure (output) `UpdateCapacityProviderResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateCapacityProviderResponse {
     /// Model member `CapacityProvider` (shape `CapacityProvider`). Required. JSON member `CapacityProvider`.
-    #[serde(
-        rename = "CapacityProvider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub capacity_provider: Option<crate::types::CapacityProvider>,
+}
+
+impl serde::Serialize for UpdateCapacityProviderResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "UpdateCapacityProviderResponse",
+            usize::from(self.capacity_provider.is_some()),
+        )?;
+        if let Some(v) = &self.capacity_provider {
+            st.serialize_field("CapacityProvider", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateCapacityProviderResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CapacityProvider"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CapacityProvider" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = UpdateCapacityProviderResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UpdateCapacityProviderResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateCapacityProviderResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateCapacityProviderResponse {
+                    capacity_provider: m0,
+                })
+            }
+        }
+        d.deserialize_struct("UpdateCapacityProviderResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `UpdateCodeSigningConfigRequest`: the input of [`UpdateCodeSigningConfig`](crate::operations::UpdateCodeSigningConfig).
 pub type UpdateCodeSigningConfigRequest = crate::operations::UpdateCodeSigningConfig;
 
 /// Model structure (output) `UpdateCodeSigningConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateCodeSigningConfigResponse {
     /// Model member `CodeSigningConfig` (shape `CodeSigningConfig`). Required. JSON member `CodeSigningConfig`.
-    #[serde(
-        rename = "CodeSigningConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub code_signing_config: Option<crate::types::CodeSigningConfig>,
+}
+
+impl serde::Serialize for UpdateCodeSigningConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "UpdateCodeSigningConfigResponse",
+            usize::from(self.code_signing_config.is_some()),
+        )?;
+        if let Some(v) = &self.code_signing_config {
+            st.serialize_field("CodeSigningConfig", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateCodeSigningConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["CodeSigningConfig"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "CodeSigningConfig" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = UpdateCodeSigningConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UpdateCodeSigningConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateCodeSigningConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateCodeSigningConfigResponse {
+                    code_signing_config: m0,
+                })
+            }
+        }
+        d.deserialize_struct("UpdateCodeSigningConfigResponse", MEMBERS, Shape)
+    }
 }
 
 /// Model shape `UpdateEventSourceMappingRequest`: the input of [`UpdateEventSourceMapping`](crate::operations::UpdateEventSourceMapping).
@@ -8670,50 +23615,134 @@ pub type UpdateFunctionEventInvokeConfigRequest =
 pub type UpdateFunctionUrlConfigRequest = crate::operations::UpdateFunctionUrlConfig;
 
 /// Model structure (output) `UpdateFunctionUrlConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateFunctionUrlConfigResponse {
     /// Model member `AuthType` (shape `FunctionUrlAuthType`). Required. One of [`FunctionUrlAuthType`](crate::types::FunctionUrlAuthType). JSON member `AuthType`.
-    #[serde(rename = "AuthType", default, skip_serializing_if = "Option::is_none")]
     pub auth_type: Option<crate::types::FunctionUrlAuthType>,
     /// Model member `Cors` (shape `Cors`). JSON member `Cors`.
-    #[serde(rename = "Cors", default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<crate::types::Cors>,
     /// Model member `CreationTime` (shape `Timestamp`). Required. Constraint: length (characters) 0..=100. JSON member `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub creation_time: Option<String>,
     /// Model member `FunctionArn` (shape `FunctionArn`). Required. Constraint: length (characters) 0..=10000. JSON member `FunctionArn`.
-    #[serde(
-        rename = "FunctionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_arn: Option<String>,
     /// Model member `FunctionUrl` (shape `FunctionUrl`). Required. Constraint: length (characters) 40..=100. JSON member `FunctionUrl`.
-    #[serde(
-        rename = "FunctionUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub function_url: Option<String>,
     /// Model member `InvokeMode` (shape `InvokeMode`). One of [`InvokeMode`](crate::types::InvokeMode). JSON member `InvokeMode`.
-    #[serde(
-        rename = "InvokeMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub invoke_mode: Option<crate::types::InvokeMode>,
     /// Model member `LastModifiedTime` (shape `Timestamp`). Required. Constraint: length (characters) 0..=100. JSON member `LastModifiedTime`.
-    #[serde(
-        rename = "LastModifiedTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub last_modified_time: Option<String>,
+}
+
+impl serde::Serialize for UpdateFunctionUrlConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "UpdateFunctionUrlConfigResponse",
+            usize::from(self.auth_type.is_some())
+                + usize::from(self.cors.is_some())
+                + usize::from(self.creation_time.is_some())
+                + usize::from(self.function_arn.is_some())
+                + usize::from(self.function_url.is_some())
+                + usize::from(self.invoke_mode.is_some())
+                + usize::from(self.last_modified_time.is_some()),
+        )?;
+        if let Some(v) = &self.auth_type {
+            st.serialize_field("AuthType", v)?;
+        }
+        if let Some(v) = &self.cors {
+            st.serialize_field("Cors", v)?;
+        }
+        if let Some(v) = &self.creation_time {
+            st.serialize_field("CreationTime", v)?;
+        }
+        if let Some(v) = &self.function_arn {
+            st.serialize_field("FunctionArn", v)?;
+        }
+        if let Some(v) = &self.function_url {
+            st.serialize_field("FunctionUrl", v)?;
+        }
+        if let Some(v) = &self.invoke_mode {
+            st.serialize_field("InvokeMode", v)?;
+        }
+        if let Some(v) = &self.last_modified_time {
+            st.serialize_field("LastModifiedTime", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UpdateFunctionUrlConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "AuthType",
+            "Cors",
+            "CreationTime",
+            "FunctionArn",
+            "FunctionUrl",
+            "InvokeMode",
+            "LastModifiedTime",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "AuthType" => Some(0),
+                "Cors" => Some(1),
+                "CreationTime" => Some(2),
+                "FunctionArn" => Some(3),
+                "FunctionUrl" => Some(4),
+                "InvokeMode" => Some(5),
+                "LastModifiedTime" => Some(6),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = UpdateFunctionUrlConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UpdateFunctionUrlConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UpdateFunctionUrlConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                let mut m4 = None;
+                let mut m5 = None;
+                let mut m6 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        Some(4) => m4 = map.next_value()?,
+                        Some(5) => m5 = map.next_value()?,
+                        Some(6) => m6 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UpdateFunctionUrlConfigResponse {
+                    auth_type: m0,
+                    cors: m1,
+                    creation_time: m2,
+                    function_arn: m3,
+                    function_url: m4,
+                    invoke_mode: m5,
+                    last_modified_time: m6,
+                })
+            }
+        }
+        d.deserialize_struct("UpdateFunctionUrlConfigResponse", MEMBERS, Shape)
+    }
 }
 
 model_enum! {
@@ -8726,27 +23755,86 @@ model_enum! {
 }
 
 /// Model structure (input) `VpcConfig`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct VpcConfig {
     /// Model member `Ipv6AllowedForDualStack` (shape `NullableBoolean`). JSON member `Ipv6AllowedForDualStack`.
-    #[serde(
-        rename = "Ipv6AllowedForDualStack",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub ipv6_allowed_for_dual_stack: Option<bool>,
     /// Model member `SecurityGroupIds` (shape `SecurityGroupIds`). Constraint: items 0..=5. JSON member `SecurityGroupIds`.
-    #[serde(
-        rename = "SecurityGroupIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub security_group_ids: Option<Vec<String>>,
     /// Model member `SubnetIds` (shape `SubnetIds`). Constraint: items 0..=16. JSON member `SubnetIds`.
-    #[serde(rename = "SubnetIds", default, skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Vec<String>>,
+}
+
+impl serde::Serialize for VpcConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "VpcConfig",
+            usize::from(self.ipv6_allowed_for_dual_stack.is_some())
+                + usize::from(self.security_group_ids.is_some())
+                + usize::from(self.subnet_ids.is_some()),
+        )?;
+        if let Some(v) = &self.ipv6_allowed_for_dual_stack {
+            st.serialize_field("Ipv6AllowedForDualStack", v)?;
+        }
+        if let Some(v) = &self.security_group_ids {
+            st.serialize_field("SecurityGroupIds", v)?;
+        }
+        if let Some(v) = &self.subnet_ids {
+            st.serialize_field("SubnetIds", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VpcConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Ipv6AllowedForDualStack", "SecurityGroupIds", "SubnetIds"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Ipv6AllowedForDualStack" => Some(0),
+                "SecurityGroupIds" => Some(1),
+                "SubnetIds" => Some(2),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = VpcConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct VpcConfig")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<VpcConfig, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(VpcConfig {
+                    ipv6_allowed_for_dual_stack: m0,
+                    security_group_ids: m1,
+                    subnet_ids: m2,
+                })
+            }
+        }
+        d.deserialize_struct("VpcConfig", MEMBERS, Shape)
+    }
 }
 
 impl VpcConfig {
@@ -8800,66 +23888,285 @@ impl crate::validate::Validate for VpcConfig {
 }
 
 /// Model structure (output) `VpcConfigResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct VpcConfigResponse {
     /// Model member `Ipv6AllowedForDualStack` (shape `NullableBoolean`). JSON member `Ipv6AllowedForDualStack`.
-    #[serde(
-        rename = "Ipv6AllowedForDualStack",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub ipv6_allowed_for_dual_stack: Option<bool>,
     /// Model member `SecurityGroupIds` (shape `SecurityGroupIds`). Constraint: items 0..=5. JSON member `SecurityGroupIds`.
-    #[serde(
-        rename = "SecurityGroupIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub security_group_ids: Option<Vec<String>>,
     /// Model member `SubnetIds` (shape `SubnetIds`). Constraint: items 0..=16. JSON member `SubnetIds`.
-    #[serde(rename = "SubnetIds", default, skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Vec<String>>,
     /// Model member `VpcId` (shape `VpcId`). JSON member `VpcId`.
-    #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<String>,
 }
 
+impl serde::Serialize for VpcConfigResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "VpcConfigResponse",
+            usize::from(self.ipv6_allowed_for_dual_stack.is_some())
+                + usize::from(self.security_group_ids.is_some())
+                + usize::from(self.subnet_ids.is_some())
+                + usize::from(self.vpc_id.is_some()),
+        )?;
+        if let Some(v) = &self.ipv6_allowed_for_dual_stack {
+            st.serialize_field("Ipv6AllowedForDualStack", v)?;
+        }
+        if let Some(v) = &self.security_group_ids {
+            st.serialize_field("SecurityGroupIds", v)?;
+        }
+        if let Some(v) = &self.subnet_ids {
+            st.serialize_field("SubnetIds", v)?;
+        }
+        if let Some(v) = &self.vpc_id {
+            st.serialize_field("VpcId", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VpcConfigResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &[
+            "Ipv6AllowedForDualStack",
+            "SecurityGroupIds",
+            "SubnetIds",
+            "VpcId",
+        ];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Ipv6AllowedForDualStack" => Some(0),
+                "SecurityGroupIds" => Some(1),
+                "SubnetIds" => Some(2),
+                "VpcId" => Some(3),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = VpcConfigResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct VpcConfigResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<VpcConfigResponse, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                let mut m2 = None;
+                let mut m3 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => m1 = map.next_value()?,
+                        Some(2) => m2 = map.next_value()?,
+                        Some(3) => m3 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(VpcConfigResponse {
+                    ipv6_allowed_for_dual_stack: m0,
+                    security_group_ids: m1,
+                    subnet_ids: m2,
+                    vpc_id: m3,
+                })
+            }
+        }
+        d.deserialize_struct("VpcConfigResponse", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `WaitCancelledDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct WaitCancelledDetails {
     /// Model member `Error` (shape `EventError`). JSON member `Error`.
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::types::EventError>,
 }
 
+impl serde::Serialize for WaitCancelledDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st =
+            s.serialize_struct("WaitCancelledDetails", usize::from(self.error.is_some()))?;
+        if let Some(v) = &self.error {
+            st.serialize_field("Error", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WaitCancelledDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Error"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Error" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = WaitCancelledDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct WaitCancelledDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WaitCancelledDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(WaitCancelledDetails { error: m0 })
+            }
+        }
+        d.deserialize_struct("WaitCancelledDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `WaitDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct WaitDetails {
     /// Model member `ScheduledEndTimestamp` (shape `ExecutionTimestamp`). JSON member `ScheduledEndTimestamp`.
-    #[serde(
-        rename = "ScheduledEndTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub scheduled_end_timestamp: Option<time::OffsetDateTime>,
 }
 
+impl serde::Serialize for WaitDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "WaitDetails",
+            usize::from(self.scheduled_end_timestamp.is_some()),
+        )?;
+        if let Some(v) = &self.scheduled_end_timestamp {
+            st.serialize_field("ScheduledEndTimestamp", &crate::serde_util::AsRfc3339(v))?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WaitDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["ScheduledEndTimestamp"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "ScheduledEndTimestamp" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = WaitDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct WaitDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WaitDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => {
+                            m0 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(WaitDetails {
+                    scheduled_end_timestamp: m0,
+                })
+            }
+        }
+        d.deserialize_struct("WaitDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (input) `WaitOptions`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct WaitOptions {
     /// Model member `WaitSeconds` (shape `WaitOptionsWaitSecondsInteger`). Constraint: value 1..=31622400. JSON member `WaitSeconds`.
-    #[serde(
-        rename = "WaitSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub wait_seconds: Option<i32>,
+}
+
+impl serde::Serialize for WaitOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("WaitOptions", usize::from(self.wait_seconds.is_some()))?;
+        if let Some(v) = &self.wait_seconds {
+            st.serialize_field("WaitSeconds", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WaitOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["WaitSeconds"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "WaitSeconds" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = WaitOptions;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct WaitOptions")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WaitOptions, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Refuse(MEMBERS),
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(WaitOptions { wait_seconds: m0 })
+            }
+        }
+        d.deserialize_struct("WaitOptions", MEMBERS, Shape)
+    }
 }
 
 impl WaitOptions {
@@ -8886,27 +24193,137 @@ impl crate::validate::Validate for WaitOptions {
 }
 
 /// Model structure (output) `WaitStartedDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct WaitStartedDetails {
     /// Model member `Duration` (shape `DurationSeconds`). Required. Constraint: value >= 0. JSON member `Duration`.
-    #[serde(rename = "Duration", default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i32>,
     /// Model member `ScheduledEndTimestamp` (shape `ExecutionTimestamp`). Required. JSON member `ScheduledEndTimestamp`.
-    #[serde(
-        rename = "ScheduledEndTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::serde_util::opt_timestamp"
-    )]
     pub scheduled_end_timestamp: Option<time::OffsetDateTime>,
 }
 
+impl serde::Serialize for WaitStartedDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct(
+            "WaitStartedDetails",
+            usize::from(self.duration.is_some())
+                + usize::from(self.scheduled_end_timestamp.is_some()),
+        )?;
+        if let Some(v) = &self.duration {
+            st.serialize_field("Duration", v)?;
+        }
+        if let Some(v) = &self.scheduled_end_timestamp {
+            st.serialize_field("ScheduledEndTimestamp", &crate::serde_util::AsRfc3339(v))?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WaitStartedDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Duration", "ScheduledEndTimestamp"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Duration" => Some(0),
+                "ScheduledEndTimestamp" => Some(1),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = WaitStartedDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct WaitStartedDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WaitStartedDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                let mut m1 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        Some(1) => {
+                            m1 = map
+                                .next_value::<Option<crate::serde_util::Timestamp>>()?
+                                .map(|t| t.0)
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(WaitStartedDetails {
+                    duration: m0,
+                    scheduled_end_timestamp: m1,
+                })
+            }
+        }
+        d.deserialize_struct("WaitStartedDetails", MEMBERS, Shape)
+    }
+}
+
 /// Model structure (output) `WaitSucceededDetails`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct WaitSucceededDetails {
     /// Model member `Duration` (shape `DurationSeconds`). Constraint: value >= 0. JSON member `Duration`.
-    #[serde(rename = "Duration", default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i32>,
+}
+
+impl serde::Serialize for WaitSucceededDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st =
+            s.serialize_struct("WaitSucceededDetails", usize::from(self.duration.is_some()))?;
+        if let Some(v) = &self.duration {
+            st.serialize_field("Duration", v)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WaitSucceededDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["Duration"];
+        fn index(name: &str) -> Option<usize> {
+            match name {
+                "Duration" => Some(0),
+                _ => None,
+            }
+        }
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = WaitSucceededDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct WaitSucceededDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WaitSucceededDetails, A::Error> {
+                let member = crate::serde_util::Member {
+                    index,
+                    unknown: crate::serde_util::Unknown::Skip,
+                };
+                let mut m0 = None;
+                while let Some(i) = map.next_key_seed(member)? {
+                    match i {
+                        Some(0) => m0 = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(WaitSucceededDetails { duration: m0 })
+            }
+        }
+        d.deserialize_struct("WaitSucceededDetails", MEMBERS, Shape)
+    }
 }
