@@ -674,21 +674,26 @@ impl<'m> Gen<'m> {
         }
         for (i, m) in members.iter().enumerate() {
             let (_, required) = self.member_type(owner, m);
+            let into = if self.field_type(owner, m) == "bytes::Bytes" {
+                ".into()"
+            } else {
+                ""
+            };
             let read = match (&self.m.shape(&m.shape).kind, required) {
                 (Kind::Timestamp, false) => {
-                    "map.next_value::<Option<crate::serde_util::Timestamp>>()?.map(|t| t.0)"
+                    "map.next_value::<Option<crate::serde_util::Timestamp>>()?.map(|t| t.0)".into()
                 }
                 (Kind::Timestamp, true) => {
-                    "Some(map.next_value::<crate::serde_util::Timestamp>()?.0)"
+                    "Some(map.next_value::<crate::serde_util::Timestamp>()?.0)".into()
                 }
-                (Kind::Blob, false) => {
-                    "map.next_value::<Option<crate::serde_util::Base64>>()?.map(|b| b.0.into())"
-                }
+                (Kind::Blob, false) => format!(
+                    "map.next_value::<Option<crate::serde_util::Base64>>()?.map(|b| b.0{into})"
+                ),
                 (Kind::Blob, true) => {
-                    "Some(map.next_value::<crate::serde_util::Base64>()?.0.into())"
+                    format!("Some(map.next_value::<crate::serde_util::Base64>()?.0{into})")
                 }
-                (_, false) => "map.next_value()?",
-                (_, true) => "Some(map.next_value()?)",
+                (_, false) => "map.next_value()?".to_string(),
+                (_, true) => "Some(map.next_value()?)".to_string(),
             };
             let _ = writeln!(o, "                        Some({i}) => m{i} = {read},");
         }

@@ -24926,7 +24926,7 @@ impl<'de> serde::Deserialize<'de> for UpdateFunctionCode {
                         Some(12) => {
                             m12 = map
                                 .next_value::<Option<crate::serde_util::Base64>>()?
-                                .map(|b| b.0.into())
+                                .map(|b| b.0)
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;

@@ -9326,7 +9326,7 @@ impl<'de> serde::Deserialize<'de> for FunctionCode {
                         Some(6) => {
                             m6 = map
                                 .next_value::<Option<crate::serde_util::Base64>>()?
-                                .map(|b| b.0.into())
+                                .map(|b| b.0)
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -13774,7 +13774,7 @@ impl<'de> serde::Deserialize<'de> for InvocationResponse {
                         Some(4) => {
                             m4 = map
                                 .next_value::<Option<crate::serde_util::Base64>>()?
-                                .map(|b| b.0.into())
+                                .map(|b| b.0)
                         }
                         Some(5) => m5 = map.next_value()?,
                         _ => {
@@ -13939,7 +13939,7 @@ impl<'de> serde::Deserialize<'de> for InvokeResponseStreamUpdate {
                         Some(0) => {
                             m0 = map
                                 .next_value::<Option<crate::serde_util::Base64>>()?
-                                .map(|b| b.0.into())
+                                .map(|b| b.0)
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -15276,7 +15276,7 @@ impl<'de> serde::Deserialize<'de> for LayerVersionContentInput {
                         Some(4) => {
                             m4 = map
                                 .next_value::<Option<crate::serde_util::Base64>>()?
-                                .map(|b| b.0.into())
+                                .map(|b| b.0)
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
